@@ -1,0 +1,3 @@
+export * from './schema.js';
+export { ConfigError, loadConfig, mergeConfig, projectRoot, type DeepPartial, type LoadConfigOptions } from './load.js';
+export { ConfigModule, LLOYD_CONFIG } from './config.module.js';

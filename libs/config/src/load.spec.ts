@@ -1,0 +1,53 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ConfigError, loadConfig } from './load.js';
+
+describe('loadConfig', () => {
+  it('reads the shipped defaults with no environment', () => {
+    const config = loadConfig({ env: {} });
+    expect(config.server.port).toBe(8080);
+    expect(config.server.host).toBe('127.0.0.1');
+    expect(config.store.redisUrl).toBeUndefined();
+    expect(config.auth.embeddedIssuer.clients.map((c) => c.id)).toEqual(
+      expect.arrayContaining(['hospital-epr', 'social-care', 'no-agreement', 'gp2gp-broker', 'auditor', 'admin']),
+    );
+  });
+
+  it('layers LLOYD_CONFIG, then environment variables, then explicit overrides', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'lloyd-config-'));
+    const file = join(dir, 'site.yaml');
+    writeFileSync(file, 'server:\n  port: 9000\n  bodyLimitBytes: 2048\nobservability:\n  logLevel: debug\n');
+    const config = loadConfig({
+      env: { LLOYD_CONFIG: file, PORT: '9100', REDIS_URL: 'redis://127.0.0.1:6390' },
+      overrides: { observability: { logLevel: 'error' } },
+    });
+    expect(config.server.port).toBe(9100);
+    expect(config.server.bodyLimitBytes).toBe(2048);
+    expect(config.store.redisUrl).toBe('redis://127.0.0.1:6390');
+    expect(config.observability.logLevel).toBe('error');
+  });
+
+  it('names the bad key when a value is invalid', () => {
+    expect(() => loadConfig({ env: {}, overrides: { server: { port: 70000 } } })).toThrow(/server\.port/);
+    expect(() => loadConfig({ env: { REDIS_URL: 'http://nope' } })).toThrow(/store\.redisUrl: must be a redis/);
+  });
+
+  it('rejects an environment variable of the wrong kind, naming it', () => {
+    expect(() => loadConfig({ env: { PORT: 'eighty' } })).toThrow(ConfigError);
+    expect(() => loadConfig({ env: { PORT: 'eighty' } })).toThrow(/PORT="eighty" must be a whole number/);
+  });
+
+  it('rejects an unreadable or malformed LLOYD_CONFIG file with its path', () => {
+    expect(() => loadConfig({ env: { LLOYD_CONFIG: '/nonexistent/lloyd.yaml' } })).toThrow(/Cannot read config file \/nonexistent\/lloyd.yaml/);
+    const dir = mkdtempSync(join(tmpdir(), 'lloyd-config-'));
+    writeFileSync(join(dir, 'bad.yaml'), 'server: [unclosed');
+    expect(() => loadConfig({ env: { LLOYD_CONFIG: join(dir, 'bad.yaml') } })).toThrow(/is not valid YAML/);
+  });
+
+  it('requires exactly one of jwks or jwksUri for a trusted issuer', () => {
+    expect(() =>
+      loadConfig({ env: {}, overrides: { auth: { issuers: [{ issuer: 'https://idp.example', audience: 'lloyd' }] } } }),
+    ).toThrow(/auth\.issuers\.0: give exactly one of jwks/);
+  });
+});

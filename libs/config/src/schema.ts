@@ -1,0 +1,104 @@
+import { z } from 'zod';
+
+const odsCode = z.string().regex(/^[A-Z0-9]{3,10}$/, 'must be an ODS code (3-10 upper-case letters or digits)');
+const url = z.url();
+
+const jwk = z.looseObject({ kty: z.string() });
+const jwks = z.object({ keys: z.array(jwk) });
+
+export const algorithms = ['ES256', 'RS256', 'EdDSA'] as const;
+
+const trustedIssuer = z
+  .object({
+    issuer: z.string().min(1),
+    audience: z.string().min(1),
+    jwks: jwks.optional(),
+    jwksUri: url.optional(),
+    algorithms: z.array(z.enum(algorithms)).min(1).default(['ES256', 'RS256', 'EdDSA']),
+  })
+  .refine((i) => Boolean(i.jwks) !== Boolean(i.jwksUri), {
+    message: 'give exactly one of jwks (inline) or jwksUri',
+  });
+
+const client = z.object({
+  id: z.string().min(1),
+  organisation: odsCode,
+  description: z.string().default(''),
+  scopes: z.array(z.string().min(1)).min(1),
+  jwks,
+});
+
+export const supplierFormats = ['xml-readv2', 'json-ctv3', 'hl7v3-extract', 'fhir-stu3'] as const;
+
+const supplier = z.object({
+  ods: odsCode,
+  name: z.string().min(1),
+  format: z.enum(supplierFormats),
+  baseUrl: url,
+  timeoutMs: z.number().int().positive().default(2000),
+});
+
+export const configSchema = z.object({
+  server: z
+    .object({
+      host: z.string().min(1).default('127.0.0.1'),
+      port: z.number().int().min(0).max(65535).default(8080),
+      bodyLimitBytes: z.number().int().positive().default(1_048_576),
+      publicBaseUrl: url.optional(),
+      trustProxy: z.boolean().default(false),
+    })
+    .prefault({}),
+  store: z
+    .object({
+      redisUrl: z.string().regex(/^rediss?:\/\//, 'must be a redis:// or rediss:// URL').optional(),
+      keyPrefix: z.string().default('lloyd:'),
+      dataDir: z.string().min(1).default('.data'),
+    })
+    .prefault({}),
+  auth: z
+    .object({
+      issuers: z.array(trustedIssuer).default([]),
+      maxTokenLifetimeSeconds: z.number().int().positive().max(300).default(300),
+      clockToleranceSeconds: z.number().int().min(0).max(60).default(5),
+      verifiedTokenCacheSize: z.number().int().positive().default(10_000),
+      embeddedIssuer: z
+        .object({
+          enabled: z.boolean().default(true),
+          issuer: z.string().min(1).default('urn:lloyd:embedded-issuer'),
+          audience: z.string().min(1).default('urn:lloyd:gateway'),
+          tokenLifetimeSeconds: z.number().int().positive().max(300).default(300),
+          clients: z.array(client).default([]),
+        })
+        .prefault({}),
+    })
+    .prefault({}),
+  suppliers: z.array(supplier).default([]),
+  registry: z
+    .object({
+      /** NHS number → ODS code of the registered practice. */
+      patients: z.record(z.string().regex(/^\d{10}$/, 'must be a 10-digit NHS number'), odsCode).default({}),
+    })
+    .prefault({}),
+  observability: z
+    .object({
+      logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+      otlpEndpoint: url.optional(),
+      traceSampleRatio: z.number().min(0).max(1).default(0.1),
+      serviceName: z.string().default('lloyd'),
+    })
+    .prefault({}),
+  simulators: z
+    .object({
+      /** Start the built-in supplier simulators inside `npm start` (dev and demo only). */
+      embedded: z.boolean().default(true),
+      seed: z.number().int().default(20261123),
+      syntheticPatients: z.number().int().min(0).default(0),
+    })
+    .prefault({}),
+});
+
+export type LloydConfig = z.infer<typeof configSchema>;
+export type TrustedIssuerConfig = LloydConfig['auth']['issuers'][number];
+export type ClientConfig = LloydConfig['auth']['embeddedIssuer']['clients'][number];
+export type SupplierConfig = LloydConfig['suppliers'][number];
+export type SupplierFormat = (typeof supplierFormats)[number];

@@ -1,0 +1,6 @@
+export * from './r4.js';
+export * from './spine-codes.js';
+export * from './outcomes.js';
+export * from './bundles.js';
+export * from './capability.js';
+export { isValidNhsNumber } from './nhs-number.js';

@@ -1,0 +1,2 @@
+export * from './ports.js';
+export { InMemoryKeyValueStore } from './memory-kv.js';

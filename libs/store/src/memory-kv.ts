@@ -1,0 +1,98 @@
+import { KeyValueStore, type SetOptions } from './ports.js';
+
+interface Entry {
+  value: string;
+  expiresAt: number | null;
+}
+
+/** In-process {@link KeyValueStore}: the single-node default and the reference for the contract suite. */
+export class InMemoryKeyValueStore extends KeyValueStore {
+  private readonly entries = new Map<string, Entry>();
+  private readonly lists = new Map<string, string[]>();
+
+  constructor(private readonly now: () => number = Date.now) {
+    super();
+  }
+
+  private live(key: string): Entry | undefined {
+    const entry = this.entries.get(key);
+    if (entry && entry.expiresAt !== null && entry.expiresAt <= this.now()) {
+      this.entries.delete(key);
+      return undefined;
+    }
+    return entry;
+  }
+
+  private expiry(options?: SetOptions): number | null {
+    return options?.ttlSeconds ? this.now() + options.ttlSeconds * 1000 : null;
+  }
+
+  get(key: string): Promise<string | null> {
+    return Promise.resolve(this.live(key)?.value ?? null);
+  }
+
+  set(key: string, value: string, options?: SetOptions): Promise<void> {
+    this.entries.set(key, { value, expiresAt: this.expiry(options) });
+    return Promise.resolve();
+  }
+
+  setIfAbsent(key: string, value: string, options?: SetOptions): Promise<boolean> {
+    if (this.live(key)) return Promise.resolve(false);
+    this.entries.set(key, { value, expiresAt: this.expiry(options) });
+    return Promise.resolve(true);
+  }
+
+  compareAndSet(key: string, expected: string | null, next: string, options?: SetOptions): Promise<boolean> {
+    const current = this.live(key)?.value ?? null;
+    if (current !== expected) return Promise.resolve(false);
+    this.entries.set(key, { value: next, expiresAt: this.expiry(options) });
+    return Promise.resolve(true);
+  }
+
+  delete(key: string): Promise<void> {
+    this.entries.delete(key);
+    this.lists.delete(key);
+    return Promise.resolve();
+  }
+
+  increment(key: string, options?: SetOptions): Promise<number> {
+    const entry = this.live(key);
+    const next = (entry ? Number(entry.value) : 0) + 1;
+    this.entries.set(key, { value: String(next), expiresAt: entry ? entry.expiresAt : this.expiry(options) });
+    return Promise.resolve(next);
+  }
+
+  ttlMillis(key: string): Promise<number | null> {
+    const entry = this.live(key);
+    return Promise.resolve(entry?.expiresAt != null ? Math.max(0, entry.expiresAt - this.now()) : null);
+  }
+
+  append(listKey: string, value: string): Promise<number> {
+    const list = this.lists.get(listKey) ?? [];
+    list.push(value);
+    this.lists.set(listKey, list);
+    return Promise.resolve(list.length);
+  }
+
+  range(listKey: string, start: number, stop: number): Promise<string[]> {
+    const list = this.lists.get(listKey) ?? [];
+    const from = start < 0 ? Math.max(0, list.length + start) : start;
+    const to = stop < 0 ? list.length + stop : Math.min(stop, list.length - 1);
+    return Promise.resolve(to < from ? [] : list.slice(from, to + 1));
+  }
+
+  listLength(listKey: string): Promise<number> {
+    return Promise.resolve(this.lists.get(listKey)?.length ?? 0);
+  }
+
+  keys(prefix: string): Promise<string[]> {
+    const out: string[] = [];
+    for (const key of this.entries.keys()) if (key.startsWith(prefix) && this.live(key)) out.push(key);
+    for (const key of this.lists.keys()) if (key.startsWith(prefix)) out.push(key);
+    return Promise.resolve(out.sort());
+  }
+
+  ping(): Promise<void> {
+    return Promise.resolve();
+  }
+}

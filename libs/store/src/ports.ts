@@ -1,0 +1,105 @@
+import type { Readable } from 'node:stream';
+
+export interface SetOptions {
+  /** Expire the key after this many seconds. */
+  ttlSeconds?: number;
+}
+
+/**
+ * Key-value and state store. Values are strings (callers serialise); every operation is atomic on its key.
+ * Implementations: in-process (single node, tests) and Redis (shared by every gateway and worker replica).
+ */
+export abstract class KeyValueStore {
+  abstract get(key: string): Promise<string | null>;
+  abstract set(key: string, value: string, options?: SetOptions): Promise<void>;
+  /** Sets the key only if it does not exist. Returns true if this call created it (e.g. a `jti` seen first). */
+  abstract setIfAbsent(key: string, value: string, options?: SetOptions): Promise<boolean>;
+  /**
+   * Compare-and-set: writes `next` only if the current value equals `expected` (`null` meaning absent).
+   * Returns true when written. The basis of optimistic state-machine transitions.
+   */
+  abstract compareAndSet(key: string, expected: string | null, next: string, options?: SetOptions): Promise<boolean>;
+  abstract delete(key: string): Promise<void>;
+  /** Atomically increments an integer counter, creating it at 0 first; the TTL is set when the key is created. */
+  abstract increment(key: string, options?: SetOptions): Promise<number>;
+  /** Remaining time to live in milliseconds, or null when the key is absent or has no expiry. */
+  abstract ttlMillis(key: string): Promise<number | null>;
+  /** Appends to the end of a list and returns the new length (audit trails, timelines). */
+  abstract append(listKey: string, value: string): Promise<number>;
+  /** Reads list items `start..stop` inclusive; negative indexes count from the end, as in Redis LRANGE. */
+  abstract range(listKey: string, start: number, stop: number): Promise<string[]>;
+  abstract listLength(listKey: string): Promise<number>;
+  /** Keys matching a prefix (administration and reporting; not for hot paths). */
+  abstract keys(prefix: string): Promise<string[]>;
+  /** Round-trip check for readiness. */
+  abstract ping(): Promise<void>;
+}
+
+export interface BlobInfo {
+  key: string;
+  bytes: number;
+  /** Hex SHA-256 of the content, computed while streaming in. */
+  sha256: string;
+  contentType?: string;
+}
+
+/**
+ * Blob store for large payloads (GP2GP extracts, fragments, attachments). Content is streamed in and out and never
+ * held whole in memory. Implementations: files on local disk (in-process default) and chunked Redis keys.
+ */
+export abstract class BlobStore {
+  /** Streams `content` into the store under `key`, replacing any earlier blob. */
+  abstract put(key: string, content: Readable | Buffer | string, options?: { contentType?: string }): Promise<BlobInfo>;
+  /** Streams a blob out. Rejects with {@link BlobNotFoundError} when absent. */
+  abstract get(key: string): Promise<Readable>;
+  abstract stat(key: string): Promise<BlobInfo | null>;
+  abstract delete(key: string): Promise<void>;
+}
+
+export class BlobNotFoundError extends Error {
+  override readonly name = 'BlobNotFoundError';
+  constructor(readonly key: string) {
+    super(`No blob stored under "${key}"`);
+  }
+}
+
+export interface JobOptions {
+  /** Idempotency key: adding a job whose id already exists is a no-op. */
+  jobId?: string;
+  attempts?: number;
+  /** Exponential backoff base delay in milliseconds between attempts. */
+  backoffMs?: number;
+  delayMs?: number;
+}
+
+export interface Job<T> {
+  id: string;
+  name: string;
+  data: T;
+  attemptsMade: number;
+}
+
+export type JobHandler<T> = (job: Job<T>) => Promise<void>;
+
+export interface JobCounts {
+  waiting: number;
+  active: number;
+  delayed: number;
+  completed: number;
+  failed: number;
+}
+
+/**
+ * A durable job queue. Payloads carry ids, never documents. Implementations: in-process (single node) and BullMQ
+ * on Redis (many workers). Failed jobs are kept for inspection.
+ */
+export abstract class JobQueue {
+  abstract add<T extends object>(name: string, data: T, options?: JobOptions): Promise<string>;
+  /** Registers a handler for jobs of `name`; `concurrency` bounds parallel executions in this process. */
+  abstract process<T extends object>(name: string, handler: JobHandler<T>, options?: { concurrency?: number }): void;
+  abstract counts(): Promise<JobCounts>;
+  /** Round-trip check for readiness. */
+  abstract ping(): Promise<void>;
+  /** Stops taking jobs, waits for running ones, and releases connections. */
+  abstract close(): Promise<void>;
+}
