@@ -3,7 +3,7 @@ import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse as parseYaml } from 'yaml';
 import type { z } from 'zod';
-import { configSchema, type LloydConfig } from './schema.js';
+import { configSchema, type LloydConfig, type LloydConfigInput } from './schema.js';
 
 /** Thrown when configuration cannot be read or does not match the schema; the message names each bad key. */
 export class ConfigError extends Error {
@@ -16,7 +16,7 @@ export interface LoadConfigOptions {
   /** Folder holding `default.yaml`; defaults to the project's `config/`. */
   configDir?: string;
   /** Applied last, over files and environment (used by the all-in-one launcher and tests). */
-  overrides?: DeepPartial<LloydConfig>;
+  overrides?: DeepPartial<LloydConfigInput>;
 }
 
 export type DeepPartial<T> = T extends readonly (infer U)[]

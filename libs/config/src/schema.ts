@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { accessSchema } from './schema-access.js';
 
 const odsCode = z.string().regex(/^[A-Z0-9]{3,10}$/, 'must be an ODS code (3-10 upper-case letters or digits)');
 const url = z.url();
@@ -79,6 +80,7 @@ export const configSchema = z.object({
       patients: z.record(z.string().regex(/^\d{10}$/, 'must be a 10-digit NHS number'), odsCode).default({}),
     })
     .prefault({}),
+  access: accessSchema,
   observability: z
     .object({
       logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
@@ -98,6 +100,8 @@ export const configSchema = z.object({
 });
 
 export type LloydConfig = z.infer<typeof configSchema>;
+/** The shape configuration files and overrides are written in, before defaults are applied. */
+export type LloydConfigInput = z.input<typeof configSchema>;
 export type TrustedIssuerConfig = LloydConfig['auth']['issuers'][number];
 export type ClientConfig = LloydConfig['auth']['embeddedIssuer']['clients'][number];
 export type SupplierConfig = LloydConfig['suppliers'][number];

@@ -24,7 +24,14 @@ export class InMemoryKeyValueStore extends KeyValueStore {
   }
 
   private expiry(options?: SetOptions): number | null {
-    return options?.ttlSeconds ? this.now() + options.ttlSeconds * 1000 : null;
+    const seconds = options?.ttlSeconds ?? 0;
+    return seconds > 0 ? this.now() + Math.max(1, Math.round(seconds * 1000)) : null;
+  }
+
+  /** A key holds a value or a list, never both (as in Redis): writing a value replaces a list. */
+  private write(key: string, value: string, expiresAt: number | null): void {
+    this.lists.delete(key);
+    this.entries.set(key, { value, expiresAt });
   }
 
   get(key: string): Promise<string | null> {
@@ -32,20 +39,20 @@ export class InMemoryKeyValueStore extends KeyValueStore {
   }
 
   set(key: string, value: string, options?: SetOptions): Promise<void> {
-    this.entries.set(key, { value, expiresAt: this.expiry(options) });
+    this.write(key, value, this.expiry(options));
     return Promise.resolve();
   }
 
   setIfAbsent(key: string, value: string, options?: SetOptions): Promise<boolean> {
-    if (this.live(key)) return Promise.resolve(false);
-    this.entries.set(key, { value, expiresAt: this.expiry(options) });
+    if (this.live(key) || this.lists.has(key)) return Promise.resolve(false);
+    this.write(key, value, this.expiry(options));
     return Promise.resolve(true);
   }
 
   compareAndSet(key: string, expected: string | null, next: string, options?: SetOptions): Promise<boolean> {
     const current = this.live(key)?.value ?? null;
-    if (current !== expected) return Promise.resolve(false);
-    this.entries.set(key, { value: next, expiresAt: this.expiry(options) });
+    if (current !== expected || (expected === null && this.lists.has(key))) return Promise.resolve(false);
+    this.write(key, next, this.expiry(options));
     return Promise.resolve(true);
   }
 
@@ -57,7 +64,11 @@ export class InMemoryKeyValueStore extends KeyValueStore {
 
   increment(key: string, options?: SetOptions): Promise<number> {
     const entry = this.live(key);
-    const next = (entry ? Number(entry.value) : 0) + 1;
+    const current = entry ? Number(entry.value) : 0;
+    if (!Number.isSafeInteger(current) || this.lists.has(key)) {
+      return Promise.reject(new TypeError(`Cannot increment "${key}": it does not hold an integer`));
+    }
+    const next = current + 1;
     this.entries.set(key, { value: String(next), expiresAt: entry ? entry.expiresAt : this.expiry(options) });
     return Promise.resolve(next);
   }
@@ -68,6 +79,9 @@ export class InMemoryKeyValueStore extends KeyValueStore {
   }
 
   append(listKey: string, value: string): Promise<number> {
+    if (this.live(listKey)) {
+      return Promise.reject(new TypeError(`Cannot append to "${listKey}": it holds a value, not a list`));
+    }
     const list = this.lists.get(listKey) ?? [];
     list.push(value);
     this.lists.set(listKey, list);

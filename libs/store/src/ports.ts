@@ -1,7 +1,7 @@
 import type { Readable } from 'node:stream';
 
 export interface SetOptions {
-  /** Expire the key after this many seconds. */
+  /** Expire the key after this many seconds (millisecond precision; fractions allowed). Absent or 0: no expiry. */
   ttlSeconds?: number;
 }
 
@@ -10,7 +10,9 @@ export interface SetOptions {
  * Implementations: in-process (single node, tests) and Redis (shared by every gateway and worker replica).
  */
 export abstract class KeyValueStore {
+  /** The current value, or null when the key is absent or expired. */
   abstract get(key: string): Promise<string | null>;
+  /** Writes the value, replacing any earlier value and its expiry. */
   abstract set(key: string, value: string, options?: SetOptions): Promise<void>;
   /** Sets the key only if it does not exist. Returns true if this call created it (e.g. a `jti` seen first). */
   abstract setIfAbsent(key: string, value: string, options?: SetOptions): Promise<boolean>;
@@ -19,6 +21,7 @@ export abstract class KeyValueStore {
    * Returns true when written. The basis of optimistic state-machine transitions.
    */
   abstract compareAndSet(key: string, expected: string | null, next: string, options?: SetOptions): Promise<boolean>;
+  /** Removes a value or list; absent keys are ignored. */
   abstract delete(key: string): Promise<void>;
   /** Atomically increments an integer counter, creating it at 0 first; the TTL is set when the key is created. */
   abstract increment(key: string, options?: SetOptions): Promise<number>;
@@ -28,8 +31,9 @@ export abstract class KeyValueStore {
   abstract append(listKey: string, value: string): Promise<number>;
   /** Reads list items `start..stop` inclusive; negative indexes count from the end, as in Redis LRANGE. */
   abstract range(listKey: string, start: number, stop: number): Promise<string[]>;
+  /** Number of items in a list; 0 when absent. */
   abstract listLength(listKey: string): Promise<number>;
-  /** Keys matching a prefix (administration and reporting; not for hot paths). */
+  /** Keys (values and lists) starting with `prefix`, sorted (administration and reporting; not for hot paths). */
   abstract keys(prefix: string): Promise<string[]>;
   /** Round-trip check for readiness. */
   abstract ping(): Promise<void>;
@@ -48,11 +52,16 @@ export interface BlobInfo {
  * held whole in memory. Implementations: files on local disk (in-process default) and chunked Redis keys.
  */
 export abstract class BlobStore {
-  /** Streams `content` into the store under `key`, replacing any earlier blob. */
+  /**
+   * Streams `content` into the store under `key`, replacing any earlier blob. The new blob becomes visible
+   * atomically once fully written; if the content stream fails the call rejects and the earlier blob stays intact.
+   */
   abstract put(key: string, content: Readable | Buffer | string, options?: { contentType?: string }): Promise<BlobInfo>;
   /** Streams a blob out. Rejects with {@link BlobNotFoundError} when absent. */
   abstract get(key: string): Promise<Readable>;
+  /** Size, digest and content type of a stored blob, or null when absent. */
   abstract stat(key: string): Promise<BlobInfo | null>;
+  /** Removes a blob; absent keys are ignored. */
   abstract delete(key: string): Promise<void>;
 }
 
@@ -64,18 +73,25 @@ export class BlobNotFoundError extends Error {
 }
 
 export interface JobOptions {
-  /** Idempotency key: adding a job whose id already exists is a no-op. */
+  /**
+   * Idempotency key: adding a job whose id already exists (waiting, running, failed, or among the recently
+   * completed) is a no-op that returns the same id. Any string is allowed.
+   */
   jobId?: string;
+  /** Total number of tries, including the first (default 1). */
   attempts?: number;
-  /** Exponential backoff base delay in milliseconds between attempts. */
+  /** Exponential backoff base delay: retry n waits `backoffMs * 2^(n-1)` ms. Absent: retry at once. */
   backoffMs?: number;
+  /** Wait this long before the first try. */
   delayMs?: number;
 }
 
 export interface Job<T> {
   id: string;
   name: string;
+  /** A JSON copy of the payload given to {@link JobQueue.add}. */
   data: T;
+  /** Tries that already failed before this one (0 on the first run). */
   attemptsMade: number;
 }
 
@@ -94,9 +110,14 @@ export interface JobCounts {
  * on Redis (many workers). Failed jobs are kept for inspection.
  */
 export abstract class JobQueue {
+  /** Enqueues a job (payload must be JSON-serialisable) and returns its id. */
   abstract add<T extends object>(name: string, data: T, options?: JobOptions): Promise<string>;
-  /** Registers a handler for jobs of `name`; `concurrency` bounds parallel executions in this process. */
+  /**
+   * Registers the handler for jobs of `name` (one per name); `concurrency` (default 1) bounds parallel executions
+   * in this process. A handler that throws or rejects fails the attempt.
+   */
   abstract process<T extends object>(name: string, handler: JobHandler<T>, options?: { concurrency?: number }): void;
+  /** Job counts by state, summed over the job names this instance has added or processed. */
   abstract counts(): Promise<JobCounts>;
   /** Round-trip check for readiness. */
   abstract ping(): Promise<void>;

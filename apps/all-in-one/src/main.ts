@@ -1,0 +1,41 @@
+import { loadConfig, type LloydConfig } from '@lloyd/config';
+import { runMain } from '@lloyd/platform';
+import { JobQueue } from '@lloyd/store';
+import { createGatewayApp } from '../../gateway/src/bootstrap.js';
+import { startSimulators } from '../../supplier-sim/src/server.js';
+import { pingWorkers } from '../../transfer-worker/src/bootstrap.js';
+import { WorkerModule } from '../../transfer-worker/src/worker.module.js';
+
+/** Port a configured supplier URL points at, so the embedded simulator can listen where Lloyd will call it. */
+function portOf(config: LloydConfig, ods: string): number | undefined {
+  const supplier = config.suppliers.find((s) => s.ods === ods);
+  return supplier ? Number(new URL(supplier.baseUrl).port) : undefined;
+}
+
+await runMain('lloyd', async () => {
+  let config = loadConfig();
+  let closeSimulators = async () => {};
+  if (config.simulators.embedded) {
+    const sims = await startSimulators({
+      seed: config.simulators.seed,
+      host: config.server.host,
+      ports: { P10001: portOf(config, 'P10001') },
+    });
+    closeSimulators = sims.close;
+    const suppliers = config.suppliers.map((s) => ({ ...s, baseUrl: sims.urls[s.ods as keyof typeof sims.urls] ?? s.baseUrl }));
+    config = loadConfig({ overrides: { suppliers } });
+    for (const [ods, url] of Object.entries(sims.urls)) console.log(`supplier simulator ${ods}: ${url}`);
+  }
+  const app = await createGatewayApp(config, { mount: [WorkerModule] });
+  await app.listen(config.server.port, config.server.host);
+  await pingWorkers(app.get(JobQueue));
+  const url = `http://${config.server.host}:${config.server.port}`;
+  console.log(`Lloyd (gateway + transfer worker${config.simulators.embedded ? ' + supplier simulators' : ''}) listening on ${url}`);
+  console.log(`  store and queue: ${config.store.redisUrl ? `Redis at ${new URL(config.store.redisUrl).host}` : 'in-process'}`);
+  console.log(`  get a token:     npm run -s token -- --client hospital-epr --practitioner G1234567`);
+  console.log(`ready: ${url}/fhir/metadata`);
+  return async () => {
+    await app.close();
+    await closeSimulators();
+  };
+});

@@ -1,0 +1,87 @@
+import 'reflect-metadata';
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage } from 'node:http';
+import { Module, type DynamicModule, type Type } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
+import type { FastifyInstance } from 'fastify';
+import type { Logger } from 'pino';
+import type { LloydConfig } from '@lloyd/config';
+import { createLogger, MetricsService, PinoNestLogger, registerHttpMetrics } from '@lloyd/observability';
+import { CoreModule } from '@lloyd/platform';
+import { GatewayModule } from './gateway.module.js';
+import { RouteTable } from './http/route-table.js';
+import { sendOutcomeError } from './http/send-outcome.js';
+import { toOutcomeError } from './http/to-outcome-error.js';
+
+const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
+
+export interface GatewayOptions {
+  logger?: Logger;
+  /** Further feature modules to mount in the same process (the all-in-one launcher adds the transfer worker). */
+  mount?: Type[];
+}
+
+@Module({})
+class GatewayRoot {}
+
+/**
+ * Builds the gateway application (not yet listening). Used by the gateway's own entry point, the all-in-one
+ * launcher and the end-to-end tests, so all three run the same wiring.
+ */
+export async function createGatewayApp(config: LloydConfig, options: GatewayOptions = {}): Promise<NestFastifyApplication> {
+  const logger = options.logger ?? createLogger(config);
+  const adapter = new FastifyAdapter({
+    loggerInstance: logger,
+    disableRequestLogging: true,
+    bodyLimit: config.server.bodyLimitBytes,
+    trustProxy: config.server.trustProxy,
+    genReqId: (req: IncomingMessage) => {
+      const given = req.headers['x-request-id'];
+      return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
+    },
+  });
+  const fastify = adapter.getInstance() as unknown as FastifyInstance;
+  const routes = new RouteTable();
+  fastify.addHook('onRoute', (route) => routes.add(route.url, route.method));
+  configureParsers(fastify);
+  fastify.addHook('onRequest', (request, reply, done) => {
+    void reply.header('x-request-id', request.id);
+    done();
+  });
+  fastify.addHook('onResponse', (request, reply, done) => {
+    request.log.info(
+      { method: request.method, route: request.routeOptions?.url ?? 'unmatched', status: reply.statusCode, ms: Math.round(reply.elapsedTime) },
+      'request completed',
+    );
+    done();
+  });
+  // Errors raised before a route handler runs (body parsing, size limits) never reach Nest's filters.
+  fastify.setErrorHandler((err, request, reply) => {
+    const { error, expected } = toOutcomeError(err, { correlationId: String(request.id), bodyLimit: config.server.bodyLimitBytes });
+    if (!expected) request.log.error({ err }, 'unexpected error');
+    sendOutcomeError(reply, error);
+  });
+
+  const root: DynamicModule = {
+    module: GatewayRoot,
+    imports: [CoreModule.forRoot(config, { logger }), GatewayModule, ...(options.mount ?? [])],
+    providers: [{ provide: RouteTable, useValue: routes }],
+    exports: [RouteTable],
+    global: true,
+  };
+  const app = await NestFactory.create<NestFastifyApplication>(root, adapter, {
+    logger: new PinoNestLogger(logger),
+    bodyParser: true,
+  });
+  registerHttpMetrics(fastify, app.get(MetricsService));
+  return app;
+}
+
+function configureParsers(fastify: FastifyInstance): void {
+  fastify.addContentTypeParser(
+    ['application/fhir+json'],
+    { parseAs: 'string' },
+    fastify.getDefaultJsonParser('error', 'error'),
+  );
+}

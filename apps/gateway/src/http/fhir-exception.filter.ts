@@ -1,0 +1,39 @@
+import { Catch, Inject, NotFoundException, type ArgumentsHost, type ExceptionFilter } from '@nestjs/common';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { Logger } from 'pino';
+import { LLOYD_CONFIG, type LloydConfig } from '@lloyd/config';
+import { LOGGER } from '@lloyd/observability';
+import { outcomes } from '@lloyd/fhir';
+import { RouteTable } from './route-table.js';
+import { sendOutcomeError } from './send-outcome.js';
+import { toOutcomeError } from './to-outcome-error.js';
+
+/** The one global exception filter: every error leaves Lloyd as a FHIR OperationOutcome. */
+@Catch()
+export class FhirExceptionFilter implements ExceptionFilter {
+  constructor(
+    @Inject(LOGGER) private readonly logger: Logger,
+    @Inject(LLOYD_CONFIG) private readonly config: LloydConfig,
+    private readonly routes: RouteTable,
+  ) {}
+
+  catch(exception: unknown, host: ArgumentsHost): void {
+    const http = host.switchToHttp();
+    const request = http.getRequest<FastifyRequest>();
+    const reply = http.getResponse<FastifyReply>();
+    if (exception instanceof NotFoundException && !request.routeOptions?.url) {
+      const allowed = this.routes.methodsFor(request.url);
+      const error = allowed.length
+        ? outcomes.methodNotAllowed(request.method, allowed)
+        : outcomes.routeNotFound(request.method, request.url);
+      sendOutcomeError(reply, error);
+      return;
+    }
+    const { error, expected } = toOutcomeError(exception, {
+      correlationId: String(request.id),
+      bodyLimit: this.config.server.bodyLimitBytes,
+    });
+    if (!expected) this.logger.error({ err: exception, reqId: request.id, url: request.url }, 'unexpected error');
+    sendOutcomeError(reply, error);
+  }
+}

@@ -1,0 +1,45 @@
+import { Injectable } from '@nestjs/common';
+import { SupplierCaller, SupplierDirectory } from '@lloyd/federation';
+import { JobQueue, KeyValueStore } from '@lloyd/store';
+
+export interface ReadinessReport {
+  ready: boolean;
+  checks: Record<string, { ok: boolean; detail?: string; ms: number }>;
+}
+
+/** Readiness: the store, the queue and every configured supplier system answer, each within its own deadline. */
+@Injectable()
+export class CheckReadiness {
+  constructor(
+    private readonly kv: KeyValueStore,
+    private readonly queue: JobQueue,
+    private readonly directory: SupplierDirectory,
+    private readonly suppliers: SupplierCaller,
+  ) {}
+
+  async execute(): Promise<ReadinessReport> {
+    const probes: [string, () => Promise<void>][] = [
+      ['store', () => this.kv.ping()],
+      ['queue', () => this.queue.ping()],
+      ...this.directory
+        .all()
+        .map(({ config }): [string, () => Promise<void>] => [
+          `supplier:${config.ods}`,
+          () => this.suppliers.call(config.ods, (adapter, ctx) => adapter.health(ctx)),
+        ]),
+    ];
+    const results = await Promise.all(
+      probes.map(async ([name, probe]) => {
+        const started = performance.now();
+        try {
+          await probe();
+          return [name, { ok: true, ms: Math.round(performance.now() - started) }] as const;
+        } catch (err) {
+          return [name, { ok: false, detail: (err as Error).message, ms: Math.round(performance.now() - started) }] as const;
+        }
+      }),
+    );
+    const checks = Object.fromEntries(results);
+    return { ready: results.every(([, r]) => r.ok), checks };
+  }
+}

@@ -1,0 +1,48 @@
+/**
+ * Runs the supplier simulators on their own. The simulators are not part of Lloyd, so they read their settings
+ * straight from the environment:
+ * - `SIM_HOST` (default 127.0.0.1)
+ * - `SIM_SEED` (default 1)
+ * - `SIM_PORT_P10001` (default 8091)
+ * - `SIM_EXTRA_PATIENTS` synthetic patients per practice (default 0)
+ */
+import { simulatedFormats, startSimulators } from './server.js';
+
+function integer(name: string, fallback: number): number {
+  const raw = process.env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < 0) {
+    console.error(`${name}="${raw}" is not a whole number; set it to e.g. ${fallback} or leave it unset.`);
+    process.exit(2);
+  }
+  return value;
+}
+
+const sims = await startSimulators({
+  host: process.env['SIM_HOST'] || '127.0.0.1',
+  seed: integer('SIM_SEED', 1),
+  ports: { P10001: integer('SIM_PORT_P10001', 8091) },
+  extraPatients: integer('SIM_EXTRA_PATIENTS', 0),
+});
+
+const formats = simulatedFormats();
+for (const [ods, url] of Object.entries(sims.urls)) {
+  console.log(`${ods} ${formats[ods as keyof typeof formats]} ${url}`);
+}
+
+let stopping = false;
+const stop = (signal: string) => {
+  if (stopping) return;
+  stopping = true;
+  console.log(`${signal}: stopping the supplier simulators`);
+  sims.close().then(
+    () => process.exit(0),
+    (err: unknown) => {
+      console.error('Failed to stop the simulators cleanly:', err);
+      process.exit(1);
+    },
+  );
+};
+process.once('SIGINT', () => stop('SIGINT'));
+process.once('SIGTERM', () => stop('SIGTERM'));

@@ -1,0 +1,118 @@
+import Fastify, { type FastifyInstance } from 'fastify';
+import { installFaults } from '../faults.js';
+import { documentContent } from '../generator/documents.js';
+import type { SyntheticDataset } from '../generator/generate.js';
+import { practiceProfile } from '../generator/practices.js';
+import {
+  renderError,
+  renderHealth,
+  renderPatient,
+  renderRecord,
+  renderSearchResult,
+  XML_CONTENT_TYPE,
+} from './xml-readv2-render.js';
+
+export interface XmlReadV2SystemOptions {
+  readonly dataset: SyntheticDataset;
+  /** The practice this system serves (default P10001). */
+  readonly ods?: string;
+}
+
+const NHS_NUMBER = /^\d{10}$/;
+
+/**
+ * The P10001 supplier system: XML over REST, Read v2 coded.
+ *
+ * - `GET /health`
+ * - `GET /patients?nhsNumber=N` (or `?id=<patient id>`): 200 with a `<PatientSearchResult>`, possibly empty
+ * - `GET /patients/{nhsNumber}`: 200 `<Patient>`, 404 when unknown
+ * - `GET /patients/{nhsNumber}/record`: 200 `<ClinicalRecord>`, 404 when unknown
+ * - `GET /documents/{id}`: the document's bytes, 404 when unknown
+ *
+ * plus fault injection (see faults.ts).
+ */
+export function createXmlReadV2System(options: XmlReadV2SystemOptions): FastifyInstance {
+  const { dataset } = options;
+  const practice = practiceProfile(options.ods ?? 'P10001');
+  const app = Fastify({ logger: false, forceCloseConnections: true });
+
+  const xml = (status: number, body: string) => ({ status, body });
+  const error = (status: number, code: string, message: string) => xml(status, renderError(status, code, message));
+
+  installFaults(app, {
+    seed: dataset.seed,
+    failureBody: (status, message) => ({
+      contentType: XML_CONTENT_TYPE,
+      body: renderError(status, 'SIMULATED_FAILURE', message),
+    }),
+  });
+
+  app.setNotFoundHandler((request, reply) =>
+    reply
+      .code(404)
+      .type(XML_CONTENT_TYPE)
+      .send(renderError(404, 'NO_SUCH_RESOURCE', `No resource at ${request.method} ${request.url}`)),
+  );
+  app.setErrorHandler((err: { statusCode?: number; message: string }, _request, reply) => {
+    const status = err.statusCode && err.statusCode >= 400 && err.statusCode < 500 ? err.statusCode : 500;
+    return reply
+      .code(status)
+      .type(XML_CONTENT_TYPE)
+      .send(renderError(status, status === 500 ? 'INTERNAL_ERROR' : 'BAD_REQUEST', err.message));
+  });
+
+  app.get('/health', (_request, reply) =>
+    reply.type(XML_CONTENT_TYPE).send(renderHealth(practice.ods, dataset.patientsOf(practice.ods).length)),
+  );
+
+  app.get<{ Querystring: { nhsNumber?: string; id?: string } }>('/patients', (request, reply) => {
+    const { nhsNumber, id } = request.query;
+    let answer: { status: number; body: string };
+    if (nhsNumber !== undefined) {
+      if (!NHS_NUMBER.test(nhsNumber)) answer = error(400, 'INVALID_NHS_NUMBER', 'nhsNumber must be 10 digits');
+      else {
+        const found = dataset.findPatient(practice.ods, nhsNumber);
+        answer = xml(200, renderSearchResult(found ? [found] : [], practice));
+      }
+    } else if (id !== undefined) {
+      answer = xml(
+        200,
+        renderSearchResult(
+          dataset.patientsOf(practice.ods).filter((p) => p.sourceId === id),
+          practice,
+        ),
+      );
+    } else {
+      answer = error(400, 'MISSING_PARAMETER', 'Search by nhsNumber or id');
+    }
+    return reply.code(answer.status).type(XML_CONTENT_TYPE).send(answer.body);
+  });
+
+  app.get<{ Params: { nhsNumber: string } }>('/patients/:nhsNumber', (request, reply) => {
+    const patient = dataset.findPatient(practice.ods, request.params.nhsNumber);
+    const answer = patient
+      ? xml(200, renderPatient(patient, practice))
+      : error(404, 'PATIENT_NOT_FOUND', 'No patient with that NHS number is registered here');
+    return reply.code(answer.status).type(XML_CONTENT_TYPE).send(answer.body);
+  });
+
+  app.get<{ Params: { nhsNumber: string } }>('/patients/:nhsNumber/record', (request, reply) => {
+    const patient = dataset.findPatient(practice.ods, request.params.nhsNumber);
+    const answer = patient
+      ? xml(200, renderRecord(patient, practice, `${dataset.asOf}T00:00:00Z`))
+      : error(404, 'PATIENT_NOT_FOUND', 'No patient with that NHS number is registered here');
+    return reply.code(answer.status).type(XML_CONTENT_TYPE).send(answer.body);
+  });
+
+  app.get<{ Params: { id: string } }>('/documents/:id', (request, reply) => {
+    const found = dataset.findDocument(practice.ods, request.params.id);
+    if (!found)
+      return reply
+        .code(404)
+        .type(XML_CONTENT_TYPE)
+        .send(renderError(404, 'DOCUMENT_NOT_FOUND', 'No document with that id'));
+    return reply.type(found.document.contentType).send(documentContent(found.document, found.patient));
+  });
+
+  return app;
+}

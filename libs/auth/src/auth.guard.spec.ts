@@ -1,0 +1,168 @@
+import { Controller, Get } from '@nestjs/common';
+import { APP_GUARD } from '@nestjs/core';
+import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
+import { Test } from '@nestjs/testing';
+import { ConfigModule, loadConfig } from '@lloyd/config';
+import { OperationOutcomeError } from '@lloyd/fhir';
+import { AuthGuard } from './auth.guard.js';
+import { AuthModule } from './auth.module.js';
+import { CurrentToken, PatientDataAccess, Public, RequireScopes } from './decorators.js';
+import { EmbeddedIssuer, type TokenGrant } from './embedded-issuer.js';
+import { TestOutcomeFilter, TestStoreModule } from './testing/nest.js';
+import type { VerifiedToken } from './verified-token.js';
+
+@Controller('test')
+class DummyController {
+  @Public()
+  @Get('public')
+  open() {
+    return { open: true };
+  }
+
+  @Get('unmarked')
+  unmarked(@CurrentToken() token: VerifiedToken) {
+    return { client: token.clientId };
+  }
+
+  @RequireScopes('system/gp2gp.write')
+  @Get('transfers')
+  transfers() {
+    return { ok: true };
+  }
+
+  @RequireScopes('read:Patient')
+  @PatientDataAccess()
+  @Get('patient')
+  patient(@CurrentToken() token: VerifiedToken) {
+    return { organisation: token.organisation, practitioner: token.practitioner, reason: token.reason };
+  }
+}
+
+@Public()
+@Controller('open')
+class PublicController {
+  @Get()
+  hello() {
+    return { hello: 'world' };
+  }
+}
+
+describe('AuthGuard (in a Nest app)', () => {
+  let app: NestFastifyApplication;
+  let issuer: EmbeddedIssuer;
+  const filter = new TestOutcomeFilter();
+
+  const token = async (grant: Partial<TokenGrant> = {}) =>
+    (
+      await issuer.issueToken({
+        clientId: 'hospital-epr',
+        organisation: 'RX1',
+        scopes: ['system/*.rs'],
+        practitioner: 'G1234567',
+        ...grant,
+      })
+    ).accessToken;
+
+  const get = (url: string, bearer?: string) =>
+    app.inject({ method: 'GET', url, headers: bearer ? { authorization: `Bearer ${bearer}` } : {} });
+
+  const lastError = () => filter.seen[filter.seen.length - 1];
+
+  beforeAll(async () => {
+    const moduleRef = await Test.createTestingModule({
+      imports: [ConfigModule.forRoot(loadConfig({ env: {} })), TestStoreModule, AuthModule],
+      controllers: [DummyController, PublicController],
+      providers: [{ provide: APP_GUARD, useExisting: AuthGuard }],
+    }).compile();
+    app = moduleRef.createNestApplication<NestFastifyApplication>(new FastifyAdapter(), { logger: false });
+    app.useGlobalFilters(filter);
+    await app.init();
+    await app.getHttpAdapter().getInstance().ready();
+    issuer = app.get(EmbeddedIssuer);
+  });
+
+  afterAll(async () => {
+    await app.close();
+  });
+
+  it('lets anyone reach a @Public route or controller', async () => {
+    expect((await get('/test/public')).json()).toEqual({ open: true });
+    expect((await get('/open')).statusCode).toBe(200);
+  });
+
+  it('denies an unmarked route without a token (401)', async () => {
+    const response = await get('/test/unmarked');
+    expect(response.statusCode).toBe(401);
+    expect(response.headers['www-authenticate']).toMatch(/^Bearer/);
+    expect(lastError()).toBeInstanceOf(OperationOutcomeError);
+    expect((lastError() as OperationOutcomeError).spineCode).toBe('INVALID_TOKEN');
+    expect(response.json()).toMatchObject({
+      resourceType: 'OperationOutcome',
+      issue: [{ diagnostics: expect.stringMatching(/missing bearer token/) as string }],
+    });
+  });
+
+  it('denies an Authorization header that is not a bearer token (401)', async () => {
+    const basic = await app.inject({
+      method: 'GET',
+      url: '/test/unmarked',
+      headers: { authorization: 'Basic dXNlcjpwYXNz' },
+    });
+    expect(basic.statusCode).toBe(401);
+    const empty = await app.inject({ method: 'GET', url: '/test/unmarked', headers: { authorization: 'Bearer ' } });
+    expect(empty.statusCode).toBe(401);
+  });
+
+  it('denies a bad token (401) without echoing it', async () => {
+    const bad = `${await token()}x`;
+    const response = await get('/test/unmarked', bad);
+    expect(response.statusCode).toBe(401);
+    expect(response.body).not.toContain(bad);
+  });
+
+  it('lets a valid token through an unmarked route and exposes it via @CurrentToken', async () => {
+    const response = await get('/test/unmarked', await token());
+    expect(response.statusCode).toBe(200);
+    expect(response.json()).toEqual({ client: 'hospital-epr' });
+  });
+
+  it('refuses a token without the required scope (403)', async () => {
+    const response = await get('/test/transfers', await token());
+    expect(response.statusCode).toBe(403);
+    expect((lastError() as OperationOutcomeError).spineCode).toBe('INSUFFICIENT_SCOPE');
+    const allowed = await get(
+      '/test/transfers',
+      await token({ clientId: 'gp2gp-broker', organisation: 'X26', scopes: ['system/gp2gp.write'] }),
+    );
+    expect(allowed.statusCode).toBe(200);
+  });
+
+  it('refuses patient data access without a practitioner (400)', async () => {
+    const response = await get('/test/patient', await token({ practitioner: undefined }));
+    expect(response.statusCode).toBe(400);
+    expect((lastError() as OperationOutcomeError).spineCode).toBe('BAD_REQUEST');
+    expect(response.json()).toMatchObject({
+      issue: [{ diagnostics: expect.stringMatching(/requesting_practitioner/) as string }],
+    });
+  });
+
+  it('refuses emergency access without reason_text (400)', async () => {
+    const response = await get('/test/patient', await token({ reason: 'emergency' }));
+    expect(response.statusCode).toBe(400);
+    expect(response.json()).toMatchObject({ issue: [{ diagnostics: expect.stringMatching(/reason_text/) as string }] });
+  });
+
+  it('checks the scope before the patient claims (403 over 400)', async () => {
+    const response = await get(
+      '/test/patient',
+      await token({ scopes: ['system/gp2gp.read'], practitioner: undefined }),
+    );
+    expect(response.statusCode).toBe(403);
+  });
+
+  it('allows patient data access with scope, practitioner and reason (200)', async () => {
+    const response = await get('/test/patient', await token());
+    expect(response.statusCode).toBe(200);
+    expect(response.json()).toEqual({ organisation: 'RX1', practitioner: 'G1234567', reason: 'directcare' });
+  });
+});

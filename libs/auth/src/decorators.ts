@@ -1,0 +1,43 @@
+import { createParamDecorator, SetMetadata, type ExecutionContext } from '@nestjs/common';
+import { outcomes } from '@lloyd/fhir';
+import { assertValidRequirement, type ScopeRequirement } from './scopes.js';
+import type { VerifiedToken } from './verified-token.js';
+
+export const IS_PUBLIC = 'lloyd:auth:public';
+export const REQUIRED_SCOPES = 'lloyd:auth:required-scopes';
+export const PATIENT_DATA_ACCESS = 'lloyd:auth:patient-data-access';
+
+/** Where {@link AuthGuard} leaves the verified token on the request. */
+export const VERIFIED_TOKEN = Symbol('lloyd:verified-token');
+
+/** Opts a route (or a whole controller) out of bearer-token authentication. Everything else needs a valid token. */
+export const Public = () => SetMetadata(IS_PUBLIC, true);
+
+/**
+ * Requires every listed scope requirement (see {@link ScopeRequirement}: `read:<Type>`, `search:<Type>` or a SMART
+ * scope such as `system/gp2gp.write`). Requirements on the controller and on the handler add up. A token that
+ * lacks one gets 403. Invalid requirements throw when the route is declared.
+ */
+export const RequireScopes = (...requirements: ScopeRequirement[]) => {
+  if (requirements.length === 0) throw new Error('@RequireScopes() needs at least one requirement');
+  requirements.forEach(assertValidRequirement);
+  return SetMetadata(REQUIRED_SCOPES, requirements);
+};
+
+/**
+ * Marks a route that reads patient records: the token must also carry `requesting_practitioner` and
+ * `reason_for_request` (`directcare` or `emergency`, the latter with a non-empty `reason_text`), else 400.
+ */
+export const PatientDataAccess = () => SetMetadata(PATIENT_DATA_ACCESS, true);
+
+/** The verified token of the current request, as stored by {@link AuthGuard}. */
+export function tokenOf(request: object): VerifiedToken | undefined {
+  return (request as { [VERIFIED_TOKEN]?: VerifiedToken })[VERIFIED_TOKEN];
+}
+
+/** Injects the request's {@link VerifiedToken}. On a route without a verified token it refuses with 401. */
+export const CurrentToken = createParamDecorator((_data: unknown, context: ExecutionContext): VerifiedToken => {
+  const token = tokenOf(context.switchToHttp().getRequest<object>());
+  if (!token) throw outcomes.unauthenticated('missing bearer token');
+  return token;
+});

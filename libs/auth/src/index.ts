@@ -1,0 +1,42 @@
+export { AuthModule } from './auth.module.js';
+export { AuthGuard } from './auth.guard.js';
+export {
+  CurrentToken,
+  IS_PUBLIC,
+  PATIENT_DATA_ACCESS,
+  PatientDataAccess,
+  Public,
+  REQUIRED_SCOPES,
+  RequireScopes,
+  tokenOf,
+  VERIFIED_TOKEN,
+} from './decorators.js';
+export { AUTH_CLOCK, type Clock } from './clock.js';
+export { EmbeddedIssuer, type IssuedToken, type TokenGrant } from './embedded-issuer.js';
+export {
+  ExchangeClientAssertion,
+  JWT_BEARER_ASSERTION,
+  MAX_ASSERTION_LIFETIME_SECONDS,
+  TOKEN_PATH,
+  type ExchangeContext,
+  type TokenResponse,
+} from './exchange-client-assertion.js';
+export { oauthError, oauthErrorCode, type OAuthErrorCode } from './oauth-error.js';
+export {
+  assertValidRequirement,
+  grantsRead,
+  grantsSearch,
+  parseScope,
+  RESTRICTED_RESOURCE_TYPES,
+  satisfiesRequirement,
+  scopeCovers,
+  splitScopes,
+  type ParsedScope,
+  type Permission,
+  type ScopeContext,
+  type ScopeRequirement,
+} from './scopes.js';
+export { JWKS_PATH, smartConfiguration, type SmartConfiguration } from './smart-configuration.js';
+export { MAX_TOKEN_LENGTH, TokenVerifier } from './token-verifier.js';
+export type { SigningAlgorithm, TrustedIssuer } from './trusted-issuers.js';
+export { REASONS_FOR_REQUEST, type ReasonForRequest, type VerifiedToken } from './verified-token.js';

@@ -1,0 +1,29 @@
+import { OperationOutcomeError, operationOutcome, spineIssue } from '@lloyd/fhir';
+
+/** OAuth 2.0 token endpoint error codes (RFC 6749 §5.2). */
+export type OAuthErrorCode =
+  | 'invalid_request'
+  | 'invalid_client'
+  | 'invalid_grant'
+  | 'unauthorized_client'
+  | 'unsupported_grant_type'
+  | 'invalid_scope';
+
+/**
+ * A token endpoint failure as an OperationOutcome (every error in Lloyd is one). The OAuth error code is in
+ * `issue[0].details.text`; `invalid_client` is 401, the others 400.
+ */
+export function oauthError(code: OAuthErrorCode, description: string): OperationOutcomeError {
+  const clientAuth = code === 'invalid_client';
+  const issue = spineIssue(clientAuth ? 'INVALID_TOKEN' : 'BAD_REQUEST', description);
+  issue.details = { ...issue.details, text: code };
+  return new OperationOutcomeError(clientAuth ? 401 : 400, operationOutcome(issue), {
+    'cache-control': 'no-store',
+    pragma: 'no-cache',
+  });
+}
+
+/** The OAuth error code carried by an error from {@link oauthError}, if any. */
+export function oauthErrorCode(error: unknown): string | undefined {
+  return error instanceof OperationOutcomeError ? error.outcome.issue[0]?.details?.text : undefined;
+}

@@ -1,0 +1,64 @@
+import { z } from 'zod';
+
+/** The clinical areas of a GP record that sharing can be granted or withheld for (GP Connect's sections, plus documents). */
+export const recordSections = [
+  'allergies',
+  'medications',
+  'problems',
+  'consultations',
+  'immunisations',
+  'investigations',
+  'referrals',
+  'uncategorised',
+  'documents',
+] as const;
+export type RecordSection = (typeof recordSections)[number];
+
+const odsCode = z.string().regex(/^[A-Z0-9]{3,10}$/, 'must be an ODS code (3-10 upper-case letters or digits)');
+const isoDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'must be a date as YYYY-MM-DD');
+
+export const practiceSettingsSchema = z.object({
+  ods: odsCode,
+  /** Whether the practice shares its records through Lloyd at all (practice opt-in). */
+  enabled: z.boolean().default(true),
+  /** Clinical areas switched off at this practice: requests get a NOT_IMPLEMENTED warning for them. */
+  disabledSections: z.array(z.enum(recordSections)).default([]),
+  /** GP2GP: integrate transfers into this practice automatically when nothing is degraded or missing. */
+  autoIntegrate: z.boolean().default(false),
+});
+
+export const sharingAgreementSchema = z
+  .object({
+    id: z.string().regex(/^[A-Za-z0-9-]{1,64}$/, 'must be 1-64 letters, digits or hyphens'),
+    description: z.string().default(''),
+    /** The data-controller practices (ODS codes) whose records the agreement shares. */
+    dataControllers: z.array(odsCode).min(1),
+    /** Who may see them: a named organisation, or every organisation of a type. */
+    consumer: z.union([z.object({ ods: odsCode }), z.object({ organisationType: z.string().min(1) })]),
+    sections: z.array(z.enum(recordSections)).min(1),
+    validFrom: isoDate,
+    validTo: isoDate.optional(),
+    emergencyAccess: z.boolean().default(false),
+  })
+  .refine((a) => !a.validTo || a.validTo >= a.validFrom, { message: 'validTo must not be before validFrom', path: ['validTo'] });
+
+export const accessSchema = z
+  .object({
+    practices: z.array(practiceSettingsSchema).default([]),
+    agreements: z.array(sharingAgreementSchema).default([]),
+    /** ODS code → organisation type, for agreements that name a consumer type. */
+    organisationTypes: z.record(z.string(), z.string()).default({}),
+    rateLimits: z
+      .object({
+        windowSeconds: z.number().int().positive().default(60),
+        defaultLimit: z.number().int().positive().default(1200),
+        perOrganisation: z.record(z.string(), z.number().int().positive()).default({}),
+      })
+      .prefault({}),
+    maxCount: z.number().int().positive().default(100),
+  })
+  .prefault({});
+
+export type PracticeSettings = z.infer<typeof practiceSettingsSchema>;
+export type SharingAgreement = z.infer<typeof sharingAgreementSchema>;
+export type AccessConfig = z.infer<typeof accessSchema>;

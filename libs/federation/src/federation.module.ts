@@ -1,0 +1,23 @@
+import { Global, Module, type DynamicModule } from '@nestjs/common';
+import type { LloydConfig } from '@lloyd/config';
+import { ConfigPatientRegistry, PatientRegistry } from './patient-registry.js';
+import { SupplierCaller } from './supplier-caller.js';
+import { SupplierDirectory } from './supplier-directory.js';
+
+/** Routing from NHS number to the registered practice's supplier system. */
+@Global()
+@Module({})
+export class FederationModule {
+  static forRoot(config: LloydConfig): DynamicModule {
+    const directory = new SupplierDirectory(config.suppliers);
+    return {
+      module: FederationModule,
+      providers: [
+        { provide: PatientRegistry, useValue: new ConfigPatientRegistry(config) },
+        { provide: SupplierDirectory, useValue: directory },
+        { provide: SupplierCaller, useValue: new SupplierCaller(directory) },
+      ],
+      exports: [PatientRegistry, SupplierDirectory, SupplierCaller],
+    };
+  }
+}

@@ -1,0 +1,2 @@
+export { CoreModule } from './core.module.js';
+export { runMain } from './run-main.js';

@@ -1,0 +1,188 @@
+import type { KeyValueStore } from '../ports.js';
+import { sleep } from './helpers.js';
+
+/** Creates a fresh, empty store for one test; `dispose` (optional) releases it afterwards. */
+export type ContractFactory<T> = () => T | Promise<T>;
+export type ContractDispose<T> = (subject: T) => void | Promise<void>;
+
+/**
+ * The behaviour every {@link KeyValueStore} must show. Call it from a spec with a factory that returns an empty
+ * store per test. Expiry is checked against the real clock with one-second TTLs (one short wait per run).
+ */
+export function describeKeyValueStoreContract(
+  label: string,
+  factory: ContractFactory<KeyValueStore>,
+  dispose?: ContractDispose<KeyValueStore>,
+): void {
+  describe(`KeyValueStore contract: ${label}`, () => {
+    let kv: KeyValueStore;
+
+    beforeEach(async () => {
+      kv = await factory();
+    });
+
+    afterEach(async () => {
+      await dispose?.(kv);
+    });
+
+    it('gets, sets, overwrites and deletes values', async () => {
+      expect(await kv.get('k')).toBeNull();
+      await kv.set('k', 'one');
+      expect(await kv.get('k')).toBe('one');
+      await kv.set('k', 'two');
+      expect(await kv.get('k')).toBe('two');
+      await kv.delete('k');
+      expect(await kv.get('k')).toBeNull();
+      await expect(kv.delete('never-set')).resolves.toBeUndefined();
+    });
+
+    it('keeps values byte for byte, including empty strings and unicode', async () => {
+      const value = '{"a":"ü ✓ \\n"}\u0000tail';
+      await kv.set('json', value);
+      await kv.set('empty', '');
+      expect(await kv.get('json')).toBe(value);
+      expect(await kv.get('empty')).toBe('');
+    });
+
+    it('setIfAbsent creates only when absent', async () => {
+      expect(await kv.setIfAbsent('jti:1', 'first')).toBe(true);
+      expect(await kv.setIfAbsent('jti:1', 'second')).toBe(false);
+      expect(await kv.get('jti:1')).toBe('first');
+      await kv.delete('jti:1');
+      expect(await kv.setIfAbsent('jti:1', 'third')).toBe(true);
+      expect(await kv.get('jti:1')).toBe('third');
+    });
+
+    it('compareAndSet writes only when the current value matches (null meaning absent)', async () => {
+      expect(await kv.compareAndSet('state', 'requested', 'sent')).toBe(false);
+      expect(await kv.get('state')).toBeNull();
+      expect(await kv.compareAndSet('state', null, 'requested')).toBe(true);
+      expect(await kv.compareAndSet('state', null, 'again')).toBe(false);
+      expect(await kv.compareAndSet('state', 'wrong', 'sent')).toBe(false);
+      expect(await kv.get('state')).toBe('requested');
+      expect(await kv.compareAndSet('state', 'requested', 'sent')).toBe(true);
+      expect(await kv.get('state')).toBe('sent');
+      expect(await kv.compareAndSet('state', '', 'x')).toBe(false);
+    });
+
+    it('lets exactly one of many concurrent compareAndSet racers win', async () => {
+      await kv.set('race', 'v0');
+      const racers = Array.from({ length: 25 }, (_, i) => kv.compareAndSet('race', 'v0', `winner-${i}`));
+      const results = await Promise.all(racers);
+      expect(results.filter(Boolean)).toHaveLength(1);
+      expect(await kv.get('race')).toBe(`winner-${results.indexOf(true)}`);
+
+      const creators = await Promise.all(
+        Array.from({ length: 25 }, (_, i) => kv.compareAndSet('fresh', null, `creator-${i}`)),
+      );
+      expect(creators.filter(Boolean)).toHaveLength(1);
+      expect(await kv.get('fresh')).toBe(`creator-${creators.indexOf(true)}`);
+    });
+
+    it('lets exactly one of many concurrent setIfAbsent callers win', async () => {
+      const results = await Promise.all(Array.from({ length: 25 }, (_, i) => kv.setIfAbsent('once', `${i}`)));
+      expect(results.filter(Boolean)).toHaveLength(1);
+      expect(await kv.get('once')).toBe(`${results.indexOf(true)}`);
+    });
+
+    it('increments counters atomically, starting from 0', async () => {
+      expect(await kv.increment('n')).toBe(1);
+      expect(await kv.increment('n')).toBe(2);
+      const parallel = await Promise.all(Array.from({ length: 20 }, () => kv.increment('n')));
+      expect(new Set(parallel).size).toBe(20);
+      expect(await kv.get('n')).toBe('22');
+    });
+
+    it('sets the counter TTL only when the counter is created', async () => {
+      await kv.increment('rate', { ttlSeconds: 30 });
+      const first = await kv.ttlMillis('rate');
+      expect(first).toBeGreaterThan(0);
+      expect(first).toBeLessThanOrEqual(30_000);
+      await kv.increment('rate', { ttlSeconds: 3600 });
+      expect(await kv.ttlMillis('rate')).toBeLessThanOrEqual(30_000);
+      await kv.increment('plain');
+      await kv.increment('plain', { ttlSeconds: 30 });
+      expect(await kv.ttlMillis('plain')).toBeNull();
+    });
+
+    it('reports remaining TTL, and null for absent keys and keys without expiry', async () => {
+      expect(await kv.ttlMillis('absent')).toBeNull();
+      await kv.set('forever', 'x');
+      expect(await kv.ttlMillis('forever')).toBeNull();
+      await kv.set('short', 'x', { ttlSeconds: 60 });
+      const ttl = await kv.ttlMillis('short');
+      expect(ttl).toBeGreaterThan(0);
+      expect(ttl).toBeLessThanOrEqual(60_000);
+      await kv.set('short', 'y');
+      expect(await kv.ttlMillis('short')).toBeNull();
+    });
+
+    it('expires keys written with a TTL by set, setIfAbsent, compareAndSet and increment', async () => {
+      await kv.set('t:set', 'x', { ttlSeconds: 1 });
+      await kv.setIfAbsent('t:nx', 'x', { ttlSeconds: 1 });
+      await kv.compareAndSet('t:cas', null, 'x', { ttlSeconds: 1 });
+      await kv.increment('t:count', { ttlSeconds: 1 });
+      await kv.set('t:keep', 'x');
+      expect(await kv.get('t:set')).toBe('x');
+      expect(await kv.get('t:nx')).toBe('x');
+      expect(await kv.get('t:cas')).toBe('x');
+
+      await sleep(1_150);
+
+      expect(await kv.get('t:set')).toBeNull();
+      expect(await kv.get('t:nx')).toBeNull();
+      expect(await kv.get('t:cas')).toBeNull();
+      expect(await kv.get('t:count')).toBeNull();
+      expect(await kv.ttlMillis('t:set')).toBeNull();
+      expect(await kv.get('t:keep')).toBe('x');
+      expect(await kv.keys('t:')).toEqual(['t:keep']);
+      expect(await kv.setIfAbsent('t:nx', 'again')).toBe(true);
+      expect(await kv.compareAndSet('t:cas', null, 'again')).toBe(true);
+      expect(await kv.increment('t:count')).toBe(1);
+    });
+
+    it('appends to lists and reads ranges like LRANGE', async () => {
+      expect(await kv.listLength('audit')).toBe(0);
+      expect(await kv.range('audit', 0, -1)).toEqual([]);
+      expect(await kv.append('audit', 'a')).toBe(1);
+      expect(await kv.append('audit', 'b')).toBe(2);
+      expect(await kv.append('audit', 'c')).toBe(3);
+      expect(await kv.listLength('audit')).toBe(3);
+      expect(await kv.range('audit', 0, -1)).toEqual(['a', 'b', 'c']);
+      expect(await kv.range('audit', 1, 1)).toEqual(['b']);
+      expect(await kv.range('audit', -2, -1)).toEqual(['b', 'c']);
+      expect(await kv.range('audit', 1, 100)).toEqual(['b', 'c']);
+      expect(await kv.range('audit', -100, 0)).toEqual(['a']);
+      expect(await kv.range('audit', 2, 1)).toEqual([]);
+      expect(await kv.range('audit', 5, 10)).toEqual([]);
+      await kv.delete('audit');
+      expect(await kv.listLength('audit')).toBe(0);
+    });
+
+    it('keeps appends from concurrent callers', async () => {
+      const lengths = await Promise.all(Array.from({ length: 20 }, (_, i) => kv.append('log', `${i}`)));
+      expect([...lengths].sort((a, b) => a - b)).toEqual(Array.from({ length: 20 }, (_, i) => i + 1));
+      expect(await kv.listLength('log')).toBe(20);
+    });
+
+    it('lists keys (values and lists) by prefix, sorted', async () => {
+      await kv.set('transfer:2', 'x');
+      await kv.set('transfer:1', 'x');
+      await kv.append('transfer:1:events', 'created');
+      await kv.set('transferred', 'x');
+      await kv.set('other:1', 'x');
+      await kv.set('glob*1', 'x');
+      await kv.set('globby', 'x');
+      expect(await kv.keys('transfer:')).toEqual(['transfer:1', 'transfer:1:events', 'transfer:2']);
+      expect(await kv.keys('glob*')).toEqual(['glob*1']);
+      expect(await kv.keys('nothing:')).toEqual([]);
+      expect(await kv.keys('')).toEqual(
+        ['glob*1', 'globby', 'other:1', 'transfer:1', 'transfer:1:events', 'transfer:2', 'transferred'].sort(),
+      );
+    });
+
+    it('answers ping', async () => {
+      await expect(kv.ping()).resolves.toBeUndefined();
+    });
+  });
+}

@@ -1,0 +1,1 @@
+export { describeWithRedis, redisAvailable, startRedis, type RedisServer } from './redis.js';
