@@ -37,6 +37,7 @@ describe('InMemoryJobQueue', () => {
     });
     await queue.add('sync-throw', {});
     await waitFor(async () => (await queue.counts()).failed === 1, { what: 'the job to fail' });
+    expect(await queue.counts()).toMatchObject({ failed: 1, active: 0, completed: 0 });
     await queue.close();
   });
 

@@ -45,7 +45,7 @@ export const CODE_SYSTEMS = {
 export const CONFIDENTIAL_SECURITY_LABEL = {
   system: 'http://terminology.hl7.org/CodeSystem/v3-ActCode',
   code: 'NOPAT',
-  display: 'no disclosure to patient, family or caregivers without attending provider\'s authorization',
+  display: "no disclosure to patient, family or caregivers without attending provider's authorization",
 } as const;
 
 export const EXTENSIONS = {

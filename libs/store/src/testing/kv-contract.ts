@@ -51,6 +51,11 @@ export function describeKeyValueStoreContract(
       await kv.delete('jti:1');
       expect(await kv.setIfAbsent('jti:1', 'third')).toBe(true);
       expect(await kv.get('jti:1')).toBe('third');
+      expect(await kv.setIfAbsent('jti:1', 'with-ttl', { ttlSeconds: 60 })).toBe(false);
+      expect(await kv.get('jti:1')).toBe('third');
+      expect(await kv.ttlMillis('jti:1')).toBeNull();
+      expect(await kv.setIfAbsent('jti:2', 'with-ttl', { ttlSeconds: 60 })).toBe(true);
+      expect(await kv.ttlMillis('jti:2')).toBeGreaterThan(0);
     });
 
     it('compareAndSet writes only when the current value matches (null meaning absent)', async () => {

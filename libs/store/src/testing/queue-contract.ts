@@ -147,12 +147,15 @@ export function describeJobQueueContract(
         },
         { concurrency: 2 },
       );
-      for (let i = 0; i < 6; i++) await queue.add('bounded', { transferId: `T-${i}` });
-      await waitFor(() => active === 2, { what: 'two jobs to be running' });
-      // Give a third job the chance to start if the bound were broken.
-      await sleep(200);
-      expect(active).toBe(2);
-      release.open();
+      try {
+        for (let i = 0; i < 6; i++) await queue.add('bounded', { transferId: `T-${i}` });
+        await waitFor(() => active >= 2, { what: 'two jobs to be running' });
+        // Give a third job the chance to start if the bound were broken.
+        await sleep(200);
+        expect(active).toBe(2);
+      } finally {
+        release.open();
+      }
       await waitFor(() => done === 6, { what: 'all jobs to finish' });
       expect(peak).toBe(2);
     });
@@ -172,9 +175,12 @@ export function describeJobQueueContract(
       const closing = queue.close().then(() => {
         closed = true;
       });
-      await sleep(100);
-      expect(closed).toBe(false);
-      release.open();
+      try {
+        await sleep(100);
+        expect(closed).toBe(false);
+      } finally {
+        release.open();
+      }
       await closing;
       expect(finished).toBe(true);
       await expect(queue.add('slow', { transferId: 'T-7' })).rejects.toThrow(/closed/);

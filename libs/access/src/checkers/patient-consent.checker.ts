@@ -1,0 +1,42 @@
+import { AccessDeniedError } from '../access-denied.js';
+import type { OrganisationDecision, PatientFlags } from '../access-decision.js';
+import { allow, deny, type AccessChecker, type CheckResult } from './checker.js';
+
+export interface PatientConsentContext {
+  flags: PatientFlags;
+  organisation: OrganisationDecision;
+}
+
+/**
+ * Patient dissent, held in the supplier system: 403 `NO_PATIENT_CONSENT` on every read path. Only emergency access
+ * granted in phase 1 overrides it (the grant says so, for the audit trail); nothing else does.
+ */
+export class PatientConsentChecker implements AccessChecker<PatientConsentContext, { dissentOverridden: boolean }> {
+  check({ flags, organisation }: PatientConsentContext): CheckResult<{ dissentOverridden: boolean }> {
+    if (!flags.dissent) return allow({ dissentOverridden: false });
+    if (organisation.emergency) return allow({ dissentOverridden: true });
+    return deny(
+      AccessDeniedError.of(
+        'patient-dissent',
+        'NO_PATIENT_CONSENT',
+        `The patient has dissented from sharing their GP record, and dissent cannot be overridden at the point of care. ${nextStep(organisation)}`,
+        organisation.emergencyRequested
+          ? `dissent; emergency access refused under agreement ${organisation.agreementId}`
+          : 'dissent',
+      ),
+    );
+  }
+}
+
+function nextStep(organisation: OrganisationDecision): string {
+  if (organisation.emergencyRequested && !organisation.emergencyReason) {
+    return 'Emergency access needs a reason: request a token with reason_for_request "emergency" and a reason_text.';
+  }
+  if (organisation.emergencyRequested) {
+    return `Emergency access is not allowed under sharing agreement ${organisation.agreementId}; ask the practice's data controller if it should be.`;
+  }
+  return (
+    'In an emergency, request a token with reason_for_request "emergency" and a reason_text; ' +
+    'this is allowed only where your sharing agreement permits emergency access, and it is audited.'
+  );
+}

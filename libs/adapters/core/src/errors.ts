@@ -1,0 +1,71 @@
+/** Which supplier system failed: its practice and its native format. */
+export interface SupplierIdentity {
+  readonly ods: string;
+  readonly format: string;
+}
+
+export interface SupplierErrorOptions extends SupplierIdentity {
+  /** What went wrong, in a few words (no patient data). */
+  readonly detail: string;
+  readonly cause?: unknown;
+}
+
+/**
+ * Base of the errors adapters throw. The message names the practice and format, says what happened and what to do
+ * about it; `hint` holds the last part alone.
+ */
+export abstract class SupplierError extends Error {
+  readonly ods: string;
+  readonly format: string;
+  readonly detail: string;
+  abstract readonly hint: string;
+
+  protected constructor(what: string, hint: string, options: SupplierErrorOptions) {
+    super(`Supplier system of practice ${options.ods} (${options.format}) ${what}: ${options.detail}. ${hint}`, {
+      cause: options.cause,
+    });
+    this.name = new.target.name;
+    this.ods = options.ods;
+    this.format = options.format;
+    this.detail = options.detail;
+  }
+}
+
+const UNAVAILABLE_HINT =
+  'Check that the system is running and reachable at the base URL configured for this practice; Lloyd reports the practice as unavailable (502) until it answers.';
+
+/** The system cannot be reached or is failing: connection refused or reset, or a 5xx answer. */
+export class SupplierUnavailableError extends SupplierError {
+  readonly hint = UNAVAILABLE_HINT;
+  /** The HTTP status, when the system answered with one. */
+  readonly status: number | undefined;
+
+  constructor(options: SupplierErrorOptions & { status?: number }) {
+    super('is unavailable', UNAVAILABLE_HINT, options);
+    this.status = options.status;
+  }
+}
+
+const TIMEOUT_HINT =
+  "The call was aborted by its deadline or its caller. If the system is merely slow, raise this supplier's timeoutMs in the configuration; otherwise check the system's health.";
+
+/** The call was aborted through the context's signal (deadline reached or caller gone). */
+export class SupplierTimeoutError extends SupplierError {
+  readonly hint = TIMEOUT_HINT;
+
+  constructor(options: SupplierErrorOptions) {
+    super('did not answer in time', TIMEOUT_HINT, options);
+  }
+}
+
+const PROTOCOL_HINT =
+  'Check that the format configured for this practice matches the system and version at its base URL; the answer was not used.';
+
+/** The system answered, but not in a form the adapter understands (malformed, unexpected status or shape). */
+export class SupplierProtocolError extends SupplierError {
+  readonly hint = PROTOCOL_HINT;
+
+  constructor(options: SupplierErrorOptions) {
+    super('gave an answer Lloyd cannot use', PROTOCOL_HINT, options);
+  }
+}

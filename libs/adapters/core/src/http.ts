@@ -1,0 +1,133 @@
+import {
+  SupplierProtocolError,
+  SupplierTimeoutError,
+  SupplierUnavailableError,
+  type SupplierIdentity,
+} from './errors.js';
+import type { SupplierCallContext } from './supplier-adapter.js';
+
+const NETWORK_CODES: Record<string, string> = {
+  ECONNREFUSED: 'connection refused',
+  ECONNRESET: 'connection reset',
+  EPIPE: 'connection closed while sending',
+  ENOTFOUND: 'host name not found',
+  EAI_AGAIN: 'host name lookup failed',
+  EHOSTUNREACH: 'host unreachable',
+  ENETUNREACH: 'network unreachable',
+  ETIMEDOUT: 'connection timed out',
+  UND_ERR_SOCKET: 'connection closed by the system',
+  UND_ERR_CLOSED: 'connection closed by the system',
+  UND_ERR_CONNECT_TIMEOUT: 'connection timed out',
+  UND_ERR_HEADERS_TIMEOUT: 'no response headers in time',
+  UND_ERR_BODY_TIMEOUT: 'response body stalled',
+};
+
+function errorCode(err: unknown): string | undefined {
+  for (let e: unknown = err, depth = 0; e && depth < 4; depth++) {
+    const code = (e as { code?: unknown }).code;
+    if (typeof code === 'string') return code;
+    e = (e as { cause?: unknown }).cause;
+  }
+  return undefined;
+}
+
+/**
+ * Turns whatever a call to a supplier threw into a supplier error: aborted → timeout; network failures → unavailable;
+ * supplier errors pass through; anything else (a bug in the adapter) is rethrown as is.
+ */
+export function toSupplierError(err: unknown, identity: SupplierIdentity, signal: AbortSignal): Error {
+  if (
+    err instanceof SupplierUnavailableError ||
+    err instanceof SupplierTimeoutError ||
+    err instanceof SupplierProtocolError
+  ) {
+    return err;
+  }
+  if (signal.aborted || (err instanceof Error && (err.name === 'AbortError' || err.name === 'TimeoutError'))) {
+    return new SupplierTimeoutError({ ...identity, detail: 'the call was aborted', cause: err });
+  }
+  const code = errorCode(err);
+  if (code !== undefined || (err instanceof TypeError && err.message === 'fetch failed')) {
+    const detail = code ? `${NETWORK_CODES[code] ?? 'network error'} (${code})` : 'network error';
+    return new SupplierUnavailableError({ ...identity, detail, cause: err });
+  }
+  return err instanceof Error ? err : new Error(String(err), { cause: err });
+}
+
+/** Reads a response body as UTF-8 text, refusing more than `maxBytes` (a system must not exhaust our memory). */
+export async function readTextCapped(
+  response: Response,
+  maxBytes: number,
+  identity: SupplierIdentity,
+): Promise<string> {
+  const declared = Number(response.headers.get('content-length') ?? NaN);
+  if (declared > maxBytes) {
+    await response.body?.cancel();
+    throw new SupplierProtocolError({
+      ...identity,
+      detail: `answer of ${declared} bytes exceeds the limit of ${maxBytes}`,
+    });
+  }
+  if (!response.body) return '';
+  const reader = (response.body as ReadableStream<Uint8Array>).getReader();
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    total += value.byteLength;
+    if (total > maxBytes) {
+      await reader.cancel();
+      throw new SupplierProtocolError({ ...identity, detail: `answer exceeds the limit of ${maxBytes} bytes` });
+    }
+    chunks.push(value);
+  }
+  return new TextDecoder('utf-8').decode(Buffer.concat(chunks));
+}
+
+export interface SupplierRequest {
+  readonly url: URL;
+  /** Names the interaction in error messages, e.g. "patient search" (URLs may carry patient identifiers). */
+  readonly label: string;
+  readonly accept: string;
+  /** Statuses the caller handles itself (e.g. 404); others than 2xx and these become supplier errors. */
+  readonly expectedStatuses?: readonly number[];
+  readonly maxBytes: number;
+}
+
+export interface SupplierResponse {
+  readonly status: number;
+  readonly contentType: string;
+  readonly body: string;
+}
+
+/**
+ * GET from a supplier system with the context's signal and correlation id, mapping every failure to a supplier
+ * error: network failures and 5xx → {@link SupplierUnavailableError}, abort → {@link SupplierTimeoutError}, other
+ * unexpected statuses and oversized answers → {@link SupplierProtocolError}.
+ */
+export async function getFromSupplier(
+  request: SupplierRequest,
+  identity: SupplierIdentity,
+  ctx: SupplierCallContext,
+): Promise<SupplierResponse> {
+  try {
+    const response = await fetch(request.url, {
+      signal: ctx.signal,
+      headers: { accept: request.accept, 'x-correlation-id': ctx.correlationId },
+    });
+    const { status } = response;
+    if (status >= 500) {
+      await response.body?.cancel();
+      throw new SupplierUnavailableError({ ...identity, status, detail: `HTTP ${status} to the ${request.label}` });
+    }
+    if (!(status >= 200 && status < 300) && !request.expectedStatuses?.includes(status)) {
+      await response.body?.cancel();
+      throw new SupplierProtocolError({ ...identity, detail: `unexpected HTTP ${status} to the ${request.label}` });
+    }
+    const body = await readTextCapped(response, request.maxBytes, identity);
+    return { status, contentType: response.headers.get('content-type') ?? '', body };
+  } catch (err) {
+    throw toSupplierError(err, identity, ctx.signal);
+  }
+}

@@ -1,0 +1,21 @@
+export {
+  SupplierAdapter,
+  type SupplierCallContext,
+  type SupplierPatient,
+  type SupplierPatientFlags,
+} from './supplier-adapter.js';
+export {
+  SupplierError,
+  SupplierProtocolError,
+  SupplierTimeoutError,
+  SupplierUnavailableError,
+  type SupplierErrorOptions,
+  type SupplierIdentity,
+} from './errors.js';
+export {
+  getFromSupplier,
+  readTextCapped,
+  toSupplierError,
+  type SupplierRequest,
+  type SupplierResponse,
+} from './http.js';

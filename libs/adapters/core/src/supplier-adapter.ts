@@ -1,0 +1,91 @@
+/**
+ * Context Lloyd passes on every call to a supplier system.
+ */
+export interface SupplierCallContext {
+  /**
+   * Aborts the call. The caller (libs/federation) applies the deadline through it; an adapter must pass it to
+   * every I/O it starts and reject with {@link SupplierTimeoutError} once it fires.
+   */
+  readonly signal: AbortSignal;
+  /** Correlates the supplier call with the request that caused it; adapters forward it where the system allows. */
+  readonly correlationId: string;
+}
+
+/**
+ * What the supplier system says about the patient beyond demographics. Lloyd's access chain decides what to
+ * disclose from these; an adapter only reports them, faithfully.
+ */
+export interface SupplierPatientFlags {
+  /** The patient has dissented from record sharing (GP Connect answers NO_PATIENT_CONSENT). */
+  readonly dissent: boolean;
+  /** The S-flag: demographics are sensitive (GP Connect answers PATIENT_NOT_FOUND). */
+  readonly sensitive: boolean;
+  /** The patient has died. */
+  readonly deceased: boolean;
+  /** The patient is currently registered at the practice (GMS); false for deducted, departed or deceased. */
+  readonly active: boolean;
+}
+
+/** A patient as found in a supplier system. */
+export interface SupplierPatient {
+  /**
+   * FHIR R4 Patient: an identifier `https://fhir.nhs.uk/Id/nhs-number`, name, gender, birthDate, address, telecom,
+   * deceasedDateTime when deceased, and generalPractitioner / managingOrganization references by ODS code and SDS
+   * user id. It has no `id`: the gateway assigns the public resource id.
+   */
+  readonly patient: fhir4.Patient;
+  readonly flags: SupplierPatientFlags;
+  /** The supplier system's own identifier for the patient (opaque to Lloyd). */
+  readonly sourceId: string;
+}
+
+/**
+ * The supplier adapter port: one implementation per native supplier format (XML/Read v2, JSON/CTV3, HL7 V3 GP2GP
+ * extract, FHIR STU3 GP Connect). Each adapter translates its system's answers into Lloyd's canonical model, FHIR
+ * R4, keeping the original coding beside any mapped one.
+ *
+ * Every method must honour `ctx.signal` and fail only with the supplier errors of this library:
+ * {@link SupplierUnavailableError}, {@link SupplierTimeoutError} or {@link SupplierProtocolError}. Timeouts,
+ * retries and circuit breaking belong to the caller (libs/federation), not to adapters.
+ *
+ * A later version adds the clinical record: `getRecord(nhsNumber, sections, ctx)` following GP Connect Access
+ * Record Structured 1.6
+ * (https://developer.nhs.uk/apis/gpconnect-1-6-0/accessrecord_structured_development_retrieve_patient_record.html),
+ * returning canonical R4 resources per clinical area, with confidential items flagged rather than dropped.
+ *
+ * Conformance: `describeSupplierAdapterContract` (in `@lloyd/adapters-core-testing`) runs the shared contract
+ * suite against any implementation.
+ */
+export abstract class SupplierAdapter {
+  /** The native format this adapter speaks, e.g. `xml-readv2`; names the adapter in logs and error messages. */
+  abstract readonly format: string;
+
+  /**
+   * Finds the patient with this NHS number in the supplier system.
+   *
+   * Follows the "find a patient" interaction of GP Connect Foundations
+   * (https://developer.nhs.uk/apis/gpconnect-1-6-0/foundations_use_case_find_a_patient.html), and maps
+   * demographics as PDS FHIR does
+   * (https://digital.nhs.uk/developer/api-catalogue/personal-demographics-service-fhir).
+   *
+   * Resolves `null` when the system has no such patient; a dissented, deceased, sensitive or deregistered patient
+   * is still returned, with {@link SupplierPatient.flags} saying so: the access chain decides what to disclose.
+   *
+   * @param nhsNumber a 10-digit NHS number (already validated by the caller)
+   * @throws {SupplierUnavailableError} the system cannot be reached or fails (connection refused or reset, 5xx)
+   * @throws {SupplierTimeoutError} `ctx.signal` aborted the call
+   * @throws {SupplierProtocolError} the system answered something the adapter cannot understand
+   */
+  abstract findPatient(nhsNumber: string, ctx: SupplierCallContext): Promise<SupplierPatient | null>;
+
+  /**
+   * Checks that the supplier system is reachable and answering, for readiness probes. Resolves when it is.
+   *
+   * The analogue of reading a GP Connect provider's CapabilityStatement
+   * (https://developer.nhs.uk/apis/gpconnect-1-6-0/foundations_use_case_get_the_fhir_capability_statement.html).
+   *
+   * @throws {SupplierUnavailableError} the system is unreachable or unhealthy
+   * @throws {SupplierTimeoutError} `ctx.signal` aborted the call
+   */
+  abstract health(ctx: SupplierCallContext): Promise<void>;
+}
