@@ -21,7 +21,7 @@ await runMain('lloyd', async () => {
       host: config.server.host,
       ports: { P10001: portOf(config, 'P10001') },
     });
-    closeSimulators = sims.close;
+    closeSimulators = () => sims.close();
     const suppliers = config.suppliers.map((s) => ({ ...s, baseUrl: sims.urls[s.ods as keyof typeof sims.urls] ?? s.baseUrl }));
     config = loadConfig({ overrides: { suppliers } });
     for (const [ods, url] of Object.entries(sims.urls)) console.log(`supplier simulator ${ods}: ${url}`);

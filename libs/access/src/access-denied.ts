@@ -29,7 +29,7 @@ export class AccessDeniedError extends OperationOutcomeError {
     super(error.status, error.outcome, error.headers);
   }
 
-  static of(rule: DenialRule, code: SpineCode, diagnostics: string, reason = diagnostics): AccessDeniedError {
+  static because(rule: DenialRule, code: SpineCode, diagnostics: string, reason = diagnostics): AccessDeniedError {
     return new AccessDeniedError(rule, reason, OperationOutcomeError.of(code, diagnostics));
   }
 

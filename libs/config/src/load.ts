@@ -131,7 +131,7 @@ export function loadConfig(options: LoadConfigOptions = {}): LloydConfig {
   const extra = env['LLOYD_CONFIG'];
   if (extra) raw = mergeConfig(raw, readFile(isAbsolute(extra) ? extra : resolve(process.cwd(), extra)));
   raw = mergeConfig(raw, envLayer(env));
-  if (options.overrides) raw = mergeConfig(raw, options.overrides as Json);
+  if (options.overrides) raw = mergeConfig(raw, options.overrides);
   const result = configSchema.safeParse(raw);
   if (!result.success) {
     throw new ConfigError(`Invalid configuration:\n${describeIssues(result.error)}`);

@@ -80,8 +80,8 @@ export const outcomes = {
   patientNotFound: () => OperationOutcomeError.of('PATIENT_NOT_FOUND', 'No patient record was found for this request.'),
   notFound: (what: string) => OperationOutcomeError.of('NO_RECORD_FOUND', `${what} was not found.`),
   routeNotFound: (method: string, url: string) =>
-    OperationOutcomeError.of('NOT_IMPLEMENTED', `${method} ${truncate(url, 200)} is not a Lloyd endpoint. See GET /fhir/metadata for what is supported.`, {
-      issueType: 'not-supported',
+    OperationOutcomeError.of('NO_RECORD_FOUND', `${method} ${truncate(url, 200)} is not a Lloyd endpoint. See GET /fhir/metadata for what is supported.`, {
+      issueType: 'not-found',
     }),
   methodNotAllowed: (method: string, allowed: string[]) =>
     OperationOutcomeError.of('METHOD_NOT_ALLOWED', `${method} is not allowed here; use ${allowed.join(' or ')}.`, {

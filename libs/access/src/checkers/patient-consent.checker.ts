@@ -16,7 +16,7 @@ export class PatientConsentChecker implements AccessChecker<PatientConsentContex
     if (!flags.dissent) return allow({ dissentOverridden: false });
     if (organisation.emergency) return allow({ dissentOverridden: true });
     return deny(
-      AccessDeniedError.of(
+      AccessDeniedError.because(
         'patient-dissent',
         'NO_PATIENT_CONSENT',
         `The patient has dissented from sharing their GP record, and dissent cannot be overridden at the point of care. ${nextStep(organisation)}`,

@@ -12,7 +12,7 @@ export class PracticeEnablementChecker implements AccessChecker<OrganisationCont
     const practice = policy.practices.find((p) => p.ods === request.practiceOds);
     if (practice?.enabled === true) return allow(practice);
     return deny(
-      AccessDeniedError.of(
+      AccessDeniedError.because(
         'practice-not-enabled',
         'ACCESS DENIED',
         'Record sharing is not enabled at this practice, so Lloyd cannot show its records. ' +

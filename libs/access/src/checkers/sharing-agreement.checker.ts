@@ -21,7 +21,7 @@ export class SharingAgreementChecker implements AccessChecker<OrganisationContex
     const best = current.sort((a, b) => rank(b, request) - rank(a, request) || a.id.localeCompare(b.id))[0];
     if (best) return allow(best);
     return deny(
-      AccessDeniedError.of(
+      AccessDeniedError.because(
         'no-sharing-agreement',
         'NO_ORGANISATION_CONSENT',
         `No sharing agreement allows organisation ${organisation} to view records held by this practice` +

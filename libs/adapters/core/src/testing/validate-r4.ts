@@ -43,6 +43,14 @@ function loadFhirPackage(): Promise<FhirValidate> {
   return fhirPackage;
 }
 
+/**
+ * A plain copy made in this module's realm: resources parsed elsewhere (e.g. by `fetch` outside Jest's VM context)
+ * carry foreign Array prototypes that the `fhir` package's `instanceof Array` checks reject.
+ */
+function localCopy<T>(resource: T): T {
+  return JSON.parse(JSON.stringify(resource)) as T;
+}
+
 function fromOutcome(issues: readonly fhir4.OperationOutcomeIssue[]): R4Issue[] {
   return issues.map((issue) => ({
     validator: 'medplum',
@@ -56,7 +64,7 @@ function fromOutcome(issues: readonly fhir4.OperationOutcomeIssue[]): R4Issue[] 
 export async function validateR4WithMedplum(resource: fhir4.Resource): Promise<R4Issue[]> {
   const validate = await loadMedplum();
   try {
-    return fromOutcome(validate(resource));
+    return fromOutcome(validate(localCopy(resource)));
   } catch (err) {
     // medplum throws an OperationOutcomeError carrying all the errors it found.
     const outcome = (err as { outcome?: fhir4.OperationOutcome }).outcome;
@@ -68,7 +76,7 @@ export async function validateR4WithMedplum(resource: fhir4.Resource): Promise<R
 /** Validates with the `fhir` package (unexpected properties are errors); returns every message. */
 export async function validateR4WithFhirPackage(resource: fhir4.Resource): Promise<R4Issue[]> {
   const validate = await loadFhirPackage();
-  return validate(resource).messages.map((m) => ({
+  return validate(localCopy(resource)).messages.map((m) => ({
     validator: 'fhir',
     severity: m.severity ?? 'error',
     location: m.location ?? '',

@@ -1,0 +1,252 @@
+import { randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Inject, Injectable, Optional } from '@nestjs/common';
+import { OperationOutcomeError, type AuditEvent } from '@lloyd/fhir';
+import { LOGGER, MetricsService, type AppLogger } from '@lloyd/observability';
+import { KeyValueStore } from '@lloyd/store';
+import type { Counter } from 'prom-client';
+import { ACCESS_CLOCK, type AccessClock } from '../clock.js';
+import type { AuditEntry } from './audit-entry.js';
+import { buildAuditEvent, outcomeOf } from './audit-event.js';
+import { eventOrganisation, eventPatient, matchesQuery, parseAuditQuery, type AuditQuery } from './audit-query.js';
+import { chainLink, GENESIS_HASH, hashEvent, sealEvent } from './hash-chain.js';
+
+/** The newest sealed event as far as the writers know: `{ seq, hash }` (absent: the chain is empty). */
+export const AUDIT_HEAD_KEY = 'audit:head';
+export const auditEventKey = (seq: number): string => `audit:event:${seq}`;
+const patientIndexKey = (nhsNumber: string) => `audit:index:patient:${nhsNumber}`;
+const organisationIndexKey = (ods: string) => `audit:index:organisation:${ods}`;
+
+const MAX_ATTEMPTS = 500;
+const BATCH = 200;
+
+interface Head {
+  seq: number;
+  hash: string;
+}
+
+/** The first place the chain does not hold together. */
+export interface ChainBreak {
+  seq: number;
+  reason: string;
+}
+
+export interface ChainReport {
+  ok: boolean;
+  /** Events whose hash and link were checked and found intact. */
+  checked: number;
+  /** The sequence number the head points at. */
+  head: number;
+  firstBreak?: ChainBreak;
+}
+
+export interface AuditSearchResult {
+  /** The page of events, newest first. */
+  events: AuditEvent[];
+  /** How many events match in all. */
+  total: number;
+  count: number;
+  offset: number;
+}
+
+/**
+ * The audit trail: one FHIR R4 AuditEvent per request that touches patient data (allowed or denied) and per change
+ * to the sharing rules, in a tamper-evident hash chain.
+ *
+ * Each event carries its sequence number, the previous event's hash and its own hash,
+ * `sha256(previousHash + canonical JSON)`. Writers on any number of replicas claim the next sequence number with
+ * set-if-absent on `audit:event:<seq>` (so a number is never used twice) and then move `audit:head` forward with
+ * compare-and-set; a writer that finds its number taken helps move the head and retries. A writer that dies between
+ * the two steps therefore leaves no gap. {@link record} resolves only once the event is stored, and fails closed (500)
+ * when it cannot be.
+ */
+@Injectable()
+export class AuditTrail {
+  private readonly clock: AccessClock;
+  private readonly written: Counter<'outcome'>;
+  private readonly failures: Counter;
+
+  constructor(
+    private readonly store: KeyValueStore,
+    metrics: MetricsService,
+    @Optional() @Inject(ACCESS_CLOCK) clock?: AccessClock,
+    @Optional() @Inject(LOGGER) private readonly logger?: AppLogger,
+  ) {
+    this.clock = clock ?? Date.now;
+    this.written = metrics.counter('lloyd_audit_events_total', 'AuditEvents written, by outcome.', ['outcome']);
+    this.failures = metrics.counter(
+      'lloyd_audit_write_failures_total',
+      'AuditEvents that could not be written (the request was refused).',
+    );
+  }
+
+  /**
+   * Writes one AuditEvent and resolves once it is durable in the store. Throws a 500 OperationOutcomeError when it
+   * cannot be written: the caller must not answer with patient data then (fail closed).
+   */
+  async record(entry: AuditEntry): Promise<AuditEvent> {
+    const event = buildAuditEvent(entry, randomUUID(), new Date(this.clock()));
+    try {
+      const sealed = await this.append(event);
+      await this.index(sealed);
+      this.written.inc({ outcome: outcomeOf(entry.error) });
+      return sealed;
+    } catch (err) {
+      this.failures.inc();
+      this.logger?.error({ err, correlationId: entry.correlationId }, 'audit event could not be written');
+      throw OperationOutcomeError.of(
+        'INTERNAL_SERVER_ERROR',
+        'The audit trail could not be written, so Lloyd refused the request rather than answer unaudited. ' +
+          `Try again; if it keeps failing, contact the service desk quoting correlation id ${entry.correlationId}.`,
+      );
+    }
+  }
+
+  /** Walks the whole chain from event 1 and reports the first event whose content, hash or link does not hold. */
+  async verify(): Promise<ChainReport> {
+    const head = parseHead(await this.store.get(AUDIT_HEAD_KEY));
+    let previousHash = GENESIS_HASH;
+    let checked = 0;
+    const broken = (seq: number, reason: string): ChainReport => ({ ok: false, checked, head: head.seq, firstBreak: { seq, reason } });
+    for (let start = 1; ; start += BATCH) {
+      const raws = await Promise.all(
+        Array.from({ length: BATCH }, (_, i) => this.store.get(auditEventKey(start + i))),
+      );
+      for (const [i, raw] of raws.entries()) {
+        const seq = start + i;
+        if (raw === null) {
+          if (seq <= head.seq) return broken(seq, `event ${seq} is missing, but the chain's head is at ${head.seq}`);
+          return { ok: true, checked, head: head.seq };
+        }
+        const problem = checkEvent(raw, seq, previousHash);
+        if (typeof problem === 'string') return broken(seq, problem);
+        previousHash = problem.hash;
+        checked++;
+        if (seq === head.seq && head.hash !== problem.hash) {
+          return broken(seq, `the chain's head records a different hash for event ${seq} than the event itself`);
+        }
+      }
+    }
+  }
+
+  /** Searches the trail, newest first. Throws 422 `INVALID_PARAMETER` naming a bad parameter. */
+  async search(query: AuditQuery): Promise<AuditSearchResult> {
+    const parsed = parseAuditQuery(query);
+    const candidates = await this.candidates(parsed);
+    const indexCovers =
+      parsed.outcome === undefined &&
+      parsed.from === undefined &&
+      parsed.to === undefined &&
+      (parsed.patient === undefined || parsed.organisation === undefined);
+    if (indexCovers) {
+      // The index (or the sequence itself) already matches exactly: read only the page.
+      const page = await this.load(candidates.slice(parsed.offset, parsed.offset + parsed.count));
+      return { events: page, total: candidates.length, count: parsed.count, offset: parsed.offset };
+    }
+    const matches: AuditEvent[] = [];
+    for (let i = 0; i < candidates.length; i += BATCH) {
+      for (const event of await this.load(candidates.slice(i, i + BATCH))) {
+        if (matchesQuery(event, parsed)) matches.push(event);
+      }
+    }
+    return {
+      events: matches.slice(parsed.offset, parsed.offset + parsed.count),
+      total: matches.length,
+      count: parsed.count,
+      offset: parsed.offset,
+    };
+  }
+
+  /** Sequence numbers that may match, newest first. */
+  private async candidates(query: ReturnType<typeof parseAuditQuery>): Promise<number[]> {
+    const indexKey =
+      query.patient !== undefined
+        ? patientIndexKey(query.patient)
+        : query.organisation !== undefined
+          ? organisationIndexKey(query.organisation)
+          : undefined;
+    if (indexKey) {
+      const seqs = (await this.store.range(indexKey, 0, -1)).map(Number);
+      return [...new Set(seqs)].sort((a, b) => b - a);
+    }
+    const head = parseHead(await this.store.get(AUDIT_HEAD_KEY));
+    let last = head.seq;
+    // A writer may have claimed the next number without moving the head yet.
+    while ((await this.store.get(auditEventKey(last + 1))) !== null) last++;
+    return Array.from({ length: last }, (_, i) => last - i);
+  }
+
+  private async load(seqs: readonly number[]): Promise<AuditEvent[]> {
+    const raws = await Promise.all(seqs.map((seq) => this.store.get(auditEventKey(seq))));
+    return raws.filter((raw): raw is string => raw !== null).map((raw) => JSON.parse(raw) as AuditEvent);
+  }
+
+  private async append(event: AuditEvent): Promise<AuditEvent> {
+    for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+      const headRaw = await this.store.get(AUDIT_HEAD_KEY);
+      const head = parseHead(headRaw);
+      const seq = head.seq + 1;
+      const sealed = sealEvent(event, seq, head.hash);
+      if (await this.store.setIfAbsent(auditEventKey(seq), JSON.stringify(sealed))) {
+        await this.advanceHead(headRaw, { seq, hash: chainLink(sealed)!.hash });
+        return sealed;
+      }
+      await this.helpAdvance(headRaw, seq);
+      // Back off a little under heavy contention between replicas; never on the first conflicts.
+      if (attempt >= 3) await sleep(Math.floor(Math.random() * Math.min(attempt, 20)));
+    }
+    throw new Error(`could not claim an audit sequence number after ${MAX_ATTEMPTS} attempts`);
+  }
+
+  /** Moves the head from `expected` to `next`; losing the race is fine, someone else moved it at least as far. */
+  private async advanceHead(expected: string | null, next: Head): Promise<void> {
+    await this.store.compareAndSet(AUDIT_HEAD_KEY, expected, JSON.stringify(next));
+  }
+
+  /** Another writer claimed `seq` but may not have moved the head yet (or died): move it for them. */
+  private async helpAdvance(headRaw: string | null, seq: number): Promise<void> {
+    const raw = await this.store.get(auditEventKey(seq));
+    if (raw === null) return;
+    const link = chainLink(JSON.parse(raw) as AuditEvent);
+    if (link) await this.advanceHead(headRaw, { seq, hash: link.hash });
+  }
+
+  private async index(event: AuditEvent): Promise<void> {
+    const seq = chainLink(event)!.sequence;
+    const patient = eventPatient(event);
+    const organisation = eventOrganisation(event);
+    await Promise.all([
+      patient ? this.store.append(patientIndexKey(patient), String(seq)) : undefined,
+      organisation ? this.store.append(organisationIndexKey(organisation), String(seq)) : undefined,
+    ]);
+  }
+}
+
+function parseHead(raw: string | null): Head {
+  if (raw === null) return { seq: 0, hash: GENESIS_HASH };
+  const head = JSON.parse(raw) as Partial<Head>;
+  if (typeof head.seq !== 'number' || typeof head.hash !== 'string') {
+    throw new Error(`The audit chain's head (${AUDIT_HEAD_KEY}) is malformed`);
+  }
+  return { seq: head.seq, hash: head.hash };
+}
+
+/** The event's link when it is intact at `seq` after `previousHash`, else why not. */
+function checkEvent(raw: string, seq: number, previousHash: string): { hash: string } | string {
+  let event: AuditEvent;
+  try {
+    event = JSON.parse(raw) as AuditEvent;
+  } catch {
+    return `event ${seq} is not valid JSON: it was altered after it was written`;
+  }
+  const link = event?.resourceType === 'AuditEvent' ? chainLink(event) : undefined;
+  if (!link) return `event ${seq} has no audit-chain extension (sequence, previousHash, hash)`;
+  if (link.sequence !== seq) return `event stored as ${seq} says it is event ${link.sequence}: it was moved or replaced`;
+  if (link.previousHash !== previousHash) {
+    return `event ${seq} does not link to event ${seq - 1}: its previousHash differs from that event's hash`;
+  }
+  if (hashEvent(event, previousHash) !== link.hash) {
+    return `event ${seq} does not match its hash: its content was altered after it was written`;
+  }
+  return { hash: link.hash };
+}

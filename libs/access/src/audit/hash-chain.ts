@@ -1,0 +1,66 @@
+import { createHash } from 'node:crypto';
+import type { AuditEvent, Extension } from '@lloyd/fhir';
+
+/** The extension carrying an event's place in the tamper-evident chain: sequence, previousHash and hash. */
+export const AUDIT_CHAIN_EXTENSION = 'https://fhir.lloyd.nhs.example/StructureDefinition/audit-chain';
+/** The previous hash of event 1. */
+export const GENESIS_HASH = '0'.repeat(64);
+
+export interface ChainLink {
+  sequence: number;
+  previousHash: string;
+  hash: string;
+}
+
+/** JSON with object keys sorted at every level, so the same event always hashes the same. */
+export function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map((v) => canonicalJson(v ?? null)).join(',')}]`;
+  if (value !== null && typeof value === 'object') {
+    const entries = Object.entries(value as Record<string, unknown>)
+      .filter(([, v]) => v !== undefined)
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
+  }
+  return JSON.stringify(value);
+}
+
+/** The event as hashed: everything, including its sequence and previous hash, except the hash itself. */
+function withoutHash(event: AuditEvent): AuditEvent {
+  return {
+    ...event,
+    extension: (event.extension ?? []).map((ext) =>
+      ext.url === AUDIT_CHAIN_EXTENSION ? { ...ext, extension: (ext.extension ?? []).filter((e) => e.url !== 'hash') } : ext,
+    ),
+  };
+}
+
+/** `sha256(previousHash + canonical JSON of the event without its hash)`, hex. */
+export function hashEvent(event: AuditEvent, previousHash: string): string {
+  return createHash('sha256').update(previousHash).update(canonicalJson(withoutHash(event))).digest('hex');
+}
+
+/** Places the event at `sequence` after `previousHash`, and seals it with its hash. */
+export function sealEvent(event: AuditEvent, sequence: number, previousHash: string): AuditEvent {
+  const parts: Extension[] = [
+    { url: 'sequence', valueInteger: sequence },
+    { url: 'previousHash', valueString: previousHash },
+  ];
+  const chain: Extension = { url: AUDIT_CHAIN_EXTENSION, extension: parts };
+  const unsealed: AuditEvent = {
+    ...event,
+    extension: [...(event.extension ?? []).filter((e) => e.url !== AUDIT_CHAIN_EXTENSION), chain],
+  };
+  const hash = hashEvent(unsealed, previousHash);
+  parts.push({ url: 'hash', valueString: hash });
+  return unsealed;
+}
+
+/** The event's chain link, or undefined when it has none (or a malformed one). */
+export function chainLink(event: AuditEvent): ChainLink | undefined {
+  const chain = event.extension?.find((e) => e.url === AUDIT_CHAIN_EXTENSION)?.extension ?? [];
+  const sequence = chain.find((e) => e.url === 'sequence')?.valueInteger;
+  const previousHash = chain.find((e) => e.url === 'previousHash')?.valueString;
+  const hash = chain.find((e) => e.url === 'hash')?.valueString;
+  if (typeof sequence !== 'number' || typeof previousHash !== 'string' || typeof hash !== 'string') return undefined;
+  return { sequence, previousHash, hash };
+}

@@ -1,0 +1,167 @@
+import {
+  practiceSettingsSchema,
+  recordSections,
+  sharingAgreementSchema,
+  type PracticeSettings,
+  type SharingAgreement,
+} from '@lloyd/config';
+import { OperationOutcomeError, operationOutcome, spineIssue, type OperationOutcomeIssue } from '@lloyd/fhir';
+import type { z } from 'zod';
+import { describeConsumer, isCalendarDate, periodsOverlap, sameConsumer } from './validity.js';
+
+type Path = readonly PropertyKey[];
+
+/** `agreement.sections[2]`: a FHIRPath-like name of the offending field, as GP Connect's `expression`. */
+export function fieldExpression(root: string, path: Path): string {
+  return path.reduce<string>(
+    (out, key) => (typeof key === 'number' ? `${out}[${key}]` : `${out}.${String(key)}`),
+    root,
+  );
+}
+
+function valueAt(input: unknown, path: Path): unknown {
+  let node = input;
+  for (const key of path) {
+    if (node === null || typeof node !== 'object') return undefined;
+    node = (node as Record<PropertyKey, unknown>)[key];
+  }
+  return node;
+}
+
+function issue(root: string, path: Path, diagnostics: string): OperationOutcomeIssue {
+  return spineIssue('INVALID_RESOURCE', diagnostics, { expression: [fieldExpression(root, path)] });
+}
+
+/** The 422 `INVALID_RESOURCE` answer carrying one issue per problem, each naming its field. */
+export function invalid(issues: OperationOutcomeIssue[]): OperationOutcomeError {
+  return new OperationOutcomeError(422, operationOutcome(...issues));
+}
+
+/** Schema issues for fields the structural checks already explained are noise. */
+function merge(structural: OperationOutcomeIssue[], schema: OperationOutcomeIssue[]): OperationOutcomeIssue[] {
+  const named = new Set(structural.flatMap((i) => i.expression ?? []));
+  return [...structural, ...schema.filter((i) => !(i.expression ?? []).some((e) => named.has(e)))];
+}
+
+function zodIssues(root: string, error: z.ZodError, input: unknown): OperationOutcomeIssue[] {
+  return error.issues.map((i) => {
+    const name = fieldExpression(root, i.path);
+    const value = valueAt(input, i.path);
+    if (i.path[0] === 'sections' || i.path[0] === 'disabledSections') {
+      if (i.code === 'invalid_value') {
+        return issue(root, i.path, `${name}: ${JSON.stringify(value)} is not a record section; use one of ${recordSections.join(', ')}.`);
+      }
+    }
+    if (i.path[0] === 'consumer' && i.path.length === 1) {
+      return issue(root, i.path, `${name} must be either { "ods": "<ODS code>" } or { "organisationType": "<type>" }.`);
+    }
+    return issue(root, i.path, `${name}: ${i.message}.`);
+  });
+}
+
+function unknownKeys(root: string, input: unknown, allowed: readonly string[]): OperationOutcomeIssue[] {
+  if (input === null || typeof input !== 'object' || Array.isArray(input)) return [];
+  return Object.keys(input)
+    .filter((k) => !allowed.includes(k))
+    .map((k) => issue(root, [k], `${fieldExpression(root, [k])} is not a known field; use ${allowed.join(', ')}.`));
+}
+
+function consumerShape(root: string, input: unknown): OperationOutcomeIssue[] {
+  const consumer = valueAt(input, ['consumer']);
+  if (consumer === null || typeof consumer !== 'object' || Array.isArray(consumer)) return [];
+  const keys = Object.keys(consumer);
+  if (keys.length === 1 && (keys[0] === 'ods' || keys[0] === 'organisationType')) return [];
+  return [
+    issue(
+      root,
+      ['consumer'],
+      `${root}.consumer must name exactly one of ods (one organisation) or organisationType (every organisation of a type).`,
+    ),
+  ];
+}
+
+function dates(root: string, agreement: SharingAgreement): OperationOutcomeIssue[] {
+  const out: OperationOutcomeIssue[] = [];
+  if (!isCalendarDate(agreement.validFrom)) {
+    out.push(issue(root, ['validFrom'], `${root}.validFrom "${agreement.validFrom}" is not a calendar date.`));
+  }
+  if (agreement.validTo !== undefined && !isCalendarDate(agreement.validTo)) {
+    out.push(issue(root, ['validTo'], `${root}.validTo "${agreement.validTo}" is not a calendar date.`));
+  }
+  return out;
+}
+
+/**
+ * Parses an agreement from an admin request (with the config schema) and checks what the schema cannot: unknown
+ * fields, a consumer with both or neither form, impossible dates. Throws 422 naming every bad field.
+ */
+export function parseAgreement(input: unknown, root = 'agreement'): SharingAgreement {
+  const structural = [
+    ...unknownKeys(root, input, Object.keys(sharingAgreementSchema.shape)),
+    ...consumerShape(root, input),
+  ];
+  const parsed = sharingAgreementSchema.safeParse(input);
+  const issues = merge(structural, parsed.success ? dates(root, parsed.data) : zodIssues(root, parsed.error, input));
+  if (issues.length > 0 || !parsed.success) throw invalid(issues);
+  return parsed.data;
+}
+
+/** Parses practice settings for `ods` from an admin request; the body may repeat the ODS code but not contradict it. */
+export function parsePracticeSettings(ods: string, input: unknown, root = 'practice'): PracticeSettings {
+  const body = input !== null && typeof input === 'object' && !Array.isArray(input) ? input : {};
+  const given = (body as { ods?: unknown }).ods;
+  if (given !== undefined && given !== ods) {
+    throw invalid([issue(root, ['ods'], `${root}.ods ${JSON.stringify(given)} does not match the practice in the URL (${ods}).`)]);
+  }
+  const candidate = { ...body, ods };
+  const structural = unknownKeys(root, input, Object.keys(practiceSettingsSchema.shape));
+  const parsed = practiceSettingsSchema.safeParse(candidate);
+  const issues = merge(structural, parsed.success ? [] : zodIssues(root, parsed.error, candidate));
+  if (issues.length > 0 || !parsed.success) throw invalid(issues);
+  return parsed.data;
+}
+
+/**
+ * Checks an agreement against the rest of the policy: every data controller is a known practice, and no other
+ * agreement for the same consumer and data controller has an overlapping validity period (the one in force must be
+ * unambiguous).
+ */
+export function checkAgreementInPolicy(
+  agreement: SharingAgreement,
+  others: readonly SharingAgreement[],
+  knownPractices: ReadonlySet<string>,
+  root = 'agreement',
+): void {
+  const issues: OperationOutcomeIssue[] = [];
+  agreement.dataControllers.forEach((ods, index) => {
+    if (!knownPractices.has(ods)) {
+      issues.push(
+        issue(
+          root,
+          ['dataControllers', index],
+          `${root}.dataControllers[${index}]: practice ${ods} is unknown to Lloyd (neither a configured supplier nor in the practice settings). ` +
+            'Add it with PUT /admin/practices/<ODS code> first, or correct the code.',
+        ),
+      );
+    }
+  });
+  for (const other of others) {
+    if (other.id === agreement.id || !sameConsumer(agreement, other) || !periodsOverlap(agreement, other)) continue;
+    const shared = agreement.dataControllers.filter((ods) => other.dataControllers.includes(ods));
+    if (shared.length === 0) continue;
+    issues.push(
+      spineIssue(
+        'INVALID_RESOURCE',
+        `${root}.validFrom/validTo: ${period(agreement)} overlaps agreement ${other.id} (${period(other)}) for the same consumer ` +
+          `(${describeConsumer(agreement)}) and data controller${shared.length > 1 ? 's' : ''} ${shared.join(', ')}. ` +
+          `End ${other.id} first (POST /admin/agreements/${other.id}/$end) or choose dates that do not overlap.`,
+        { expression: [fieldExpression(root, ['validFrom']), fieldExpression(root, ['validTo'])] },
+      ),
+    );
+  }
+  if (issues.length > 0) throw invalid(issues);
+}
+
+function period(a: SharingAgreement): string {
+  return `${a.validFrom} to ${a.validTo ?? 'open-ended'}`;
+}

@@ -1,0 +1,114 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { SupplierProtocolError, SupplierTimeoutError, SupplierUnavailableError } from './errors.js';
+import { getFromSupplier, toSupplierError } from './http.js';
+
+const identity = { ods: 'A12345', format: 'test-format' };
+const ctx = (signal = new AbortController().signal) => ({ signal, correlationId: 'corr-1' });
+
+describe('getFromSupplier', () => {
+  let server: Server;
+  let base: string;
+  const seen: { correlation?: string | string[] } = {};
+
+  beforeAll(async () => {
+    server = createServer((req, res) => {
+      seen.correlation = req.headers['x-correlation-id'];
+      const path = req.url ?? '/';
+      if (path === '/ok') return res.writeHead(200, { 'content-type': 'text/plain' }).end('fine');
+      if (path === '/missing') return res.writeHead(404).end('nope');
+      if (path === '/broken') return res.writeHead(503).end('down');
+      if (path === '/big') return res.writeHead(200).end('x'.repeat(5000));
+      if (path === '/slow') return setTimeout(() => res.writeHead(200).end('late'), 5000).unref();
+      if (path === '/reset') return req.socket.destroy();
+      return res.writeHead(418).end();
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  });
+
+  afterAll(async () => {
+    server.closeAllConnections();
+    await new Promise((resolve) => server.close(resolve));
+  });
+
+  const get = (path: string, extra: { expectedStatuses?: number[]; maxBytes?: number; signal?: AbortSignal } = {}) =>
+    getFromSupplier(
+      {
+        url: new URL(path, base),
+        label: 'test call',
+        accept: 'text/plain',
+        maxBytes: extra.maxBytes ?? 1000,
+        ...(extra.expectedStatuses ? { expectedStatuses: extra.expectedStatuses } : {}),
+      },
+      identity,
+      ctx(extra.signal),
+    );
+
+  it('returns the body and forwards the correlation id', async () => {
+    await expect(get('/ok')).resolves.toEqual({ status: 200, contentType: 'text/plain', body: 'fine' });
+    expect(seen.correlation).toBe('corr-1');
+  });
+
+  it('passes expected statuses through and calls other 4xx a protocol error', async () => {
+    await expect(get('/missing', { expectedStatuses: [404] })).resolves.toMatchObject({ status: 404 });
+    await expect(get('/missing')).rejects.toBeInstanceOf(SupplierProtocolError);
+  });
+
+  it('calls a 5xx unavailable, keeping the status', async () => {
+    const err = await get('/broken').catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(SupplierUnavailableError);
+    expect((err as SupplierUnavailableError).status).toBe(503);
+    expect((err as Error).message).toBe(
+      'Supplier system of practice A12345 (test-format) is unavailable: HTTP 503 to the test call. ' +
+        (err as SupplierUnavailableError).hint,
+    );
+  });
+
+  it('refuses an answer larger than the limit', async () => {
+    await expect(get('/big', { maxBytes: 100 })).rejects.toThrow(/exceeds the limit/);
+  });
+
+  it('calls a reset connection unavailable', async () => {
+    await expect(get('/reset')).rejects.toBeInstanceOf(SupplierUnavailableError);
+  });
+
+  it('calls a refused connection unavailable, naming the cause', async () => {
+    const closed = createServer();
+    await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
+    const port = (closed.address() as AddressInfo).port;
+    await new Promise((resolve) => closed.close(resolve));
+    const err = await getFromSupplier(
+      { url: new URL(`http://127.0.0.1:${port}/`), label: 'x', accept: '*/*', maxBytes: 10 },
+      identity,
+      ctx(),
+    ).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(SupplierUnavailableError);
+    expect((err as Error).message).toContain('connection refused (ECONNREFUSED)');
+  });
+
+  it('calls an aborted call a timeout, before or during the request', async () => {
+    await expect(get('/ok', { signal: AbortSignal.abort() })).rejects.toBeInstanceOf(SupplierTimeoutError);
+    const controller = new AbortController();
+    const pending = get('/slow', { signal: controller.signal });
+    setTimeout(() => controller.abort(), 20);
+    await expect(pending).rejects.toBeInstanceOf(SupplierTimeoutError);
+  });
+});
+
+describe('toSupplierError', () => {
+  const live = new AbortController().signal;
+
+  it('leaves supplier errors and adapter bugs alone', () => {
+    const supplier = new SupplierProtocolError({ ...identity, detail: 'x' });
+    expect(toSupplierError(supplier, identity, live)).toBe(supplier);
+    const bug = new RangeError('bug');
+    expect(toSupplierError(bug, identity, live)).toBe(bug);
+  });
+
+  it('wraps non-Error throwables', () => {
+    const err = toSupplierError('odd', identity, live);
+    expect(err).toBeInstanceOf(Error);
+    expect(err.message).toBe('odd');
+  });
+});
