@@ -44,7 +44,7 @@ describe('gateway end to end (one supplier slice over real HTTP)', () => {
       env: {},
       overrides: {
         server: { port: 0, bodyLimitBytes: 4096 },
-        suppliers: [{ ods: 'P10001', name: 'sim', format: 'xml-readv2', baseUrl: sims.urls.P10001, timeoutMs: 1000 }],
+        suppliers: [{ ods: 'P10001', name: 'sim', format: 'xml-readv2', baseUrl: sims.urls.P10001!, timeoutMs: 1000 }],
         observability: { logLevel: 'silent' },
       },
     });
@@ -150,7 +150,7 @@ describe('gateway end to end (one supplier slice over real HTTP)', () => {
   });
 
   it('answers 504 when the supplier is too slow and 502 when it drops the connection', async () => {
-    const faults = `${sims.urls.P10001}/_faults`;
+    const faults = `${sims.urls.P10001!}/_faults`;
     try {
       await fetch(faults, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ latencyMs: 2500 }) });
       const slow = await get(`/fhir/Patient?identifier=${encodeURIComponent(`${NHS}|9990000018`)}`);

@@ -1,4 +1,4 @@
-/* eslint-disable jest/no-export -- a test helper module that declares suites for its callers */
+ 
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { createConnection, createServer } from 'node:net';
 
@@ -132,13 +132,13 @@ export function describeWithRedis(title: string, fn: (getUrl: () => string) => v
         '',
       ].join('\n'),
     );
-    // eslint-disable-next-line jest/no-disabled-tests, jest/valid-title -- the announced skip when Redis is unavailable
+    // eslint-disable-next-line jest/no-disabled-tests -- the announced skip when Redis is unavailable
     describe.skip(title, () => {
       fn(() => '');
     });
     return;
   }
-  // eslint-disable-next-line jest/valid-title -- the caller's title
+   
   describe(title, () => {
     let server: RedisServer | undefined;
     beforeAll(async () => {

@@ -6,10 +6,11 @@
 import type { FastifyInstance } from 'fastify';
 import { SyntheticDataset } from './generator/generate.js';
 import type { LargeRecordOptions } from './generator/scenarios.js';
+import { createJsonCtv3System } from './systems/json-ctv3.js';
 import { createXmlReadV2System } from './systems/xml-readv2.js';
 
-/** The practices whose systems are simulated so far (P20002 JSON/CTV3, P30003 HL7 V3, P40004 FHIR STU3 to come). */
-export type SimulatedSystem = 'P10001';
+/** The simulated practices: P10001 XML/Read v2, P20002 JSON/CTV3, P30003 HL7 V3 GP2GP, P40004 FHIR STU3. */
+export type SimulatedSystem = 'P10001' | 'P20002' | 'P30003' | 'P40004';
 
 interface SystemDefinition {
   readonly ods: SimulatedSystem;
@@ -17,17 +18,14 @@ interface SystemDefinition {
   readonly create: (dataset: SyntheticDataset) => FastifyInstance;
 }
 
-/** A new system is one more entry here, built on the same dataset. */
+/** A new system is one more entry here (one line each), built on the same dataset. */
 const SYSTEMS: readonly SystemDefinition[] = [
   { ods: 'P10001', format: 'xml-readv2', create: (dataset) => createXmlReadV2System({ dataset, ods: 'P10001' }) },
+  { ods: 'P20002', format: 'json-ctv3', create: (dataset) => createJsonCtv3System({ dataset, ods: 'P20002' }) },
 ];
 
-export interface SimulatorPorts {
-  /** Port of P10001's XML/Read v2 system (0 = any free port). */
-  readonly P10001?: number;
-  /** The same port by format name; `P10001` wins when both are given. */
-  readonly xmlReadv2?: number;
-}
+/** Port per system (0 = any free port); `xmlReadv2` is an older alias of `P10001`. */
+export type SimulatorPorts = Partial<Record<SimulatedSystem, number>> & { readonly xmlReadv2?: number };
 
 export interface SimulatorOptions {
   readonly seed: number;
@@ -44,18 +42,15 @@ export interface SimulatorOptions {
 }
 
 export interface RunningSimulators {
-  /** Base URL of each system, e.g. `http://127.0.0.1:8091`. */
-  readonly urls: Record<SimulatedSystem, string>;
+  /** Base URL of each system that was started, e.g. `http://127.0.0.1:8091`. */
+  readonly urls: Partial<Record<SimulatedSystem, string>>;
   /** The data every system serves (for tests that need to know what to expect). */
   readonly dataset: SyntheticDataset;
   close(): Promise<void>;
 }
 
 function portFor(ods: SimulatedSystem, ports: SimulatorPorts | undefined): number {
-  switch (ods) {
-    case 'P10001':
-      return ports?.P10001 ?? ports?.xmlReadv2 ?? 0;
-  }
+  return ports?.[ods] ?? (ods === 'P10001' ? ports?.xmlReadv2 : undefined) ?? 0;
 }
 
 function urlOf(host: string, port: number): string {
@@ -88,10 +83,10 @@ export async function startSimulators(options: SimulatorOptions): Promise<Runnin
     await closeAll();
     throw err;
   }
-  return { urls: urls as Record<SimulatedSystem, string>, dataset, close: closeAll };
+  return { urls, dataset, close: closeAll };
 }
 
 /** The format each simulated system speaks, for start-up messages. */
-export function simulatedFormats(): Record<SimulatedSystem, string> {
-  return Object.fromEntries(SYSTEMS.map((s) => [s.ods, s.format])) as Record<SimulatedSystem, string>;
+export function simulatedFormats(): Partial<Record<SimulatedSystem, string>> {
+  return Object.fromEntries(SYSTEMS.map((s) => [s.ods, s.format]));
 }

@@ -2,7 +2,13 @@ import { Injectable } from '@nestjs/common';
 import type { VerifiedToken } from '@lloyd/auth';
 import { MetricsService } from '@lloyd/observability';
 import type { Counter } from 'prom-client';
-import { mintAccessDecision, mintOrganisationDecision, type AccessDecision, type OrganisationDecision, type PatientFlags } from './access-decision.js';
+import {
+  mintAccessDecision,
+  mintOrganisationDecision,
+  type AccessDecision,
+  type OrganisationDecision,
+  type PatientFlags,
+} from './access-decision.js';
 import { AccessDeniedError, type DenialRule } from './access-denied.js';
 import type { CheckResult } from './checkers/checker.js';
 import { EmergencyAccessChecker } from './checkers/emergency-access.checker.js';
@@ -42,7 +48,9 @@ export class AccessChain {
     private readonly policy: AccessPolicyStore,
     metrics: MetricsService,
   ) {
-    this.denied = metrics.counter('lloyd_access_denied_total', 'Requests refused by the access chain, by rule.', ['rule']);
+    this.denied = metrics.counter('lloyd_access_denied_total', 'Requests refused by the access chain, by rule.', [
+      'rule',
+    ]);
     this.emergencies = metrics.counter(
       'lloyd_emergency_access_total',
       'Patient record reads made under emergency access, by consumer organisation.',
@@ -67,7 +75,7 @@ export class AccessChain {
         'no-sharing-agreement',
         'NO_ORGANISATION_CONSENT',
         `No sharing agreement allows organisation ${token.organisation} to view GP records through Lloyd. ` +
-          "Ask the data controller of the practice whose records you need to set one up.",
+          'Ask the data controller of the practice whose records you need to set one up.',
         `consumer ${token.organisation} has no current agreement with any practice on ${day}`,
       ),
     );

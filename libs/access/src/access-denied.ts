@@ -1,11 +1,7 @@
 import { OperationOutcomeError, outcomes, type SpineCode } from '@lloyd/fhir';
 
 /** The rule of the access chain that refused a request (the `rule` label of `lloyd_access_denied_total`). */
-export type DenialRule =
-  | 'practice-not-enabled'
-  | 'no-sharing-agreement'
-  | 'patient-not-disclosed'
-  | 'patient-dissent';
+export type DenialRule = 'practice-not-enabled' | 'no-sharing-agreement' | 'patient-not-disclosed' | 'patient-dissent';
 
 export const DENIAL_RULES: readonly DenialRule[] = [
   'practice-not-enabled',

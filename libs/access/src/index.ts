@@ -13,7 +13,11 @@ export type { OrganisationContext, OrganisationRequest, PolicySnapshot } from '.
 export { PracticeEnablementChecker } from './checkers/practice-enablement.checker.js';
 export { SharingAgreementChecker } from './checkers/sharing-agreement.checker.js';
 export { SectionScopeChecker, type SectionScope, type SectionScopeContext } from './checkers/section-scope.checker.js';
-export { EmergencyAccessChecker, type EmergencyAccessContext, type EmergencyGrant } from './checkers/emergency-access.checker.js';
+export {
+  EmergencyAccessChecker,
+  type EmergencyAccessContext,
+  type EmergencyGrant,
+} from './checkers/emergency-access.checker.js';
 export { PatientStatusChecker } from './checkers/patient-status.checker.js';
 export { PatientConsentChecker, type PatientConsentContext } from './checkers/patient-consent.checker.js';
 export { ACCESS_CLOCK, type AccessClock } from './clock.js';

@@ -32,6 +32,7 @@ export function parseCount(raw: string | undefined, maxCount: number, defaultCou
 /** Parses `_offset` (default 0); anything but a whole number is 422 `INVALID_PARAMETER`. */
 export function parseOffset(raw: string | undefined): number {
   if (raw === undefined || raw === '') return 0;
-  if (!WHOLE_NUMBER.test(raw)) throw outcomes.invalidParameter(`_offset "${raw}" must be a whole number, 0 or more.`, ['_offset']);
+  if (!WHOLE_NUMBER.test(raw))
+    throw outcomes.invalidParameter(`_offset "${raw}" must be a whole number, 0 or more.`, ['_offset']);
   return Number(raw);
 }

@@ -54,7 +54,9 @@ export function sectionParameter(section: RecordSection): string {
 function isLaboratoryObservation(resource: Resource): boolean {
   const categories = (resource as fhir4.Observation).category ?? [];
   return categories.some((c) =>
-    (c.coding ?? []).some((coding) => coding.code === 'laboratory' && (!coding.system || coding.system === OBSERVATION_CATEGORY)),
+    (c.coding ?? []).some(
+      (coding) => coding.code === 'laboratory' && (!coding.system || coding.system === OBSERVATION_CATEGORY),
+    ),
   );
 }
 

@@ -74,6 +74,22 @@ export const configSchema = z.object({
     })
     .prefault({}),
   suppliers: z.array(supplier).default([]),
+  /** Protection of Lloyd and of supplier systems from each other; applied per supplier system. */
+  resilience: z
+    .object({
+      /** Calls in flight to one supplier at once (the bulkhead), so one slow supplier cannot starve the others. */
+      maxConcurrentPerSupplier: z.number().int().positive().default(32),
+      /** Calls allowed to wait for a place in the bulkhead before being refused with 503. */
+      maxQueuedPerSupplier: z.number().int().min(0).default(64),
+      /** Consecutive failures that open a supplier's circuit breaker. */
+      breakerThreshold: z.number().int().positive().default(5),
+      /** How long an open breaker refuses calls before letting one probe through. */
+      breakerHalfOpenAfterMs: z.number().int().positive().default(10_000),
+      /** Retries of an idempotent read after a connection failure, with jittered exponential backoff. */
+      retries: z.number().int().min(0).max(5).default(2),
+      retryInitialDelayMs: z.number().int().positive().default(50),
+    })
+    .prefault({}),
   registry: z
     .object({
       /** NHS number → ODS code of the registered practice. */

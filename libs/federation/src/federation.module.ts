@@ -3,6 +3,8 @@ import type { LloydConfig } from '@lloyd/config';
 import { ConfigPatientRegistry, PatientRegistry } from './patient-registry.js';
 import { SupplierCaller } from './supplier-caller.js';
 import { SupplierDirectory } from './supplier-directory.js';
+import { TransferMarkers } from './transfer-markers.js';
+import { KeyValueStore } from '@lloyd/store';
 
 /** Routing from NHS number to the registered practice's supplier system. */
 @Global()
@@ -15,9 +17,10 @@ export class FederationModule {
       providers: [
         { provide: PatientRegistry, useValue: new ConfigPatientRegistry(config) },
         { provide: SupplierDirectory, useValue: directory },
-        { provide: SupplierCaller, useValue: new SupplierCaller(directory) },
+        { provide: SupplierCaller, useValue: new SupplierCaller(directory, config.resilience) },
+        { provide: TransferMarkers, useFactory: (kv: KeyValueStore) => new TransferMarkers(kv), inject: [KeyValueStore] },
       ],
-      exports: [PatientRegistry, SupplierDirectory, SupplierCaller],
+      exports: [PatientRegistry, SupplierDirectory, SupplierCaller, TransferMarkers],
     };
   }
 }

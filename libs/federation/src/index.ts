@@ -2,4 +2,5 @@ export { PatientRegistry, ConfigPatientRegistry } from './patient-registry.js';
 export { SupplierDirectory, type SupplierEndpoint } from './supplier-directory.js';
 export { SupplierCaller } from './supplier-caller.js';
 export { FederationModule } from './federation.module.js';
-export { encodeResourceId, decodeResourceId } from './resource-id.js';
+export { encodeResourceId, decodeResourceId, matchesSourceId, type ResourceRef } from './resource-id.js';
+export { TransferMarkers } from './transfer-markers.js';

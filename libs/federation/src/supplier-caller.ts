@@ -1,35 +1,132 @@
 import { randomUUID } from 'node:crypto';
 import {
+  BrokenCircuitError,
+  BulkheadRejectedError,
+  ConsecutiveBreaker,
+  ExponentialBackoff,
+  bulkhead,
+  circuitBreaker,
+  handleType,
+  retry,
+  wrap,
+  type IPolicy,
+} from 'cockatiel';
+import type { LloydConfig } from '@lloyd/config';
+import {
   SupplierProtocolError,
   SupplierTimeoutError,
   SupplierUnavailableError,
   type SupplierAdapter,
   type SupplierCallContext,
 } from '@lloyd/adapters-core';
-import { outcomes } from '@lloyd/fhir';
+import { OperationOutcomeError, outcomes } from '@lloyd/fhir';
 import type { SupplierDirectory } from './supplier-directory.js';
 
+export interface CallOptions {
+  correlationId?: string;
+  /** Whether the call may be repeated safely (reads); only those are retried. Default true. */
+  idempotent?: boolean;
+}
+
+interface SupplierPolicies {
+  guarded: IPolicy;
+  retrying: IPolicy;
+  breaker: ReturnType<typeof circuitBreaker>;
+}
+
 /**
- * Calls a practice's supplier system through its adapter with a deadline, and turns supplier failures into the
- * gateway's answers: 502 when the system cannot be reached or answers nonsense, 504 when it is too slow.
+ * Calls a practice's supplier system through its adapter, protected per supplier by a bulkhead (bounded concurrency
+ * and queue), a circuit breaker (consecutive failures open it), jittered retries of idempotent reads after connection
+ * failures, and one deadline for the whole call including retries. Supplier failures become the gateway's answers:
+ * 502 when the system cannot be reached or answers nonsense, 504 when it is too slow, 503 when its bulkhead is full.
  */
 export class SupplierCaller {
-  constructor(private readonly directory: SupplierDirectory) {}
+  private readonly policies = new Map<string, SupplierPolicies>();
+
+  constructor(
+    private readonly directory: SupplierDirectory,
+    private readonly resilience: LloydConfig['resilience'],
+  ) {}
 
   async call<T>(
     ods: string,
     fn: (adapter: SupplierAdapter, ctx: SupplierCallContext) => Promise<T>,
-    correlationId: string = randomUUID(),
+    options: CallOptions = {},
   ): Promise<T> {
     const endpoint = this.directory.get(ods);
     if (!endpoint) throw outcomes.badGateway(ods);
-    const signal = AbortSignal.timeout(endpoint.config.timeoutMs);
+    const deadline = AbortSignal.timeout(endpoint.config.timeoutMs);
+    const correlationId = options.correlationId ?? randomUUID();
+    const policies = this.policiesFor(ods);
+    const policy = options.idempotent === false ? policies.guarded : policies.retrying;
     try {
-      return await fn(endpoint.adapter, { signal, correlationId });
+      return await policy.execute(async ({ signal }) => {
+        if (deadline.aborted) throw new SupplierTimeoutError({ ods, format: endpoint.adapter.format, detail: 'the deadline passed before the call could start' });
+        return fn(endpoint.adapter, { signal: AbortSignal.any([deadline, signal]), correlationId });
+      });
     } catch (err) {
-      if (err instanceof SupplierTimeoutError) throw outcomes.gatewayTimeout(ods);
-      if (err instanceof SupplierUnavailableError || err instanceof SupplierProtocolError) throw outcomes.badGateway(ods);
-      throw err;
+      throw this.translate(err, ods);
     }
+  }
+
+  /**
+   * Health probe for readiness: straight to the supplier with its deadline, bypassing breaker and retries, so the
+   * report shows the system's real state (and a recovered system is seen at once).
+   */
+  async probe(ods: string): Promise<void> {
+    const endpoint = this.directory.get(ods);
+    if (!endpoint) throw outcomes.badGateway(ods);
+    try {
+      await endpoint.adapter.health({ signal: AbortSignal.timeout(endpoint.config.timeoutMs), correlationId: randomUUID() });
+    } catch (err) {
+      throw this.translate(err, ods);
+    }
+  }
+
+  /** Current breaker state per supplier, for readiness reports and tests. */
+  breakerState(ods: string): string {
+    return String(this.policies.get(ods)?.breaker.state ?? 'closed');
+  }
+
+  private policiesFor(ods: string): SupplierPolicies {
+    let found = this.policies.get(ods);
+    if (!found) {
+      const r = this.resilience;
+      const failures = handleType(SupplierUnavailableError).orType(SupplierTimeoutError).orType(SupplierProtocolError);
+      const breaker = circuitBreaker(failures, {
+        halfOpenAfter: r.breakerHalfOpenAfterMs,
+        breaker: new ConsecutiveBreaker(r.breakerThreshold),
+      });
+      const guarded = wrap(bulkhead(r.maxConcurrentPerSupplier, r.maxQueuedPerSupplier), breaker);
+      // Only connection-level failures are retried: a timeout has used the deadline, and nonsense will not improve.
+      const retrying = wrap(
+        retry(handleType(SupplierUnavailableError), {
+          maxAttempts: r.retries,
+          backoff: new ExponentialBackoff({ initialDelay: r.retryInitialDelayMs, maxDelay: 500 }),
+        }),
+        guarded,
+      );
+      found = { guarded, retrying, breaker };
+      this.policies.set(ods, found);
+    }
+    return found;
+  }
+
+  private translate(err: unknown, ods: string): unknown {
+    if (err instanceof OperationOutcomeError) return err;
+    if (err instanceof SupplierTimeoutError) return outcomes.gatewayTimeout(ods);
+    if (err instanceof SupplierUnavailableError || err instanceof SupplierProtocolError) return outcomes.badGateway(ods);
+    if (err instanceof BrokenCircuitError) {
+      return OperationOutcomeError.of(
+        'BAD_GATEWAY',
+        `The GP supplier system for ${ods} has failed repeatedly and is being given time to recover. Try again in ${Math.ceil(this.resilience.breakerHalfOpenAfterMs / 1000)} seconds.`,
+      );
+    }
+    if (err instanceof BulkheadRejectedError) {
+      return OperationOutcomeError.of('SERVICE_UNAVAILABLE', `Too many requests are waiting for the GP supplier system for ${ods}. Try again shortly.`, {
+        headers: { 'retry-after': '1' },
+      });
+    }
+    return err;
   }
 }

@@ -1,10 +1,21 @@
 import { Module } from '@nestjs/common';
+import { AccessModule } from '@lloyd/access';
+import { TerminologyModule } from '@lloyd/terminology';
+import { ClinicalController } from './clinical.controller.js';
 import { MetadataController } from './metadata.controller.js';
 import { PatientController } from './patient.controller.js';
+import { AuditedRead } from './record/audited-read.js';
+import { PageTokens } from './record/page-tokens.js';
+import { RecordReader } from './record/record-reader.js';
+import { GetStructuredRecord } from './usecases/get-structured-record.js';
+import { ReadResource } from './usecases/read-resource.js';
+import { SearchClinical } from './usecases/search-clinical.js';
 import { SearchPatients } from './usecases/search-patients.js';
 
 @Module({
-  controllers: [MetadataController, PatientController],
-  providers: [SearchPatients],
+  imports: [AccessModule, TerminologyModule],
+  // PatientController first: its static /fhir/Patient routes must not be taken for the generic /fhir/:type ones.
+  controllers: [MetadataController, PatientController, ClinicalController],
+  providers: [RecordReader, AuditedRead, PageTokens, SearchPatients, GetStructuredRecord, SearchClinical, ReadResource],
 })
 export class FhirModule {}

@@ -1,28 +1,56 @@
-import { Controller, Get, Header, Inject, Query, Req } from '@nestjs/common';
+import { Body, Controller, Get, Header, HttpCode, Inject, Param, Post, Query, Req } from '@nestjs/common';
 import type { FastifyRequest } from 'fastify';
 import { LLOYD_CONFIG, type LloydConfig } from '@lloyd/config';
-import { PatientDataAccess, RequireScopes } from '@lloyd/auth';
+import { CurrentToken, PatientDataAccess, RequireScopes, type VerifiedToken } from '@lloyd/auth';
 import { FHIR_JSON } from '../http/send-outcome.js';
 import { fhirBaseUrl, selfUrl } from './request-urls.js';
+import { GetStructuredRecord } from './usecases/get-structured-record.js';
+import { ReadResource } from './usecases/read-resource.js';
 import { SearchPatients } from './usecases/search-patients.js';
 
 @Controller('fhir/Patient')
+@PatientDataAccess()
 export class PatientController {
   constructor(
     @Inject(LLOYD_CONFIG) private readonly config: LloydConfig,
     private readonly searchPatients: SearchPatients,
+    private readonly readResource: ReadResource,
+    private readonly getStructuredRecord: GetStructuredRecord,
   ) {}
 
   @Get()
-  @RequireScopes('read:Patient')
-  @PatientDataAccess()
+  @RequireScopes('search:Patient')
   @Header('content-type', FHIR_JSON)
-  search(@Query('identifier') identifier: string | undefined, @Req() request: FastifyRequest) {
+  search(@Query('identifier') identifier: string | undefined, @CurrentToken() token: VerifiedToken, @Req() request: FastifyRequest) {
     return this.searchPatients.execute({
       identifier,
+      token,
       baseUrl: fhirBaseUrl(this.config, request),
       selfUrl: selfUrl(this.config, request),
       correlationId: String(request.id),
+      now: new Date(),
     });
+  }
+
+  @Post('$gpc.getstructuredrecord')
+  @HttpCode(200)
+  @RequireScopes('read:Patient')
+  @Header('content-type', FHIR_JSON)
+  @Header('cache-control', 'no-store')
+  structuredRecord(@Body() body: unknown, @CurrentToken() token: VerifiedToken, @Req() request: FastifyRequest) {
+    return this.getStructuredRecord.execute({
+      body,
+      token,
+      correlationId: String(request.id),
+      baseUrl: fhirBaseUrl(this.config, request),
+      now: new Date(),
+    });
+  }
+
+  @Get(':id')
+  @RequireScopes('read:Patient')
+  @Header('content-type', FHIR_JSON)
+  read(@Param('id') id: string, @CurrentToken() token: VerifiedToken, @Req() request: FastifyRequest) {
+    return this.readResource.execute({ type: 'Patient', id, token, correlationId: String(request.id), now: new Date() });
   }
 }

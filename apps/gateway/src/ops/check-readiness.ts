@@ -25,7 +25,7 @@ export class CheckReadiness {
         .all()
         .map(({ config }): [string, () => Promise<void>] => [
           `supplier:${config.ods}`,
-          () => this.suppliers.call(config.ods, (adapter, ctx) => adapter.health(ctx)),
+          () => this.suppliers.probe(config.ods),
         ]),
     ];
     const results = await Promise.all(

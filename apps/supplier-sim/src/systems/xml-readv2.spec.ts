@@ -50,7 +50,7 @@ describe('P10001 XML/Read v2 system over HTTP', () => {
 
   beforeAll(async () => {
     sims = await startSimulators({ seed: 7, ports: { P10001: 0 }, largeRecord: LARGE });
-    base = sims.urls.P10001;
+    base = sims.urls.P10001!;
   });
 
   afterAll(async () => {
@@ -294,7 +294,7 @@ describe('startSimulators', () => {
 
   it('fails to start on a port that is taken, leaving nothing running', async () => {
     const first = await startSimulators({ seed: 1, largeRecord: LARGE });
-    const port = Number(new URL(first.urls.P10001).port);
+    const port = Number(new URL(first.urls.P10001!).port);
     try {
       await expect(startSimulators({ seed: 1, ports: { P10001: port }, largeRecord: LARGE })).rejects.toThrow(
         /EADDRINUSE/,

@@ -1,4 +1,10 @@
-import { NHS_NUMBER_SYSTEM, ODS_ORGANISATION_SYSTEM, OperationOutcomeError, SDS_USER_SYSTEM, type AuditEvent } from '@lloyd/fhir';
+import {
+  NHS_NUMBER_SYSTEM,
+  ODS_ORGANISATION_SYSTEM,
+  OperationOutcomeError,
+  SDS_USER_SYSTEM,
+  type AuditEvent,
+} from '@lloyd/fhir';
 import { AccessDeniedError } from '../access-denied.js';
 import type { AccessDecision, OrganisationDecision } from '../access-decision.js';
 import type { AdminChangeEntry, AuditEntry, AuditWho, PatientAccessEntry } from './audit-entry.js';
@@ -121,7 +127,8 @@ function patientAccessEvent(entry: PatientAccessEntry): Pick<AuditEvent, 'type' 
     });
   }
   const details: Detail[] = [];
-  if (entry.requestedSections) details.push(detail('requested-sections', entry.requestedSections.join(',') || '(none)'));
+  if (entry.requestedSections)
+    details.push(detail('requested-sections', entry.requestedSections.join(',') || '(none)'));
   if (resources.length > 0) details.push(detail('resource-count', String(resources.length)));
   const redactions = Object.entries(entry.redactions ?? {}).filter(([, n]) => (n ?? 0) > 0);
   if (redactions.length > 0) {

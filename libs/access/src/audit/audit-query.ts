@@ -32,7 +32,8 @@ export interface ParsedAuditQuery {
 const DEFAULT_COUNT = 50;
 const MAX_COUNT = 1000;
 const OUTCOMES: readonly AuditOutcome[] = ['0', '4', '8', '12'];
-const DATE_PARAM = /^(eq|ge|gt|le|lt)?(\d{4}(?:-\d{2}(?:-\d{2}(?:T\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:Z|[+-]\d{2}:\d{2}))?)?)?)$/;
+const DATE_PARAM =
+  /^(eq|ge|gt|le|lt)?(\d{4}(?:-\d{2}(?:-\d{2}(?:T\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:Z|[+-]\d{2}:\d{2}))?)?)?)$/;
 
 function stripSystem(value: string, system: string, name: string): string {
   const bar = value.indexOf('|');
@@ -102,7 +103,8 @@ export function parseAuditQuery(query: AuditQuery): ParsedAuditQuery {
     throw outcomes.invalidParameter('_offset must be a whole number, 0 or more.', ['_offset']);
   }
   if (query.patient) parsed.patient = stripSystem(query.patient, NHS_NUMBER_SYSTEM, 'patient');
-  if (query.organisation) parsed.organisation = stripSystem(query.organisation, ODS_ORGANISATION_SYSTEM, 'organisation');
+  if (query.organisation)
+    parsed.organisation = stripSystem(query.organisation, ODS_ORGANISATION_SYSTEM, 'organisation');
   if (query.outcome !== undefined && query.outcome !== '') {
     if (!(OUTCOMES as readonly string[]).includes(query.outcome)) {
       throw outcomes.invalidParameter(

@@ -107,11 +107,14 @@ export class AuditTrail {
     const head = parseHead(await this.store.get(AUDIT_HEAD_KEY));
     let previousHash = GENESIS_HASH;
     let checked = 0;
-    const broken = (seq: number, reason: string): ChainReport => ({ ok: false, checked, head: head.seq, firstBreak: { seq, reason } });
+    const broken = (seq: number, reason: string): ChainReport => ({
+      ok: false,
+      checked,
+      head: head.seq,
+      firstBreak: { seq, reason },
+    });
     for (let start = 1; ; start += BATCH) {
-      const raws = await Promise.all(
-        Array.from({ length: BATCH }, (_, i) => this.store.get(auditEventKey(start + i))),
-      );
+      const raws = await Promise.all(Array.from({ length: BATCH }, (_, i) => this.store.get(auditEventKey(start + i))));
       for (const [i, raw] of raws.entries()) {
         const seq = start + i;
         if (raw === null) {
@@ -241,7 +244,8 @@ function checkEvent(raw: string, seq: number, previousHash: string): { hash: str
   }
   const link = event?.resourceType === 'AuditEvent' ? chainLink(event) : undefined;
   if (!link) return `event ${seq} has no audit-chain extension (sequence, previousHash, hash)`;
-  if (link.sequence !== seq) return `event stored as ${seq} says it is event ${link.sequence}: it was moved or replaced`;
+  if (link.sequence !== seq)
+    return `event stored as ${seq} says it is event ${link.sequence}: it was moved or replaced`;
   if (link.previousHash !== previousHash) {
     return `event ${seq} does not link to event ${seq - 1}: its previousHash differs from that event's hash`;
   }

@@ -29,14 +29,19 @@ function withoutHash(event: AuditEvent): AuditEvent {
   return {
     ...event,
     extension: (event.extension ?? []).map((ext) =>
-      ext.url === AUDIT_CHAIN_EXTENSION ? { ...ext, extension: (ext.extension ?? []).filter((e) => e.url !== 'hash') } : ext,
+      ext.url === AUDIT_CHAIN_EXTENSION
+        ? { ...ext, extension: (ext.extension ?? []).filter((e) => e.url !== 'hash') }
+        : ext,
     ),
   };
 }
 
 /** `sha256(previousHash + canonical JSON of the event without its hash)`, hex. */
 export function hashEvent(event: AuditEvent, previousHash: string): string {
-  return createHash('sha256').update(previousHash).update(canonicalJson(withoutHash(event))).digest('hex');
+  return createHash('sha256')
+    .update(previousHash)
+    .update(canonicalJson(withoutHash(event)))
+    .digest('hex');
 }
 
 /** Places the event at `sequence` after `previousHash`, and seals it with its hash. */

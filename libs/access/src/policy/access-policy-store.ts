@@ -82,7 +82,11 @@ export class AccessPolicyStore implements OnModuleInit {
   /** The rules in force, for the access chain (cached briefly). */
   async snapshot(): Promise<PolicySnapshot> {
     const policy = await this.cachedRead();
-    return { practices: policy.practices, agreements: policy.agreements, organisationTypes: this.config.access.organisationTypes };
+    return {
+      practices: policy.practices,
+      agreements: policy.agreements,
+      organisationTypes: this.config.access.organisationTypes,
+    };
   }
 
   async listAgreements(): Promise<SharingAgreement[]> {
@@ -101,7 +105,7 @@ export class AccessPolicyStore implements OnModuleInit {
   }
 
   /** Creates an agreement from an admin request body. 422 when invalid, 409 when the id is taken. */
-  createAgreement(input: unknown, by: string): Promise<PolicyResult<SharingAgreement>> {
+  async createAgreement(input: unknown, by: string): Promise<PolicyResult<SharingAgreement>> {
     const agreement = parseAgreement(input);
     return this.mutate((policy) => {
       if (policy.agreements.some((a) => a.id === agreement.id)) {
@@ -121,7 +125,7 @@ export class AccessPolicyStore implements OnModuleInit {
   }
 
   /** Replaces an agreement (the body's id, if given, must match). 404 when absent, 422 when invalid. */
-  updateAgreement(id: string, input: unknown, by: string): Promise<PolicyResult<SharingAgreement>> {
+  async updateAgreement(id: string, input: unknown, by: string): Promise<PolicyResult<SharingAgreement>> {
     const body = input !== null && typeof input === 'object' && !Array.isArray(input) ? input : {};
     const agreement = parseAgreement({ id, ...body });
     if (agreement.id !== id) {
@@ -147,7 +151,7 @@ export class AccessPolicyStore implements OnModuleInit {
    * Ends an agreement today: `validTo` becomes today (the first day it no longer applies), so access stops at once.
    * The agreement is kept for the record. Ending one that has already ended changes nothing.
    */
-  endAgreement(id: string, by: string): Promise<PolicyResult<SharingAgreement>> {
+  async endAgreement(id: string, by: string): Promise<PolicyResult<SharingAgreement>> {
     return this.mutate<PolicyResult<SharingAgreement>>((policy) => {
       const previous = policy.agreements.find((a) => a.id === id);
       if (!previous) throw agreementNotFound(id);
@@ -169,7 +173,11 @@ export class AccessPolicyStore implements OnModuleInit {
    * Creates or replaces a practice's settings. The practice must be known: a configured supplier, or already in the
    * practice settings.
    */
-  putPractice(ods: string, input: unknown, by: string): Promise<PolicyResult<PracticeSettings> & { created: boolean }> {
+  async putPractice(
+    ods: string,
+    input: unknown,
+    by: string,
+  ): Promise<PolicyResult<PracticeSettings> & { created: boolean }> {
     const practice = parsePracticeSettings(ods, input);
     return this.mutate((policy) => {
       const previous = policy.practices.find((p) => p.ods === ods);

@@ -49,7 +49,11 @@ function zodIssues(root: string, error: z.ZodError, input: unknown): OperationOu
     const value = valueAt(input, i.path);
     if (i.path[0] === 'sections' || i.path[0] === 'disabledSections') {
       if (i.code === 'invalid_value') {
-        return issue(root, i.path, `${name}: ${JSON.stringify(value)} is not a record section; use one of ${recordSections.join(', ')}.`);
+        return issue(
+          root,
+          i.path,
+          `${name}: ${JSON.stringify(value)} is not a record section; use one of ${recordSections.join(', ')}.`,
+        );
       }
     }
     if (i.path[0] === 'consumer' && i.path.length === 1) {
@@ -111,7 +115,9 @@ export function parsePracticeSettings(ods: string, input: unknown, root = 'pract
   const body = input !== null && typeof input === 'object' && !Array.isArray(input) ? input : {};
   const given = (body as { ods?: unknown }).ods;
   if (given !== undefined && given !== ods) {
-    throw invalid([issue(root, ['ods'], `${root}.ods ${JSON.stringify(given)} does not match the practice in the URL (${ods}).`)]);
+    throw invalid([
+      issue(root, ['ods'], `${root}.ods ${JSON.stringify(given)} does not match the practice in the URL (${ods}).`),
+    ]);
   }
   const candidate = { ...body, ods };
   const structural = unknownKeys(root, input, Object.keys(practiceSettingsSchema.shape));

@@ -20,7 +20,10 @@ export function demoConfig(): LloydConfig {
 }
 
 /** A verified token as the dev client would present it (direct care, with a practitioner). */
-export function tokenFor(client: PatientClient | 'auditor' | 'admin', overrides: Partial<VerifiedToken> = {}): VerifiedToken {
+export function tokenFor(
+  client: PatientClient | 'auditor' | 'admin',
+  overrides: Partial<VerifiedToken> = {},
+): VerifiedToken {
   const organisation = client === 'auditor' || client === 'admin' ? 'X26' : DEV_ORGANISATIONS[client];
   return {
     issuer: 'urn:lloyd:embedded-issuer',
@@ -37,11 +40,19 @@ export function tokenFor(client: PatientClient | 'auditor' | 'admin', overrides:
   };
 }
 
-export function emergencyToken(client: PatientClient, reasonText = 'Unconscious in A&E, allergy history needed'): VerifiedToken {
+export function emergencyToken(
+  client: PatientClient,
+  reasonText = 'Unconscious in A&E, allergy history needed',
+): VerifiedToken {
   return tokenFor(client, { reason: 'emergency', reasonText });
 }
 
-export const ORDINARY_PATIENT: PatientFlags = Object.freeze({ dissent: false, sensitive: false, deceased: false, active: true });
+export const ORDINARY_PATIENT: PatientFlags = Object.freeze({
+  dissent: false,
+  sensitive: false,
+  deceased: false,
+  active: true,
+});
 
 export function flags(overrides: Partial<PatientFlags>): PatientFlags {
   return { ...ORDINARY_PATIENT, ...overrides };
@@ -71,17 +82,32 @@ export interface AccessFixture {
 }
 
 /** The real access services over an in-memory store and the demo configuration (or a variant of it). */
-export function accessFixture(config: LloydConfig = demoConfig(), store: KeyValueStore = new InMemoryKeyValueStore()): AccessFixture {
+export function accessFixture(
+  config: LloydConfig = demoConfig(),
+  store: KeyValueStore = new InMemoryKeyValueStore(),
+): AccessFixture {
   const clock = new TestClock();
   const m = metrics();
   const policy = new AccessPolicyStore(config, store, clock.now);
-  return { config, store, clock, metrics: m, policy, chain: new AccessChain(policy, m), audit: new AuditTrail(store, m, clock.now) };
+  return {
+    config,
+    store,
+    clock,
+    metrics: m,
+    policy,
+    chain: new AccessChain(policy, m),
+    audit: new AuditTrail(store, m, clock.now),
+  };
 }
 
 /** The configuration with its access section replaced (practices, agreements, organisation types). */
 export function withAccess(
   config: LloydConfig,
-  access: { practices?: PracticeSettings[]; agreements?: SharingAgreement[]; organisationTypes?: Record<string, string> },
+  access: {
+    practices?: PracticeSettings[];
+    agreements?: SharingAgreement[];
+    organisationTypes?: Record<string, string>;
+  },
 ): LloydConfig {
   return { ...config, access: { ...config.access, ...access } };
 }
@@ -114,4 +140,13 @@ export async function counterValue(m: MetricsService, name: string, labels: Reco
   const { values } = await metric.get();
   const found = values.find((v) => Object.entries(labels).every(([k, val]) => v.labels[k] === val));
   return found?.value ?? 0;
+}
+
+/** Demo config with small rate limits: 3 requests per minute, SC100 1 per minute. */
+export function limitedConfig(): LloydConfig {
+  const config = demoConfig();
+  return {
+    ...config,
+    access: { ...config.access, rateLimits: { windowSeconds: 60, defaultLimit: 3, perOrganisation: { SC100: 1 } } },
+  };
 }

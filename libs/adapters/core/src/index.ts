@@ -19,3 +19,4 @@ export {
   type SupplierRequest,
   type SupplierResponse,
 } from './http.js';
+export * from './canonical.js';

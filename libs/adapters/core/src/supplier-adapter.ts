@@ -1,3 +1,5 @@
+import type { CanonicalRecord, RecordQuery } from './canonical.js';
+
 /**
  * Context Lloyd passes on every call to a supplier system.
  */
@@ -48,10 +50,7 @@ export interface SupplierPatient {
  * {@link SupplierUnavailableError}, {@link SupplierTimeoutError} or {@link SupplierProtocolError}. Timeouts,
  * retries and circuit breaking belong to the caller (libs/federation), not to adapters.
  *
- * A later version adds the clinical record: `getRecord(nhsNumber, sections, ctx)` following GP Connect Access
- * Record Structured 1.6
- * (https://developer.nhs.uk/apis/gpconnect-1-6-0/accessrecord_structured_development_retrieve_patient_record.html),
- * returning canonical R4 resources per clinical area, with confidential items flagged rather than dropped.
+ * The clinical record comes from {@link SupplierAdapter.getRecord} as a {@link CanonicalRecord}.
  *
  * Conformance: `describeSupplierAdapterContract` (in `@lloyd/adapters-core-testing`) runs the shared contract
  * suite against any implementation.
@@ -88,4 +87,21 @@ export abstract class SupplierAdapter {
    * @throws {SupplierTimeoutError} `ctx.signal` aborted the call
    */
   abstract health(ctx: SupplierCallContext): Promise<void>;
+
+  /**
+   * Reads the patient's GP record and translates it into the canonical model (see {@link CanonicalRecord} for the
+   * conventions): FHIR R4 resources with the source's original codings, confidential items marked, not removed.
+   *
+   * Follows GP Connect Access Record Structured 1.6
+   * (https://developer.nhs.uk/apis/gpconnect-1-6-0/accessrecord_structured_development_retrieve_patient_record.html)
+   * in what it returns per clinical area. Filters (dates, statuses) are applied by the caller, uniformly for every
+   * supplier; an adapter returns at least every item of the requested sections and may return more.
+   *
+   * Resolves `null` when the system has no such patient.
+   *
+   * @throws {SupplierUnavailableError} the system cannot be reached or fails
+   * @throws {SupplierTimeoutError} `ctx.signal` aborted the call
+   * @throws {SupplierProtocolError} the system answered something the adapter cannot understand
+   */
+  abstract getRecord(nhsNumber: string, query: RecordQuery, ctx: SupplierCallContext): Promise<CanonicalRecord | null>;
 }

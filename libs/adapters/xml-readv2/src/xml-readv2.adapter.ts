@@ -2,11 +2,15 @@ import {
   getFromSupplier,
   SupplierAdapter,
   SupplierProtocolError,
+  type CanonicalRecord,
+  type RecordQuery,
   type SupplierCallContext,
   type SupplierIdentity,
   type SupplierPatient,
 } from '@lloyd/adapters-core';
-import { readNativePatient, toSupplierPatient } from './patient.js';
+import { mapRecord } from './map-record.js';
+import { readNativePatient, toSupplierPatient, type NativePatient } from './patient.js';
+import { readNativeRecord, type NativeRecord } from './record-schema.js';
 import { parseXml } from './xml.js';
 
 export interface XmlReadV2AdapterOptions {
@@ -16,19 +20,23 @@ export interface XmlReadV2AdapterOptions {
   readonly baseUrl: string;
   /** Largest answer accepted to a patient search (default 1 MB). */
   readonly maxPatientBytes?: number;
+  /** Largest clinical record accepted (default 20 MB; documents are not inlined, so records stay small). */
+  readonly maxRecordBytes?: number;
 }
 
 const ACCEPT = 'application/xml';
 
 /**
  * Adapter for supplier systems that speak XML over REST with Read v2 coding (P10001's native format): searches
- * `GET /patients?nhsNumber=N` and maps the `<Patient>` answer to FHIR R4.
+ * `GET /patients?nhsNumber=N` for demographics and reads `GET /patients/{nhsNumber}/record` for the clinical record,
+ * mapping both to FHIR R4 (the canonical record) with the Read v2 codes as sent.
  */
 export class XmlReadV2Adapter extends SupplierAdapter {
   readonly format = 'xml-readv2';
   private readonly identity: SupplierIdentity;
   private readonly base: URL;
   private readonly maxPatientBytes: number;
+  private readonly maxRecordBytes: number;
 
   constructor(options: XmlReadV2AdapterOptions) {
     super();
@@ -36,9 +44,48 @@ export class XmlReadV2Adapter extends SupplierAdapter {
     // A trailing slash makes relative paths resolve under the base path rather than beside it.
     this.base = new URL(options.baseUrl.endsWith('/') ? options.baseUrl : `${options.baseUrl}/`);
     this.maxPatientBytes = options.maxPatientBytes ?? 1_000_000;
+    this.maxRecordBytes = options.maxRecordBytes ?? 20_000_000;
   }
 
   override async findPatient(nhsNumber: string, ctx: SupplierCallContext): Promise<SupplierPatient | null> {
+    const native = await this.searchPatient(nhsNumber, ctx);
+    return native ? toSupplierPatient(native) : null;
+  }
+
+  override async getRecord(
+    nhsNumber: string,
+    _query: RecordQuery,
+    ctx: SupplierCallContext,
+  ): Promise<CanonicalRecord | null> {
+    // The system answers the whole record in one document, whatever the sections asked for.
+    const [native, record] = await Promise.all([this.searchPatient(nhsNumber, ctx), this.readRecord(nhsNumber, ctx)]);
+    if (!native || !record) return null;
+    if (record['@nhsNumber'] !== nhsNumber || record['@patientId'] !== native['@id'])
+      throw this.protocolError('clinical record answer is for another patient than the one asked for');
+    return mapRecord(native, toSupplierPatient(native), record);
+  }
+
+  private async readRecord(nhsNumber: string, ctx: SupplierCallContext): Promise<NativeRecord | null> {
+    const url = new URL(`patients/${encodeURIComponent(nhsNumber)}/record`, this.base);
+    const response = await getFromSupplier(
+      { url, label: 'clinical record', accept: ACCEPT, maxBytes: this.maxRecordBytes, expectedStatuses: [404] },
+      this.identity,
+      ctx,
+    );
+    const parsed = parseXml(response.body);
+    if (response.status === 404) {
+      // Only the system's own "no such patient" means no record; any other 404 means a wrong base URL or path.
+      const error = parsed.ok ? (parsed.document['Error'] as { '@code'?: unknown } | undefined) : undefined;
+      if (error?.['@code'] === 'PATIENT_NOT_FOUND') return null;
+      throw this.protocolError('clinical record request answered 404 without PATIENT_NOT_FOUND');
+    }
+    if (!parsed.ok) throw this.protocolError(`clinical record answer: ${parsed.reason}`);
+    const native = readNativeRecord(parsed.document['ClinicalRecord']);
+    if (!native.ok) throw this.protocolError(native.reason);
+    return native.record;
+  }
+
+  private async searchPatient(nhsNumber: string, ctx: SupplierCallContext): Promise<NativePatient | null> {
     const url = new URL('patients', this.base);
     url.searchParams.set('nhsNumber', nhsNumber);
     const response = await getFromSupplier(
@@ -61,7 +108,7 @@ export class XmlReadV2Adapter extends SupplierAdapter {
     if (!native.ok) throw this.protocolError(native.reason);
     if (native.patient['@nhsNumber'] !== nhsNumber)
       throw this.protocolError('patient search returned a patient with a different NHS number');
-    return toSupplierPatient(native.patient);
+    return native.patient;
   }
 
   override async health(ctx: SupplierCallContext): Promise<void> {

@@ -23,7 +23,7 @@ afterAll(async () => {
   await sims?.close();
 });
 
-const adapter = () => new XmlReadV2Adapter({ ods: 'P10001', baseUrl: sims.urls.P10001 });
+const adapter = () => new XmlReadV2Adapter({ ods: 'P10001', baseUrl: sims.urls.P10001! });
 
 describeSupplierAdapterContract('XmlReadV2Adapter against the P10001 simulator', {
   createAdapter: adapter,

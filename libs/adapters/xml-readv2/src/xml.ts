@@ -1,7 +1,25 @@
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
 
 /** Elements that may repeat in the P10001 vocabulary: always parsed as arrays, however many there are. */
-const REPEATING = new Set(['Patient', 'Given', 'Line', 'Telephone']);
+const REPEATING = new Set([
+  'Patient',
+  'Given',
+  'Line',
+  'Telephone',
+  'Allergy',
+  'Problem',
+  'Link',
+  'Medication',
+  'Issue',
+  'Consultation',
+  'Entry',
+  'Observation',
+  'Immunisation',
+  'TestResult',
+  'Result',
+  'Referral',
+  'Document',
+]);
 
 // Hardening: DTDs are refused before parsing, so only XML's five predefined entities are ever expanded, and those
 // within tight limits; nesting deeper than a real answer needs is refused by the parser.

@@ -2,9 +2,15 @@ import { OperationOutcomeError } from '@lloyd/fhir';
 import { parseStructuredRecordRequest } from './structured-request.js';
 
 const TODAY = '2026-11-23';
-const NHS = { name: 'patientNHSNumber', valueIdentifier: { system: 'https://fhir.nhs.uk/Id/nhs-number', value: '9990000018' } };
+const NHS = {
+  name: 'patientNHSNumber',
+  valueIdentifier: { system: 'https://fhir.nhs.uk/Id/nhs-number', value: '9990000018' },
+};
 
-const params = (...parameter: fhir4.ParametersParameter[]) => ({ resourceType: 'Parameters', parameter: [NHS, ...parameter] });
+const params = (...parameter: fhir4.ParametersParameter[]) => ({
+  resourceType: 'Parameters',
+  parameter: [NHS, ...parameter],
+});
 const part = (name: string, value: Omit<fhir4.ParametersParameter, 'name'>) => ({ name, ...value });
 
 function failure(body: unknown): { status: number; code: string | undefined; text: string } {
@@ -29,7 +35,10 @@ describe('parseStructuredRecordRequest', () => {
         { name: 'includeAllergies', part: [part('includeResolvedAllergies', { valueBoolean: true })] },
         { name: 'includeMedication' },
         { name: 'includeImmunisations' },
-        { name: 'includeInvestigations', part: [part('investigationSearchPeriod', { valuePeriod: { start: '2020-01-01', end: '2021-01-01' } })] },
+        {
+          name: 'includeInvestigations',
+          part: [part('investigationSearchPeriod', { valuePeriod: { start: '2020-01-01', end: '2021-01-01' } })],
+        },
         { name: 'includeReferrals' },
         { name: 'includeUncategorisedData' },
       ),
@@ -46,17 +55,25 @@ describe('parseStructuredRecordRequest', () => {
 
   it('reads consultation, problem and medication filters', () => {
     expect(
-      parseStructuredRecordRequest(params({ name: 'includeConsultations', part: [part('includeNumberOfMostRecent', { valueInteger: 3 })] }), TODAY)
-        .consultations,
+      parseStructuredRecordRequest(
+        params({ name: 'includeConsultations', part: [part('includeNumberOfMostRecent', { valueInteger: 3 })] }),
+        TODAY,
+      ).consultations,
     ).toEqual({ mostRecent: 3 });
     expect(
-      parseStructuredRecordRequest(params({ name: 'includeProblems', part: [part('filterStatus', { valueCode: 'active' })] }), TODAY).problems,
+      parseStructuredRecordRequest(
+        params({ name: 'includeProblems', part: [part('filterStatus', { valueCode: 'active' })] }),
+        TODAY,
+      ).problems,
     ).toEqual({ status: 'active' });
     expect(
       parseStructuredRecordRequest(
         params({
           name: 'includeMedication',
-          part: [part('medicationSearchFromDate', { valueDate: '2019-03-01' }), part('includePrescriptionIssues', { valueBoolean: false })],
+          part: [
+            part('medicationSearchFromDate', { valueDate: '2019-03-01' }),
+            part('includePrescriptionIssues', { valueBoolean: false }),
+          ],
         }),
         TODAY,
       ).medication,
@@ -65,10 +82,16 @@ describe('parseStructuredRecordRequest', () => {
 
   it('warns about, and ignores, unknown parameters and parts', () => {
     const request = parseStructuredRecordRequest(
-      params({ name: 'includeTeaLeaves' }, { name: 'includeReferrals', part: [part('referralColour', { valueString: 'red' })] }),
+      params(
+        { name: 'includeTeaLeaves' },
+        { name: 'includeReferrals', part: [part('referralColour', { valueString: 'red' })] },
+      ),
       TODAY,
     );
-    expect(request.warnings.map((w) => w.expression?.[0])).toEqual(['includeTeaLeaves', 'includeReferrals.referralColour']);
+    expect(request.warnings.map((w) => w.expression?.[0])).toEqual([
+      'includeTeaLeaves',
+      'includeReferrals.referralColour',
+    ]);
     expect(request.warnings.every((w) => w.severity === 'warning')).toBe(true);
     expect(request.referrals).toEqual({});
   });
@@ -79,17 +102,30 @@ describe('parseStructuredRecordRequest', () => {
     ['a duplicate parameter', params(NHS), 422, 'INVALID_RESOURCE'],
     [
       'a wrong identifier system',
-      { resourceType: 'Parameters', parameter: [{ name: 'patientNHSNumber', valueIdentifier: { system: 'urn:x', value: '9990000018' } }] },
+      {
+        resourceType: 'Parameters',
+        parameter: [{ name: 'patientNHSNumber', valueIdentifier: { system: 'urn:x', value: '9990000018' } }],
+      },
       400,
       'INVALID_IDENTIFIER_SYSTEM',
     ],
     [
       'a bad check digit',
-      { resourceType: 'Parameters', parameter: [{ name: 'patientNHSNumber', valueIdentifier: { system: NHS.valueIdentifier.system, value: '9990000019' } }] },
+      {
+        resourceType: 'Parameters',
+        parameter: [
+          { name: 'patientNHSNumber', valueIdentifier: { system: NHS.valueIdentifier.system, value: '9990000019' } },
+        ],
+      },
       400,
       'INVALID_NHS_NUMBER',
     ],
-    ['includeAllergies without includeResolvedAllergies', params({ name: 'includeAllergies' }), 422, 'INVALID_PARAMETER'],
+    [
+      'includeAllergies without includeResolvedAllergies',
+      params({ name: 'includeAllergies' }),
+      422,
+      'INVALID_PARAMETER',
+    ],
     [
       'a non-boolean includeResolvedAllergies',
       params({ name: 'includeAllergies', part: [part('includeResolvedAllergies', { valueString: 'yes' })] }),
@@ -98,7 +134,10 @@ describe('parseStructuredRecordRequest', () => {
     ],
     [
       'a medication date with a time',
-      params({ name: 'includeMedication', part: [part('medicationSearchFromDate', { valueDate: '2019-03-01T10:00:00Z' })] }),
+      params({
+        name: 'includeMedication',
+        part: [part('medicationSearchFromDate', { valueDate: '2019-03-01T10:00:00Z' })],
+      }),
       422,
       'INVALID_PARAMETER',
     ],
@@ -122,13 +161,19 @@ describe('parseStructuredRecordRequest', () => {
     ],
     [
       'a reversed period',
-      params({ name: 'includeReferrals', part: [part('referralSearchPeriod', { valuePeriod: { start: '2021-01-01', end: '2020-01-01' } })] }),
+      params({
+        name: 'includeReferrals',
+        part: [part('referralSearchPeriod', { valuePeriod: { start: '2021-01-01', end: '2020-01-01' } })],
+      }),
       422,
       'INVALID_PARAMETER',
     ],
     [
       'a period starting in the future',
-      params({ name: 'includeInvestigations', part: [part('investigationSearchPeriod', { valuePeriod: { start: '2030-01-01' } })] }),
+      params({
+        name: 'includeInvestigations',
+        part: [part('investigationSearchPeriod', { valuePeriod: { start: '2030-01-01' } })],
+      }),
       422,
       'INVALID_PARAMETER',
     ],
@@ -136,32 +181,62 @@ describe('parseStructuredRecordRequest', () => {
       'consultationSearchPeriod with includeNumberOfMostRecent',
       params({
         name: 'includeConsultations',
-        part: [part('consultationSearchPeriod', { valuePeriod: { start: '2020-01-01' } }), part('includeNumberOfMostRecent', { valueInteger: 2 })],
+        part: [
+          part('consultationSearchPeriod', { valuePeriod: { start: '2020-01-01' } }),
+          part('includeNumberOfMostRecent', { valueInteger: 2 }),
+        ],
       }),
       422,
       'INVALID_RESOURCE',
     ],
-    ['a zero includeNumberOfMostRecent', params({ name: 'includeConsultations', part: [part('includeNumberOfMostRecent', { valueInteger: 0 })] }), 422, 'INVALID_PARAMETER'],
-    ['an unknown filterStatus', params({ name: 'includeProblems', part: [part('filterStatus', { valueCode: 'resolved' })] }), 422, 'INVALID_PARAMETER'],
+    [
+      'a zero includeNumberOfMostRecent',
+      params({ name: 'includeConsultations', part: [part('includeNumberOfMostRecent', { valueInteger: 0 })] }),
+      422,
+      'INVALID_PARAMETER',
+    ],
+    [
+      'an unknown filterStatus',
+      params({ name: 'includeProblems', part: [part('filterStatus', { valueCode: 'resolved' })] }),
+      422,
+      'INVALID_PARAMETER',
+    ],
     [
       'a medication filter beside consultations',
-      params({ name: 'includeConsultations' }, { name: 'includeMedication', part: [part('medicationSearchFromDate', { valueDate: '2019-01-01' })] }),
+      params(
+        { name: 'includeConsultations' },
+        { name: 'includeMedication', part: [part('medicationSearchFromDate', { valueDate: '2019-01-01' })] },
+      ),
       422,
       'INVALID_PARAMETER',
     ],
     [
       'an immunisation filter beside problems',
-      params({ name: 'includeProblems' }, { name: 'includeImmunisations', part: [part('includeNotGiven', { valueBoolean: true })] }),
+      params(
+        { name: 'includeProblems' },
+        { name: 'includeImmunisations', part: [part('includeNotGiven', { valueBoolean: true })] },
+      ),
       422,
       'INVALID_PARAMETER',
     ],
     [
       'filterStatus beside consultations',
-      params({ name: 'includeConsultations' }, { name: 'includeProblems', part: [part('filterStatus', { valueCode: 'active' })] }),
+      params(
+        { name: 'includeConsultations' },
+        { name: 'includeProblems', part: [part('filterStatus', { valueCode: 'active' })] },
+      ),
       422,
       'INVALID_PARAMETER',
     ],
-    ['a duplicate part', params({ name: 'includeImmunisations', part: [part('includeStatus', { valueBoolean: true }), part('includeStatus', { valueBoolean: false })] }), 422, 'INVALID_RESOURCE'],
+    [
+      'a duplicate part',
+      params({
+        name: 'includeImmunisations',
+        part: [part('includeStatus', { valueBoolean: true }), part('includeStatus', { valueBoolean: false })],
+      }),
+      422,
+      'INVALID_RESOURCE',
+    ],
   ])('refuses %s', (_title, body, status, code) => {
     const result = failure(body);
     expect(result.status).toBe(status);
@@ -182,8 +257,17 @@ describe('parseStructuredRecordRequest', () => {
       ),
       TODAY,
     );
-    expect(Object.keys(request).sort()).toEqual(
-      ['allergies', 'consultations', 'immunisations', 'investigations', 'medication', 'nhsNumber', 'problems', 'referrals', 'uncategorised', 'warnings'],
-    );
+    expect(Object.keys(request).sort()).toEqual([
+      'allergies',
+      'consultations',
+      'immunisations',
+      'investigations',
+      'medication',
+      'nhsNumber',
+      'problems',
+      'referrals',
+      'uncategorised',
+      'warnings',
+    ]);
   });
 });

@@ -77,14 +77,20 @@ export function parseStructuredRecordRequest(body: unknown, today: string): Stru
     }
   }
 
-  const request: StructuredRecordRequest = { nhsNumber: parsePatientNhsNumber(byName.get('patientNHSNumber')), warnings };
+  const request: StructuredRecordRequest = {
+    nhsNumber: parsePatientNhsNumber(byName.get('patientNHSNumber')),
+    warnings,
+  };
   const parts = (name: string) => partsOf(byName.get(name), name, warnings);
 
   if (byName.has('includeAllergies')) {
     const p = parts('includeAllergies');
     const resolved = booleanPart(p, 'includeAllergies', 'includeResolvedAllergies');
     if (resolved === undefined) {
-      throw invalidParameter('includeAllergies needs the part includeResolvedAllergies (true or false).', 'includeAllergies');
+      throw invalidParameter(
+        'includeAllergies needs the part includeResolvedAllergies (true or false).',
+        'includeAllergies',
+      );
     }
     request.allergies = { includeResolved: resolved };
   }
@@ -135,7 +141,8 @@ function parsePatientNhsNumber(p: Parameter | undefined): string {
   if (!p) throw invalidParameter('The parameter patientNHSNumber is required.', 'patientNHSNumber');
   const identifier = p.valueIdentifier;
   if (!identifier) throw invalidParameter('patientNHSNumber must be an Identifier.', 'patientNHSNumber');
-  if (identifier.system !== NHS_NUMBER_SYSTEM) throw outcomes.invalidIdentifierSystem(identifier.system ?? '', NHS_NUMBER_SYSTEM);
+  if (identifier.system !== NHS_NUMBER_SYSTEM)
+    throw outcomes.invalidIdentifierSystem(identifier.system ?? '', NHS_NUMBER_SYSTEM);
   const value = identifier.value ?? '';
   if (!value) throw OperationOutcomeError.of('INVALID_IDENTIFIER_VALUE', 'patientNHSNumber has no value.');
   if (!isValidNhsNumber(value)) throw outcomes.invalidNhsNumber(value);
@@ -151,7 +158,9 @@ function partsOf(p: Parameter | undefined, name: string, warnings: OperationOutc
     if (parts.has(part.name)) throw invalidResource(`${name}.${part.name} is given more than once.`);
     parts.set(part.name, part);
     if (!KNOWN_PARTS[name]?.includes(part.name)) {
-      warnings.push(unknownWarning(`The part ${part.name} of ${name} is not supported and was ignored.`, `${name}.${part.name}`));
+      warnings.push(
+        unknownWarning(`The part ${part.name} of ${name} is not supported and was ignored.`, `${name}.${part.name}`),
+      );
     }
   }
   return parts;
@@ -160,7 +169,8 @@ function partsOf(p: Parameter | undefined, name: string, warnings: OperationOutc
 function booleanPart(parts: Map<string, Parameter>, name: string, part: string): boolean | undefined {
   const p = parts.get(part);
   if (!p) return undefined;
-  if (typeof p.valueBoolean !== 'boolean') throw invalidParameter(`${name}.${part} must be a valueBoolean.`, `${name}.${part}`);
+  if (typeof p.valueBoolean !== 'boolean')
+    throw invalidParameter(`${name}.${part} must be a valueBoolean.`, `${name}.${part}`);
   return p.valueBoolean;
 }
 
@@ -174,7 +184,12 @@ function positiveIntPart(parts: Map<string, Parameter>, name: string, part: stri
   return value;
 }
 
-function codePart<T extends string>(parts: Map<string, Parameter>, name: string, part: string, allowed: readonly T[]): T | undefined {
+function codePart<T extends string>(
+  parts: Map<string, Parameter>,
+  name: string,
+  part: string,
+  allowed: readonly T[],
+): T | undefined {
   const p = parts.get(part);
   if (!p) return undefined;
   const value = p.valueCode ?? p.valueString;
@@ -190,7 +205,8 @@ function wholeDate(value: unknown, where: string, today: string, mustNotBeFuture
   if (typeof value !== 'string' || !WHOLE_DATE.test(value) || Number.isNaN(Date.parse(value))) {
     throw invalidParameter(`${where} must be a whole date (YYYY-MM-DD) with no time or offset.`, where);
   }
-  if (new Date(`${value}T00:00:00Z`).toISOString().slice(0, 10) !== value) throw invalidParameter(`${where} is not a real date.`, where);
+  if (new Date(`${value}T00:00:00Z`).toISOString().slice(0, 10) !== value)
+    throw invalidParameter(`${where} is not a real date.`, where);
   if (mustNotBeFuture && value > today) throw invalidParameter(`${where} must not be in the future.`, where);
   return value;
 }
@@ -221,7 +237,9 @@ function checkCombinations(byName: Map<string, Parameter>): void {
   if (!consultations && !byName.has('includeProblems')) return;
   const used = new Set<string>();
   for (const p of byName.values()) for (const part of p.part ?? []) used.add(part.name);
-  const clash = NOT_WITH_CONSULTATIONS_OR_PROBLEMS.find((n) => used.has(n)) ?? (consultations && used.has('filterStatus') ? 'filterStatus' : undefined);
+  const clash =
+    NOT_WITH_CONSULTATIONS_OR_PROBLEMS.find((n) => used.has(n)) ??
+    (consultations && used.has('filterStatus') ? 'filterStatus' : undefined);
   if (clash) {
     throw invalidParameter(
       `${clash} cannot be combined with ${consultations ? 'includeConsultations' : 'includeProblems'}: request those areas separately.`,
@@ -231,5 +249,9 @@ function checkCombinations(byName: Map<string, Parameter>): void {
 }
 
 function unknownWarning(diagnostics: string, expression: string): OperationOutcomeIssue {
-  return spineIssue('INVALID_PARAMETER', diagnostics, { severity: 'warning', issueType: 'not-supported', expression: [expression] });
+  return spineIssue('INVALID_PARAMETER', diagnostics, {
+    severity: 'warning',
+    issueType: 'not-supported',
+    expression: [expression],
+  });
 }

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { encodeResourceId, PatientRegistry, SupplierCaller } from '@lloyd/federation';
+import type { VerifiedToken } from '@lloyd/auth';
 import {
   isValidNhsNumber,
   NHS_NUMBER_SYSTEM,
@@ -7,43 +7,48 @@ import {
   outcomes,
   searchsetBundle,
   type Bundle,
-  type Patient,
 } from '@lloyd/fhir';
+import { AuditedRead } from '../record/audited-read.js';
+import { RecordReader } from '../record/record-reader.js';
 
 export interface SearchPatientsCommand {
   /** The raw `identifier` search parameter, `system|value`. */
   identifier: string | undefined;
+  token: VerifiedToken;
   baseUrl: string;
   selfUrl: string;
   correlationId: string;
+  now: Date;
 }
 
 /**
  * `GET /fhir/Patient?identifier=https://fhir.nhs.uk/Id/nhs-number|N`: finds the registered practice, asks its
- * supplier system, and answers a searchset of zero or one Patient. Not found is an empty Bundle, not an error.
+ * supplier system through the access chain, and answers a searchset of zero or one Patient. Not found (and
+ * sensitive, deceased or inactive, which look the same) is an empty Bundle, not an error.
  */
 @Injectable()
 export class SearchPatients {
   constructor(
-    private readonly registry: PatientRegistry,
-    private readonly suppliers: SupplierCaller,
+    private readonly reader: RecordReader,
+    private readonly audited: AuditedRead,
   ) {}
 
   async execute(command: SearchPatientsCommand): Promise<Bundle> {
     const nhsNumber = parseNhsNumberIdentifier(command.identifier);
-    const empty = () => searchsetBundle([], { baseUrl: command.baseUrl, selfUrl: command.selfUrl });
-    const ods = await this.registry.practiceFor(nhsNumber);
-    if (!ods) return empty();
-    const found = await this.suppliers.call(ods, (adapter, ctx) => adapter.findPatient(nhsNumber, ctx), command.correlationId);
-    if (!found) return empty();
-    const { flags } = found;
-    // Sensitive, deceased and inactive patients are never disclosed: the search looks exactly like "not found".
-    if (flags.sensitive || flags.deceased || !flags.active) return empty();
-    if (flags.dissent) {
-      throw OperationOutcomeError.of('NO_PATIENT_CONSENT', 'The patient has dissented from sharing their GP record.');
-    }
-    const patient: Patient = { ...found.patient, id: encodeResourceId(ods, found.sourceId) };
-    return searchsetBundle([patient], { baseUrl: command.baseUrl, selfUrl: command.selfUrl });
+    const bundle = (patients: fhir4.Patient[]) => searchsetBundle(patients, { baseUrl: command.baseUrl, selfUrl: command.selfUrl });
+    return this.audited.run(
+      { token: command.token, correlationId: command.correlationId, request: 'GET /fhir/Patient?identifier', interaction: 'search', patient: nhsNumber },
+      async (progress) => {
+        try {
+          const opened = await this.reader.open({ ...command, nhsNumber, sections: [] }, progress);
+          const patient = this.reader.publicPatient(opened);
+          return { result: bundle([patient]), resources: [`Patient/${patient.id ?? ''}`] };
+        } catch (err) {
+          if (err instanceof OperationOutcomeError && err.spineCode === 'PATIENT_NOT_FOUND') return { result: bundle([]) };
+          throw err;
+        }
+      },
+    );
   }
 }
 

@@ -1,0 +1,114 @@
+import { createServer } from 'node:net';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { auditEventKey, AuditTrail } from '@lloyd/access';
+import { loadConfig } from '@lloyd/config';
+import { InMemoryKeyValueStore } from '@lloyd/store';
+import { accessTestApp, bearer } from '../../gateway/src/admin/testing/access-test-app.js';
+import { main } from './audit-verify.js';
+
+async function run(
+  argv: string[],
+  env: NodeJS.ProcessEnv = {},
+): Promise<{ code: number; stdout: string; stderr: string }> {
+  let stdout = '';
+  let stderr = '';
+  const code = await main(argv, { stdout: (t) => (stdout += t), stderr: (t) => (stderr += t), env });
+  return { code, stdout, stderr };
+}
+
+async function closedPort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+describe('audit:verify CLI', () => {
+  it.each([
+    [['--bogus'], /Unknown option '--bogus'/],
+    [['--base-url', 'ftp://x'], /--base-url must be an http/],
+    [['extra'], /positional/],
+  ])('refuses bad usage %j with exit 2 and the usage text', async (argv, message) => {
+    const { code, stderr } = await run(argv);
+    expect(code).toBe(2);
+    expect(stderr).toMatch(message);
+    expect(stderr).toContain('Usage: npm run -s audit:verify');
+  });
+
+  it('prints help with exit 0', async () => {
+    const { code, stdout } = await run(['--help']);
+    expect(code).toBe(0);
+    expect(stdout).toMatch(/Exit codes: 0 the chain is intact, 1 the chain is broken, 2/);
+  });
+
+  it('says plainly when Lloyd is not reachable, with exit 2', async () => {
+    const { code, stdout, stderr } = await run([
+      '--base-url',
+      `http://127.0.0.1:${await closedPort()}`,
+      '--token',
+      'x',
+    ]);
+    expect(code).toBe(2);
+    expect(stdout).toMatch(/REDIS_URL is not set\. With the in-process store .* exists only inside the running/s);
+    expect(stderr).toMatch(/cannot reach Lloyd at .*: is it running\? Start it with npm start/);
+  });
+
+  it('stops with exit 2 on a configuration error', async () => {
+    const { code, stderr } = await run([], { PORT: 'eighty' });
+    expect(code).toBe(2);
+    expect(stderr).toMatch(/PORT="eighty" must be a whole number/);
+  });
+
+  describe('against a running Lloyd with the in-process store', () => {
+    let app: NestFastifyApplication;
+    let kv: InMemoryKeyValueStore;
+    let baseUrl: string;
+
+    beforeAll(async () => {
+      kv = new InMemoryKeyValueStore();
+      app = await accessTestApp(loadConfig({ env: {} }), { store: kv });
+      await app.listen(0, '127.0.0.1');
+      baseUrl = (await app.getUrl()).replace('[::1]', '127.0.0.1');
+      for (let i = 0; i < 3; i++) {
+        await app.get(AuditTrail).record({
+          kind: 'patient-access',
+          interaction: 'read',
+          who: { clientId: 'hospital-epr', organisation: 'RX1', practitioner: 'G1234567' },
+          correlationId: `req-${i}`,
+          patient: '9990000018',
+        });
+      }
+    });
+
+    afterAll(async () => {
+      await app.close();
+    });
+
+    it('reports an intact chain with exit 0, getting a token as the dev auditor', async () => {
+      const { code, stdout, stderr } = await run(['--base-url', baseUrl]);
+      expect(stderr).toBe('');
+      expect(code).toBe(0);
+      expect(stdout).toContain(
+        `OK: the audit chain is intact. Checked 3 events in the running Lloyd at ${baseUrl} (in-process store)`,
+      );
+    });
+
+    it('refuses a token without the audit scope with exit 2', async () => {
+      const token = (await bearer(app, 'admin')).slice('Bearer '.length);
+      const { code, stderr } = await run(['--base-url', baseUrl, '--token', token]);
+      expect(code).toBe(2);
+      expect(stderr).toMatch(/Lloyd refused the check \(HTTP 403\): .*system\/AuditEvent\.read/);
+    });
+
+    it('reports the first tampered event with exit 1', async () => {
+      const raw = (await kv.get(auditEventKey(2)))!;
+      await kv.set(auditEventKey(2), raw.replace('"req-1"', '"req-x"'));
+      const { code, stdout } = await run(['--base-url', baseUrl]);
+      expect(code).toBe(1);
+      expect(stdout).toMatch(/BROKEN at event 2: event 2 does not match its hash/);
+      expect(stdout).toContain('The 1 event before it are intact; the head is at event 3.');
+      await kv.set(auditEventKey(2), raw);
+    });
+  });
+});

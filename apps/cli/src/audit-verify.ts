@@ -1,0 +1,187 @@
+/**
+ * `npm run -s audit:verify`: checks Lloyd's tamper-evident audit trail from its first event and reports the first
+ * break. With REDIS_URL set it reads the chain straight from Redis. Without it, the audit trail lives inside the
+ * running Lloyd process (in-process store), so the check is asked of that process over HTTP instead.
+ */
+import { pathToFileURL } from 'node:url';
+import { parseArgs } from 'node:util';
+import { AuditTrail, type ChainReport } from '@lloyd/access';
+import { loadConfig, type LloydConfig } from '@lloyd/config';
+import { MetricsService } from '@lloyd/observability';
+import { createStores, redactRedisUrl } from '@lloyd/store';
+import { main as tokenMain } from './token.js';
+
+const USAGE = `Usage: npm run -s audit:verify -- [--base-url URL] [--token ACCESS_TOKEN]
+
+Checks Lloyd's tamper-evident audit trail from the first event and reports the first break.
+  With REDIS_URL set, reads the chain directly from Redis (the store every gateway replica writes to).
+  Without REDIS_URL, the audit trail lives only inside the running Lloyd process (in-process store), so the
+  check is made by that process: GET <base-url>/admin/audit/$verify (scope system/AuditEvent.read).
+  --base-url  Lloyd's base URL (default http://127.0.0.1:$PORT, PORT default 8080)
+  --token     access token with system/AuditEvent.read (default: one for the dev client "auditor")
+
+Exit codes: 0 the chain is intact, 1 the chain is broken, 2 the check could not be made (usage, configuration,
+or Lloyd not reachable).
+`;
+
+export interface AuditVerifyIo {
+  stdout: (text: string) => void;
+  stderr: (text: string) => void;
+  /** Environment for config loading (REDIS_URL, PORT, LLOYD_CONFIG); defaults to the process environment. */
+  env?: NodeJS.ProcessEnv;
+}
+
+const processIo: AuditVerifyIo = {
+  stdout: (text) => process.stdout.write(text),
+  stderr: (text) => process.stderr.write(text),
+};
+
+interface Options {
+  baseUrl?: string;
+  token?: string;
+}
+
+/** The check could not be made; the message says why and what to do. */
+class CannotVerify extends Error {
+  constructor(
+    message: string,
+    readonly showUsage = false,
+  ) {
+    super(message);
+  }
+}
+
+function parseOptions(argv: string[]): Options | 'help' {
+  let values;
+  try {
+    ({ values } = parseArgs({
+      args: argv,
+      strict: true,
+      allowPositionals: false,
+      options: { 'base-url': { type: 'string' }, token: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+    }));
+  } catch (err) {
+    throw new CannotVerify((err as Error).message, true);
+  }
+  if (values.help) return 'help';
+  const baseUrl = values['base-url'];
+  if (baseUrl !== undefined && !/^https?:\/\/[^/]/.test(baseUrl)) {
+    throw new CannotVerify(`--base-url must be an http:// or https:// URL, not "${baseUrl}".`, true);
+  }
+  return {
+    ...(baseUrl ? { baseUrl: baseUrl.replace(/\/+$/, '') } : {}),
+    ...(values.token ? { token: values.token } : {}),
+  };
+}
+
+async function verifyInRedis(config: LloydConfig): Promise<ChainReport> {
+  let stores;
+  try {
+    stores = await createStores(config);
+  } catch (err) {
+    throw new CannotVerify((err as Error).message);
+  }
+  try {
+    return await new AuditTrail(stores.kv, new MetricsService({ defaultMetrics: false })).verify();
+  } finally {
+    await stores.close();
+  }
+}
+
+async function auditorToken(baseUrl: string, io: AuditVerifyIo): Promise<string> {
+  let token = '';
+  let problem = '';
+  const code = await tokenMain(['--client', 'auditor', '--base-url', baseUrl], {
+    stdout: (text) => (token += text),
+    stderr: (text) => (problem += text),
+    ...(io.env ? { env: io.env } : {}),
+  });
+  if (code !== 0)
+    throw new CannotVerify(
+      `could not get a token for the dev client "auditor": ${problem.replace(/^token: /, '').trim()}`,
+    );
+  return token.trim();
+}
+
+async function verifyOverHttp(
+  baseUrl: string,
+  options: Options,
+  io: AuditVerifyIo,
+): Promise<ChainReport & { store?: string }> {
+  const token = options.token ?? (await auditorToken(baseUrl, io));
+  let response: Response;
+  try {
+    response = await fetch(`${baseUrl}/admin/audit/$verify`, {
+      headers: { authorization: `Bearer ${token}`, accept: 'application/json' },
+    });
+  } catch {
+    throw new CannotVerify(
+      `cannot reach Lloyd at ${baseUrl}: is it running? Start it with npm start, or pass --base-url.`,
+    );
+  }
+  const body = await response.text();
+  if (!response.ok) {
+    let detail = body.slice(0, 300);
+    try {
+      detail = (JSON.parse(body) as { issue?: { diagnostics?: string }[] }).issue?.[0]?.diagnostics ?? detail;
+    } catch {
+      // Not JSON: show the start of the body.
+    }
+    throw new CannotVerify(`Lloyd refused the check (HTTP ${response.status}): ${detail}`);
+  }
+  return JSON.parse(body) as ChainReport & { store?: string };
+}
+
+function report(result: ChainReport, where: string): string {
+  const counted = `${result.checked} event${result.checked === 1 ? '' : 's'}`;
+  if (result.ok)
+    return `OK: the audit chain is intact. Checked ${counted} in ${where}; the head is at event ${result.head}.\n`;
+  const { seq, reason } = result.firstBreak ?? { seq: 0, reason: 'no reason given' };
+  return (
+    `BROKEN at event ${seq}: ${reason}\n` +
+    `The ${counted} before it are intact; the head is at event ${result.head}. Events from ${seq} on cannot be trusted:\n` +
+    'keep the store as it is for investigation and report it to your information-governance lead.\n'
+  );
+}
+
+/** Runs the check; resolves to the exit code (0 intact, 1 broken, 2 could not check). */
+export async function main(argv: string[], io: AuditVerifyIo = processIo): Promise<number> {
+  try {
+    const options = parseOptions(argv);
+    if (options === 'help') {
+      io.stdout(USAGE);
+      return 0;
+    }
+    let config: LloydConfig;
+    try {
+      config = loadConfig(io.env ? { env: io.env } : {});
+    } catch (err) {
+      throw new CannotVerify((err as Error).message);
+    }
+    let result: ChainReport;
+    let where: string;
+    if (config.store.redisUrl) {
+      where = `Redis (${redactRedisUrl(config.store.redisUrl)})`;
+      result = await verifyInRedis(config);
+    } else {
+      const baseUrl = options.baseUrl ?? `http://127.0.0.1:${config.server.port}`;
+      io.stdout(
+        'REDIS_URL is not set. With the in-process store (npm start) the audit trail exists only inside the running\n' +
+          `Lloyd process and is lost when it stops, so that process is asked to check it: ${baseUrl}/admin/audit/$verify\n`,
+      );
+      const checked = await verifyOverHttp(baseUrl, options, io);
+      where = `the running Lloyd at ${baseUrl} (${checked.store === 'redis' ? 'Redis' : 'in-process'} store)`;
+      result = checked;
+    }
+    io.stdout(report(result, where));
+    return result.ok ? 0 : 1;
+  } catch (err) {
+    if (!(err instanceof CannotVerify)) throw err;
+    io.stderr(`audit:verify: ${err.message}\n${err.showUsage ? `\n${USAGE}` : ''}`);
+    return 2;
+  }
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  process.exitCode = await main(process.argv.slice(2));
+}

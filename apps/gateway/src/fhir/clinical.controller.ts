@@ -1,0 +1,51 @@
+import { Controller, Get, Header, Inject, Param, Query, Req } from '@nestjs/common';
+import type { FastifyRequest } from 'fastify';
+import { CLINICAL_TYPES, type ClinicalType } from '@lloyd/adapters-core';
+import { CurrentToken, grantsRead, grantsSearch, PatientDataAccess, type VerifiedToken } from '@lloyd/auth';
+import { LLOYD_CONFIG, type LloydConfig } from '@lloyd/config';
+import { outcomes } from '@lloyd/fhir';
+import { FHIR_JSON } from '../http/send-outcome.js';
+import { fhirBaseUrl } from './request-urls.js';
+import { READABLE_TYPES, ReadResource, type ReadableType } from './usecases/read-resource.js';
+import { SearchClinical } from './usecases/search-clinical.js';
+
+/** RESTful reads of the clinical resource types, and of the Organization and Practitioner records reference. */
+@Controller('fhir')
+@PatientDataAccess()
+export class ClinicalController {
+  constructor(
+    @Inject(LLOYD_CONFIG) private readonly config: LloydConfig,
+    private readonly searchClinical: SearchClinical,
+    private readonly readResource: ReadResource,
+  ) {}
+
+  @Get(':type')
+  @Header('content-type', FHIR_JSON)
+  search(
+    @Param('type') type: string,
+    @Query() query: Record<string, string | undefined>,
+    @CurrentToken() token: VerifiedToken,
+    @Req() request: FastifyRequest,
+  ) {
+    if (!(CLINICAL_TYPES as readonly string[]).includes(type)) throw outcomes.routeNotFound('GET', request.url);
+    if (!grantsSearch(token.scopes, type)) throw outcomes.insufficientScope(`search of ${type}`);
+    return this.searchClinical.execute({
+      type: type as ClinicalType,
+      patient: query['patient'],
+      count: query['_count'],
+      page: query['_page'],
+      token,
+      correlationId: String(request.id),
+      baseUrl: fhirBaseUrl(this.config, request),
+      now: new Date(),
+    });
+  }
+
+  @Get(':type/:id')
+  @Header('content-type', FHIR_JSON)
+  read(@Param('type') type: string, @Param('id') id: string, @CurrentToken() token: VerifiedToken, @Req() request: FastifyRequest) {
+    if (type === 'Patient' || !(READABLE_TYPES as readonly string[]).includes(type)) throw outcomes.routeNotFound('GET', request.url);
+    if (!grantsRead(token.scopes, type)) throw outcomes.insufficientScope(`read of ${type}`);
+    return this.readResource.execute({ type: type as ReadableType, id, token, correlationId: String(request.id), now: new Date() });
+  }
+}

@@ -1,0 +1,47 @@
+import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { Injectable, type OnModuleInit } from '@nestjs/common';
+import { outcomes } from '@lloyd/fhir';
+import { KeyValueStore } from '@lloyd/store';
+
+const KEY = 'fhir:paging-key';
+
+/**
+ * Signs paging state (the query and the offset) into the `_page` parameter of `next` links, so a client cannot edit
+ * its way to other data: a changed offset or query no longer matches its signature. The key lives in the store, so
+ * every gateway replica accepts every other's links.
+ */
+@Injectable()
+export class PageTokens implements OnModuleInit {
+  private key: Buffer = Buffer.alloc(0);
+
+  constructor(private readonly kv: KeyValueStore) {}
+
+  async onModuleInit(): Promise<void> {
+    await this.kv.setIfAbsent(KEY, randomBytes(32).toString('base64'));
+    const stored = await this.kv.get(KEY);
+    if (!stored) throw new Error('paging key could not be stored');
+    this.key = Buffer.from(stored, 'base64');
+  }
+
+  /** A token for `offset` within the query identified by `query` (a canonical string of the other parameters). */
+  issue(query: string, offset: number): string {
+    return `${offset}.${this.sign(query, offset)}`;
+  }
+
+  /** The offset a token stands for; 400 when it was not issued for this query. */
+  offsetOf(query: string, token: string): number {
+    const [offsetText, signature] = token.split('.', 2);
+    const offset = Number(offsetText);
+    const expected = Number.isInteger(offset) && offset >= 0 ? this.sign(query, offset) : '';
+    const given = Buffer.from(signature ?? '', 'base64url');
+    const wanted = Buffer.from(expected, 'base64url');
+    if (!expected || given.length !== wanted.length || !timingSafeEqual(given, wanted)) {
+      throw outcomes.badRequest('The _page parameter is not valid for this search. Start again from the first page.');
+    }
+    return offset;
+  }
+
+  private sign(query: string, offset: number): string {
+    return createHmac('sha256', this.key).update(`${query}\n${offset}`).digest('base64url').slice(0, 22);
+  }
+}

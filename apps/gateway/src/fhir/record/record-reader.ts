@@ -1,0 +1,110 @@
+import { Injectable } from '@nestjs/common';
+import { AccessChain, redactConfidential, type AccessDecision, type OrganisationDecision } from '@lloyd/access';
+import type { CanonicalRecord, SupplierPatient } from '@lloyd/adapters-core';
+import type { VerifiedToken } from '@lloyd/auth';
+import type { RecordSection } from '@lloyd/config';
+import { encodeResourceId, PatientRegistry, SupplierCaller } from '@lloyd/federation';
+import { outcomes } from '@lloyd/fhir';
+import { MetricsService } from '@lloyd/observability';
+import { Terminology } from '@lloyd/terminology';
+import type { Counter } from 'prom-client';
+import { publishIds } from './public-ids.js';
+
+export interface ReadRequest {
+  token: VerifiedToken;
+  nhsNumber: string;
+  /** The sections the caller asks for; the access chain narrows them. */
+  sections: readonly RecordSection[];
+  correlationId: string;
+  now: Date;
+}
+
+/** A patient located and cleared by the access chain, ready for its record to be read. */
+export interface OpenedPatient {
+  ods: string;
+  nhsNumber: string;
+  supplierPatient: SupplierPatient;
+  decision: AccessDecision;
+}
+
+/** A record as the caller may see it: normalised to SNOMED CT, confidential items removed, public ids. */
+export interface PreparedRecord {
+  ods: string;
+  decision: AccessDecision;
+  record: CanonicalRecord;
+  /** Confidential items removed, per section. */
+  redactions: Partial<Record<RecordSection | 'other', number>>;
+  /** Items whose codes could not be translated to SNOMED CT (kept, marked degraded). */
+  degraded: number;
+}
+
+/** Tracks how far a read got, so the audit event records the decision even when a later step fails. */
+export interface ReadProgress {
+  ods?: string;
+  decision?: AccessDecision | OrganisationDecision;
+  redactions?: Partial<Record<string, number>>;
+}
+
+/**
+ * The access-filtered view of the record sources: every patient-data read goes through here, so no path reaches a
+ * supplier adapter without the access chain's decision. Unknown, sensitive, deceased and inactive patients all
+ * surface as the same 404 PATIENT_NOT_FOUND.
+ */
+@Injectable()
+export class RecordReader {
+  private readonly degradedCounter: Counter<'ods'>;
+
+  constructor(
+    private readonly registry: PatientRegistry,
+    private readonly suppliers: SupplierCaller,
+    private readonly access: AccessChain,
+    private readonly terminology: Terminology,
+    metrics: MetricsService,
+  ) {
+    this.degradedCounter = metrics.counter(
+      'lloyd_degraded_codes_total',
+      'Record items served with codes that could not be translated to SNOMED CT (kept and marked degraded).',
+      ['ods'],
+    );
+  }
+
+  async open(request: ReadRequest, progress: ReadProgress = {}): Promise<OpenedPatient> {
+    await this.access.decideConsumer(request.token, request.now);
+    const ods = await this.registry.practiceFor(request.nhsNumber);
+    if (!ods) throw outcomes.patientNotFound();
+    progress.ods = ods;
+    const organisation = await this.access.decideOrganisation({
+      token: request.token,
+      practiceOds: ods,
+      requestedSections: [...request.sections],
+      now: request.now,
+    });
+    progress.decision = organisation;
+    const supplierPatient = await this.suppliers.call(ods, (adapter, ctx) => adapter.findPatient(request.nhsNumber, ctx), {
+      correlationId: request.correlationId,
+    });
+    if (!supplierPatient) throw outcomes.patientNotFound();
+    const decision = this.access.decidePatient(organisation, supplierPatient.flags, request.now);
+    progress.decision = decision;
+    return { ods, nhsNumber: request.nhsNumber, supplierPatient, decision };
+  }
+
+  /** The patient's demographics as found, under their public id (no record read needed). */
+  publicPatient(opened: OpenedPatient): fhir4.Patient {
+    return { ...opened.supplierPatient.patient, id: encodeResourceId({ ods: opened.ods, nhsNumber: opened.nhsNumber, sourceId: '' }) };
+  }
+
+  async read(opened: OpenedPatient, correlationId: string, progress: ReadProgress = {}): Promise<PreparedRecord> {
+    const { ods, nhsNumber, decision } = opened;
+    const raw = await this.suppliers.call(ods, (adapter, ctx) => adapter.getRecord(nhsNumber, { sections: decision.sections }, ctx), {
+      correlationId,
+    });
+    if (!raw) throw outcomes.patientNotFound();
+    const normalised = this.terminology.normaliseRecord(raw);
+    if (normalised.degraded > 0) this.degradedCounter.inc({ ods }, normalised.degraded);
+    const redaction = redactConfidential(normalised.record.resources);
+    progress.redactions = redaction.removed;
+    const record = publishIds({ ...normalised.record, resources: redaction.kept }, ods, nhsNumber);
+    return { ods, decision, record, redactions: redaction.removed, degraded: normalised.degraded };
+  }
+}

@@ -1,0 +1,278 @@
+import type { RecordSection } from '@lloyd/config';
+import type { PreparedRecord } from '../record/record-reader.js';
+import {
+  collectionBundle,
+  operationOutcome,
+  spineIssue,
+  SNOMED_SYSTEM,
+  type Bundle,
+  type OperationOutcomeIssue,
+  type Resource,
+} from '@lloyd/fhir';
+import { onOrAfter, withinPeriod } from './dates.js';
+import {
+  ENDED_ALLERGIES_LIST,
+  LIST_WARNING_EXTENSION,
+  LIST_WARNING_TEXT,
+  SECTION_LISTS,
+  type ListWarning,
+} from './list-sections.js';
+import type { StructuredRecordRequest } from './structured-request.js';
+
+export interface StructuredBundleInput {
+  request: StructuredRecordRequest;
+  prepared: PreparedRecord;
+  baseUrl: string;
+  now: Date;
+  /** A GP2GP transfer into the practice for this patient is not complete yet. */
+  dataInTransit: boolean;
+}
+
+type ListedSection = keyof typeof SECTION_LISTS;
+
+interface SectionContent {
+  /** What the primary List references. */
+  listed: Resource[];
+  /** Further resources the listed ones need (medications, results, specimens…). */
+  supporting: Resource[];
+  /** An extra List (GP Connect's "Ended allergies"). */
+  extraList?: { code: string; title: string; listed: Resource[] };
+}
+
+const REQUEST_SECTION: Record<ListedSection, keyof StructuredRecordRequest> = {
+  allergies: 'allergies',
+  medications: 'medication',
+  problems: 'problems',
+  consultations: 'consultations',
+  immunisations: 'immunisations',
+  investigations: 'investigations',
+  referrals: 'referrals',
+  uncategorised: 'uncategorised',
+};
+
+/** The sections a structured-record request asks for, in GP Connect's order. */
+export function requestedSections(request: StructuredRecordRequest): RecordSection[] {
+  return (Object.keys(REQUEST_SECTION) as ListedSection[]).filter((s) => request[REQUEST_SECTION[s]] !== undefined);
+}
+
+/**
+ * Builds the GP Connect structured-record answer: a `collection` Bundle with the Patient, the registered practice,
+ * the usual GP, and one List per requested area the caller may see, with the request's filters applied, GP
+ * Connect's list warnings, and an OperationOutcome carrying the request's warnings.
+ */
+export function buildStructuredBundle(input: StructuredBundleInput): Bundle {
+  const { request, prepared, now } = input;
+  const { record, decision } = prepared;
+  const byRef = new Map<string, Resource>();
+  for (const r of [...record.resources, ...record.practitioners, ...record.practitionerRoles])
+    byRef.set(`${r.resourceType}/${r.id ?? ''}`, r);
+  const ofType = <T extends Resource>(type: T['resourceType']) =>
+    record.resources.filter((r): r is T => r.resourceType === type);
+  const resolve = (ref: string | undefined) => (ref ? byRef.get(ref) : undefined);
+
+  const out: Resource[] = [
+    record.patient,
+    record.practice,
+    ...record.practitioners.slice(0, 1),
+    ...record.practitionerRoles.slice(0, 1),
+  ];
+  const warnings: OperationOutcomeIssue[] = [...request.warnings, ...decision.warnings];
+  const subject = { reference: `Patient/${record.patient.id ?? ''}` };
+  for (const section of requestedSections(request)) {
+    if (!decision.sections.includes(section)) continue;
+    const content = contentFor(section as ListedSection, request, { ofType, resolve });
+    const listWarnings: ListWarning[] = [];
+    if ((prepared.redactions[section] ?? 0) > 0) listWarnings.push('confidential-items');
+    if (input.dataInTransit) listWarnings.push('data-in-transit');
+    const def = SECTION_LISTS[section as ListedSection];
+    out.push(list(def, content.listed, listWarnings, subject, now), ...content.listed, ...content.supporting);
+    if (content.extraList)
+      out.push(
+        list(content.extraList, content.extraList.listed, listWarnings, subject, now),
+        ...content.extraList.listed,
+      );
+  }
+  if (prepared.degraded > 0) {
+    warnings.push(
+      spineIssue(
+        'INVALID_RESOURCE',
+        `${prepared.degraded} record item(s) carry codes that could not be translated to SNOMED CT; they are included with their original codes and text, marked degraded.`,
+        {
+          severity: 'warning',
+          issueType: 'informational',
+        },
+      ),
+    );
+  }
+  if (warnings.length) out.push({ ...operationOutcome(...warnings), id: 'warnings' } as Resource);
+  const bundle = collectionBundle(out, input.baseUrl);
+  bundle.meta = {
+    ...bundle.meta,
+    profile: ['https://fhir.nhs.uk/StructureDefinition/GPConnect-StructuredRecord-Bundle'],
+  };
+  return bundle;
+}
+
+interface Lookup {
+  ofType: <T extends Resource>(type: T['resourceType']) => T[];
+  resolve: (ref: string | undefined) => Resource | undefined;
+}
+
+function contentFor(
+  section: ListedSection,
+  request: StructuredRecordRequest,
+  { ofType, resolve }: Lookup,
+): SectionContent {
+  switch (section) {
+    case 'allergies': {
+      const all = ofType<fhir4.AllergyIntolerance>('AllergyIntolerance');
+      const resolved = (a: fhir4.AllergyIntolerance) =>
+        a.clinicalStatus?.coding?.some((c) => c.code === 'resolved' || c.code === 'inactive');
+      const ended = all.filter(resolved);
+      return {
+        listed: all.filter((a) => !resolved(a)),
+        supporting: [],
+        ...(request.allergies?.includeResolved ? { extraList: { ...ENDED_ALLERGIES_LIST, listed: ended } } : {}),
+      };
+    }
+    case 'medications': {
+      const from = request.medication?.fromDate;
+      const statements = ofType<fhir4.MedicationStatement>('MedicationStatement').filter(
+        (s) =>
+          s.status === 'active' ||
+          onOrAfter(s.effectivePeriod?.end ?? s.effectiveDateTime ?? s.effectivePeriod?.start, from),
+      );
+      const plans = new Set<Resource>();
+      for (const s of statements)
+        for (const b of s.basedOn ?? []) {
+          const r = resolve(b.reference);
+          if (r) plans.add(r);
+        }
+      const orders =
+        request.medication?.includeIssues === false
+          ? []
+          : ofType<fhir4.MedicationRequest>('MedicationRequest').filter(
+              (r) =>
+                r.intent === 'order' &&
+                onOrAfter(r.authoredOn, from) &&
+                (r.basedOn ?? []).some((b) => plans.has(resolve(b.reference)!)),
+            );
+      const medications = new Set<Resource>();
+      for (const r of [...statements, ...plans, ...orders] as (fhir4.MedicationStatement | fhir4.MedicationRequest)[]) {
+        const m = resolve(r.medicationReference?.reference);
+        if (m) medications.add(m);
+      }
+      return { listed: statements, supporting: [...plans, ...orders, ...medications] };
+    }
+    case 'problems': {
+      const { status, significance } = request.problems ?? {};
+      const listed = ofType<fhir4.Condition>('Condition').filter(
+        (c) =>
+          (!status ||
+            c.clinicalStatus?.coding?.some(
+              (k) => k.code === status || (status === 'inactive' && k.code === 'resolved'),
+            )) &&
+          (!significance ||
+            c.extension?.some((e) => e.url.endsWith('/problem-significance') && e.valueCode === significance)),
+      );
+      return { listed, supporting: [] };
+    }
+    case 'consultations': {
+      const { period, mostRecent } = request.consultations ?? {};
+      let listed = ofType<fhir4.Encounter>('Encounter').filter((e) => withinPeriod(e.period?.start, period));
+      if (mostRecent)
+        listed = [...listed]
+          .sort((a, b) => (b.period?.start ?? '').localeCompare(a.period?.start ?? ''))
+          .slice(0, mostRecent);
+      return { listed, supporting: [] };
+    }
+    case 'immunisations': {
+      const includeNotGiven = request.immunisations?.includeNotGiven ?? false;
+      return {
+        listed: ofType<fhir4.Immunization>('Immunization').filter((i) => includeNotGiven || i.status !== 'not-done'),
+        supporting: [],
+      };
+    }
+    case 'investigations': {
+      const period = request.investigations?.period;
+      const reports = ofType<fhir4.DiagnosticReport>('DiagnosticReport').filter((d) =>
+        withinPeriod(d.effectiveDateTime ?? d.issued, period),
+      );
+      const supporting = new Set<Resource>();
+      for (const d of reports)
+        for (const ref of [...(d.result ?? []), ...(d.specimen ?? [])]) {
+          const r = resolve(ref.reference);
+          if (r) supporting.add(r);
+        }
+      return { listed: reports, supporting: [...supporting] };
+    }
+    case 'referrals': {
+      const period = request.referrals?.period;
+      return {
+        listed: ofType<fhir4.ServiceRequest>('ServiceRequest').filter((s) => withinPeriod(s.authoredOn, period)),
+        supporting: [],
+      };
+    }
+    case 'uncategorised': {
+      const period = request.uncategorised?.period;
+      const inReports = new Set(
+        ofType<fhir4.DiagnosticReport>('DiagnosticReport').flatMap((d) => (d.result ?? []).map((r) => r.reference)),
+      );
+      const listed = ofType<fhir4.Observation>('Observation').filter(
+        (o) =>
+          !inReports.has(`Observation/${o.id ?? ''}`) &&
+          !o.category?.some((c) => c.coding?.some((k) => k.code === 'laboratory')) &&
+          withinPeriod(o.effectiveDateTime ?? o.effectivePeriod?.start, period),
+      );
+      return { listed, supporting: [] };
+    }
+  }
+}
+
+function list(
+  def: { code: string; title: string },
+  items: readonly Resource[],
+  warnings: readonly ListWarning[],
+  subject: fhir4.Reference,
+  now: Date,
+): fhir4.List {
+  const result: fhir4.List = {
+    resourceType: 'List',
+    id: `list-${def.code}`,
+    status: 'current',
+    mode: 'snapshot',
+    title: def.title,
+    code: { coding: [{ system: SNOMED_SYSTEM, code: def.code, display: def.title }] },
+    subject,
+    date: now.toISOString(),
+    orderedBy: {
+      coding: [
+        {
+          system: 'http://terminology.hl7.org/CodeSystem/list-order',
+          code: 'event-date',
+          display: 'Sorted by Event Date',
+        },
+      ],
+    },
+  };
+  if (warnings.length) {
+    result.extension = warnings.map((code) => ({ url: LIST_WARNING_EXTENSION, valueCode: code }));
+  }
+  const notes: fhir4.Annotation[] = warnings.map((code) => ({ text: LIST_WARNING_TEXT[code] }));
+  if (items.length) {
+    result.entry = items.map((item) => ({ item: { reference: `${item.resourceType}/${item.id ?? ''}` } }));
+  } else {
+    result.emptyReason = {
+      coding: [
+        {
+          system: 'http://terminology.hl7.org/CodeSystem/list-empty-reason',
+          code: 'no-content-recorded',
+          display: 'No Content Recorded',
+        },
+      ],
+    };
+    notes.unshift({ text: 'Information not available' });
+  }
+  if (notes.length) result.note = notes;
+  return result;
+}

@@ -1,0 +1,49 @@
+import { Injectable } from '@nestjs/common';
+import { TransferMarkers } from '@lloyd/federation';
+import type { VerifiedToken } from '@lloyd/auth';
+import type { Bundle } from '@lloyd/fhir';
+import { AuditedRead } from '../record/audited-read.js';
+import { RecordReader } from '../record/record-reader.js';
+import { buildStructuredBundle, requestedSections } from '../structured/build-structured-bundle.js';
+import { parseStructuredRecordRequest } from '../structured/structured-request.js';
+
+export interface GetStructuredRecordCommand {
+  body: unknown;
+  token: VerifiedToken;
+  correlationId: string;
+  baseUrl: string;
+  now: Date;
+}
+
+/** `POST /fhir/Patient/$gpc.getstructuredrecord`: GP Connect Access Record Structured, from any supplier system. */
+@Injectable()
+export class GetStructuredRecord {
+  constructor(
+    private readonly reader: RecordReader,
+    private readonly audited: AuditedRead,
+    private readonly transfers: TransferMarkers,
+  ) {}
+
+  async execute(command: GetStructuredRecordCommand): Promise<Bundle> {
+    const request = parseStructuredRecordRequest(command.body, command.now.toISOString().slice(0, 10));
+    const sections = requestedSections(request);
+    return this.audited.run(
+      {
+        token: command.token,
+        correlationId: command.correlationId,
+        request: 'POST /fhir/Patient/$gpc.getstructuredrecord',
+        interaction: 'operation',
+        patient: request.nhsNumber,
+        requestedSections: sections,
+      },
+      async (progress) => {
+        const opened = await this.reader.open({ ...command, nhsNumber: request.nhsNumber, sections }, progress);
+        const prepared = await this.reader.read(opened, command.correlationId, progress);
+        const dataInTransit = await this.transfers.isInTransit(opened.ods, request.nhsNumber);
+        const bundle = buildStructuredBundle({ request, prepared, baseUrl: command.baseUrl, now: command.now, dataInTransit });
+        const resources = (bundle.entry ?? []).map((e) => `${e.resource?.resourceType ?? ''}/${e.resource?.id ?? ''}`);
+        return { result: bundle, resources };
+      },
+    );
+  }
+}

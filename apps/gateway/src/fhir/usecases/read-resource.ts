@@ -1,0 +1,71 @@
+import { Injectable } from '@nestjs/common';
+import { CLINICAL_TYPES, type ClinicalType } from '@lloyd/adapters-core';
+import type { VerifiedToken } from '@lloyd/auth';
+import { decodeResourceId } from '@lloyd/federation';
+import { OperationOutcomeError, outcomes, type Resource } from '@lloyd/fhir';
+import { AuditedRead } from '../record/audited-read.js';
+import { RecordReader } from '../record/record-reader.js';
+import { sectionsForType } from './search-clinical.js';
+
+export const READABLE_TYPES = ['Patient', 'Organization', 'Practitioner', 'PractitionerRole', ...CLINICAL_TYPES] as const;
+export type ReadableType = (typeof READABLE_TYPES)[number];
+
+export interface ReadResourceCommand {
+  type: ReadableType;
+  id: string;
+  token: VerifiedToken;
+  correlationId: string;
+  now: Date;
+}
+
+/**
+ * `GET /fhir/{Type}/{id}`: one resource, routed back to its practice and patient by its id. Anything the caller may
+ * not see (another practice's patient, a withheld section, a confidential item) answers exactly as "not found".
+ */
+@Injectable()
+export class ReadResource {
+  constructor(
+    private readonly reader: RecordReader,
+    private readonly audited: AuditedRead,
+  ) {}
+
+  async execute(command: ReadResourceCommand): Promise<Resource> {
+    const ref = decodeResourceId(command.id);
+    const notFound = () =>
+      command.type === 'Patient' ? outcomes.patientNotFound() : outcomes.notFound(`${command.type}/${command.id}`);
+    const sections = isClinical(command.type) ? sectionsForType(command.type) : [];
+    return this.audited.run(
+      {
+        token: command.token,
+        correlationId: command.correlationId,
+        request: `GET /fhir/${command.type}/${command.id}`,
+        interaction: 'read',
+        ...(ref ? { patient: ref.nhsNumber } : {}),
+        requestedSections: sections,
+      },
+      async (progress) => {
+        if (!ref || (command.type === 'Patient') !== (ref.sourceId === '')) throw notFound();
+        let opened;
+        try {
+          opened = await this.reader.open({ ...command, nhsNumber: ref.nhsNumber, sections }, progress);
+        } catch (err) {
+          if (err instanceof OperationOutcomeError && err.spineCode === 'PATIENT_NOT_FOUND') throw notFound();
+          throw err;
+        }
+        if (opened.ods !== ref.ods) throw notFound();
+        if (command.type === 'Patient') return { result: this.reader.publicPatient(opened), resources: [`Patient/${command.id}`] };
+        if (sections.length && !sections.some((s) => opened.decision.sections.includes(s))) throw notFound();
+        const { record } = await this.reader.read(opened, command.correlationId, progress);
+        const candidates = [record.patient, record.practice, ...record.practitioners, ...record.practitionerRoles, ...record.resources];
+        // Public ids are derived from the supplier's ids, so the same id names the same item on every read.
+        const found = candidates.find((r) => r.resourceType === command.type && r.id === command.id);
+        if (!found) throw notFound();
+        return { result: found, resources: [`${found.resourceType}/${found.id ?? ''}`] };
+      },
+    );
+  }
+}
+
+function isClinical(type: ReadableType): type is ClinicalType {
+  return (CLINICAL_TYPES as readonly string[]).includes(type);
+}

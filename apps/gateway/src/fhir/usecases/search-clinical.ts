@@ -1,0 +1,108 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { confidentialItemsIssue } from '@lloyd/access';
+import { sectionOf, type ClinicalType } from '@lloyd/adapters-core';
+import type { VerifiedToken } from '@lloyd/auth';
+import { LLOYD_CONFIG, type LloydConfig, type RecordSection } from '@lloyd/config';
+import { decodeResourceId } from '@lloyd/federation';
+import { operationOutcome, OperationOutcomeError, outcomes, searchsetBundle, spineIssue, type Bundle, type Resource } from '@lloyd/fhir';
+import { AuditedRead } from '../record/audited-read.js';
+import { PageTokens } from '../record/page-tokens.js';
+import { RecordReader } from '../record/record-reader.js';
+
+export interface SearchClinicalCommand {
+  type: ClinicalType;
+  patient: string | undefined;
+  count: string | undefined;
+  page: string | undefined;
+  token: VerifiedToken;
+  correlationId: string;
+  baseUrl: string;
+  now: Date;
+}
+
+/** Observations may be investigation results or uncategorised data; every other type sits in one section. */
+export function sectionsForType(type: ClinicalType): RecordSection[] {
+  if (type === 'Observation') return ['investigations', 'uncategorised'];
+  const section = sectionOf({ resourceType: type } as Resource);
+  return section ? [section] : [];
+}
+
+const DEFAULT_COUNT = 50;
+
+/**
+ * `GET /fhir/{Type}?patient={id}`: one patient's resources of one type, as the caller may see them, paged with
+ * signed `next` links. A patient the caller may not see gives the same empty searchset as one that does not exist.
+ */
+@Injectable()
+export class SearchClinical {
+  constructor(
+    @Inject(LLOYD_CONFIG) private readonly config: LloydConfig,
+    private readonly reader: RecordReader,
+    private readonly audited: AuditedRead,
+    private readonly pages: PageTokens,
+  ) {}
+
+  async execute(command: SearchClinicalCommand): Promise<Bundle> {
+    if (!command.patient) throw outcomes.badRequest(`Searching ${command.type} needs the patient parameter: ${command.type}?patient=<Patient id>.`);
+    const { count, capped } = parseCount(command.count, this.config.access.maxCount);
+    const query = `${command.type}?patient=${command.patient}&_count=${count}`;
+    const offset = command.page ? this.pages.offsetOf(query, command.page) : 0;
+    const selfUrl = `${command.baseUrl}/${query}${command.page ? `&_page=${command.page}` : ''}`;
+    const empty = (outcome?: fhir4.OperationOutcome) => searchsetBundle([], { baseUrl: command.baseUrl, selfUrl, ...(outcome ? { outcome } : {}) });
+    const ref = decodeResourceId(command.patient);
+    const sections = sectionsForType(command.type);
+    return this.audited.run(
+      {
+        token: command.token,
+        correlationId: command.correlationId,
+        request: `GET /fhir/${query}`,
+        interaction: 'search',
+        ...(ref ? { patient: ref.nhsNumber } : {}),
+        requestedSections: sections,
+      },
+      async (progress) => {
+        if (!ref || ref.sourceId !== '') return { result: empty() };
+        let opened;
+        try {
+          opened = await this.reader.open({ ...command, nhsNumber: ref.nhsNumber, sections }, progress);
+        } catch (err) {
+          if (err instanceof OperationOutcomeError && err.spineCode === 'PATIENT_NOT_FOUND') return { result: empty() };
+          throw err;
+        }
+        if (opened.ods !== ref.ods) return { result: empty() };
+        const warnings = [...opened.decision.warnings];
+        if (capped) {
+          warnings.push(
+            spineIssue('INVALID_PARAMETER', `_count was reduced to the maximum page size of ${count}; follow the next link for more.`, {
+              severity: 'warning',
+              expression: ['_count'],
+            }),
+          );
+        }
+        if (!sections.some((s) => opened.decision.sections.includes(s))) {
+          return { result: empty(warnings.length ? operationOutcome(...warnings) : undefined) };
+        }
+        const prepared = await this.reader.read(opened, command.correlationId, progress);
+        const matches = prepared.record.resources.filter((r) => r.resourceType === command.type);
+        if (sections.some((s) => (prepared.redactions[s] ?? 0) > 0)) warnings.push(confidentialItemsIssue());
+        const page = matches.slice(offset, offset + count);
+        const next = offset + count < matches.length ? this.pages.issue(query, offset + count) : undefined;
+        const bundle = searchsetBundle(page, {
+          baseUrl: command.baseUrl,
+          selfUrl,
+          total: matches.length,
+          ...(next ? { nextUrl: `${command.baseUrl}/${query}&_page=${next}` } : {}),
+          ...(warnings.length ? { outcome: operationOutcome(...warnings) } : {}),
+        });
+        return { result: bundle, resources: page.map((r) => `${r.resourceType}/${r.id ?? ''}`) };
+      },
+    );
+  }
+}
+
+function parseCount(raw: string | undefined, max: number): { count: number; capped: boolean } {
+  if (raw === undefined) return { count: Math.min(DEFAULT_COUNT, max), capped: false };
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 1) throw outcomes.invalidParameter('_count must be a whole number of at least 1.', ['_count']);
+  return { count: Math.min(n, max), capped: n > max };
+}

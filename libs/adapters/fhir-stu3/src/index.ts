@@ -1,0 +1,12 @@
+export {
+  convertStructuredRecord,
+  convertStructuredRecordWithReport,
+  convertStu3BundleToR4Bundle,
+  recordResources,
+  type StructuredRecordConversion,
+  type StructuredRecordOptions,
+} from './convert/structured-record.js';
+export { convertStu3Resource, CONVERTIBLE_TYPES } from './convert/resources.js';
+export { Stu3ConversionError } from './convert/context.js';
+export { DIARY_ENTRY_CATEGORY, REFERRAL_CATEGORY } from './convert/requests.js';
+export type { ConversionReport } from './convert/report.js';

@@ -1,0 +1,115 @@
+import { EXTENSIONS, type CanonicalRecord } from '@lloyd/adapters-core';
+import { toFhirId } from '../datatypes/identifiers.js';
+import type { PracticeDetails } from './agent-directory.js';
+import { primaryConcept, type ParseContext } from './parse-context.js';
+import { put } from './statement-common.js';
+
+export const NHS_NUMBER_SYSTEM = 'https://fhir.nhs.uk/Id/nhs-number';
+export const ODS_SYSTEM = 'https://fhir.nhs.uk/Id/ods-organization-code';
+
+function referenceTo(resource: fhir4.Resource): fhir4.Reference {
+  return { reference: `${resource.resourceType}/${resource.id}` };
+}
+
+function resolveLinkSets(ctx: ParseContext): void {
+  // Problems may link other problems, so every pending Condition is findable before links are resolved.
+  for (const pending of ctx.linkSets) {
+    if (pending.sourceId && !ctx.bySourceId.has(pending.sourceId)) ctx.bySourceId.set(pending.sourceId, pending.condition);
+  }
+  for (const pending of ctx.linkSets) {
+    const named = pending.namedId ? ctx.bySourceId.get(pending.namedId) : undefined;
+    if (pending.namedId && !named) ctx.skip('conditionNamed(unresolved)');
+    const linked: fhir4.Resource[] = [];
+    for (const id of pending.componentIds) {
+      const target = ctx.bySourceId.get(id);
+      if (target && target !== pending.condition && !linked.includes(target)) linked.push(target);
+      else if (!target) ctx.skip('statementRef(unresolved)');
+    }
+    if (named?.resourceType === 'ServiceRequest') {
+      // A referral linked to its letters: the documents support the referral; there is no problem.
+      const referral = named as fhir4.ServiceRequest;
+      const existing = new Set((referral.supportingInfo ?? []).map((r) => r.reference));
+      const added = linked.map(referenceTo).filter((r) => !existing.has(r.reference));
+      if (added.length > 0) referral.supportingInfo = [...(referral.supportingInfo ?? []), ...added];
+      ctx.bySourceId.delete(pending.sourceId ?? '');
+      continue;
+    }
+    const condition = pending.condition;
+    const namedCode = named ? primaryConcept(named) : undefined;
+    condition.code = structuredClone(namedCode ?? pending.fallbackCode ?? { text: 'Problem' });
+    const related = [...(named && named !== condition ? [named] : []), ...linked.filter((r) => r !== named)];
+    condition.extension = [
+      ...(condition.extension ?? []),
+      ...related.map((r) => ({ url: EXTENSIONS.relatedClinicalContent, valueReference: referenceTo(r) })),
+    ];
+    ctx.add(condition);
+  }
+}
+
+function applyDiscontinuations(ctx: ParseContext): void {
+  if (ctx.discontinued.size === 0) return;
+  const plans = new Map<string, fhir4.MedicationRequest>();
+  for (const r of ctx.resources) {
+    if (r.resourceType === 'MedicationRequest' && (r as fhir4.MedicationRequest).intent === 'plan') plans.set(r.id!, r as fhir4.MedicationRequest);
+  }
+  const stopped = new Set<string>();
+  for (const [rawId, reason] of ctx.discontinued) {
+    const plan = plans.get(toFhirId(rawId) ?? '');
+    if (!plan) {
+      ctx.skip('ehrSupplyDiscontinue(unresolved)');
+      continue;
+    }
+    plan.status = 'stopped';
+    if (reason) plan.statusReason = { text: reason };
+    stopped.add(`MedicationRequest/${plan.id}`);
+  }
+  for (const r of ctx.resources) {
+    if (r.resourceType !== 'MedicationStatement') continue;
+    const statement = r as fhir4.MedicationStatement;
+    if ((statement.basedOn ?? []).some((b) => stopped.has(b.reference ?? ''))) statement.status = 'stopped';
+  }
+}
+
+/** Issues name their authorisation by source id; a reference to an authorisation not in the extract is dropped. */
+function checkIssueLinks(ctx: ParseContext): void {
+  const plans = new Set(
+    ctx.resources.filter((r) => r.resourceType === 'MedicationRequest').map((r) => `MedicationRequest/${r.id}`),
+  );
+  for (const r of ctx.resources) {
+    if (r.resourceType !== 'MedicationRequest') continue;
+    const request = r as fhir4.MedicationRequest;
+    if (!request.basedOn) continue;
+    const kept = request.basedOn
+      .map((b) => ({ reference: `MedicationRequest/${toFhirId(b.reference?.slice('MedicationRequest/'.length)) ?? ''}` }))
+      .filter((b) => plans.has(b.reference));
+    if (kept.length < request.basedOn.length) ctx.skip('inFulfillmentOf(unresolved)', request.basedOn.length - kept.length);
+    if (kept.length > 0) request.basedOn = kept;
+    else delete request.basedOn;
+  }
+}
+
+export interface ExtractParties {
+  nhsNumber?: string;
+  practice: PracticeDetails;
+}
+
+/** Resolves the links that may cross compositions and assembles the canonical record. */
+export function finalizeRecord(ctx: ParseContext, parties: ExtractParties): CanonicalRecord {
+  resolveLinkSets(ctx);
+  applyDiscontinuations(ctx);
+  checkIssueLinks(ctx);
+  const patient: fhir4.Patient = { resourceType: 'Patient', id: ctx.patientId };
+  if (parties.nhsNumber) patient.identifier = [{ system: NHS_NUMBER_SYSTEM, value: parties.nhsNumber }];
+  const practice: fhir4.Organization = { resourceType: 'Organization', id: ctx.practiceId };
+  if (ctx.practiceOds) practice.identifier = [{ system: ODS_SYSTEM, value: ctx.practiceOds }];
+  put(practice, 'name', parties.practice.name ?? (ctx.practiceOds ? undefined : 'Unknown practice'));
+  put(practice, 'telecom', parties.practice.telecom);
+  put(practice, 'address', parties.practice.address);
+  return {
+    patient,
+    practice,
+    practitioners: ctx.practitioners,
+    practitionerRoles: ctx.practitionerRoles,
+    resources: ctx.resources,
+  };
+}
