@@ -1,3 +1,4 @@
 export { describeWithRedis, redisAvailable, startRedis, type RedisServer } from './redis.js';
 export { describeWithSharedData, sharedDataAvailable, sharedDataPath, SHARED_DATA_DIR } from './shared-data.js';
 export { clientAssertion, devClientKey, fetchToken, type DevClient, type TokenRequest } from './tokens.js';
+export { startLloyd, type RunningLloyd, type StartLloydOptions } from './lloyd.js';

@@ -31,7 +31,7 @@ export function describeWithSharedData(title: string, fn: () => void): void {
     return;
   }
   console.warn(
-    `\n*** ${SHARED_DATA_DIR} not found: the NHS sample-message suite "${title}" is SKIPPED. ` +
+    `\n*** ../shared/data not found (${SHARED_DATA_DIR}): the NHS sample-message suites are skipped ("${title}"); ` +
       'CI sets REQUIRE_SHARED_DATA=1, which makes this a failure. ***\n',
   );
   // eslint-disable-next-line jest/no-disabled-tests -- deliberate, announced skip when the optional data is absent

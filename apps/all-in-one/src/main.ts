@@ -19,7 +19,12 @@ await runMain('lloyd', async () => {
     const sims = await startSimulators({
       seed: config.simulators.seed,
       host: config.server.host,
-      ports: { P10001: portOf(config, 'P10001') },
+      ports: {
+        P10001: portOf(config, 'P10001'),
+        P20002: portOf(config, 'P20002'),
+        P30003: portOf(config, 'P30003'),
+        P40004: portOf(config, 'P40004'),
+      },
     });
     closeSimulators = () => sims.close();
     const suppliers = config.suppliers.map((s) => ({ ...s, baseUrl: sims.urls[s.ods as keyof typeof sims.urls] ?? s.baseUrl }));

@@ -3,7 +3,7 @@
  * straight from the environment:
  * - `SIM_HOST` (default 127.0.0.1)
  * - `SIM_SEED` (default 1)
- * - `SIM_PORT_P10001` (default 8091)
+ * - `SIM_PORT_P10001`, `SIM_PORT_P20002`, `SIM_PORT_P30003`, `SIM_PORT_P40004` (default 8091 to 8094)
  * - `SIM_EXTRA_PATIENTS` synthetic patients per practice (default 0)
  */
 import { simulatedFormats, startSimulators } from './server.js';
@@ -22,7 +22,12 @@ function integer(name: string, fallback: number): number {
 const sims = await startSimulators({
   host: process.env['SIM_HOST'] || '127.0.0.1',
   seed: integer('SIM_SEED', 1),
-  ports: { P10001: integer('SIM_PORT_P10001', 8091) },
+  ports: {
+    P10001: integer('SIM_PORT_P10001', 8091),
+    P20002: integer('SIM_PORT_P20002', 8092),
+    P30003: integer('SIM_PORT_P30003', 8093),
+    P40004: integer('SIM_PORT_P40004', 8094),
+  },
   extraPatients: integer('SIM_EXTRA_PATIENTS', 0),
 });
 

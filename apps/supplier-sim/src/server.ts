@@ -6,6 +6,8 @@
 import type { FastifyInstance } from 'fastify';
 import { SyntheticDataset } from './generator/generate.js';
 import type { LargeRecordOptions } from './generator/scenarios.js';
+import { createFhirStu3System } from './systems/fhir-stu3.js';
+import { createHl7v3Gp2gpSystem } from './systems/hl7v3-gp2gp.js';
 import { createJsonCtv3System } from './systems/json-ctv3.js';
 import { createXmlReadV2System } from './systems/xml-readv2.js';
 
@@ -22,6 +24,8 @@ interface SystemDefinition {
 const SYSTEMS: readonly SystemDefinition[] = [
   { ods: 'P10001', format: 'xml-readv2', create: (dataset) => createXmlReadV2System({ dataset, ods: 'P10001' }) },
   { ods: 'P20002', format: 'json-ctv3', create: (dataset) => createJsonCtv3System({ dataset, ods: 'P20002' }) },
+  { ods: 'P30003', format: 'hl7v3-gp2gp', create: (dataset) => createHl7v3Gp2gpSystem({ dataset, ods: 'P30003' }) },
+  { ods: 'P40004', format: 'fhir-stu3', create: (dataset) => createFhirStu3System({ dataset, ods: 'P40004' }) },
 ];
 
 /** Port per system (0 = any free port); `xmlReadv2` is an older alias of `P10001`. */

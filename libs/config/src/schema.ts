@@ -74,6 +74,12 @@ export const configSchema = z.object({
     })
     .prefault({}),
   suppliers: z.array(supplier).default([]),
+  terminology: z
+    .object({
+      /** Folder holding the national Read v2 / CTV3 → SNOMED CT map release files (see libs/terminology/README.md). */
+      releaseDir: z.string().min(1).optional(),
+    })
+    .prefault({}),
   /** Protection of Lloyd and of supplier systems from each other; applied per supplier system. */
   resilience: z
     .object({

@@ -1,5 +1,8 @@
 import type { SupplierConfig, SupplierFormat } from '@lloyd/config';
 import type { SupplierAdapter } from '@lloyd/adapters-core';
+import { FhirStu3Adapter } from '@lloyd/adapter-fhir-stu3';
+import { Hl7v3ExtractAdapter } from '@lloyd/adapter-hl7v3-extract';
+import { JsonCtv3Adapter } from '@lloyd/adapter-json-ctv3';
 import { XmlReadV2Adapter } from '@lloyd/adapter-xml-readv2';
 
 export interface SupplierEndpoint {
@@ -9,9 +12,12 @@ export interface SupplierEndpoint {
 
 type AdapterFactory = (config: SupplierConfig) => SupplierAdapter;
 
-/** One factory per native supplier format; a format without a factory is a configuration error at start-up. */
-const FACTORIES: Partial<Record<SupplierFormat, AdapterFactory>> = {
+/** One factory per native supplier format. */
+const FACTORIES: Record<SupplierFormat, AdapterFactory> = {
   'xml-readv2': (c) => new XmlReadV2Adapter({ ods: c.ods, baseUrl: c.baseUrl }),
+  'json-ctv3': (c) => new JsonCtv3Adapter({ ods: c.ods, baseUrl: c.baseUrl }),
+  'hl7v3-extract': (c) => new Hl7v3ExtractAdapter({ ods: c.ods, baseUrl: c.baseUrl }),
+  'fhir-stu3': (c) => new FhirStu3Adapter({ ods: c.ods, baseUrl: c.baseUrl }),
 };
 
 /** The configured supplier systems, one per practice, each with the adapter that speaks its native format. */
@@ -20,11 +26,7 @@ export class SupplierDirectory {
 
   constructor(suppliers: readonly SupplierConfig[]) {
     for (const config of suppliers) {
-      const factory = FACTORIES[config.format];
-      if (!factory) {
-        throw new Error(`suppliers[${config.ods}].format: no adapter is available for format "${config.format}" yet`);
-      }
-      this.byOds.set(config.ods, { config, adapter: factory(config) });
+      this.byOds.set(config.ods, { config, adapter: FACTORIES[config.format](config) });
     }
   }
 

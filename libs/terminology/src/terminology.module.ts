@@ -5,12 +5,11 @@ import { loadTerminology, Terminology } from './terminology.js';
 
 /**
  * The national release folder from config key `terminology.releaseDir` (relative paths are taken from the project
- * root), or undefined for the sample maps. Read defensively until the config schema declares the key.
+ * root), or undefined for the sample maps.
  */
 export function terminologyReleaseDir(config: LloydConfig): string | undefined {
-  const section = (config as { terminology?: { releaseDir?: unknown } }).terminology;
-  const dir = section?.releaseDir;
-  if (typeof dir !== 'string' || dir.trim() === '') return undefined;
+  const dir = config.terminology.releaseDir;
+  if (!dir) return undefined;
   return isAbsolute(dir) ? dir : resolve(projectRoot(), dir);
 }
 

@@ -176,7 +176,11 @@ describe('Terminology.normaliseRecord', () => {
       intent: 'plan',
       subject,
       contained: [
-        { resourceType: 'Medication', id: 'med', code: { coding: [readv2('bu23.', 'ASPIRIN 75mg')] } } as fhir4.Medication,
+        {
+          resourceType: 'Medication',
+          id: 'med',
+          code: { coding: [readv2('bu23.', 'ASPIRIN 75mg')] },
+        } as fhir4.Medication,
       ],
       medicationReference: { reference: '#med' },
     };

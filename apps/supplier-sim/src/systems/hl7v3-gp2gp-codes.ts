@@ -1,7 +1,11 @@
 /**
  * The HL7 V3 vocabulary of P30003's GP2GP system: OIDs, the codes GP2GP fixes for structural elements, coded values
- * built from the generator's catalogue, timestamps and identifiers. Every fixed code here appears in real GP2GP
- * extracts (the NHS sample messages); nothing is invented.
+ * built from the generator's catalogue, timestamps and identifiers. The fixed codes are those of real GP2GP extracts
+ * (the NHS sample messages), except two that the samples lack: SNOMED CT 185317003 "Telephone encounter" and the
+ * `HI`/`LO` result flags beside the samples' `PA`.
+ *
+ * Clinical codes are Read v2 in their 5-character form (the catalogue's), not EMIS's 7-character code + term id:
+ * the catalogue does not know every term id, and a wrong one would pose as a real code.
  */
 import { createHash } from 'node:crypto';
 import { concept } from '../generator/catalogue.js';
@@ -98,8 +102,9 @@ export function writeCoded(w: Hl7Writer, name: string, coded: Coded, attrs: Reco
 /** GP2GP's structural codes, as they appear in real extracts. */
 export const CODES = {
   nhsPrescription: SNOMED('394823007', 'NHS prescription'),
-  drugAllergy: READ_V2('14L..', 'H/O: drug allergy'),
-  nonDrugAllergy: READ_V2('SN53.', 'Allergy, unspecified'),
+  // The allergy headers travel with their term id, as in every real extract (receivers match the 7 characters).
+  drugAllergy: READ_V2('14L..00', 'H/O: drug allergy'),
+  nonDrugAllergy: READ_V2('SN53.00', 'Allergy, unspecified'),
   activeProblem: SNOMED('394774009', 'Active problem'),
   inactiveProblem: SNOMED('394775005', 'Inactive problem'),
   significant: SNOMED('386134007', 'Significant'),
@@ -110,7 +115,6 @@ export const CODES = {
   entireRecord: SNOMED('37241000000102', 'Entire record available to originator (administrative concept)'),
   nonConsultation: SNOMED('196401000000100', 'Non-consultation data'),
   nonConsultationMedication: SNOMED('196391000000103', 'Non-consultation medication data'),
-  otherReport: SNOMED('24591000000103', 'Other report'),
   surgeryConsultation: SNOMED('25671000000102', 'Surgery Consultation Note'),
   homeVisit: SNOMED('25651000000106', 'Home Visit Note'),
   telephoneConsultation: SNOMED('185317003', 'Telephone encounter', 'Telephone consultation'),

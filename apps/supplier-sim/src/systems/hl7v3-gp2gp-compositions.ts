@@ -1,7 +1,7 @@
 /**
  * The compositions of P30003's EHR extract: one ehrComposition per consultation (its items inside, under a TOPIC
  * headed by the problem when the consultation recorded one, as EMIS does), and one per item recorded outside a
- * consultation ("Non-consultation data", "Other report"…), as real extracts have them.
+ * consultation ("Non-consultation data", or "… medication data"), as real extracts have them.
  *
  * A record with confidential items is sent as `RCMR_IN030000UK07` instead of UK06: the same message in the later
  * schema, the one whose statements carry `confidentialityCode` (`NOPAT`). The UK06 schema has no place for it.
@@ -90,12 +90,13 @@ function standaloneCode(entry: Entry): Coded {
     case 'medication':
       return CODES.nonConsultationMedication;
     case 'testResult':
-      return { ...CODES.otherReport, originalText: 'Pathology report' };
+      return { ...CODES.nonConsultation, originalText: 'Pathology report' };
     case 'referral':
-      return { ...CODES.otherReport, originalText: 'Outbound Referral' };
+      return { ...CODES.nonConsultation, originalText: 'Outbound referral' };
     case 'document':
-      return { ...CODES.otherReport, originalText: 'Correspondence' };
+      return { ...CODES.nonConsultation, originalText: 'Correspondence' };
     case 'allergy':
+      return { ...CODES.nonConsultation, originalText: 'Summary allergy' };
     case 'observation':
     case 'immunisation':
     case 'problem':
@@ -130,16 +131,14 @@ export function planCompositions(patient: SyntheticPatient): CompositionPlan[] {
   });
   const standalone = entries
     .filter((e) => e.item.consultationId === undefined)
-    .map(
-      (e): CompositionPlan => ({
-        id: derivedId(e.item.id, 'composition'),
-        code: standaloneCode(e),
-        date: e.item.date,
-        authorKey: entryAuthor(e, usualGp),
-        confidential: e.item.confidential,
-        entries: [e],
-      }),
-    );
+    .map((e): CompositionPlan => ({
+      id: derivedId(e.item.id, 'composition'),
+      code: standaloneCode(e),
+      date: e.item.date,
+      authorKey: entryAuthor(e, usualGp),
+      confidential: e.item.confidential,
+      entries: [e],
+    }));
   return [...consultations, ...standalone].sort((a, b) => (ts(a.date) < ts(b.date) ? -1 : 1));
 }
 
@@ -170,7 +169,11 @@ function writeEntry(
   }
 }
 
-export function writeComposition(ctx: StatementContext, c: CompositionPlan, idOf: (id: string) => string | undefined): void {
+export function writeComposition(
+  ctx: StatementContext,
+  c: CompositionPlan,
+  idOf: (id: string) => string | undefined,
+): void {
   const { w } = ctx;
   const agentRef = () =>
     w.wrap('agentRef', { classCode: 'AGNT' }, () => w.element('id', { root: ctx.agentId(c.authorKey) }));

@@ -12,7 +12,12 @@ import {
   statementIdsOf,
   writeComposition,
 } from './hl7v3-gp2gp-compositions.js';
-import { writeMessageHeader, writeOrganisationSds, writeSystemAuthor, type EhrRequestInfo } from './hl7v3-gp2gp-messages.js';
+import {
+  writeMessageHeader,
+  writeOrganisationSds,
+  writeSystemAuthor,
+  type EhrRequestInfo,
+} from './hl7v3-gp2gp-messages.js';
 import type { StatementContext } from './hl7v3-gp2gp-statements.js';
 import { Hl7Writer } from './hl7v3-gp2gp-xml.js';
 
@@ -79,7 +84,9 @@ function writeAgentDirectory(w: Hl7Writer, patient: SyntheticPatient, practice: 
       for (const clinician of practice.clinicians) writeClinicianAgent(w, clinician, practice);
       for (const recipient of recipients) {
         writeOrganisationAgent(w, recipient, () =>
-          w.wrap('agentOrganization', { classCode: 'ORG', determinerCode: 'INSTANCE' }, () => w.text('name', recipient)),
+          w.wrap('agentOrganization', { classCode: 'ORG', determinerCode: 'INSTANCE' }, () =>
+            w.text('name', recipient),
+          ),
         );
       }
     }),

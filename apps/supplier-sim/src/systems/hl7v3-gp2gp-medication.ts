@@ -176,7 +176,12 @@ export function writeTestResult(ctx: StatementContext, t: TestResult, agentKey: 
     component(ctx, true, () =>
       w.wrap('NarrativeStatement', { classCode: 'OBS', moodCode: 'EVN' }, () => {
         w.element('id', { root: derivedId(t.id, 'report-comment') });
-        w.text('text', [`Laboratory: ${t.laboratory}`, t.filingComment && `Filing comment: ${t.filingComment}`].filter(Boolean).join('\n'));
+        w.text(
+          'text',
+          [`Laboratory: ${t.laboratory}`, t.filingComment && `Filing comment: ${t.filingComment}`]
+            .filter(Boolean)
+            .join('\n'),
+        );
         w.element('statusCode', { code: 'COMPLETE' });
         w.element('availabilityTime', { value: ts(t.date) });
         writeConfidentiality(ctx, t.confidential);

@@ -90,18 +90,16 @@ export function createHl7v3Gp2gpSystem(options: Hl7v3Gp2gpSystemOptions): Fastif
     const patient = dataset.findPatient(practice.ods, parsed.request.nhsNumber);
     if (!patient) return nack(reply, 404, '06', parsed.request);
     const base = `${request.protocol}://${request.host}`;
-    return reply
-      .type(HL7_CONTENT_TYPE)
-      .send(
-        renderExtract({
-          patient,
-          practice,
-          asid,
-          request: parsed.request,
-          createdAt,
-          documentUrl: (d) => `${base}/documents/${d.id}`,
-        }),
-      );
+    return reply.type(HL7_CONTENT_TYPE).send(
+      renderExtract({
+        patient,
+        practice,
+        asid,
+        request: parsed.request,
+        createdAt,
+        documentUrl: (d) => `${base}/documents/${d.id}`,
+      }),
+    );
   });
 
   app.get<{ Params: { nhsNumber: string } }>('/gp2gp/patients/:nhsNumber/summary', (request, reply) => {

@@ -55,6 +55,8 @@ export const EXTENSIONS = {
   relatedClinicalContent: `${LLOYD_FHIR_BASE}/StructureDefinition/related-clinical-content`,
   /** On a Condition: `major` or `minor` (GP Connect ProblemSignificance). */
   problemSignificance: `${LLOYD_FHIR_BASE}/StructureDefinition/problem-significance`,
+  /** On an AllergyIntolerance that has ended: `endDate` (valueDateTime) and `reasonEnded` (valueString) sub-extensions. */
+  allergyEnd: `${LLOYD_FHIR_BASE}/StructureDefinition/allergy-end`,
   /** On a MedicationRequest with intent `plan`: the number of issues allowed for a repeat. */
   repeatInformation: `${LLOYD_FHIR_BASE}/StructureDefinition/medication-repeat-information`,
   /** On a MedicationRequest: `acute` | `repeat` | `repeat-dispensing` (GP Connect PrescriptionType). */

@@ -10,3 +10,5 @@ export { convertStu3Resource, CONVERTIBLE_TYPES } from './convert/resources.js';
 export { Stu3ConversionError } from './convert/context.js';
 export { DIARY_ENTRY_CATEGORY, REFERRAL_CATEGORY } from './convert/requests.js';
 export type { ConversionReport } from './convert/report.js';
+export { FhirStu3Adapter, type FhirStu3AdapterLogger, type FhirStu3AdapterOptions } from './fhir-stu3.adapter.js';
+export { structuredRecordParameters } from './parameters.js';

@@ -1,2 +1,2 @@
 export { JsonCtv3Adapter, type JsonCtv3AdapterOptions } from './json-ctv3.adapter.js';
-export { ALLERGY_END_EXTENSION } from './record/map-entries.js';
+export { ALLERGY_END_EXTENSION } from './record/context.js';

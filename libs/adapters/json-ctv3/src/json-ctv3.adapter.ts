@@ -82,7 +82,6 @@ export class JsonCtv3Adapter extends SupplierAdapter {
       found: toSupplierPatient(native),
       native,
       pages,
-      baseUrl: this.base,
     });
     if (!mapped.ok) throw this.protocolError(mapped.reason);
     return mapped.record;

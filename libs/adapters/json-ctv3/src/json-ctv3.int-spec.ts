@@ -1,5 +1,13 @@
 import { CODE_SYSTEMS, EXTENSIONS, isConfidential, type CanonicalRecord, type RecordQuery } from '@lloyd/adapters-core';
-import { assertValidR4, describeSupplierAdapterContract } from '@lloyd/adapters-core-testing';
+import {
+  allResources,
+  assertValidR4,
+  codingProblems,
+  describeSupplierAdapterContract,
+  idProblems,
+  patientReferenceProblems,
+  referenceProblems,
+} from '@lloyd/adapters-core-testing';
 // eslint-disable-next-line no-restricted-imports -- tests drive the real simulator over HTTP
 import { startSimulators, type RunningSimulators } from '../../../../apps/supplier-sim/src/server.js';
 // eslint-disable-next-line no-restricted-imports -- the simulator's catalogue says which CTV3 code each item must carry
@@ -7,7 +15,7 @@ import { concept } from '../../../../apps/supplier-sim/src/generator/catalogue.j
 // eslint-disable-next-line no-restricted-imports -- the simulator's model types describe the expected items
 import type { ItemBase, SyntheticPatient } from '../../../../apps/supplier-sim/src/generator/model.js';
 import { JsonCtv3Adapter } from './json-ctv3.adapter.js';
-import { ALLERGY_END_EXTENSION } from './record/map-entries.js';
+import { ALLERGY_END_EXTENSION } from './record/context.js';
 
 const ODS = 'P20002';
 const LOCAL_SYSTEM = `${CODE_SYSTEMS.localPrefix}${ODS}`;
@@ -24,7 +32,6 @@ const ALL: RecordQuery = {
     'documents',
   ],
 };
-const ID = /^[A-Za-z0-9\-.]{1,64}$/;
 const FHIR_DATE = /^\d{4}(-\d{2}(-\d{2})?)?$/;
 
 const ctx = () => ({ signal: new AbortController().signal, correlationId: 'json-ctv3-int-spec' });
@@ -45,6 +52,10 @@ describeSupplierAdapterContract('JsonCtv3Adapter against the P20002 simulator', 
   createAdapter: () => adapter(),
   knownPatient: '9990000026',
   unknownPatient: '9990000115',
+  fullRecordPatient: '9990000026',
+  confidentialPatient: '9990000069',
+  nativeCodeSystems: [CODE_SYSTEMS.ctv3],
+  allowLocalCodes: true,
 });
 
 /** The coding the catalogue says an item of this concept carries in P20002's CTV3 system. */
@@ -82,27 +93,15 @@ function references(value: unknown, out: string[] = []): string[] {
   return out;
 }
 
-/** The canonical conventions of canonical.ts, checked on a whole record. */
+/** The canonical conventions of canonical.ts (the kit's record checks), and R4 validity of every resource. */
 async function assertCanonical(record: CanonicalRecord): Promise<void> {
-  const byRef = index(record);
-  const all = [...byRef.values()];
-  expect(all.length).toBe(2 + record.practitioners.length + record.practitionerRoles.length + record.resources.length);
-  const patientRef = `Patient/${record.patient.id}`;
-  for (const resource of all) {
-    expect(resource.id).toMatch(ID);
-    for (const ref of references(resource)) {
-      expect(ref).toMatch(/^[A-Za-z]+\/[A-Za-z0-9\-.]{1,64}$/);
-      expect(byRef.has(ref)).toBe(true);
-    }
-    await assertValidR4(resource);
-  }
-  for (const resource of record.resources) {
-    if (resource.resourceType === 'Medication') continue;
-    const subject =
-      (resource as { patient?: fhir4.Reference; subject?: fhir4.Reference }).patient ??
-      (resource as { subject?: fhir4.Reference }).subject;
-    expect({ id: resource.id, subject: subject?.reference }).toEqual({ id: resource.id, subject: patientRef });
-  }
+  expect({
+    ids: idProblems(record),
+    patientReferences: patientReferenceProblems(record),
+    references: referenceProblems(record),
+    codings: codingProblems(record, { nativeCodeSystems: [CODE_SYSTEMS.ctv3], allowLocalCodes: true }),
+  }).toEqual({ ids: [], patientReferences: [], references: [], codings: [] });
+  for (const resource of allResources(record)) await assertValidR4(resource);
 }
 
 function codingOf(resource: fhir4.Resource): fhir4.CodeableConcept | undefined {
@@ -261,8 +260,9 @@ describe('JsonCtv3Adapter record of 9990000026 (full record)', () => {
       const related = (condition.extension ?? [])
         .filter((e) => e.url === EXTENSIONS.relatedClinicalContent)
         .map((e) => e.valueReference?.reference);
-      expect(related).toHaveLength(p.linkedItemIds.length);
+      expect(related).toHaveLength(p.linkedItemIds.length + p.consultationIds.length);
       for (const id of p.linkedItemIds) expect(related.some((ref) => ref?.endsWith(`/${id}`))).toBe(true);
+      for (const id of p.consultationIds) expect(related).toContain(`Encounter/${id}`);
     }
   });
 
@@ -277,7 +277,10 @@ describe('JsonCtv3Adapter record of 9990000026 (full record)', () => {
     const recorded = demo.record.consultations.flatMap((c) => c.itemIds);
     for (const id of recorded) expect(inConsultation.some((r) => r.id === id)).toBe(true);
     const narrated = demo.record.consultations.find((c) => c.narrative?.includes('&'))!;
-    expect(get<fhir4.Observation>(byRef, `Observation/${narrated.id}-note`).valueString).toBe(narrated.narrative);
+    expect(get<fhir4.Encounter>(byRef, `Encounter/${narrated.id}`).text).toEqual({
+      status: 'additional',
+      div: `<div xmlns="http://www.w3.org/1999/xhtml">${narrated.narrative!.replace(/&/g, '&amp;').replace(/</g, '&lt;')}</div>`,
+    });
   });
 
   it('maps immunisations as given or not given', () => {
@@ -302,7 +305,12 @@ describe('JsonCtv3Adapter record of 9990000026 (full record)', () => {
         expect(observation).toMatchObject({
           category: [{ coding: [{ code: 'laboratory' }] }],
           code: { coding: [expectedCoding(v.concept)] },
-          valueQuantity: { value: v.value.value, unit: v.value.unit },
+          valueQuantity: {
+            value: v.value.value,
+            unit: v.value.unit,
+            system: 'http://unitsofmeasure.org',
+            code: v.value.unit,
+          },
           referenceRange: [{ low: { value: v.referenceRange.low }, high: { value: v.referenceRange.high } }],
           interpretation: [{ coding: [{ code: { normal: 'N', low: 'L', high: 'H' }[v.interpretation] }] }],
         });
@@ -323,7 +331,9 @@ describe('JsonCtv3Adapter record of 9990000026 (full record)', () => {
     const reference = get<fhir4.DocumentReference>(byRef, `DocumentReference/${doc.id}`);
     const attachment = reference.content[0]!.attachment;
     expect(attachment).toMatchObject({ contentType: doc.contentType, size: doc.size, title: doc.title });
-    const content = await fetch(attachment.url!);
+    // The supplier's document URL is internal to Lloyd's connection to the practice and never leaves it.
+    expect(attachment.url).toBeUndefined();
+    const content = await fetch(`${sims.urls.P20002}/api/v2/documents/${doc.id}`);
     expect(content.status).toBe(200);
     expect((await content.arrayBuffer()).byteLength).toBe(doc.size);
   });

@@ -181,7 +181,7 @@ const AttachmentEntry = z.object({
   title: z.string().optional(),
   mimeType: text,
   sizeBytes: z.number().int().min(0).optional(),
-  href: text,
+  href: z.string().optional(),
   author: UserRef.optional(),
 });
 

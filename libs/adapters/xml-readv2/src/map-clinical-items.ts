@@ -71,9 +71,7 @@ export function mapProblem(
     clinicalStatus: {
       coding: [{ system: CONDITION_CLINICAL, code: p['@status'], display: capitalised(p['@status']) }],
     },
-    category: [
-      { coding: [{ system: CONDITION_CATEGORY, code: 'problem-list-item', display: 'Problem List Item' }] },
-    ],
+    category: [{ coding: [{ system: CONDITION_CATEGORY, code: 'problem-list-item', display: 'Problem List Item' }] }],
     code: concept(ctx, p.Code, p.Term),
     subject: ctx.patient,
     encounter: encounterOf(ctx, p['@consultation']),

@@ -70,14 +70,17 @@ export function recordPatient(patient: fhir4.Patient, sourceId: string, clinicia
   const known = new Set(clinicians.practitioners.map((p) => p.id));
   const link = (ref: fhir4.Reference): fhir4.Reference => {
     const value = ref.identifier?.value;
-    if (ref.type === 'Organization' && value === clinicians.practice.id) return { ...ref, reference: `Organization/${value}` };
+    if (ref.type === 'Organization' && value === clinicians.practice.id)
+      return { ...ref, reference: `Organization/${value}` };
     if (ref.type === 'Practitioner' && value !== undefined && known.has(value))
       return { ...ref, reference: `Practitioner/${value}` };
     return ref;
   };
+  const { resourceType, ...demographics } = patient;
   return compact({
-    ...patient,
+    resourceType,
     id: sourceId,
+    ...demographics,
     generalPractitioner: patient.generalPractitioner?.map(link),
     managingOrganization: patient.managingOrganization ? link(patient.managingOrganization) : undefined,
   });

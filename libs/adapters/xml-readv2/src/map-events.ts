@@ -73,29 +73,28 @@ export function mapConsultation(ctx: MappingContext, c: NativeConsultation): fhi
 export function mapTestResult(ctx: MappingContext, t: NativeTestResult): fhir4.Resource[] {
   const meta = metaFor(t['@confidential']);
   const encounter = encounterOf(ctx, t['@consultation']);
-  const results = t.Result.map(
-    (r): fhir4.Observation =>
-      compact({
-        resourceType: 'Observation' as const,
-        id: r['@id'],
-        ...meta,
-        status: t['@status'],
-        category: [{ coding: [{ system: OBSERVATION_CATEGORY, code: 'laboratory', display: 'Laboratory' }] }],
-        code: concept(ctx, r.Code, r.Term),
-        subject: ctx.patient,
-        encounter,
-        effectiveDateTime: t['@date'],
-        valueQuantity: r.Value ? quantity(r.Value['@value'], r.Value['@unit']) : undefined,
-        interpretation: r['@interpretation'] ? [{ coding: [INTERPRETATIONS[r['@interpretation']]] }] : undefined,
-        referenceRange: r.Range
-          ? [
-              compact({
-                low: r.Range['@low'] !== undefined ? quantity(r.Range['@low'], r.Range['@unit'] ?? '') : undefined,
-                high: r.Range['@high'] !== undefined ? quantity(r.Range['@high'], r.Range['@unit'] ?? '') : undefined,
-              }),
-            ]
-          : undefined,
-      }),
+  const results = t.Result.map((r): fhir4.Observation =>
+    compact({
+      resourceType: 'Observation' as const,
+      id: r['@id'],
+      ...meta,
+      status: t['@status'],
+      category: [{ coding: [{ system: OBSERVATION_CATEGORY, code: 'laboratory', display: 'Laboratory' }] }],
+      code: concept(ctx, r.Code, r.Term),
+      subject: ctx.patient,
+      encounter,
+      effectiveDateTime: t['@date'],
+      valueQuantity: r.Value ? quantity(r.Value['@value'], r.Value['@unit']) : undefined,
+      interpretation: r['@interpretation'] ? [{ coding: [INTERPRETATIONS[r['@interpretation']]] }] : undefined,
+      referenceRange: r.Range
+        ? [
+            compact({
+              low: r.Range['@low'] !== undefined ? quantity(r.Range['@low'], r.Range['@unit'] ?? '') : undefined,
+              high: r.Range['@high'] !== undefined ? quantity(r.Range['@high'], r.Range['@unit'] ?? '') : undefined,
+            }),
+          ]
+        : undefined,
+    }),
   );
   const report: fhir4.DiagnosticReport = compact({
     resourceType: 'DiagnosticReport' as const,

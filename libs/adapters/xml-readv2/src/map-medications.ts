@@ -84,31 +84,28 @@ export function mapMedication(ctx: MappingContext, m: NativeMedication): fhir4.R
     }),
   });
 
-  const issues = m.Issue.map(
-    (issue): fhir4.MedicationRequest =>
-      compact({
-        resourceType: 'MedicationRequest' as const,
-        id: issue['@id'],
-        ...meta,
-        extension: [prescriptionType],
-        basedOn: [plan],
-        status: 'completed' as const,
-        intent: 'order' as const,
-        courseOfTherapyType: course,
-        medicationReference,
-        subject: ctx.patient,
-        authoredOn: issue['@date'],
-        requester,
-        dosageInstruction: dosage,
-        dispenseRequest: compact({
-          validityPeriod: { start: issue['@date'] },
-          quantity: quantity(issue['@quantity'], issue['@unit']),
-          expectedSupplyDuration:
-            issue['@days'] !== undefined
-              ? { value: issue['@days'], unit: 'day', system: UCUM, code: 'd' }
-              : undefined,
-        }),
+  const issues = m.Issue.map((issue): fhir4.MedicationRequest =>
+    compact({
+      resourceType: 'MedicationRequest' as const,
+      id: issue['@id'],
+      ...meta,
+      extension: [prescriptionType],
+      basedOn: [plan],
+      status: 'completed' as const,
+      intent: 'order' as const,
+      courseOfTherapyType: course,
+      medicationReference,
+      subject: ctx.patient,
+      authoredOn: issue['@date'],
+      requester,
+      dosageInstruction: dosage,
+      dispenseRequest: compact({
+        validityPeriod: { start: issue['@date'] },
+        quantity: quantity(issue['@quantity'], issue['@unit']),
+        expectedSupplyDuration:
+          issue['@days'] !== undefined ? { value: issue['@days'], unit: 'day', system: UCUM, code: 'd' } : undefined,
       }),
+    }),
   );
 
   return [medication, statement, authorisation, ...issues];

@@ -20,7 +20,10 @@ function linkTargets(record: NativeRecord): Map<string, fhir4.Reference> {
   add('Observation', record.Observations.Observation);
   add('Immunization', record.Immunisations.Immunisation);
   add('DiagnosticReport', record.TestResults.TestResult);
-  add('Observation', record.TestResults.TestResult.flatMap((t) => t.Result));
+  add(
+    'Observation',
+    record.TestResults.TestResult.flatMap((t) => t.Result),
+  );
   add('ServiceRequest', record.Referrals.Referral);
   add('DocumentReference', record.Documents.Document);
   return targets;

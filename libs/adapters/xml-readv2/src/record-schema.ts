@@ -13,10 +13,7 @@ const decimal = z
   .string()
   .regex(/^-?\d+(\.\d+)?$/, 'expected a number')
   .transform(Number);
-const count = z
-  .string()
-  .regex(/^\d+$/, 'expected a whole number')
-  .transform(Number);
+const count = z.string().regex(/^\d+$/, 'expected a whole number').transform(Number);
 /** Source ids become FHIR ids, so they must already be valid ones. */
 const id = z.string().regex(/^[A-Za-z0-9\-.]{1,64}$/, 'expected an id of up to 64 letters, digits, - or .');
 /** A text element; absent or empty means none. */
@@ -134,7 +131,9 @@ const Result = z.object({
   Code,
   Term: text,
   Value: Quantity.optional(),
-  Range: z.object({ '@low': decimal.optional(), '@high': decimal.optional(), '@unit': z.string().optional() }).optional(),
+  Range: z
+    .object({ '@low': decimal.optional(), '@high': decimal.optional(), '@unit': z.string().optional() })
+    .optional(),
 });
 
 const TestResult = z.object({

@@ -23,6 +23,8 @@ const OID_TO_SYSTEM = new Map<string, string>([
   [OIDS.snomed, CODE_SYSTEMS.snomed],
   [OIDS.ctv3, CODE_SYSTEMS.ctv3],
   [OIDS.readv2, CODE_SYSTEMS.readv2],
+  ['2.16.840.1.113883.5.83', 'http://terminology.hl7.org/CodeSystem/v3-ObservationInterpretation'],
+  ['2.16.840.1.113883.5.4', 'http://terminology.hl7.org/CodeSystem/v3-ActCode'],
 ]);
 const SYSTEM_TO_OID = new Map<string, string>([...OID_TO_SYSTEM].map(([oid, system]) => [system, oid]));
 

@@ -58,8 +58,13 @@ export function qualifierNames(node: XNode | undefined): string[] {
 }
 
 interface CdOptions {
-  /** Which transfer-degraded code stands in when the concept has no SNOMED coding. */
-  degraded: DegradedKind;
+  /**
+   * Which transfer-degraded code stands in when the concept has no SNOMED coding; `none` for values, where the
+   * first original coding is sent as it is instead.
+   */
+  degraded: DegradedKind | 'none';
+  /** A SNOMED code to send instead of the degraded one (e.g. "Other digital signal" for a document type). */
+  fallback?: { code: string; display: string };
   /** Extra attributes on the element (e.g. `xsi:type`). */
   attributes?: Record<string, string>;
   /** CV elements take no translations. */
@@ -81,7 +86,7 @@ export function writeConcept(w: XmlWriter, name: string, concept: fhir4.Codeable
   const withTranslations = options.translations !== false;
   const qualifiers = options.qualifiers ?? [];
 
-  if (!snomed && codings.length === 0) {
+  if (!snomed && codings.length === 0 && !(isDegraded(concept) && options.degraded !== 'none')) {
     const body = text !== undefined || qualifiers.length > 0;
     if (!body) {
       w.empty(name, { ...options.attributes, nullFlavor: 'UNK' });
@@ -94,14 +99,20 @@ export function writeConcept(w: XmlWriter, name: string, concept: fhir4.Codeable
     return;
   }
 
-  const primary = snomed ?? { system: CODE_SYSTEMS.snomed, ...DEGRADED_CODES[options.degraded] };
+  const asIs = !snomed && options.degraded === 'none' ? expressible[0] : undefined;
+  const primary =
+    snomed ??
+    asIs ??
+    (options.fallback
+      ? { system: CODE_SYSTEMS.snomed, ...options.fallback }
+      : { system: CODE_SYSTEMS.snomed, ...DEGRADED_CODES[options.degraded === 'none' ? 'generic' : options.degraded] });
   const attributes = {
     ...options.attributes,
     code: primary.code,
-    codeSystem: OIDS.snomed,
+    codeSystem: oidForSystem(primary.system) ?? OIDS.snomed,
     displayName: primary.display,
   };
-  const translations = withTranslations ? expressible : [];
+  const translations = withTranslations ? expressible.filter((c) => c !== asIs) : [];
   if (text === undefined && translations.length === 0 && qualifiers.length === 0) {
     w.empty(name, attributes);
     return;

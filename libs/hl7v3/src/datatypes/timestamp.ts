@@ -46,7 +46,7 @@ function londonOffsetAt(epochMs: number): number {
   return offset;
 }
 
-/** The offset of a UK local wall-clock time (for an ambiguous or skipped hour, the earlier offset). */
+/** The offset of a UK local wall-clock time (the repeated hour in October reads as GMT). */
 function londonOffsetForLocal(localAsUtcMs: number): number {
   const first = londonOffsetAt(localAsUtcMs);
   const second = londonOffsetAt(localAsUtcMs - first * 60_000);

@@ -1,5 +1,25 @@
 export { describeSupplierAdapterContract, type SupplierAdapterContractOptions } from './adapter-contract.js';
 export {
+  CONFORMANCE_CHECKS,
+  ConformanceFailure,
+  runConformanceChecks,
+  type ConformanceCheck,
+  type ConformanceFixture,
+  type ConformanceResult,
+  type ConformanceStatus,
+} from './conformance.js';
+export {
+  allResources,
+  codedElements,
+  codingProblems,
+  confidentialityCounts,
+  idProblems,
+  patientReferenceProblems,
+  referenceProblems,
+  sectionsPresent,
+  type CodingExpectation,
+} from './record-checks.js';
+export {
   assertValidR4,
   r4Errors,
   validateR4WithFhirPackage,

@@ -29,8 +29,8 @@ export function encounterOnly(reference: fhir4.Reference | undefined): fhir4.Ref
 export function requesterAgent(src: Source): fhir4.Reference | undefined {
   const requester = src.take('requester');
   if (typeof requester !== 'object' || requester === null) return undefined;
-  if ('onBehalfOf' in requester) ReportBuilder.count(src.ctx.report.droppedElements, `${src.type}.requester.onBehalfOf`);
+  if ('onBehalfOf' in requester)
+    ReportBuilder.count(src.ctx.report.droppedElements, `${src.type}.requester.onBehalfOf`);
   return src.ctx.convert((requester as Record<string, unknown>)['agent'], `${src.type}.requester.agent`) as
-    | fhir4.Reference
-    | undefined;
+    fhir4.Reference | undefined;
 }

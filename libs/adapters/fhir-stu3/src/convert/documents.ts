@@ -12,9 +12,7 @@ function context(src: Source): fhir4.DocumentReferenceContext | undefined {
   const value = src.take('context');
   if (!isObject(value)) return undefined;
   const { encounter, related, ...rest } = value;
-  const encounterRef = src.ctx.convert(encounter, 'DocumentReference.context.encounter') as
-    | fhir4.Reference
-    | undefined;
+  const encounterRef = src.ctx.convert(encounter, 'DocumentReference.context.encounter') as fhir4.Reference | undefined;
   const relatedRefs = (Array.isArray(related) ? related.filter(isObject) : [])
     .map((r: Json) => {
       const ref = r['ref'] ?? (r['identifier'] !== undefined ? { identifier: r['identifier'] } : undefined);
@@ -34,9 +32,7 @@ function content(src: Source, created: string | undefined): fhir4.DocumentRefere
   const value = src.dt<fhir4.DocumentReferenceContent[]>('content') ?? [];
   return value
     .filter((c) => c.attachment !== undefined)
-    .map((c) =>
-      created && !c.attachment.creation ? { ...c, attachment: { ...c.attachment, creation: created } } : c,
-    );
+    .map((c) => (created && !c.attachment.creation ? { ...c, attachment: { ...c.attachment, creation: created } } : c));
 }
 
 export function convertDocumentReference(src: Source, id: string): fhir4.DocumentReference {
@@ -60,5 +56,5 @@ export function convertDocumentReference(src: Source, id: string): fhir4.Documen
     securityLabel: src.concepts('securityLabel'),
     content: content(src, created),
     context: context(src),
-  }) as fhir4.DocumentReference;
+  });
 }

@@ -34,7 +34,7 @@ export function convertEncounter(src: Source, id: string): fhir4.Encounter {
     location: src.dt<fhir4.EncounterLocation[]>('location'),
     serviceProvider: src.dt<fhir4.Reference>('serviceProvider'),
     partOf: src.dt<fhir4.Reference>('partOf'),
-  }) as fhir4.Encounter;
+  });
 }
 
 const V2_INTERPRETATION = 'http://terminology.hl7.org/CodeSystem/v2-0078';
@@ -48,7 +48,11 @@ function interpretation(value: unknown, ctx: ConversionContext, path: string): f
     {
       ...concept,
       ...(concept.coding
-        ? { coding: concept.coding.map((c) => (c.system === V2_INTERPRETATION ? { ...c, system: V3_INTERPRETATION } : c)) }
+        ? {
+            coding: concept.coding.map((c) =>
+              c.system === V2_INTERPRETATION ? { ...c, system: V3_INTERPRETATION } : c,
+            ),
+          }
         : {}),
     },
   ];
@@ -73,7 +77,7 @@ function observationValue(src: Source): Partial<fhir4.Observation> {
   value['valueCodeableConcept'] = src.concept('valueCodeableConcept');
   if (src.take('valueAttachment') !== undefined)
     ReportBuilder.count(src.ctx.report.droppedElements, 'Observation.valueAttachment');
-  return compact(value) as Partial<fhir4.Observation>;
+  return compact(value);
 }
 
 function component(value: unknown, ctx: ConversionContext): fhir4.ObservationComponent | undefined {
@@ -88,7 +92,7 @@ function component(value: unknown, ctx: ConversionContext): fhir4.ObservationCom
     code: concept,
     valueCodeableConcept: ctx.concept(valueCodeableConcept, 'Observation.component.valueCodeableConcept'),
     interpretation: interpretation(stu3Interpretation, ctx, 'Observation.component.interpretation'),
-  }) as fhir4.ObservationComponent;
+  });
 }
 
 /** STU3 `related` → R4 `hasMember` / `derivedFrom`; the other relationship types have no R4 element. */
@@ -135,7 +139,7 @@ export function convertObservation(src: Source, id: string): fhir4.Observation {
     component: (Array.isArray(components) ? components : [])
       .map((c) => component(c, src.ctx))
       .filter((c) => c !== undefined),
-  }) as fhir4.Observation;
+  });
 }
 
 export function convertDiagnosticReport(src: Source, id: string): fhir4.DiagnosticReport {
@@ -165,7 +169,7 @@ export function convertDiagnosticReport(src: Source, id: string): fhir4.Diagnost
     conclusion: src.string('conclusion'),
     conclusionCode: src.concepts('codedDiagnosis'),
     presentedForm: src.dt<fhir4.Attachment[]>('presentedForm'),
-  }) as fhir4.DiagnosticReport;
+  });
 }
 
 /** Care Connect's FastingStatus extension became R4's `collection.fastingStatus[x]`. */
@@ -181,8 +185,7 @@ function collection(src: Source): fhir4.SpecimenCollection | undefined {
     ...(src.ctx.convert(rest, 'Specimen.collection') as fhir4.SpecimenCollection | undefined),
     fastingStatusCodeableConcept: src.ctx.concept(fastingExt?.['valueCodeableConcept'], 'Specimen.collection.fasting'),
     fastingStatusDuration: src.ctx.convert(fastingExt?.['valueDuration'], 'Specimen.collection.fasting') as
-      | fhir4.Duration
-      | undefined,
+      fhir4.Duration | undefined,
   });
   return Object.keys(converted).length > 0 ? converted : undefined;
 }
@@ -202,5 +205,5 @@ export function convertSpecimen(src: Source, id: string): fhir4.Specimen {
     processing: src.dt<fhir4.SpecimenProcessing[]>('processing'),
     container: src.dt<fhir4.SpecimenContainer[]>('container'),
     note: src.dt<fhir4.Annotation[]>('note'),
-  }) as fhir4.Specimen;
+  });
 }

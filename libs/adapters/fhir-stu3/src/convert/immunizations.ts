@@ -24,7 +24,8 @@ function explanation(src: Source): { statusReason?: fhir4.CodeableConcept; reaso
   const value = src.take('explanation');
   if (!isObject(value)) return {};
   const notGiven = Array.isArray(value['reasonNotGiven']) ? value['reasonNotGiven'] : [];
-  if (notGiven.length > 1) ReportBuilder.count(src.ctx.report.droppedElements, 'Immunization.explanation.reasonNotGiven');
+  if (notGiven.length > 1)
+    ReportBuilder.count(src.ctx.report.droppedElements, 'Immunization.explanation.reasonNotGiven');
   const reasons = (Array.isArray(value['reason']) ? value['reason'] : [])
     .map((r) => src.ctx.concept(r, 'Immunization.explanation.reason'))
     .filter((r) => r !== undefined);
@@ -57,8 +58,7 @@ function protocols(src: Source): fhir4.ImmunizationProtocolApplied[] {
     return compact({
       series: typeof p['series'] === 'string' ? p['series'] : undefined,
       authority: src.ctx.convert(p['authority'], 'Immunization.vaccinationProtocol.authority') as
-        | fhir4.Reference
-        | undefined,
+        fhir4.Reference | undefined,
       targetDisease: (Array.isArray(p['targetDisease']) ? p['targetDisease'] : [])
         .map((t) => src.ctx.concept(t, 'Immunization.vaccinationProtocol.targetDisease'))
         .filter((t) => t !== undefined),
@@ -80,7 +80,7 @@ export function convertImmunization(src: Source, id: string): fhir4.Immunization
   return compact({
     ...header(src, 'Immunization', id),
     identifier: src.dt<fhir4.Identifier[]>('identifier'),
-    status: (status === 'entered-in-error' ? status : notGiven ? 'not-done' : 'completed') as fhir4.Immunization['status'],
+    status: status === 'entered-in-error' ? status : notGiven ? 'not-done' : 'completed',
     ...explanation(src),
     vaccineCode: vaccineCode(src),
     patient: patientOf(src, 'patient'),
@@ -101,5 +101,5 @@ export function convertImmunization(src: Source, id: string): fhir4.Immunization
     note: src.dt<fhir4.Annotation[]>('note'),
     reaction: src.ctx.convert(reactions, 'Immunization.reaction') as fhir4.ImmunizationReaction[] | undefined,
     protocolApplied: protocols(src),
-  }) as fhir4.Immunization;
+  });
 }

@@ -67,7 +67,10 @@ function linkProblemToEncounter(condition: fhir4.Condition, encounter: string): 
     (e) => e.url === EXTENSIONS.relatedClinicalContent && e.valueReference?.reference === encounter,
   );
   if (known) return false;
-  condition.extension = [...extensions, { url: EXTENSIONS.relatedClinicalContent, valueReference: { reference: encounter } }];
+  condition.extension = [
+    ...extensions,
+    { url: EXTENSIONS.relatedClinicalContent, valueReference: { reference: encounter } },
+  ];
   return true;
 }
 

@@ -58,7 +58,7 @@ export function convertMedication(src: Source, id: string): fhir4.Medication {
         compact({
           ...(src.ctx.convert(rest, 'Medication.ingredient') as Partial<fhir4.MedicationIngredient> | undefined),
           strength: src.ctx.convert(amount, 'Medication.ingredient.amount') as fhir4.Ratio | undefined,
-        } as fhir4.MedicationIngredient),
+        }),
       )
       // R4 requires the ingredient's item.
       .filter((i) => i.itemCodeableConcept !== undefined || i.itemReference !== undefined),
@@ -69,7 +69,8 @@ export function convertMedication(src: Source, id: string): fhir4.Medication {
 export function convertMedicationStatement(src: Source, id: string): fhir4.MedicationStatement {
   const taken = src.string('taken');
   // R4 removed `taken`: "not taken" became a status, the other answers have no equivalent.
-  if (taken !== undefined && taken !== 'n') ReportBuilder.count(src.ctx.report.droppedElements, 'MedicationStatement.taken');
+  if (taken !== undefined && taken !== 'n')
+    ReportBuilder.count(src.ctx.report.droppedElements, 'MedicationStatement.taken');
   const status = taken === 'n' ? 'not-taken' : (src.string('status') ?? 'unknown');
   return compact({
     ...header(src, 'MedicationStatement', id),
@@ -91,7 +92,7 @@ export function convertMedicationStatement(src: Source, id: string): fhir4.Medic
     reasonReference: src.dt<fhir4.Reference[]>('reasonReference'),
     note: src.dt<fhir4.Annotation[]>('note'),
     dosage: dosages(src, 'dosage'),
-  }) as fhir4.MedicationStatement;
+  });
 }
 
 const COURSE_OF_THERAPY = 'http://terminology.hl7.org/CodeSystem/medicationrequest-course-of-therapy';
@@ -124,7 +125,7 @@ function repeatInformation(src: Source): fhir4.Extension | undefined {
   if (!ext) return undefined;
   const parts = Object.entries(REPEAT_PARTS).flatMap(([name, valueKey]) => {
     const value = subExtension(ext, name)?.[valueKey];
-    return value === undefined ? [] : [{ url: name, [valueKey]: value } as fhir4.Extension];
+    return value === undefined ? [] : [{ url: name, [valueKey]: value }];
   });
   return parts.length > 0 ? { url: EXTENSIONS.repeatInformation, extension: parts } : undefined;
 }
@@ -142,7 +143,8 @@ export function convertMedicationRequest(src: Source, id: string): fhir4.Medicat
   const type = prescriptionType(src);
   const extension = [type.extension, repeatInformation(src)].filter((e) => e !== undefined);
   const substitution = src.take('substitution');
-  if (src.take('definition') !== undefined) ReportBuilder.count(src.ctx.report.droppedElements, 'MedicationRequest.definition');
+  if (src.take('definition') !== undefined)
+    ReportBuilder.count(src.ctx.report.droppedElements, 'MedicationRequest.definition');
   return compact({
     ...header(src, 'MedicationRequest', id),
     extension,
@@ -179,5 +181,5 @@ export function convertMedicationRequest(src: Source, id: string): fhir4.Medicat
     priorPrescription: src.dt<fhir4.Reference>('priorPrescription'),
     detectedIssue: src.dt<fhir4.Reference[]>('detectedIssue'),
     eventHistory: src.dt<fhir4.Reference[]>('eventHistory'),
-  }) as fhir4.MedicationRequest;
+  });
 }

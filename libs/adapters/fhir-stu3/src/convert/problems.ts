@@ -58,7 +58,7 @@ export function convertAllergyIntolerance(src: Source, id: string): fhir4.Allerg
     lastOccurrence: src.string('lastOccurrence'),
     note: notes.length > 0 ? notes : undefined,
     reaction: src.dt<fhir4.AllergyIntoleranceReaction[]>('reaction'),
-  }) as fhir4.AllergyIntolerance;
+  });
 }
 
 const CARE_CONNECT_CONDITION_CATEGORY = /\/CareConnect-ConditionCategory-\d+$/;
@@ -68,7 +68,9 @@ function conditionCategory(src: Source): fhir4.CodeableConcept[] | undefined {
   return src.concepts('category')?.map((concept) => ({
     ...concept,
     coding: concept.coding?.map((c) =>
-      c.system && CARE_CONNECT_CONDITION_CATEGORY.test(c.system) && ['problem-list-item', 'encounter-diagnosis'].includes(c.code ?? '')
+      c.system &&
+      CARE_CONNECT_CONDITION_CATEGORY.test(c.system) &&
+      ['problem-list-item', 'encounter-diagnosis'].includes(c.code ?? '')
         ? { ...c, system: `${THO}condition-category` }
         : c,
     ),
@@ -126,5 +128,5 @@ export function convertCondition(src: Source, id: string): fhir4.Condition {
     stage: stage && !Array.isArray(stage) ? [stage] : stage,
     evidence: src.dt<fhir4.ConditionEvidence[]>('evidence'),
     note: src.dt<fhir4.Annotation[]>('note'),
-  }) as fhir4.Condition;
+  });
 }

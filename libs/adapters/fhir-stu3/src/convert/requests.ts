@@ -35,6 +35,7 @@ function requestStatus(src: Source): fhir4.ServiceRequest['status'] {
     case 'entered-in-error':
     case 'unknown':
       return status;
+    case undefined:
     default:
       return 'unknown';
   }
@@ -49,7 +50,8 @@ function occurrence(src: Source) {
 }
 
 function dropDefinition(src: Source): void {
-  if (src.take('definition') !== undefined) ReportBuilder.count(src.ctx.report.droppedElements, `${src.type}.definition`);
+  if (src.take('definition') !== undefined)
+    ReportBuilder.count(src.ctx.report.droppedElements, `${src.type}.definition`);
 }
 
 function withCategory(category: fhir4.Coding, others: fhir4.CodeableConcept[] | undefined): fhir4.CodeableConcept[] {
@@ -87,7 +89,7 @@ export function convertProcedureRequest(src: Source, id: string): fhir4.ServiceR
     bodySite: src.concepts('bodySite'),
     note: src.dt<fhir4.Annotation[]>('note'),
     relevantHistory: src.dt<fhir4.Reference[]>('relevantHistory'),
-  }) as fhir4.ServiceRequest;
+  });
 }
 
 export function convertReferralRequest(src: Source, id: string): fhir4.ServiceRequest {
@@ -127,5 +129,5 @@ export function convertReferralRequest(src: Source, id: string): fhir4.ServiceRe
     supportingInfo: src.dt<fhir4.Reference[]>('supportingInfo'),
     note: notes.length > 0 ? notes : undefined,
     relevantHistory: src.dt<fhir4.Reference[]>('relevantHistory'),
-  }) as fhir4.ServiceRequest;
+  });
 }

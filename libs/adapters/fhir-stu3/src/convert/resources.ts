@@ -45,7 +45,11 @@ export const CONVERTIBLE_TYPES: readonly string[] = Object.keys(CONVERTERS);
  * Converts one STU3 resource to R4 within a conversion (ids and references resolved through `ctx`). Resolves
  * `undefined`, counting it as dropped, for a type the conversion does not handle.
  */
-export function convertResourceIn(ctx: ConversionContext, raw: Record<string, unknown>, id: string): fhir4.Resource | undefined {
+export function convertResourceIn(
+  ctx: ConversionContext,
+  raw: Record<string, unknown>,
+  id: string,
+): fhir4.Resource | undefined {
   const type = typeof raw['resourceType'] === 'string' ? raw['resourceType'] : '(no resourceType)';
   const converter = CONVERTERS[type];
   if (!converter) {
@@ -78,7 +82,8 @@ function containedResources(ctx: ConversionContext, value: unknown): fhir4.FhirR
 export function convertStu3Resource<T extends fhir4.Resource = fhir4.Resource>(resource: fhir3.Resource): T {
   const raw = resource as unknown as Record<string, unknown>;
   const type = String(raw['resourceType']);
-  if (!CONVERTERS[type]) throw new TypeError(`No STU3 → R4 conversion for ${type}; known: ${CONVERTIBLE_TYPES.join(', ')}`);
+  if (!CONVERTERS[type])
+    throw new TypeError(`No STU3 → R4 conversion for ${type}; known: ${CONVERTIBLE_TYPES.join(', ')}`);
   const ctx = new ConversionContext();
   const id = typeof raw['id'] === 'string' ? ctx.ids.register(type, raw['id']) : sanitiseId(type);
   return convertResourceIn(ctx, raw, id) as T;

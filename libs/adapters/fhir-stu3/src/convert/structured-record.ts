@@ -73,7 +73,9 @@ function findPractice(
   resources: ReadonlyMap<string, fhir4.Resource>,
   ods: string | undefined,
 ): fhir4.Organization {
-  const organizations = [...resources.values()].filter((r): r is fhir4.Organization => r.resourceType === 'Organization');
+  const organizations = [...resources.values()].filter(
+    (r): r is fhir4.Organization => r.resourceType === 'Organization',
+  );
   const byOds =
     ods === undefined
       ? undefined
@@ -128,7 +130,8 @@ export function convertStructuredRecordWithReport(
     practitioners,
     practitionerRoles: all.filter((r): r is fhir4.PractitionerRole => r.resourceType === 'PractitionerRole'),
     resources: all.filter(
-      (r) => r !== patient && r !== practice && r.resourceType !== 'Practitioner' && r.resourceType !== 'PractitionerRole',
+      (r) =>
+        r !== patient && r !== practice && r.resourceType !== 'Practitioner' && r.resourceType !== 'PractitionerRole',
     ),
   };
   return { record, report: ctx.report.build() };

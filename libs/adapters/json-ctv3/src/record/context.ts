@@ -1,25 +1,61 @@
-import { CODE_SYSTEMS, CONFIDENTIAL_SECURITY_LABEL } from '@lloyd/adapters-core';
-import type { JournalEntry, JournalEvent, ReadCode, VendorDate } from '../native.js';
+import { CODE_SYSTEMS, CONFIDENTIAL_SECURITY_LABEL, LLOYD_FHIR_BASE } from '@lloyd/adapters-core';
+import type { JournalEntry, ReadCode, VendorDate } from '../native.js';
 
 /** What every entry mapper needs to know about the record and the event the entry sits in. */
 export interface EntryContext {
   readonly ods: string;
   /** `Patient/<source id>`. */
   readonly patient: fhir4.Reference;
-  /** `Organization/<ODS>`: the practice. */
-  readonly practice: fhir4.Reference;
   /** The consultation the entry was recorded in; absent for stand-alone data entries. */
   readonly encounter: fhir4.Reference | undefined;
-  /** The clinician of the consultation, who recorded its entries. */
-  readonly clinician: fhir4.Reference | undefined;
   /** The entry or its whole event is confidential. */
   readonly confidential: boolean;
   /** The reference of another entry of this record by its id (for problem links), if there is one. */
   readonly referenceTo: (entryId: string) => fhir4.Reference | undefined;
   /** The reference of a consultation of this record by its event id, if there is one. */
   readonly encounterRef: (eventId: string) => fhir4.Reference | undefined;
-  /** Resolves a document link of the vendor's API to an absolute URL. */
-  readonly documentUrl: (href: string) => string;
+}
+
+/**
+ * On an AllergyIntolerance: when and why the allergy ended (R4 has no end date; GP Connect's AllergyIntoleranceEnd
+ * carries the same `endDate` and `reasonEnded`). The same URL as the XML adapter's; not yet in `EXTENSIONS`.
+ */
+export const ALLERGY_END_EXTENSION = `${LLOYD_FHIR_BASE}/StructureDefinition/allergy-end`;
+
+export const UCUM = 'http://unitsofmeasure.org';
+
+/** Units the system uses that are UCUM codes as written; others (tablets, puffs…) stay plain units. */
+const UCUM_UNITS = new Set([
+  '%',
+  '/min',
+  '10*12/L',
+  '10*9/L',
+  'cm',
+  'd',
+  'fL',
+  'g',
+  'g/L',
+  'h',
+  'kg',
+  'kg/m2',
+  'L',
+  'L/min',
+  'mg',
+  'mg/L',
+  'mL',
+  'mm[Hg]',
+  'mmol/L',
+  'mmol/mol',
+  'nmol/L',
+  'pg',
+  'U/L',
+  'umol/L',
+]);
+
+/** A Quantity; UCUM-coded when the unit is one. */
+export function quantity(value: number, unit: string | undefined): fhir4.Quantity {
+  if (!unit) return { value };
+  return UCUM_UNITS.has(unit) ? { value, unit, system: UCUM, code: unit } : { value, unit };
 }
 
 export function reference(type: string, id: string, display?: string): fhir4.Reference {
@@ -74,8 +110,4 @@ export function referencedType(entry: JournalEntry): string {
     case 'attachment':
       return 'DocumentReference';
   }
-}
-
-export function isConsultation(event: JournalEvent): boolean {
-  return event.eventType === 'consultation';
 }

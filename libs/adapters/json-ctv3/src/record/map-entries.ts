@@ -5,11 +5,15 @@
 import { EXTENSIONS } from '@lloyd/adapters-core';
 import { compact } from '../compact.js';
 import type { EntryOf } from '../native.js';
-import { codeableConcept, confidentialMeta, fhirDate, type EntryContext } from './context.js';
-
-/** UK Core's allergy end (date and reason), as GP Connect's AllergyIntoleranceEnd. */
-export const ALLERGY_END_EXTENSION =
-  'https://fhir.hl7.org.uk/StructureDefinition/Extension-UKCore-AllergyIntoleranceEnd';
+import {
+  ALLERGY_END_EXTENSION,
+  codeableConcept,
+  confidentialMeta,
+  fhirDate,
+  practitionerRef,
+  quantity,
+  type EntryContext,
+} from './context.js';
 
 const ALLERGY_CLINICAL = 'http://terminology.hl7.org/CodeSystem/allergyintolerance-clinical';
 const ALLERGY_VERIFICATION = 'http://terminology.hl7.org/CodeSystem/allergyintolerance-verification';
@@ -43,7 +47,6 @@ export function mapAllergy(e: EntryOf<'allergy'>, ctx: EntryContext): fhir4.Alle
     encounter: ctx.encounter,
     onsetDateTime: fhirDate(e.date),
     recordedDate: fhirDate(e.date),
-    recorder: ctx.clinician,
     reaction: e.reactions
       .filter((r) => r.description)
       .map((r) => compact({ manifestation: [{ text: r.description }], severity: r.severity })),
@@ -51,12 +54,10 @@ export function mapAllergy(e: EntryOf<'allergy'>, ctx: EntryContext): fhir4.Alle
 }
 
 export function mapProblem(e: EntryOf<'problem'>, ctx: EntryContext): fhir4.Condition {
-  const related = [
-    ...e.linked.events
-      .filter((id) => id !== ctx.encounter?.reference?.slice('Encounter/'.length))
-      .map(ctx.encounterRef),
-    ...e.linked.entries.map(ctx.referenceTo),
-  ].filter((ref) => ref !== undefined);
+  // Links to anything the record does not hold are left out, so every reference resolves.
+  const related = [...e.linked.events.map(ctx.encounterRef), ...e.linked.entries.map(ctx.referenceTo)].filter(
+    (ref) => ref !== undefined,
+  );
   const active = e.status === 'active';
   return compact({
     resourceType: 'Condition' as const,
@@ -74,7 +75,6 @@ export function mapProblem(e: EntryOf<'problem'>, ctx: EntryContext): fhir4.Cond
     onsetDateTime: fhirDate(e.date),
     abatementDateTime: e.endDate ? fhirDate(e.endDate) : undefined,
     recordedDate: fhirDate(e.date),
-    asserter: ctx.clinician,
   });
 }
 
@@ -88,8 +88,7 @@ export function mapObservation(e: EntryOf<'observation'>, ctx: EntryContext): fh
     subject: ctx.patient,
     encounter: ctx.encounter,
     effectiveDateTime: fhirDate(e.date),
-    performer: ctx.clinician ? [ctx.clinician] : undefined,
-    valueQuantity: e.value ? compact({ value: e.value.value, unit: e.value.units || undefined }) : undefined,
+    valueQuantity: e.value ? quantity(e.value.value, e.value.units) : undefined,
     note: e.comment ? [{ text: e.comment }] : undefined,
   });
 }
@@ -105,11 +104,9 @@ export function mapImmunisation(e: EntryOf<'immunisation'>, ctx: EntryContext): 
     patient: ctx.patient,
     encounter: ctx.encounter,
     occurrenceDateTime: fhirDate(e.date),
-    recorded: fhirDate(e.date),
     primarySource: true,
     lotNumber: e.batchNumber,
     site: e.site ? { text: e.site } : undefined,
-    performer: ctx.clinician ? [{ actor: ctx.clinician }] : undefined,
     protocolApplied: e.doseNumber !== undefined ? [{ doseNumberPositiveInt: e.doseNumber }] : undefined,
   });
 }
@@ -139,15 +136,18 @@ export function mapReferral(e: EntryOf<'referral'>, ctx: EntryContext): fhir4.Se
     subject: ctx.patient,
     encounter: ctx.encounter,
     authoredOn: fhirDate(e.date),
-    requester: ctx.clinician,
     performerType: e.specialty ? { text: e.specialty } : undefined,
     performer: e.recipient?.name ? [{ display: e.recipient.name }] : undefined,
     reasonCode: e.reason ? [{ text: e.reason }] : undefined,
   });
 }
 
+/**
+ * A document. The attachment describes the content (type, size, title, date) without pointing at the supplier
+ * system: its URLs are internal to Lloyd's connection to the practice and never leave it.
+ */
 export function mapAttachment(e: EntryOf<'attachment'>, ctx: EntryContext): fhir4.DocumentReference {
-  const author = e.author ? { reference: `Practitioner/${e.author.userId}` } : ctx.clinician;
+  const author = practitionerRef(e.author?.userId);
   return compact({
     resourceType: 'DocumentReference' as const,
     id: e.entryId,
@@ -156,13 +156,11 @@ export function mapAttachment(e: EntryOf<'attachment'>, ctx: EntryContext): fhir
     type: codeableConcept(e.readCode, e.text, ctx.ods),
     subject: ctx.patient,
     author: author ? [author] : undefined,
-    custodian: ctx.practice,
     description: e.title,
     content: [
       {
         attachment: compact({
           contentType: e.mimeType,
-          url: ctx.documentUrl(e.href),
           size: e.sizeBytes,
           title: e.title,
           creation: fhirDate(e.date),

@@ -4,7 +4,7 @@
  */
 import { compact } from '../compact.js';
 import type { EntryOf } from '../native.js';
-import { codeableConcept, confidentialMeta, fhirDate, reference, type EntryContext } from './context.js';
+import { codeableConcept, confidentialMeta, fhirDate, quantity, reference, type EntryContext } from './context.js';
 
 type InvestigationEntry = EntryOf<'investigation'>;
 type AbnormalFlag = NonNullable<InvestigationEntry['results'][number]['abnormalFlag']>;
@@ -28,7 +28,7 @@ const REPORT_CATEGORY: fhir4.CodeableConcept = {
 };
 
 function bound(value: number | undefined, unit: string | undefined): fhir4.Quantity | undefined {
-  return value === undefined ? undefined : compact({ value, unit: unit || undefined });
+  return value === undefined ? undefined : quantity(value, unit);
 }
 
 export function mapInvestigation(e: InvestigationEntry, ctx: EntryContext): fhir4.Resource[] {
@@ -48,8 +48,7 @@ export function mapInvestigation(e: InvestigationEntry, ctx: EntryContext): fhir
       subject: ctx.patient,
       encounter: ctx.encounter,
       effectiveDateTime: effective,
-      performer: laboratory,
-      valueQuantity: r.value ? compact({ value: r.value.value, unit: r.value.units || undefined }) : undefined,
+      valueQuantity: r.value ? quantity(r.value.value, r.value.units) : undefined,
       interpretation: r.abnormalFlag
         ? [
             {

@@ -1,7 +1,8 @@
 /**
  * A medication entry becomes GP Connect's medication structure, in R4: a Medication (the coded drug), a
  * MedicationStatement (what the patient takes), a MedicationRequest `plan` (the authorisation) and one
- * MedicationRequest `order` per issue, based on the plan.
+ * MedicationRequest `order` per issue, based on the plan. The first three share the entry's id (they are different
+ * resource types); issues keep their own ids. The same shapes as the XML/Read v2 adapter's.
  */
 import { EXTENSIONS } from '@lloyd/adapters-core';
 import { compact } from '../compact.js';
@@ -11,18 +12,15 @@ import {
   confidentialMeta,
   fhirDate,
   practitionerRef,
+  quantity,
   reference,
+  UCUM,
   type EntryContext,
 } from './context.js';
 
 type MedicationEntry = EntryOf<'medication'>;
 
-const STATEMENT_STATUS: Record<MedicationEntry['status'], fhir4.MedicationStatement['status']> = {
-  active: 'active',
-  completed: 'completed',
-  discontinued: 'stopped',
-};
-const REQUEST_STATUS: Record<MedicationEntry['status'], fhir4.MedicationRequest['status']> = {
+const STATUS: Record<MedicationEntry['status'], 'active' | 'completed' | 'stopped'> = {
   active: 'active',
   completed: 'completed',
   discontinued: 'stopped',
@@ -32,19 +30,27 @@ const PRESCRIPTION_TYPE: Record<MedicationEntry['prescriptionType'], string> = {
   repeat: 'repeat',
   repeatDispensing: 'repeat-dispensing',
 };
+const COURSE_OF_THERAPY = 'http://terminology.hl7.org/CodeSystem/medicationrequest-course-of-therapy';
+const CONTINUOUS: fhir4.CodeableConcept = {
+  coding: [{ system: COURSE_OF_THERAPY, code: 'continuous', display: 'Continuous long term therapy' }],
+};
+const ACUTE: fhir4.CodeableConcept = {
+  coding: [{ system: COURSE_OF_THERAPY, code: 'acute', display: 'Short course (acute) therapy' }],
+};
 
-function quantity(amount: MedicationEntry['quantity']): fhir4.Quantity | undefined {
-  return amount ? compact({ value: amount.value, unit: amount.units || undefined }) : undefined;
+function amount(value: MedicationEntry['quantity']): fhir4.Quantity | undefined {
+  return value ? quantity(value.value, value.units) : undefined;
 }
 
 export function mapMedication(e: MedicationEntry, ctx: EntryContext): fhir4.Resource[] {
   const meta = confidentialMeta(ctx.confidential);
   const medication = reference('Medication', e.entryId);
   const plan = reference('MedicationRequest', e.entryId);
-  const requester = practitionerRef(e.prescriber?.userId) ?? ctx.clinician;
+  const requester = practitionerRef(e.prescriber?.userId);
   const dosage = e.dosage ? [{ text: e.dosage }] : undefined;
+  const course = e.prescriptionType === 'acute' ? ACUTE : CONTINUOUS;
   const start = fhirDate(e.date);
-  const end = e.endDate ? fhirDate(e.endDate) : undefined;
+  const period = compact({ start, end: e.endDate ? fhirDate(e.endDate) : undefined });
   const prescriptionType: fhir4.Extension = {
     url: EXTENSIONS.prescriptionType,
     valueCode: PRESCRIPTION_TYPE[e.prescriptionType],
@@ -66,13 +72,12 @@ export function mapMedication(e: MedicationEntry, ctx: EntryContext): fhir4.Reso
     id: e.entryId,
     meta,
     basedOn: [plan],
-    status: STATEMENT_STATUS[e.status],
+    status: STATUS[e.status],
     medicationReference: medication,
     subject: ctx.patient,
     context: ctx.encounter,
-    effectivePeriod: compact({ start, end }),
+    effectivePeriod: period,
     dateAsserted: start,
-    informationSource: requester,
     dosage,
   });
 
@@ -81,17 +86,19 @@ export function mapMedication(e: MedicationEntry, ctx: EntryContext): fhir4.Reso
     id: e.entryId,
     meta,
     extension: [prescriptionType, repeatInformation].filter((x) => x !== undefined),
-    status: REQUEST_STATUS[e.status],
+    status: STATUS[e.status],
     intent: 'plan' as const,
+    courseOfTherapyType: course,
     medicationReference: medication,
     subject: ctx.patient,
     encounter: ctx.encounter,
     authoredOn: start,
     requester,
     dosageInstruction: dosage,
-    dispenseRequest: compact({ validityPeriod: compact({ start, end }), quantity: quantity(e.quantity) }),
+    dispenseRequest: compact({ validityPeriod: period, quantity: amount(e.quantity) }),
   });
 
+  // Issues are made later than the consultation that authorised them, so they do not point at it.
   const orders = e.issues.map((issue): fhir4.MedicationRequest =>
     compact({
       resourceType: 'MedicationRequest' as const,
@@ -101,18 +108,18 @@ export function mapMedication(e: MedicationEntry, ctx: EntryContext): fhir4.Reso
       basedOn: [plan],
       status: 'completed' as const,
       intent: 'order' as const,
+      courseOfTherapyType: course,
       medicationReference: medication,
       subject: ctx.patient,
-      encounter: ctx.encounter,
       authoredOn: fhirDate(issue.date),
       requester,
       dosageInstruction: dosage,
       dispenseRequest: compact({
         validityPeriod: { start: fhirDate(issue.date) },
-        quantity: quantity(issue.quantity),
+        quantity: amount(issue.quantity),
         expectedSupplyDuration:
           issue.durationDays !== undefined
-            ? { value: issue.durationDays, unit: 'day', system: 'http://unitsofmeasure.org', code: 'd' }
+            ? { value: issue.durationDays, unit: 'day', system: UCUM, code: 'd' }
             : undefined,
       }),
     }),

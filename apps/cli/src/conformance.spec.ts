@@ -1,0 +1,118 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { startSimulators, type RunningSimulators } from '../../supplier-sim/src/server.js';
+import { main } from './conformance.js';
+
+async function run(argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  let stdout = '';
+  let stderr = '';
+  const code = await main(argv, { stdout: (t) => (stdout += t), stderr: (t) => (stderr += t) });
+  return { code, stdout, stderr };
+}
+
+const lines = (stdout: string, prefix: 'PASS' | 'FAIL' | 'SKIP') =>
+  stdout.split('\n').filter((l) => l.startsWith(`${prefix}  `));
+
+describe('conformance CLI', () => {
+  let sims: RunningSimulators;
+  let nonsense: Server;
+  let nonsenseUrl: string;
+
+  beforeAll(async () => {
+    sims = await startSimulators({
+      seed: 42,
+      ports: { P10001: 0 },
+      largeRecord: { consultations: 5, attachments: 1, attachmentBytes: 1_000 },
+    });
+    // Answers 200 with something that is no supplier's format, to everything.
+    nonsense = createServer((_req, res) => res.writeHead(200, { 'content-type': 'text/plain' }).end('¯\\_(ツ)_/¯'));
+    await new Promise<void>((resolve) => nonsense.listen(0, '127.0.0.1', resolve));
+    nonsenseUrl = `http://127.0.0.1:${(nonsense.address() as AddressInfo).port}`;
+  });
+
+  afterAll(async () => {
+    nonsense.closeAllConnections();
+    await new Promise((resolve) => nonsense.close(resolve));
+    await sims?.close();
+  });
+
+  it('passes every check against the P10001 simulator with the demo defaults', async () => {
+    const { code, stdout, stderr } = await run(['--adapter', 'xml-readv2', '--base-url', sims.urls.P10001!]);
+    expect(stderr).toBe('');
+    expect(lines(stdout, 'FAIL')).toEqual([]);
+    expect(lines(stdout, 'PASS')).toEqual(
+      expect.arrayContaining([
+        'PASS  reports a dissented patient with the dissent flag, not as missing',
+        'PASS  returns only valid FHIR R4 resources',
+        'PASS  resolves every reference inside the record',
+      ]),
+    );
+    // P10001 holds no patient with confidential items: that check is reported as skipped.
+    expect(lines(stdout, 'SKIP')).toEqual([
+      'SKIP  marks confidential items and keeps them in the record (no --confidential patient given)',
+    ]);
+    const passed = lines(stdout, 'PASS').length;
+    expect(stdout).toContain(`\n${passed} passed, 0 failed, 1 skipped\n`);
+    expect(code).toBe(0);
+  });
+
+  it('fails, with reasons, against a server that answers nonsense', async () => {
+    const { code, stdout, stderr } = await run([
+      '--adapter',
+      'xml-readv2',
+      '--base-url',
+      nonsenseUrl,
+      '--patient',
+      '9990000018',
+    ]);
+    expect(code).toBe(1);
+    // Only what needs no understanding of the answers passes.
+    expect(lines(stdout, 'PASS')).toEqual([
+      'PASS  names its format',
+      'PASS  passes its health check',
+      'PASS  rejects with SupplierTimeoutError when the signal is aborted',
+    ]);
+    expect(stdout).toContain('FAIL  finds a known patient, identified by the NHS number it was asked for\n');
+    expect(stdout).toMatch(/ {6}SupplierProtocolError: Supplier system of practice P10001 \(xml-readv2\)/);
+    expect(stdout).toMatch(/\n3 passed, \d+ failed, 1 skipped\n$/);
+    expect(stderr).toContain('some checks failed');
+  });
+
+  it('fails the record checks when the patient asked for has no record there', async () => {
+    const { code, stdout } = await run([
+      '--adapter',
+      'xml-readv2',
+      '--base-url',
+      sims.urls.P10001!,
+      '--patient',
+      '9990000026',
+      '--dissented',
+      '9990000050',
+    ]);
+    expect(code).toBe(1);
+    expect(stdout).toContain('      getRecord(9990000026) answered null for a patient the system holds');
+  });
+
+  it.each([
+    [[], '--adapter is required'],
+    [['--adapter', 'smoke-signals', '--base-url', 'http://x'], 'Unknown adapter "smoke-signals"'],
+    [['--adapter', 'xml-readv2'], '--base-url is required'],
+    [['--adapter', 'xml-readv2', '--base-url', 'ftp://x'], '--base-url must be an http:// or https:// URL'],
+    [['--adapter', 'xml-readv2', '--base-url', 'http://x', '--patient', '9990000019'], '--patient must be a 10-digit'],
+    [['--adapter', 'xml-readv2', '--base-url', 'http://x', '--ods', 'p1'], '--ods must be an ODS code'],
+    [['--adapter', 'xml-readv2', '--base-url', 'http://x', '--timeout-ms', '0'], '--timeout-ms must be a positive'],
+    [['--adapter', 'xml-readv2', '--colour'], "Unknown option '--colour'"],
+  ])('answers %j with usage error "%s" and exit status 2', async (argv, message) => {
+    const { code, stdout, stderr } = await run(argv);
+    expect(code).toBe(2);
+    expect(stdout).toBe('');
+    expect(stderr).toContain(message);
+    expect(stderr).toContain('Usage: npm run conformance');
+  });
+
+  it('prints the usage with --help', async () => {
+    const { code, stdout } = await run(['--help']);
+    expect(code).toBe(0);
+    expect(stdout).toContain('--adapter <xml-readv2|json-ctv3|hl7v3-extract|fhir-stu3>');
+  });
+});

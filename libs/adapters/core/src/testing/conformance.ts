@@ -1,0 +1,323 @@
+/**
+ * The supplier adapter conformance checks: plain async functions, so that the same checks run as a Jest suite
+ * (`describeSupplierAdapterContract`) and from the command line against a live system (`npm run conformance`).
+ * A check resolves when the adapter conforms and rejects with a {@link ConformanceFailure} saying what is wrong.
+ */
+import { NHS_NUMBER_SYSTEM, isValidNhsNumber } from '@lloyd/fhir';
+import { recordSections, type RecordSection } from '@lloyd/config';
+import { CODE_SYSTEMS, type CanonicalRecord } from '../canonical.js';
+import { SupplierTimeoutError } from '../errors.js';
+import type { SupplierAdapter, SupplierCallContext, SupplierPatient } from '../supplier-adapter.js';
+import {
+  allResources,
+  codingProblems,
+  confidentialityCounts,
+  idProblems,
+  patientReferenceProblems,
+  referenceProblems,
+  sectionsPresent,
+} from './record-checks.js';
+import { r4Errors } from './validate-r4.js';
+
+/** What the checks need to know about the system under test: which patients it holds, and how it codes. */
+export interface ConformanceFixture {
+  /** An NHS number the system knows (not dissented). */
+  readonly knownPatient: string;
+  /** A valid NHS number the system does not know. */
+  readonly unknownPatient: string;
+  /** A patient who has dissented from sharing; the dissent check runs only when given. */
+  readonly dissentedPatient?: string;
+  /** A patient with a full record (every section); default {@link knownPatient}. */
+  readonly fullRecordPatient?: string;
+  /** A patient with confidential items among ordinary ones; the confidentiality check runs only when given. */
+  readonly confidentialPatient?: string;
+  /**
+   * The code systems the system codes clinical items in, e.g. `[CODE_SYSTEMS.readv2]`. Default: any of SNOMED CT,
+   * Read v2 and CTV3. Without SNOMED CT here, an adapter must not add SNOMED CT codings (Lloyd maps centrally).
+   */
+  readonly nativeCodeSystems?: readonly string[];
+  /** Supplier-local codes (`CODE_SYSTEMS.localPrefix<ODS>`) count as native (default true). */
+  readonly allowLocalCodes?: boolean;
+  /** Sections the full record must hold at least one item of (default: all). */
+  readonly recordSections?: readonly RecordSection[];
+  /** Deadline for each adapter call, through the call context's signal (default: none). */
+  readonly timeoutMs?: number;
+}
+
+export interface ConformanceCheck {
+  readonly name: string;
+  /** Whether the fixture has what the check needs (e.g. a dissented patient); a check that does not apply is skipped. */
+  readonly appliesTo?: (fixture: ConformanceFixture) => boolean;
+  readonly run: (adapter: SupplierAdapter, fixture: ConformanceFixture) => Promise<void>;
+}
+
+/** A check's verdict: what the adapter did wrong. */
+export class ConformanceFailure extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ConformanceFailure';
+  }
+}
+
+function verify(condition: boolean, message: string): asserts condition {
+  if (!condition) throw new ConformanceFailure(message);
+}
+
+function noProblems(what: string, problems: readonly string[]): void {
+  verify(problems.length === 0, `${what}:\n  ${problems.join('\n  ')}`);
+}
+
+function context(fixture: ConformanceFixture, signal?: AbortSignal): SupplierCallContext {
+  const deadline = fixture.timeoutMs !== undefined ? AbortSignal.timeout(fixture.timeoutMs) : undefined;
+  const signals = [signal, deadline].filter((s): s is AbortSignal => s !== undefined);
+  return {
+    signal: signals.length === 0 ? new AbortController().signal : AbortSignal.any(signals),
+    correlationId: 'adapter-conformance',
+  };
+}
+
+const FHIR_DATE = /^\d{4}(-(0[1-9]|1[0-2])(-(0[1-9]|[12]\d|3[01]))?)?$/;
+const GENDERS = ['male', 'female', 'other', 'unknown'];
+const nhsNumbers = (patient: fhir4.Patient | undefined) =>
+  (patient?.identifier ?? []).filter((i) => i.system === NHS_NUMBER_SYSTEM).map((i) => i.value);
+
+async function findKnown(adapter: SupplierAdapter, fixture: ConformanceFixture, nhs: string): Promise<SupplierPatient> {
+  const found = await adapter.findPatient(nhs, context(fixture));
+  verify(found !== null, `findPatient(${nhs}) answered null for a patient the system holds`);
+  return found;
+}
+
+async function fullRecord(
+  adapter: SupplierAdapter,
+  fixture: ConformanceFixture,
+  nhs?: string,
+): Promise<CanonicalRecord> {
+  const patient = nhs ?? fixture.fullRecordPatient ?? fixture.knownPatient;
+  const sections = fixture.recordSections ?? recordSections;
+  const record = await adapter.getRecord(patient, { sections }, context(fixture));
+  verify(record !== null, `getRecord(${patient}) answered null for a patient the system holds`);
+  verify(
+    typeof record === 'object' && Array.isArray(record.resources) && record.patient?.resourceType === 'Patient',
+    `getRecord(${patient}) did not answer a canonical record (patient, practice, practitioners, resources)`,
+  );
+  return record;
+}
+
+async function expectTimeout(what: string, call: () => Promise<unknown>): Promise<void> {
+  let outcome: unknown = 'resolved';
+  try {
+    await call();
+  } catch (err) {
+    outcome = err;
+  }
+  verify(
+    outcome instanceof SupplierTimeoutError,
+    `${what} with an aborted signal should reject with SupplierTimeoutError, but ${
+      outcome === 'resolved' ? 'it resolved' : `it threw ${(outcome as Error)?.name ?? String(outcome)}`
+    }`,
+  );
+}
+
+/** The checks, in the order they are reported. */
+export const CONFORMANCE_CHECKS: readonly ConformanceCheck[] = [
+  {
+    name: 'names its format',
+    run: (adapter) => {
+      verify(/^[a-z0-9-]+$/.test(adapter.format), `format "${adapter.format}" must be lower-case letters, digits, -`);
+      return Promise.resolve();
+    },
+  },
+  {
+    name: 'finds a known patient, identified by the NHS number it was asked for',
+    run: async (adapter, fixture) => {
+      const found = await findKnown(adapter, fixture, fixture.knownPatient);
+      const patient = found.patient;
+      verify(patient?.resourceType === 'Patient', 'the answer holds no Patient');
+      const numbers = nhsNumbers(patient);
+      verify(
+        numbers.length === 1 && numbers[0] === fixture.knownPatient && isValidNhsNumber(numbers[0]),
+        `the Patient should carry exactly the NHS number ${fixture.knownPatient}, found ${JSON.stringify(numbers)}`,
+      );
+      verify(Boolean(patient.name?.[0]?.family ?? patient.name?.[0]?.text), 'the Patient has no name');
+      verify(GENDERS.includes(patient.gender ?? ''), `gender "${patient.gender}" is not an R4 administrative gender`);
+      verify(FHIR_DATE.test(patient.birthDate ?? ''), `birthDate "${patient.birthDate}" is not a FHIR date`);
+      verify(typeof found.sourceId === 'string' && found.sourceId.length > 0, 'sourceId is empty');
+      const flags = found.flags;
+      verify(flags?.dissent === false, 'a patient who has not dissented is flagged as dissented');
+      for (const flag of ['sensitive', 'deceased', 'active'] as const) {
+        verify(typeof flags[flag] === 'boolean', `flags.${flag} must be a boolean`);
+      }
+    },
+  },
+  {
+    name: 'returns a Patient that is valid FHIR R4',
+    run: async (adapter, fixture) => {
+      const found = await findKnown(adapter, fixture, fixture.knownPatient);
+      const errors = await r4Errors(found.patient);
+      noProblems(
+        'the Patient is not valid FHIR R4',
+        errors.map((e) => `[${e.validator}] ${e.location}: ${e.message}`),
+      );
+    },
+  },
+  {
+    name: 'answers null for a patient the system does not know',
+    run: async (adapter, fixture) => {
+      const found = await adapter.findPatient(fixture.unknownPatient, context(fixture));
+      verify(found === null, `findPatient(${fixture.unknownPatient}) should answer null`);
+    },
+  },
+  {
+    name: 'reports a dissented patient with the dissent flag, not as missing',
+    appliesTo: (fixture) => fixture.dissentedPatient !== undefined,
+    run: async (adapter, fixture) => {
+      const nhs = fixture.dissentedPatient!;
+      const found = await findKnown(adapter, fixture, nhs);
+      verify(found.flags.dissent, 'the dissent flag is not set');
+      verify(nhsNumbers(found.patient)[0] === nhs, 'the Patient does not carry the NHS number asked for');
+    },
+  },
+  {
+    name: 'passes its health check',
+    run: async (adapter, fixture) => {
+      await adapter.health(context(fixture));
+    },
+  },
+  {
+    name: 'rejects with SupplierTimeoutError when the signal is aborted',
+    run: async (adapter, fixture) => {
+      const aborted = () => context(fixture, AbortSignal.abort());
+      await expectTimeout('findPatient', () => adapter.findPatient(fixture.knownPatient, aborted()));
+      await expectTimeout('health', () => adapter.health(aborted()));
+      await expectTimeout('getRecord', () =>
+        adapter.getRecord(fixture.knownPatient, { sections: recordSections }, aborted()),
+      );
+    },
+  },
+  {
+    name: 'reads the record of a known patient, for the same Patient',
+    run: async (adapter, fixture) => {
+      const nhs = fixture.fullRecordPatient ?? fixture.knownPatient;
+      const [found, record] = await Promise.all([findKnown(adapter, fixture, nhs), fullRecord(adapter, fixture)]);
+      const patient = record.patient;
+      verify(nhsNumbers(patient).includes(nhs), `the record's Patient does not carry the NHS number ${nhs}`);
+      for (const field of ['birthDate', 'gender'] as const) {
+        verify(patient[field] === found.patient[field], `the record's Patient has another ${field} than findPatient's`);
+      }
+      verify(
+        patient.name?.[0]?.family === found.patient.name?.[0]?.family,
+        "the record's Patient has another family name than findPatient's",
+      );
+      verify(record.practice?.resourceType === 'Organization', 'the record has no practice Organization');
+      verify(
+        record.practitioners.every((p) => p.resourceType === 'Practitioner') &&
+          record.practitionerRoles.every((p) => p.resourceType === 'PractitionerRole'),
+        'practitioners and practitionerRoles must hold Practitioner and PractitionerRole resources',
+      );
+    },
+  },
+  {
+    name: 'returns every requested section of a full record, none empty',
+    run: async (adapter, fixture) => {
+      const present = sectionsPresent(await fullRecord(adapter, fixture));
+      const missing = (fixture.recordSections ?? recordSections).filter((s) => !present.has(s));
+      verify(missing.length === 0, `the full record has nothing in: ${missing.join(', ')}`);
+    },
+  },
+  {
+    name: 'returns only valid FHIR R4 resources',
+    run: async (adapter, fixture) => {
+      const problems: string[] = [];
+      for (const resource of allResources(await fullRecord(adapter, fixture))) {
+        for (const e of await r4Errors(resource)) {
+          problems.push(`${resource.resourceType}/${resource.id ?? ''} [${e.validator}] ${e.location}: ${e.message}`);
+        }
+      }
+      noProblems('resources are not valid FHIR R4', problems.slice(0, 20));
+    },
+  },
+  {
+    name: 'uses valid ids, unique per resource type',
+    run: async (adapter, fixture) => noProblems('bad ids', idProblems(await fullRecord(adapter, fixture))),
+  },
+  {
+    name: 'has every clinical resource reference the patient',
+    run: async (adapter, fixture) =>
+      noProblems('resources not linked to the patient', patientReferenceProblems(await fullRecord(adapter, fixture))),
+  },
+  {
+    name: 'resolves every reference inside the record',
+    run: async (adapter, fixture) =>
+      noProblems('unresolved references', referenceProblems(await fullRecord(adapter, fixture))),
+  },
+  {
+    name: 'keeps the native coding of every coded item',
+    run: async (adapter, fixture) =>
+      noProblems(
+        'coded items without their native coding',
+        codingProblems(await fullRecord(adapter, fixture), {
+          nativeCodeSystems: fixture.nativeCodeSystems ?? [CODE_SYSTEMS.snomed, CODE_SYSTEMS.readv2, CODE_SYSTEMS.ctv3],
+          allowLocalCodes: fixture.allowLocalCodes ?? true,
+        }),
+      ),
+  },
+  {
+    name: 'marks confidential items and keeps them in the record',
+    appliesTo: (fixture) => fixture.confidentialPatient !== undefined,
+    run: async (adapter, fixture) => {
+      const { confidential, ordinary } = confidentialityCounts(
+        await fullRecord(adapter, fixture, fixture.confidentialPatient),
+      );
+      verify(confidential > 0, 'no resource carries meta.security NOPAT: confidential items were dropped or unmarked');
+      verify(ordinary > 0, 'every resource is marked confidential: ordinary items must stay unmarked');
+    },
+  },
+  {
+    name: 'answers null for the record of a patient the system does not know',
+    run: async (adapter, fixture) => {
+      const record = await adapter.getRecord(fixture.unknownPatient, { sections: recordSections }, context(fixture));
+      verify(record === null, `getRecord(${fixture.unknownPatient}) should answer null`);
+    },
+  },
+];
+
+export type ConformanceStatus = 'passed' | 'failed' | 'skipped';
+
+export interface ConformanceResult {
+  readonly name: string;
+  readonly status: ConformanceStatus;
+  /** Why it failed (the failure's message, or the unexpected error's name and message). */
+  readonly reason?: string;
+}
+
+/** Runs every check in turn, each with a fresh adapter, without Jest. Never throws for a failing check. */
+export async function runConformanceChecks(
+  createAdapter: () => SupplierAdapter,
+  fixture: ConformanceFixture,
+  onResult: (result: ConformanceResult) => void = () => undefined,
+  checks: readonly ConformanceCheck[] = CONFORMANCE_CHECKS,
+): Promise<ConformanceResult[]> {
+  const results: ConformanceResult[] = [];
+  for (const check of checks) {
+    let result: ConformanceResult;
+    if (check.appliesTo && !check.appliesTo(fixture)) {
+      result = { name: check.name, status: 'skipped' };
+    } else {
+      try {
+        await check.run(createAdapter(), fixture);
+        result = { name: check.name, status: 'passed' };
+      } catch (err) {
+        const reason =
+          err instanceof ConformanceFailure
+            ? err.message
+            : err instanceof Error
+              ? `${err.name}: ${err.message}`
+              : String(err);
+        result = { name: check.name, status: 'failed', reason };
+      }
+    }
+    results.push(result);
+    onResult(result);
+  }
+  return results;
+}

@@ -1,0 +1,53 @@
+import { JobQueue } from '@lloyd/store';
+import type { Transfer } from '../model/transfer.js';
+import { isTerminal } from '../model/transfer-state.js';
+import type { Gp2gpClock, Gp2gpOptions } from '../options.js';
+import { Gp2gpJob, jobFor, jobIdFor, type Gp2gpJobPayload } from './gp2gp-job.js';
+
+/**
+ * Enqueues GP2GP jobs with explicit attempts and backoff, keyed so that enqueueing the same step twice is a no-op.
+ * Callers enqueue only after the state that calls for the job has been written.
+ */
+export class TransferScheduler {
+  constructor(
+    private readonly queue: JobQueue,
+    private readonly options: Pick<Gp2gpOptions, 'stepAttempts' | 'stepBackoffMs'>,
+    private readonly clock: Gp2gpClock,
+  ) {}
+
+  /**
+   * Enqueues the job that moves the transfer on from its current state, and the checks of its deadlines; resolves
+   * the job, if there is one. Safe to call any number of times.
+   */
+  async continue(transfer: Transfer): Promise<Gp2gpJob | undefined> {
+    await this.deadlines(transfer);
+    const job = jobFor(transfer);
+    if (!job) return undefined;
+    await this.queue.add<Gp2gpJobPayload>(job, payload(transfer), {
+      jobId: jobIdFor(transfer, job),
+      attempts: this.options.stepAttempts,
+      backoffMs: this.options.stepBackoffMs,
+    });
+    return job;
+  }
+
+  /** Schedules a timeout check at each deadline the open transfer has (large-message timeout, 8-day rule). */
+  async deadlines(transfer: Transfer): Promise<void> {
+    if (isTerminal(transfer.state)) return;
+    const due = [transfer.deadlines.largeMessage, transfer.paperFallback ? undefined : transfer.deadlines.integration];
+    for (const at of due) {
+      if (at === undefined) continue;
+      const dueAt = Date.parse(at);
+      await this.queue.add<Gp2gpJobPayload>(Gp2gpJob.TimeoutCheck, payload(transfer), {
+        jobId: `${transfer.conversationId}:${Gp2gpJob.TimeoutCheck}:${dueAt}`,
+        attempts: this.options.stepAttempts,
+        backoffMs: this.options.stepBackoffMs,
+        delayMs: Math.max(0, dueAt - this.clock()),
+      });
+    }
+  }
+}
+
+function payload(transfer: Transfer): Gp2gpJobPayload {
+  return { transferId: transfer.id, ...(transfer.traceId ? { traceId: transfer.traceId } : {}) };
+}

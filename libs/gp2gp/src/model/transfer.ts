@@ -1,0 +1,159 @@
+import type { ReasonCode } from './reason-codes.js';
+import type { TransferState } from './transfer-state.js';
+
+/** One entry of a transfer's timeline: a state reached, or a notable event within a state. */
+export interface TimelineEntry {
+  /** ISO 8601 instant. */
+  at: string;
+  state: TransferState;
+  /** A notable event that did not change the state (paper fallback, duplicate extract ignored, ...). */
+  note?: string;
+}
+
+/** An attachment of the record as the transfer knows it (the GP2GP attachment description). */
+export interface TransferAttachment {
+  /** The item's id in the sending record. */
+  id: string;
+  filename: string;
+  contentType: string;
+  /** Bytes as the sender stored them. */
+  length: number;
+  sha256: string;
+  /** COPC fragments the attachment travels in. */
+  fragments: number;
+  /** Set once the receiving side has it, reassembled and checked. */
+  received: boolean;
+  /** The compressed extract itself, sent as an attachment because it was too large for one message. */
+  skeleton?: boolean;
+  /** The sender could not produce the document: a placeholder travels instead (kept, never silently dropped). */
+  absent?: boolean;
+}
+
+/** A failure: the GP2GP reason code and what went wrong, in words a practice can act on. */
+export interface TransferFailure {
+  code: ReasonCode;
+  reason: string;
+  /** The step that failed, for operators. */
+  step?: string;
+}
+
+/** What the receiving system reported per item (the GP2GP 2.2 integration note), summed. */
+export interface IntegrationSummary {
+  integrated: number;
+  degraded: number;
+  notIntegrated: number;
+}
+
+/** Who asked for the transfer. */
+export interface Requester {
+  clientId: string;
+  organisation: string;
+}
+
+/**
+ * A GP2GP transfer, persisted as JSON in the KeyValueStore and changed only by compare-and-set on its whole value
+ * (`version` increases with every write).
+ */
+export interface Transfer {
+  /** The transfer's id; equal to the GP2GP ConversationId. */
+  id: string;
+  conversationId: string;
+  version: number;
+  nhsNumber: string;
+  /** The sending (old) practice. */
+  fromOds: string;
+  /** The requesting (new) practice. */
+  toOds: string;
+  state: TransferState;
+  /** The state each step reached, with times. */
+  timeline: TimelineEntry[];
+  /** HL7 message ids of the messages exchanged so far. */
+  messageIds: {
+    ehrRequest?: string;
+    requestAck?: string;
+    extract?: string;
+    continue?: string;
+    fragments?: string[];
+    fragmentAcks?: string[];
+    finalAck?: string;
+  };
+  sizes: { extractBytes: number; attachmentBytes: number };
+  /** Whether the extract travelled as a GP2GP large message (over the size limit, or with attachments). */
+  largeMessage: boolean;
+  attachments: TransferAttachment[];
+  fragmentCount: number;
+  fragmentsReceived: number;
+  /** Items of the translated record whose codes could not be translated (kept, marked degraded). */
+  degradedCount: number;
+  /** Clinical items in the translated record. */
+  itemCount: number;
+  /** The receiving practice's auto-integration applied (opted in, nothing degraded, nothing missing). */
+  autoIntegrate?: boolean;
+  integration?: IntegrationSummary;
+  /** Set when the receiving practice rejected the record. */
+  rejection?: TransferFailure;
+  /** Set in state `failed`. */
+  failure?: TransferFailure;
+  /** Deadlines (ISO instants) that the timeout check enforces. */
+  deadlines: { largeMessage?: string; integration?: string };
+  /** Not integrated within 8 days of the extract arriving: the sending practice falls back to paper. */
+  paperFallback: boolean;
+  /** Duplicate extracts received and refused with reason 12. */
+  duplicateExtracts: number;
+  /**
+   * The end of the transfer has been carried out: final acknowledgement stored, data-in-transit marker cleared and,
+   * when integrated, the registry moved. Completed transfers are always settled; failed ones become settled.
+   */
+  settled: boolean;
+  requestedBy?: Requester;
+  traceId?: string;
+  createdAt: string;
+  updatedAt: string;
+}
+
+/** Inputs of a new transfer. */
+export interface NewTransfer {
+  id: string;
+  nhsNumber: string;
+  fromOds: string;
+  toOds: string;
+  at: Date;
+  requestedBy?: Requester;
+  traceId?: string;
+}
+
+export function newTransfer(input: NewTransfer): Transfer {
+  const at = input.at.toISOString();
+  return {
+    id: input.id,
+    conversationId: input.id,
+    version: 1,
+    nhsNumber: input.nhsNumber,
+    fromOds: input.fromOds,
+    toOds: input.toOds,
+    state: 'requested',
+    timeline: [{ at, state: 'requested' }],
+    messageIds: {},
+    sizes: { extractBytes: 0, attachmentBytes: 0 },
+    largeMessage: false,
+    attachments: [],
+    fragmentCount: 0,
+    fragmentsReceived: 0,
+    degradedCount: 0,
+    itemCount: 0,
+    deadlines: {},
+    paperFallback: false,
+    duplicateExtracts: 0,
+    settled: false,
+    ...(input.requestedBy ? { requestedBy: input.requestedBy } : {}),
+    ...(input.traceId ? { traceId: input.traceId } : {}),
+    createdAt: at,
+    updatedAt: at,
+  };
+}
+
+/** When the transfer first reached `state`, if it did. */
+export function reachedAt(transfer: Pick<Transfer, 'timeline'>, state: TransferState): Date | undefined {
+  const entry = transfer.timeline.find((e) => e.state === state && e.note === undefined);
+  return entry ? new Date(entry.at) : undefined;
+}

@@ -1,0 +1,63 @@
+/** Milliseconds since the epoch; injected so tests move time instead of waiting (no `Date.now()` in logic). */
+export type Gp2gpClock = () => number;
+
+/** Injection token for the {@link Gp2gpClock}; without it the wall clock is used. */
+export const GP2GP_CLOCK = Symbol('GP2GP_CLOCK');
+
+/** Injection token for {@link Gp2gpOptions} (partial; missing fields take {@link DEFAULT_GP2GP_OPTIONS}). */
+export const GP2GP_OPTIONS = Symbol('GP2GP_OPTIONS');
+
+const HOUR = 60 * 60 * 1000;
+const DAY = 24 * HOUR;
+
+/** Tunables of the transfer broker. The defaults follow GP2GP 2.2 and the NHS adaptors' test values. */
+export interface Gp2gpOptions {
+  /** An extract above this many bytes travels as a large message (Spine's 5,000,000-character limit). */
+  largeMessageThresholdBytes: number;
+  /** Attachments (and an oversized extract) are cut into COPC fragments of at most this many bytes (NHS sender). */
+  fragmentBytes: number;
+  /** Persist duration of the EHR extract (A × this in the large-message timeout). */
+  extractPersistMs: number;
+  /** Persist duration of one COPC (B × fragments × this in the large-message timeout). */
+  copcPersistMs: number;
+  /** The final-ack rule: not integrated this long after the extract arrived means the paper fallback. */
+  integrationDeadlineMs: number;
+  /** Deadline of one call to a supplier system's transfer endpoint. */
+  supplierCallTimeoutMs: number;
+  /** Tries per step, including the first, before the transfer fails with the step's reason code. */
+  stepAttempts: number;
+  /** Exponential backoff base between tries of a step. */
+  stepBackoffMs: number;
+  /** A step's lease lapses this long after its worker stops renewing it (e.g. was killed). */
+  leaseTtlMs: number;
+  /** How often the progress stream re-reads the store for changes made by other processes. */
+  eventPollMs: number;
+  /** Jobs of one kind run at once in one worker process. */
+  concurrency: number;
+}
+
+export const DEFAULT_GP2GP_OPTIONS: Readonly<Gp2gpOptions> = Object.freeze({
+  largeMessageThresholdBytes: 5_000_000,
+  fragmentBytes: 4_500_000,
+  extractPersistMs: 4 * HOUR + 10 * 60 * 1000,
+  copcPersistMs: 7 * HOUR,
+  integrationDeadlineMs: 8 * DAY,
+  supplierCallTimeoutMs: 5 * 60 * 1000,
+  stepAttempts: 5,
+  stepBackoffMs: 1000,
+  leaseTtlMs: 30_000,
+  eventPollMs: 1000,
+  concurrency: 4,
+});
+
+export function resolveOptions(options: Partial<Gp2gpOptions> | undefined): Gp2gpOptions {
+  return { ...DEFAULT_GP2GP_OPTIONS, ...options };
+}
+
+/**
+ * The NHS receiving adaptor's overall large-message timeout: A × persist(EHR extract) + B × fragments ×
+ * persist(COPC), with A = B = 1.
+ */
+export function largeMessageTimeoutMs(options: Gp2gpOptions, fragments: number): number {
+  return options.extractPersistMs + fragments * options.copcPersistMs;
+}

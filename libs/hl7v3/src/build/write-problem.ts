@@ -1,0 +1,90 @@
+import { EXTENSIONS } from '@lloyd/adapters-core';
+import { OIDS } from '../datatypes/code-systems.js';
+import { writeConcept } from '../datatypes/codeable-concept.js';
+import { MAJOR_SIGNIFICANCE, PROBLEM_STATUS } from '../extract/statements/linkset.js';
+import type { XmlWriter } from '../xml/xml-writer.js';
+import { writeId, writeParticipant, writeTs, type BuildContext } from './build-context.js';
+import { primaryCodeOf, sameConcept } from './resource-codes.js';
+
+function related(ctx: BuildContext, condition: fhir4.Condition): fhir4.Resource[] {
+  return (condition.extension ?? [])
+    .filter((e) => e.url === EXTENSIONS.relatedClinicalContent)
+    .map((e) => ctx.resolve(e.valueReference))
+    .filter((r): r is fhir4.Resource => r !== undefined && r !== condition);
+}
+
+/**
+ * The statement a problem names: a linked item coding the same concept (GP2GP's "actual problem"), else a new
+ * ObservationStatement is written for it. Returns the HL7 id to name and whether a statement must be written.
+ */
+export function namedStatementOf(ctx: BuildContext, condition: fhir4.Condition): { named?: fhir4.Resource; linked: fhir4.Resource[] } {
+  const linked = related(ctx, condition);
+  const named = linked.find((r) => sameConcept(primaryCodeOf(r), condition.code));
+  return { named, linked: linked.filter((r) => r !== named) };
+}
+
+/** The ObservationStatement written for a problem that names no other item. */
+export function writeProblemObservation(w: XmlWriter, ctx: BuildContext, condition: fhir4.Condition): string {
+  const id = ctx.derivedId(`problem:${condition.id}`);
+  w.element('ObservationStatement', { classCode: 'OBS', moodCode: 'EVN' }, () => {
+    writeId(w, id);
+    writeConcept(w, 'code', condition.code, { degraded: 'generic' });
+    w.empty('statusCode', { code: 'COMPLETE' });
+    w.element('effectiveTime', undefined, () => {
+      const onset = condition.onsetDateTime;
+      if (onset) writeTs(w, 'center', onset);
+      else w.empty('center', { nullFlavor: 'UNK' });
+    });
+    writeTs(w, 'availabilityTime', condition.recordedDate ?? condition.onsetDateTime);
+    ctx.writeConfidentiality(w, condition);
+    writeParticipant(w, ctx, 'PRF', condition.asserter ?? condition.recorder);
+  });
+  return id;
+}
+
+function isInactive(condition: fhir4.Condition): boolean {
+  const code = condition.clinicalStatus?.coding?.find((c) => c.code)?.code;
+  return code === 'inactive' || code === 'resolved' || code === 'remission';
+}
+
+/**
+ * A Condition as a LinkSet: its code says active or inactive (qualified "Significant" when major), it names the
+ * problem's statement and links the related clinical content.
+ */
+export function writeProblem(w: XmlWriter, ctx: BuildContext, condition: fhir4.Condition, namedId: string, linked: fhir4.Resource[]): void {
+  const inactive = isInactive(condition);
+  const major = (condition.extension ?? []).some((e) => e.url === EXTENSIONS.problemSignificance && e.valueCode === 'major');
+  const code = inactive
+    ? { code: PROBLEM_STATUS.inactive, codeSystem: OIDS.snomed, displayName: 'Inactive problem' }
+    : { code: PROBLEM_STATUS.active, codeSystem: OIDS.snomed, displayName: 'Active problem' };
+  w.element('LinkSet', { classCode: 'OBS', moodCode: 'EVN' }, () => {
+    writeId(w, ctx.xmlId(condition));
+    if (major) {
+      w.element('code', code, () => {
+        w.element('qualifier', { inverted: 'false' }, () => {
+          w.empty('name', { code: MAJOR_SIGNIFICANCE, codeSystem: OIDS.snomed, displayName: 'Significant' });
+        });
+      });
+    } else w.empty('code', code);
+    w.empty('statusCode', { code: 'COMPLETE' });
+    const onset = condition.onsetDateTime;
+    const abatement = condition.abatementDateTime;
+    if (onset || abatement) {
+      w.element('effectiveTime', undefined, () => {
+        if (onset) writeTs(w, 'low', onset);
+        if (abatement) writeTs(w, 'high', abatement);
+      });
+    }
+    writeTs(w, 'availabilityTime', condition.recordedDate ?? onset);
+    ctx.writeConfidentiality(w, condition);
+    for (const item of linked) {
+      w.element('component', { typeCode: 'COMP' }, () => {
+        w.element('statementRef', { classCode: 'OBS', moodCode: 'EVN' }, () => writeId(w, ctx.xmlId(item)));
+      });
+    }
+    w.element('conditionNamed', { typeCode: 'NAME', inversionInd: 'true' }, () => {
+      w.element('namedStatementRef', { classCode: 'OBS', moodCode: 'EVN' }, () => writeId(w, namedId));
+    });
+    writeParticipant(w, ctx, 'PRF', condition.asserter ?? condition.recorder);
+  });
+}

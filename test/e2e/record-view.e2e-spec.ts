@@ -1,0 +1,215 @@
+import { assertValidR4 } from '@lloyd/adapters-core-testing';
+import { startLloyd, type RunningLloyd } from '../support/lloyd.js';
+
+const NHS = 'https://fhir.nhs.uk/Id/nhs-number';
+const SNOMED = 'http://snomed.info/sct';
+const DEGRADED = 'https://fhir.lloyd.example/StructureDefinition/degraded-code';
+
+const ALL_AREAS: fhir4.ParametersParameter[] = [
+  { name: 'includeAllergies', part: [{ name: 'includeResolvedAllergies', valueBoolean: true }] },
+  { name: 'includeMedication' },
+  { name: 'includeConsultations' },
+  { name: 'includeProblems' },
+  { name: 'includeImmunisations' },
+  { name: 'includeUncategorisedData' },
+  { name: 'includeInvestigations' },
+  { name: 'includeReferrals' },
+];
+
+const LIST_CODES = {
+  allergies: '886921000000105',
+  endedAllergies: '1103671000000101',
+  medications: '933361000000108',
+  problems: '717711000000103',
+  consultations: '1149501000000101',
+  immunisations: '1102181000000102',
+  investigations: '887191000000108',
+  referrals: '792931000000107',
+  uncategorised: '826501000000100',
+};
+
+const parameters = (nhsNumber: string, ...rest: fhir4.ParametersParameter[]): fhir4.Parameters => ({
+  resourceType: 'Parameters',
+  parameter: [{ name: 'patientNHSNumber', valueIdentifier: { system: NHS, value: nhsNumber } }, ...rest],
+});
+
+const codedElements = (r: fhir4.Resource): fhir4.CodeableConcept[] => {
+  const any = r as unknown as Record<string, fhir4.CodeableConcept | undefined>;
+  return ['code', 'vaccineCode', 'medicationCodeableConcept'].map((k) => any[k]).filter((c): c is fhir4.CodeableConcept => Boolean(c?.coding));
+};
+
+describe('federated record view: the four supplier systems through one FHIR API', () => {
+  let lloyd: RunningLloyd;
+  let token: string;
+
+  beforeAll(async () => {
+    lloyd = await startLloyd();
+    token = await lloyd.token('hospital-epr', { practitioner: 'G1234567' });
+  });
+  afterAll(() => lloyd?.close());
+
+  const structured = async (body: fhir4.Parameters) => {
+    const res = await fetch(`${lloyd.base}/fhir/Patient/$gpc.getstructuredrecord`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/fhir+json' },
+      body: JSON.stringify(body),
+    });
+    return { res, bundle: (await res.json()) as fhir4.Bundle };
+  };
+  const resources = (bundle: fhir4.Bundle) => (bundle.entry ?? []).map((e) => e.resource!);
+  const listOf = (bundle: fhir4.Bundle, code: string) =>
+    resources(bundle).find((r): r is fhir4.List => r.resourceType === 'List' && r.code?.coding?.[0]?.code === code);
+
+  describe.each([
+    ['9990000018', 'P10001', 'http://read.info/readv2'],
+    ['9990000026', 'P20002', 'http://read.info/ctv3'],
+    ['9990000034', 'P30003', undefined],
+    ['9990000042', 'P40004', undefined],
+  ])('patient %s at %s', (nhsNumber, ods, nativeSystem) => {
+    let bundle: fhir4.Bundle;
+    let res: Response;
+
+    beforeAll(async () => {
+      ({ res, bundle } = await structured(parameters(nhsNumber, ...ALL_AREAS)));
+    });
+
+    it('answers a valid R4 collection Bundle with no-store caching', async () => {
+      expect(res.status).toBe(200);
+      expect(res.headers.get('cache-control')).toBe('no-store');
+      expect(bundle.type).toBe('collection');
+      await assertValidR4(bundle);
+    });
+
+    it('holds the patient, the registered practice and the usual GP, without duplicates', () => {
+      const all = resources(bundle);
+      const patient = all.find((r) => r.resourceType === 'Patient') as fhir4.Patient;
+      expect(patient.identifier?.find((i) => i.system === NHS)?.value).toBe(nhsNumber);
+      const practice = all.find((r) => r.resourceType === 'Organization') as fhir4.Organization;
+      expect(practice.identifier?.some((i) => i.value === ods)).toBe(true);
+      expect(all.some((r) => r.resourceType === 'Practitioner')).toBe(true);
+      const keys = all.map((r) => `${r.resourceType}/${r.id ?? ''}`);
+      expect(new Set(keys).size).toBe(keys.length);
+    });
+
+    it('has one List per area, each with GP Connect code and items or an empty reason', () => {
+      for (const code of Object.values(LIST_CODES)) {
+        const list = listOf(bundle, code);
+        expect(list).toBeDefined();
+        expect(list!.status).toBe('current');
+        expect(list!.mode).toBe('snapshot');
+        expect(Boolean(list!.entry?.length) || list!.emptyReason?.coding?.[0]?.code === 'no-content-recorded').toBe(true);
+      }
+      for (const code of [LIST_CODES.allergies, LIST_CODES.endedAllergies, LIST_CODES.medications, LIST_CODES.problems, LIST_CODES.consultations, LIST_CODES.immunisations, LIST_CODES.investigations, LIST_CODES.referrals]) {
+        expect(listOf(bundle, code)?.entry?.length ?? 0).toBeGreaterThan(0);
+      }
+    });
+
+    it('resolves every list entry to a resource in the bundle', () => {
+      const keys = new Set(resources(bundle).map((r) => `${r.resourceType}/${r.id ?? ''}`));
+      for (const list of resources(bundle).filter((r): r is fhir4.List => r.resourceType === 'List')) {
+        for (const entry of list.entry ?? []) expect(keys).toContain(entry.item.reference);
+      }
+    });
+
+    it('gives translatable coded items a SNOMED CT coding and keeps the original coding', () => {
+      const clinical = resources(bundle).filter((r) => ['AllergyIntolerance', 'Condition', 'Immunization', 'Medication'].includes(r.resourceType));
+      expect(clinical.length).toBeGreaterThan(0);
+      for (const r of clinical) {
+        for (const concept of codedElements(r)) {
+          const degraded = concept.extension?.some((e) => e.url === DEGRADED);
+          if (!degraded) expect(concept.coding?.some((c) => c.system === SNOMED)).toBe(true);
+          if (nativeSystem && !degraded) expect(concept.coding?.some((c) => c.system === nativeSystem)).toBe(true);
+        }
+      }
+    });
+  });
+
+  it('keeps untranslatable items of 9990000034, marked degraded, and counts them', async () => {
+    const { bundle } = await structured(parameters('9990000034', ...ALL_AREAS));
+    const degraded = resources(bundle).filter((r) => (r as fhir4.DomainResource).extension?.some((e) => e.url === DEGRADED));
+    expect(degraded.length).toBeGreaterThan(0);
+    for (const r of degraded) {
+      const concept = codedElements(r)[0];
+      expect(concept?.coding?.length).toBeGreaterThan(0);
+      expect(concept?.text).toBeTruthy();
+    }
+    const outcome = resources(bundle).find((r) => r.resourceType === 'OperationOutcome') as fhir4.OperationOutcome;
+    expect(outcome.issue.some((i) => i.diagnostics?.includes(`${degraded.length} record item`))).toBe(true);
+    const metrics = await (await fetch(`${lloyd.base}/metrics`)).text();
+    expect(metrics).toMatch(/lloyd_degraded_codes_total\{ods="P30003"\} [1-9]/);
+  });
+
+  it('returns the patient and practice alone when only the NHS number is asked for', async () => {
+    const { res, bundle } = await structured(parameters('9990000018'));
+    expect(res.status).toBe(200);
+    expect(resources(bundle).some((r) => r.resourceType === 'List')).toBe(false);
+    expect(resources(bundle).map((r) => r.resourceType)).toEqual(expect.arrayContaining(['Patient', 'Organization']));
+  });
+
+  it('applies the problem status filter and leaves resolved allergies out unless asked', async () => {
+    const { bundle } = await structured(
+      parameters('9990000018', { name: 'includeProblems', part: [{ name: 'filterStatus', valueCode: 'active' }] }),
+    );
+    const conditions = resources(bundle).filter((r): r is fhir4.Condition => r.resourceType === 'Condition');
+    expect(conditions.length).toBeGreaterThan(0);
+    expect(conditions.every((c) => c.clinicalStatus?.coding?.[0]?.code === 'active')).toBe(true);
+    const { bundle: allergies } = await structured(
+      parameters('9990000018', { name: 'includeAllergies', part: [{ name: 'includeResolvedAllergies', valueBoolean: false }] }),
+    );
+    expect(listOf(allergies, LIST_CODES.endedAllergies)).toBeUndefined();
+    expect(listOf(allergies, LIST_CODES.allergies)?.entry?.length).toBeGreaterThan(0);
+  });
+
+  it('warns about unknown parameters with 200', async () => {
+    const { res, bundle } = await structured(parameters('9990000018', { name: 'includeHoroscope' }));
+    expect(res.status).toBe(200);
+    const outcome = resources(bundle).find((r) => r.resourceType === 'OperationOutcome') as fhir4.OperationOutcome;
+    expect(outcome.issue[0]?.diagnostics).toContain('includeHoroscope');
+  });
+
+  it('serves RESTful searches with signed paging links and reads by id that route back to the source', async () => {
+    const headers = { authorization: `Bearer ${token}` };
+    const search = await fetch(`${lloyd.base}/fhir/Patient?identifier=${encodeURIComponent(`${NHS}|9990000026`)}`, { headers });
+    const patientId = ((await search.json()) as fhir4.Bundle).entry![0]!.resource!.id!;
+    const page1 = (await (await fetch(`${lloyd.base}/fhir/MedicationRequest?patient=${patientId}&_count=2`, { headers })).json()) as fhir4.Bundle;
+    expect(page1.entry?.filter((e) => e.search?.mode === 'match')).toHaveLength(2);
+    expect(page1.total).toBeGreaterThan(2);
+    const next = page1.link?.find((l) => l.relation === 'next')?.url;
+    expect(next).toBeDefined();
+    const page2 = (await (await fetch(next!, { headers })).json()) as fhir4.Bundle;
+    const ids = (b: fhir4.Bundle) => (b.entry ?? []).filter((e) => e.search?.mode === 'match').map((e) => e.resource!.id);
+    expect(ids(page2).some((id) => ids(page1).includes(id))).toBe(false);
+    const tampered = next!.replace(/_page=(\d+)\./, (_m, n: string) => `_page=${Number(n) + 1}.`);
+    expect((await fetch(tampered, { headers })).status).toBe(400);
+
+    const one = page1.entry![0]!.resource!;
+    const read = await fetch(`${lloyd.base}/fhir/MedicationRequest/${one.id!}`, { headers });
+    expect(read.status).toBe(200);
+    const resource = (await read.json()) as fhir4.MedicationRequest;
+    expect(resource.id).toBe(one.id);
+    await assertValidR4(resource);
+    const patientRead = await fetch(`${lloyd.base}/fhir/Patient/${patientId}`, { headers });
+    expect(patientRead.status).toBe(200);
+  });
+
+  it.each(['AllergyIntolerance', 'Condition', 'MedicationStatement', 'MedicationRequest', 'Immunization', 'Observation', 'Encounter', 'DiagnosticReport', 'ServiceRequest', 'DocumentReference'])(
+    'searches %s by patient and returns valid R4',
+    async (type) => {
+      const headers = { authorization: `Bearer ${token}` };
+      const search = await fetch(`${lloyd.base}/fhir/Patient?identifier=${encodeURIComponent(`${NHS}|9990000018`)}`, { headers });
+      const patientId = ((await search.json()) as fhir4.Bundle).entry![0]!.resource!.id!;
+      const res = await fetch(`${lloyd.base}/fhir/${type}?patient=${patientId}`, { headers });
+      expect(res.status).toBe(200);
+      const bundle = (await res.json()) as fhir4.Bundle;
+      const matches = (bundle.entry ?? []).filter((e) => e.search?.mode === 'match');
+      expect(matches.length).toBeGreaterThan(0);
+      expect(matches.every((e) => e.resource?.resourceType === type)).toBe(true);
+      await assertValidR4(bundle);
+    },
+  );
+
+  it('answers an unknown resource id as not found', async () => {
+    const res = await fetch(`${lloyd.base}/fhir/Condition/AAAAAAAAAAAAAAAA`, { headers: { authorization: `Bearer ${token}` } });
+    expect(res.status).toBe(404);
+  });
+});
