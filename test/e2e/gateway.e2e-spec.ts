@@ -119,9 +119,12 @@ describe('gateway end to end (one supplier slice over real HTTP)', () => {
   });
 
   it('answers unknown routes with 404 and wrong verbs with 405, both as OperationOutcomes', async () => {
-    const notFound = await fetch(`${base}/fhir/Nonsense/1`);
+    const notFound = await fetch(`${base}/nonsense/path`);
     expect(notFound.status).toBe(404);
     expect(((await notFound.json()) as OperationOutcomeBody).resourceType).toBe('OperationOutcome');
+    const unknownType = await get('/fhir/Nonsense/1');
+    expect(unknownType.status).toBe(404);
+    expect(spineCode((await unknownType.json()) as OperationOutcomeBody)).toBe('NO_RECORD_FOUND');
     const wrongVerb = await fetch(`${base}/fhir/metadata`, { method: 'DELETE' });
     expect(wrongVerb.status).toBe(405);
     expect(wrongVerb.headers.get('allow')).toBe('GET');

@@ -9,7 +9,7 @@ import { loadTerminology, Terminology } from './terminology.js';
  */
 export function terminologyReleaseDir(config: LloydConfig): string | undefined {
   const dir = config.terminology.releaseDir;
-  if (!dir) return undefined;
+  if (!dir?.trim()) return undefined;
   return isAbsolute(dir) ? dir : resolve(projectRoot(), dir);
 }
 

@@ -97,13 +97,14 @@ export function component(ctx: StatementContext, nested: boolean, body: () => vo
 }
 
 export function writeObservation(ctx: StatementContext, o: Observation, agentKey: string): void {
+  const quantity = o.value;
   writeObservationStatement(ctx, {
     id: o.id,
     code: conceptCode(o.concept, o.term),
     date: o.date,
     confidential: o.confidential,
     agentKey,
-    ...(o.value ? { value: (w: Hl7Writer) => writeQuantity(w, 'value', o.value!.value, o.value!.unit, 'PQ') } : {}),
+    ...(quantity ? { value: (w: Hl7Writer) => writeQuantity(w, 'value', quantity.value, quantity.unit, 'PQ') } : {}),
     annotations: [o.comment],
   });
 }

@@ -116,8 +116,18 @@ describe('FhirStu3Adapter: the full demo record of 9990000042', () => {
       const allergy = byId<fhir4.AllergyIntolerance>('AllergyIntolerance', a.id);
       expect(codes(allergy?.code)).toContain(snomedOf(a.concept));
       expect(allergy?.clinicalStatus?.coding?.[0]?.code).toBe(a.status);
-      expect(allergy?.note?.[0]?.text).toBe(
-        a.status === 'resolved' ? `Ended ${a.endDate ?? ''}. Reason ended: ${a.endReason ?? ''}.` : undefined,
+      expect(allergy?.extension).toEqual(
+        a.status === 'resolved'
+          ? [
+              {
+                url: EXTENSIONS.allergyEnd,
+                extension: [
+                  { url: 'endDate', valueDateTime: a.endDate },
+                  { url: 'reasonEnded', valueString: a.endReason },
+                ],
+              },
+            ]
+          : undefined,
       );
     }
   });
@@ -127,7 +137,7 @@ describe('FhirStu3Adapter: the full demo record of 9990000042', () => {
       const plan = byId<fhir4.MedicationRequest>('MedicationRequest', m.id);
       expect(plan).toMatchObject({ intent: 'plan' });
       expect(plan?.extension).toContainEqual({ url: EXTENSIONS.prescriptionType, valueCode: m.type });
-      expect(plan?.extension?.some((e) => e.url === EXTENSIONS.repeatInformation)).toBe(m.type === 'repeat');
+      expect(plan?.extension?.find((e) => e.url === EXTENSIONS.repeatInformation)?.valueUnsignedInt).toBe(m.maxIssues);
       const medication = byId<fhir4.Medication>(
         'Medication',
         plan?.medicationReference?.reference?.split('/')[1] ?? '',

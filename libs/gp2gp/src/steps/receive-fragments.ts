@@ -15,6 +15,15 @@ import type { Transfers } from '../store/transfers.js';
 import { TransferStepError } from './step-error.js';
 import type { TransferStep } from './step-runner.js';
 
+interface Received {
+  /** Message ids of the COPCs that arrived, in fragment order. */
+  ids: string[];
+  /** Message ids of the acknowledgements sent for them. */
+  acks: string[];
+  /** Attachments (by index) still missing a fragment. */
+  incomplete: Set<number>;
+}
+
 /**
  * Large messages: `extract-received` → `fragments-pending` → `reassembled`. The requester sends its continue (COPC
  * "Continue Acknowledgement") and starts the overall large-message timeout; the sender answers with one COPC per
@@ -65,7 +74,7 @@ export class ReceiveFragmentsStep implements TransferStep {
 
     await this.answerContinue.execute(current);
     const received = await this.collect(current);
-    if (received.missing.length > 0) return this.waiting(current, received);
+    if (received.incomplete.size > 0) return this.waiting(current, received);
     await this.verify(current);
     const written = await this.transfers.update(current.id, (latest, now) =>
       latest.state === 'fragments-pending'
@@ -80,14 +89,14 @@ export class ReceiveFragmentsStep implements TransferStep {
   }
 
   /** Acknowledges every fragment that has arrived; lists the attachments still missing some. */
-  private async collect(t: Transfer): Promise<{ ids: string[]; acks: string[]; missing: string[] }> {
+  private async collect(t: Transfer): Promise<Received> {
     const ids: string[] = [];
     const acks: string[] = [];
-    const missing = new Set<string>();
+    const incomplete = new Set<number>();
     for (const fragment of fragmentsOf(t)) {
       const key = transferBlobs.inboundFragment(t.id, fragment.index);
       if (!(await this.blobs.stat(key))) {
-        missing.add(t.attachments[fragment.attachment]!.filename);
+        incomplete.add(fragment.attachment);
         continue;
       }
       const copc = await this.messages.readFragment(await this.blobs.get(key));
@@ -102,14 +111,17 @@ export class ReceiveFragmentsStep implements TransferStep {
       ids.push(copc.messageId);
       acks.push(ack.messageId);
     }
-    return { ids, acks, missing: [...missing] };
+    return { ids, acks, incomplete };
   }
 
-  private async waiting(t: Transfer, received: { ids: string[]; missing: string[] }): Promise<Transfer> {
+  /** Some fragments are missing: record what has arrived and wait (the timeout check ends the wait). */
+  private async waiting(t: Transfer, received: Received): Promise<Transfer> {
+    const missing = t.attachments.filter((_, i) => received.incomplete.has(i)).map((a) => a.filename);
     const written = await this.transfers.update(t.id, (latest, now) =>
       latest.state === 'fragments-pending' && latest.fragmentsReceived !== received.ids.length
-        ? note(latest, `Waiting for fragments of: ${received.missing.join(', ')}`, now, {
+        ? note(latest, `Waiting for fragments of: ${missing.join(', ')}`, now, {
             fragmentsReceived: received.ids.length,
+            attachments: latest.attachments.map((a, i) => ({ ...a, received: !received.incomplete.has(i) })),
           })
         : null,
     );

@@ -24,10 +24,14 @@ export class Transfers {
     return this.repository.get(id);
   }
 
-  async create(transfer: Transfer): Promise<boolean> {
-    const created = await this.repository.create(transfer);
-    if (created) this.written(null, transfer);
-    return created;
+  /** Stores a new transfer (not yet announced: see {@link announce}). */
+  create(transfer: Transfer): Promise<boolean> {
+    return this.repository.create(transfer);
+  }
+
+  /** Counts and publishes a new transfer once it is certain to exist (it won its claim). */
+  announce(transfer: Transfer): void {
+    this.written(null, transfer);
   }
 
   /** See {@link TransferRepository.update}; the mutation receives the current time. */

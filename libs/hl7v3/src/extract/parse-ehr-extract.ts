@@ -113,7 +113,7 @@ export async function parseEhrExtract(source: XmlSource, options: ParseEhrExtrac
   await readXml(source, builder, options.limits);
 
   const root = builder.documentElement;
-  header.root = root?.name ?? '';
+  header.root = builder.rootName;
   const extract = root?.name === 'EhrExtract' ? root : path(root, 'ControlActEvent', 'subject', 'EhrExtract');
   if (root && root.name !== 'EhrExtract' && root.name !== 'ehrComposition') readMessageHeader(root, header);
   if (extract) {

@@ -68,6 +68,8 @@ export function childText(node: XNode | undefined, name: string): string | undef
  */
 export class TreeBuilder implements XmlEventHandler {
   readonly root: XNode = newNode('#document');
+  /** The document element's local name (known even when the element itself was detached). */
+  rootName = '';
   private readonly stack: XNode[] = [this.root];
 
   constructor(
@@ -77,6 +79,7 @@ export class TreeBuilder implements XmlEventHandler {
 
   openElement(name: string, attributes: Readonly<Record<string, string>>): void {
     const node = newNode(localName(name), attributes);
+    if (this.stack.length === 1) this.rootName = node.name;
     this.stack[this.stack.length - 1]!.children.push(node);
     this.stack.push(node);
   }

@@ -113,21 +113,18 @@ function prescriptionType(src: Source): { extension?: fhir4.Extension; course?: 
   };
 }
 
-const REPEAT_PARTS = {
-  numberOfRepeatPrescriptionsAllowed: 'valueUnsignedInt',
-  numberOfRepeatPrescriptionsIssued: 'valueUnsignedInt',
-  authorisationExpiryDate: 'valueDateTime',
-} as const;
-
-/** GP Connect's MedicationRepeatInformation → the canonical extension, with the same parts. */
+/**
+ * GP Connect's MedicationRepeatInformation → the canonical extension, which carries the number of issues allowed;
+ * the issued count and expiry date have no canonical place and are counted as dropped.
+ */
 function repeatInformation(src: Source): fhir4.Extension | undefined {
   const ext = src.extension(careConnect('MedicationRepeatInformation'))[0];
   if (!ext) return undefined;
-  const parts = Object.entries(REPEAT_PARTS).flatMap(([name, valueKey]) => {
-    const value = subExtension(ext, name)?.[valueKey];
-    return value === undefined ? [] : [{ url: name, [valueKey]: value }];
-  });
-  return parts.length > 0 ? { url: EXTENSIONS.repeatInformation, extension: parts } : undefined;
+  for (const part of ['numberOfRepeatPrescriptionsIssued', 'authorisationExpiryDate']) {
+    if (subExtension(ext, part) !== undefined) src.ctx.dropExtensions([{ url: `${String(ext['url'])}#${part}` }]);
+  }
+  const allowed = subExtension(ext, 'numberOfRepeatPrescriptionsAllowed')?.['valueUnsignedInt'];
+  return typeof allowed === 'number' ? { url: EXTENSIONS.repeatInformation, valueUnsignedInt: allowed } : undefined;
 }
 
 /** GP Connect's MedicationStatusReason → R4 `statusReason` (the date of the change has no R4 element). */

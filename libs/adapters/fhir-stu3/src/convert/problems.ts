@@ -21,16 +21,16 @@ function timing(src: Source, prefix: 'onset' | 'abatement') {
   };
 }
 
-/** GP Connect's AllergyIntoleranceEnd (date and reason ended) has no R4 element: it is kept as a note. */
-function endNote(src: Source): fhir4.Annotation[] {
+/** GP Connect's AllergyIntoleranceEnd → the canonical allergy-end extension, with the same parts. */
+function allergyEnd(src: Source): fhir4.Extension[] {
   return src.extension(careConnect('AllergyIntoleranceEnd')).flatMap((ext) => {
     const date = subExtension(ext, 'endDate')?.['valueDateTime'];
     const reason = subExtension(ext, 'reasonEnded')?.['valueString'];
     const parts = [
-      typeof date === 'string' ? `Ended ${date}` : 'Ended',
-      typeof reason === 'string' && reason !== '' ? `Reason ended: ${reason}` : undefined,
-    ].filter((p) => p !== undefined);
-    return [{ text: `${parts.join('. ')}.` }];
+      ...(typeof date === 'string' && date !== '' ? [{ url: 'endDate', valueDateTime: date }] : []),
+      ...(typeof reason === 'string' && reason !== '' ? [{ url: 'reasonEnded', valueString: reason }] : []),
+    ];
+    return parts.length > 0 ? [{ url: EXTENSIONS.allergyEnd, extension: parts }] : [];
   });
 }
 
@@ -39,9 +39,10 @@ export function convertAllergyIntolerance(src: Source, id: string): fhir4.Allerg
     .extension('http://hl7.org/fhir/StructureDefinition/encounter-associatedEncounter')
     .map((e) => src.ctx.convert(e['valueReference'], 'AllergyIntolerance.encounter') as fhir4.Reference | undefined)
     .find((r) => r !== undefined);
-  const notes = [...(src.dt<fhir4.Annotation[]>('note') ?? []), ...endNote(src)];
+  const extension = allergyEnd(src);
   return compact({
     ...header(src, 'AllergyIntolerance', id),
+    extension,
     identifier: src.dt<fhir4.Identifier[]>('identifier'),
     clinicalStatus: statusConcept('allergyintolerance-clinical', src.string('clinicalStatus')),
     verificationStatus: statusConcept('allergyintolerance-verification', src.string('verificationStatus')),
@@ -56,7 +57,7 @@ export function convertAllergyIntolerance(src: Source, id: string): fhir4.Allerg
     recorder: src.dt<fhir4.Reference>('recorder'),
     asserter: src.dt<fhir4.Reference>('asserter'),
     lastOccurrence: src.string('lastOccurrence'),
-    note: notes.length > 0 ? notes : undefined,
+    note: src.dt<fhir4.Annotation[]>('note'),
     reaction: src.dt<fhir4.AllergyIntoleranceReaction[]>('reaction'),
   });
 }

@@ -41,7 +41,10 @@ describe('STU3 → R4 code systems', () => {
     ['http://hl7.org/fhir/v2/0074', 'http://terminology.hl7.org/CodeSystem/v2-0074'],
     ['http://hl7.org/fhir/v3/ActCode', 'http://terminology.hl7.org/CodeSystem/v3-ActCode'],
     ['http://hl7.org/fhir/observation-category', 'http://terminology.hl7.org/CodeSystem/observation-category'],
-    ['http://hl7.org/fhir/medication-request-category', 'http://terminology.hl7.org/CodeSystem/medicationrequest-category'],
+    [
+      'http://hl7.org/fhir/medication-request-category',
+      'http://terminology.hl7.org/CodeSystem/medicationrequest-category',
+    ],
     ['http://hl7.org/fhir/sid/us-ssn', 'http://hl7.org/fhir/sid/us-ssn'],
     ['http://snomed.info/sct', 'http://snomed.info/sct'],
     ['http://read.info/readv2', 'http://read.info/readv2'],
@@ -51,7 +54,7 @@ describe('STU3 → R4 code systems', () => {
 });
 
 describe('STU3 → R4 resources', () => {
-  it('AllergyIntolerance: status codes become CodeableConcepts; the end of a resolved allergy becomes a note', async () => {
+  it('AllergyIntolerance: status codes become CodeableConcepts; the end of a resolved allergy is kept', async () => {
     const allergy = await convert<fhir4.AllergyIntolerance>({
       resourceType: 'AllergyIntolerance',
       id: 'a1',
@@ -64,7 +67,10 @@ describe('STU3 → R4 resources', () => {
             { url: 'reasonEnded', valueString: 'Outgrown' },
           ],
         },
-        { url: 'http://hl7.org/fhir/StructureDefinition/encounter-associatedEncounter', valueReference: { reference: 'Encounter/e1' } },
+        {
+          url: 'http://hl7.org/fhir/StructureDefinition/encounter-associatedEncounter',
+          valueReference: { reference: 'Encounter/e1' },
+        },
       ],
       clinicalStatus: 'resolved',
       verificationStatus: 'confirmed',
@@ -77,18 +83,28 @@ describe('STU3 → R4 resources', () => {
     expect(allergy).toEqual({
       resourceType: 'AllergyIntolerance',
       id: 'a1',
+      extension: [
+        {
+          url: EXTENSIONS.allergyEnd,
+          extension: [
+            { url: 'endDate', valueDateTime: '2001' },
+            { url: 'reasonEnded', valueString: 'Outgrown' },
+          ],
+        },
+      ],
       clinicalStatus: {
         coding: [{ system: 'http://terminology.hl7.org/CodeSystem/allergyintolerance-clinical', code: 'resolved' }],
       },
       verificationStatus: {
-        coding: [{ system: 'http://terminology.hl7.org/CodeSystem/allergyintolerance-verification', code: 'confirmed' }],
+        coding: [
+          { system: 'http://terminology.hl7.org/CodeSystem/allergyintolerance-verification', code: 'confirmed' },
+        ],
       },
       category: ['food'],
       code: { coding: [{ system: SNOMED, code: '91930004', display: 'Allergy to eggs' }], text: 'Allergy to eggs' },
       patient,
       encounter: { reference: 'Encounter/e1' },
       recordedDate: '1995',
-      note: [{ text: 'Ended 2001. Reason ended: Outgrown.' }],
       reaction: [{ manifestation: [{ text: 'Urticaria' }], severity: 'mild' }],
     });
   });
@@ -100,13 +116,23 @@ describe('STU3 → R4 resources', () => {
       extension: [
         { url: `${CC}/Extension-CareConnect-ActualProblem-1`, valueReference: { reference: 'Observation/o1' } },
         { url: `${CC}/Extension-CareConnect-ProblemSignificance-1`, valueCode: 'major' },
-        { url: `${CC}/Extension-CareConnect-RelatedClinicalContent-1`, valueReference: { reference: 'MedicationRequest/m1' } },
+        {
+          url: `${CC}/Extension-CareConnect-RelatedClinicalContent-1`,
+          valueReference: { reference: 'MedicationRequest/m1' },
+        },
         { url: `${CC}/Extension-CareConnect-RelatedClinicalContent-1`, valueReference: { reference: 'List/l1' } },
       ],
       clinicalStatus: 'inactive',
       verificationStatus: 'unknown',
       category: [
-        { coding: [{ system: 'https://fhir.hl7.org.uk/STU3/CodeSystem/CareConnect-ConditionCategory-1', code: 'problem-list-item' }] },
+        {
+          coding: [
+            {
+              system: 'https://fhir.hl7.org.uk/STU3/CodeSystem/CareConnect-ConditionCategory-1',
+              code: 'problem-list-item',
+            },
+          ],
+        },
       ],
       code: asthma,
       subject: patient,
@@ -125,7 +151,9 @@ describe('STU3 → R4 resources', () => {
       code: 'inactive',
     });
     expect(condition.verificationStatus).toBeUndefined();
-    expect(condition.category?.[0]?.coding?.[0]?.system).toBe('http://terminology.hl7.org/CodeSystem/condition-category');
+    expect(condition.category?.[0]?.coding?.[0]?.system).toBe(
+      'http://terminology.hl7.org/CodeSystem/condition-category',
+    );
     expect(condition.code?.text).toBe('Asthma (disorder) as chosen');
     expect(condition.code?.coding?.[0]).not.toHaveProperty('extension');
     expect(condition).toMatchObject({
@@ -190,13 +218,7 @@ describe('STU3 → R4 resources', () => {
     expect(request).toMatchObject({
       extension: [
         { url: EXTENSIONS.prescriptionType, valueCode: 'repeat' },
-        {
-          url: EXTENSIONS.repeatInformation,
-          extension: [
-            { url: 'numberOfRepeatPrescriptionsAllowed', valueUnsignedInt: 6 },
-            { url: 'numberOfRepeatPrescriptionsIssued', valueUnsignedInt: 2 },
-          ],
-        },
+        { url: EXTENSIONS.repeatInformation, valueUnsignedInt: 6 },
       ],
       statusReason: { text: 'No longer needed' },
       category: [{ text: 'community' }],
@@ -224,7 +246,12 @@ describe('STU3 → R4 resources', () => {
       patient,
       date: '2024-10-01',
       primarySource: true,
-      practitioner: [{ role: { coding: [{ system: 'http://hl7.org/fhir/v2/0443', code: 'AP' }] }, actor: { reference: 'Practitioner/n1' } }],
+      practitioner: [
+        {
+          role: { coding: [{ system: 'http://hl7.org/fhir/v2/0443', code: 'AP' }] },
+          actor: { reference: 'Practitioner/n1' },
+        },
+      ],
       vaccinationProtocol: [{ doseSequence: 1, targetDisease: [{ text: 'Influenza' }], doseStatus: { text: 'count' } }],
     });
     expect(immunization).toMatchObject({
@@ -234,7 +261,12 @@ describe('STU3 → R4 resources', () => {
       occurrenceDateTime: '2024-10-01',
       recorded: '2024-10-02',
       primarySource: true,
-      performer: [{ function: { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/v2-0443', code: 'AP' }] }, actor: { reference: 'Practitioner/n1' } }],
+      performer: [
+        {
+          function: { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/v2-0443', code: 'AP' }] },
+          actor: { reference: 'Practitioner/n1' },
+        },
+      ],
       protocolApplied: [{ targetDisease: [{ text: 'Influenza' }], doseNumberPositiveInt: 1 }],
     });
   });
@@ -249,7 +281,11 @@ describe('STU3 → R4 resources', () => {
       patient,
       primarySource: false,
     });
-    expect(immunization).toMatchObject({ status: 'completed', occurrenceString: 'unknown', vaccineCode: { coding: [{ code: '86198006' }] } });
+    expect(immunization).toMatchObject({
+      status: 'completed',
+      occurrenceString: 'unknown',
+      vaccineCode: { coding: [{ code: '86198006' }] },
+    });
   });
 
   it('ProcedureRequest → ServiceRequest, a diary entry', async () => {
@@ -320,9 +356,13 @@ describe('STU3 → R4 resources', () => {
       ],
     });
     expect(observation).toMatchObject({
-      category: [{ coding: [{ system: 'http://terminology.hl7.org/CodeSystem/observation-category', code: 'laboratory' }] }],
+      category: [
+        { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/observation-category', code: 'laboratory' }] },
+      ],
       encounter: { reference: 'Encounter/e1' },
-      interpretation: [{ coding: [{ system: 'http://terminology.hl7.org/CodeSystem/v3-ObservationInterpretation', code: 'L' }] }],
+      interpretation: [
+        { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/v3-ObservationInterpretation', code: 'L' }] },
+      ],
       note: [{ text: 'Repeat in 3 months' }],
       hasMember: [{ reference: 'Observation/o2' }],
       derivedFrom: [{ reference: 'Observation/o3' }],
@@ -354,7 +394,10 @@ describe('STU3 → R4 resources', () => {
         extension: [{ url: `${CC}/Extension-CareConnect-FastingStatus-1`, valueCodeableConcept: { text: 'Fasting' } }],
       },
     });
-    expect(specimen.collection).toEqual({ collectedDateTime: '2020-01-01', fastingStatusCodeableConcept: { text: 'Fasting' } });
+    expect(specimen.collection).toEqual({
+      collectedDateTime: '2020-01-01',
+      fastingStatusCodeableConcept: { text: 'Fasting' },
+    });
     const encounter = await convert<fhir4.Encounter>({
       resourceType: 'Encounter',
       id: 'e1',
@@ -431,6 +474,6 @@ describe('STU3 → R4 resources', () => {
   });
 
   it('refuses a type it does not convert', () => {
-    expect(() => convertStu3Resource({ resourceType: 'Flag' } as fhir3.Resource)).toThrow(/No STU3 → R4 conversion for Flag/);
+    expect(() => convertStu3Resource({ resourceType: 'Flag' })).toThrow(/No STU3 → R4 conversion for Flag/);
   });
 });

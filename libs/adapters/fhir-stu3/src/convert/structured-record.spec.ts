@@ -1,7 +1,11 @@
 import { EXTENSIONS } from '@lloyd/adapters-core';
 import { assertValidR4 } from '@lloyd/adapters-core-testing';
 import { Stu3ConversionError } from './context.js';
-import { convertStructuredRecordWithReport, convertStu3BundleToR4Bundle, recordResources } from './structured-record.js';
+import {
+  convertStructuredRecordWithReport,
+  convertStu3BundleToR4Bundle,
+  recordResources,
+} from './structured-record.js';
 
 const SNOMED = 'http://snomed.info/sct';
 const CC = 'https://fhir.hl7.org.uk/STU3/StructureDefinition';
@@ -52,13 +56,30 @@ function bundle(): Json {
     {
       resourceType: 'Condition',
       id: 'c1',
-      extension: [{ url: `${CC}/Extension-CareConnect-RelatedClinicalContent-1`, valueReference: { reference: 'Observation/o1' } }],
+      extension: [
+        {
+          url: `${CC}/Extension-CareConnect-RelatedClinicalContent-1`,
+          valueReference: { reference: 'Observation/o1' },
+        },
+      ],
       clinicalStatus: 'active',
       code: { coding: [{ system: SNOMED, code: '38341003' }] },
       subject: { reference: 'Patient/p1' },
     },
-    { resourceType: 'ProcedureRequest', id: 'same', status: 'active', intent: 'plan', subject: { reference: 'Patient/p1' } },
-    { resourceType: 'ReferralRequest', id: 'same', status: 'active', intent: 'order', subject: { reference: 'Patient/p1' } },
+    {
+      resourceType: 'ProcedureRequest',
+      id: 'same',
+      status: 'active',
+      intent: 'plan',
+      subject: { reference: 'Patient/p1' },
+    },
+    {
+      resourceType: 'ReferralRequest',
+      id: 'same',
+      status: 'active',
+      intent: 'order',
+      subject: { reference: 'Patient/p1' },
+    },
     { resourceType: 'Flag', id: 'f1', status: 'active' },
     observation('o1'),
     list('1149501000000101', undefined, ['Encounter/e1']),
@@ -66,7 +87,10 @@ function bundle(): Json {
     list('25851000000105', 'e1-PG0', ['List/e1-PG0-HD0'], {
       encounter: { reference: 'Encounter/e1' },
       extension: [
-        { url: `${CC}/Extension-CareConnect-RelatedProblemHeader-1`, extension: [{ url: 'target', valueReference: { reference: 'Condition/c1' } }] },
+        {
+          url: `${CC}/Extension-CareConnect-RelatedProblemHeader-1`,
+          extension: [{ url: 'target', valueReference: { reference: 'Condition/c1' } }],
+        },
       ],
     }),
     list('24781000000107', 'e1-PG0-HD0', ['Observation/o1', 'Observation/o2', 'ServiceRequest/nope']),
@@ -100,7 +124,9 @@ describe('convertStructuredRecord', () => {
 
   it('links items filed in a consultation to its Encounter, keeping links the item already has', () => {
     expect((resource('Observation', 'o1') as fhir4.Observation).encounter).toEqual({ reference: 'Encounter/e1' });
-    expect((resource('Observation', 'o2') as fhir4.Observation).encounter).toEqual({ reference: 'Encounter/elsewhere' });
+    expect((resource('Observation', 'o2') as fhir4.Observation).encounter).toEqual({
+      reference: 'Encounter/elsewhere',
+    });
     expect(report.encounterLinksDerived).toBe(1);
   });
 
@@ -121,10 +147,17 @@ describe('convertStructuredRecord', () => {
     ['no Patient', { resourceType: 'Bundle', entry: [] }, /exactly one Patient.*found 0/],
     [
       'two Patients',
-      { resourceType: 'Bundle', entry: [{ resource: { resourceType: 'Patient', id: 'a' } }, { resource: { resourceType: 'Patient', id: 'b' } }] },
+      {
+        resourceType: 'Bundle',
+        entry: [{ resource: { resourceType: 'Patient', id: 'a' } }, { resource: { resourceType: 'Patient', id: 'b' } }],
+      },
       /found 2/,
     ],
-    ['no practice', { resourceType: 'Bundle', entry: [{ resource: { resourceType: 'Patient', id: 'a' } }] }, /no Organization for the registered practice/],
+    [
+      'no practice',
+      { resourceType: 'Bundle', entry: [{ resource: { resourceType: 'Patient', id: 'a' } }] },
+      /no Organization for the registered practice/,
+    ],
   ])('refuses %s', (_label, input, message) => {
     expect(() => convertStructuredRecordWithReport(input)).toThrow(Stu3ConversionError);
     expect(() => convertStructuredRecordWithReport(input)).toThrow(message);

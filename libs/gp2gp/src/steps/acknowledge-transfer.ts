@@ -1,0 +1,94 @@
+import { TransferMarkers } from '@lloyd/federation';
+import { BlobStore, KeyValueStore } from '@lloyd/store';
+import { Gp2gpJob } from '../jobs/gp2gp-job.js';
+import type { FinalAck, Gp2gpMessages } from '../messaging/gp2gp-messages.js';
+import type { Transfer } from '../model/transfer.js';
+import { moveTo } from '../model/transitions.js';
+import type { StorePatientRegistry } from '../registry/store-patient-registry.js';
+import { transferBlobs, transferKeys } from '../store/transfer-keys.js';
+import type { Transfers } from '../store/transfers.js';
+import type { TransferStep } from './step-runner.js';
+
+/**
+ * The end of a transfer. `integrated` | `rejected` → `acknowledged`: the requester's final acknowledgement of the
+ * extract (`MCCI_IN010000UK13`: AA, or AE with the rejection's reason code), beside the per-item integration note of
+ * GP2GP 2.2. `acknowledged` → `completed`: when integrated, the registry now places the patient at the new practice;
+ * the data-in-transit marker and the open-transfer claim are cleared. A `failed` transfer is settled the same way: a
+ * negative acknowledgement with its reason code when an extract had arrived, marker and claim cleared.
+ */
+export class AcknowledgeTransferStep implements TransferStep {
+  readonly job = Gp2gpJob.Acknowledge;
+  readonly failureCode = '99' as const;
+
+  constructor(
+    private readonly transfers: Transfers,
+    private readonly blobs: BlobStore,
+    private readonly kv: KeyValueStore,
+    private readonly messages: Gp2gpMessages,
+    private readonly registry: StorePatientRegistry,
+    private readonly markers: TransferMarkers,
+  ) {}
+
+  handles(t: Transfer): boolean {
+    return (
+      t.state === 'integrated' || t.state === 'rejected' || t.state === 'acknowledged' || (t.state === 'failed' && !t.settled)
+    );
+  }
+
+  async run(t: Transfer): Promise<Transfer> {
+    if (t.state === 'failed') return this.settleFailure(t);
+    let current = t;
+    if (current.state === 'integrated' || current.state === 'rejected') {
+      const ack: FinalAck = current.rejection
+        ? { typeCode: 'AE', reasonCode: current.rejection.code, reasonText: current.rejection.reason }
+        : { typeCode: 'AA' };
+      const message = this.messages.finalAck(current, current.messageIds.extract ?? '', ack);
+      await this.blobs.put(transferBlobs.finalAck(current.id), message.xml, { contentType: 'application/xml' });
+      const written = await this.transfers.update(current.id, (latest, now) =>
+        latest.state === 'integrated' || latest.state === 'rejected'
+          ? moveTo(latest, 'acknowledged', now, { messageIds: { ...latest.messageIds, finalAck: message.messageId } })
+          : null,
+      );
+      if (!written) return current;
+      current = written.transfer;
+    }
+    if (current.state !== 'acknowledged') return current;
+    if (!current.rejection) await this.registry.recordMove(current.nhsNumber, current.toOds);
+    await this.release(current);
+    const written = await this.transfers.update(current.id, (latest, now) =>
+      latest.state === 'acknowledged' ? moveTo(latest, 'completed', now, { settled: true }) : null,
+    );
+    return written?.transfer ?? current;
+  }
+
+  private async settleFailure(t: Transfer): Promise<Transfer> {
+    let finalAck: string | undefined;
+    if (t.messageIds.extract && t.failure) {
+      const message = this.messages.finalAck(t, t.messageIds.extract, {
+        typeCode: 'AE',
+        reasonCode: t.failure.code,
+        reasonText: t.failure.reason,
+      });
+      await this.blobs.put(transferBlobs.finalAck(t.id), message.xml, { contentType: 'application/xml' });
+      finalAck = message.messageId;
+    }
+    await this.release(t);
+    const written = await this.transfers.update(t.id, (latest) =>
+      latest.state === 'failed' && !latest.settled
+        ? {
+            ...latest,
+            settled: true,
+            ...(finalAck ? { messageIds: { ...latest.messageIds, finalAck } } : {}),
+          }
+        : null,
+    );
+    return written?.transfer ?? t;
+  }
+
+  /** Clears the data-in-transit marker and the open-transfer claim (only if the claim is still this transfer's). */
+  private async release(t: Transfer): Promise<void> {
+    await this.markers.clear(t.toOds, t.nhsNumber);
+    const openKey = transferKeys.open(t.toOds, t.nhsNumber);
+    if ((await this.kv.get(openKey)) === t.id) await this.kv.delete(openKey);
+  }
+}

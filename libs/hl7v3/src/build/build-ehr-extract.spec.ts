@@ -1,0 +1,150 @@
+import fc from 'fast-check';
+import { CODE_SYSTEMS, isConfidential, type CanonicalRecord } from '@lloyd/adapters-core';
+import { parseEhrExtract } from '../extract/parse-ehr-extract.js';
+import { arbitraryCanonicalRecord } from '../testing/arbitrary-record.js';
+import { roundTripDifferences } from '../testing/compare-records.js';
+import { FIXTURE_EXTRACT } from '../testing/fixture-extract.js';
+import { describeWithSchemas, expectSchemaValid } from '../testing/schema-suite.js';
+import { buildEhrExtract, streamEhrExtract, type BuildEhrExtractOptions } from './build-ehr-extract.js';
+
+const OPTIONS: BuildEhrExtractOptions = {
+  messageId: 'A1B2C3D4-0000-4000-8000-000000000001',
+  conversationId: 'C0000000-0000-4000-8000-000000000001',
+  fromAsid: '200000000111',
+  toAsid: '200000000222',
+  toOds: 'B67890',
+  now: new Date('2024-05-01T10:00:00Z'),
+};
+
+/** One fixed record from the generator for every kind of item (seeded, so the test is deterministic). */
+function everyKindRecord(confidential: boolean): CanonicalRecord {
+  const [record] = fc.sample(arbitraryCanonicalRecord(), { seed: 42, numRuns: 1 });
+  const all = fc.sample(arbitraryCanonicalRecord(), { seed: 7, numRuns: 30 });
+  const merged: CanonicalRecord = { ...record!, resources: [] };
+  const seen = new Set<string>();
+  for (const r of all) {
+    for (const resource of r.resources) {
+      if (seen.has(`${resource.resourceType}/${resource.id}`)) continue;
+      seen.add(`${resource.resourceType}/${resource.id}`);
+      const copy = structuredClone(resource) as fhir4.DomainResource;
+      if (!confidential) delete copy.meta;
+      merged.resources.push(copy);
+    }
+    if (merged.resources.length > 400) break;
+  }
+  return merged;
+}
+
+function types(record: CanonicalRecord): string[] {
+  return [...new Set(record.resources.map((r) => r.resourceType))].sort();
+}
+
+describeWithSchemas('buildEhrExtract (validated with xmllint against the GP2GP schemas)', (validate) => {
+  it('builds an RCMR_IN030000UK06 that validates, from a record with every resource type', async () => {
+    const record = everyKindRecord(false);
+    expect(types(record)).toEqual([
+      'AllergyIntolerance',
+      'Condition',
+      'DiagnosticReport',
+      'DocumentReference',
+      'Encounter',
+      'Immunization',
+      'Medication',
+      'MedicationRequest',
+      'MedicationStatement',
+      'Observation',
+      'ServiceRequest',
+      'Specimen',
+    ]);
+    const xml = buildEhrExtract(record, OPTIONS);
+    expect(xml).toContain('<RCMR_IN030000UK06 ');
+    expect(xml).not.toContain('confidentialityCode');
+    await expectSchemaValid(validate, xml, 'RCMR_IN030000UK06');
+    const back = await parseEhrExtract(xml);
+    expect(roundTripDifferences(record, back.record)).toEqual([]);
+  });
+
+  it('sends confidential items as RCMR_IN030000UK07 with NOPAT, and refuses to drop the marker into UK06', async () => {
+    const record = everyKindRecord(true);
+    expect(record.resources.some((r) => isConfidential(r))).toBe(true);
+    const xml = buildEhrExtract(record, OPTIONS);
+    expect(xml).toContain('<RCMR_IN030000UK07 ');
+    expect(xml).toContain('<confidentialityCode code="NOPAT"');
+    await expectSchemaValid(validate, xml, 'RCMR_IN030000UK07');
+    const back = await parseEhrExtract(xml);
+    const confidential = (rec: CanonicalRecord): string[] =>
+      rec.resources.filter((r) => isConfidential(r) && r.resourceType !== 'Medication').map((r) => `${r.resourceType}/${r.id}`);
+    expect(confidential(back.record)).toEqual(expect.arrayContaining(confidential(record)));
+    expect(() => buildEhrExtract(record, { ...OPTIONS, interaction: 'RCMR_IN030000UK06' })).toThrow(/UK07/);
+  });
+
+  it('degrades items without a SNOMED coding: degraded code, original text, original code as translation', async () => {
+    const record = everyKindRecord(false);
+    const readOnly = record.resources.find(
+      (r): r is fhir4.Observation => r.resourceType === 'Observation' && (r.code.coding ?? []).every((c) => c.system === CODE_SYSTEMS.readv2) && (r.code.coding ?? []).length > 0,
+    )!;
+    const xml = buildEhrExtract(record, OPTIONS);
+    expect(xml).toMatch(new RegExp(`<code code="196411000000103"[^>]*>\\s*<originalText>${readOnly.code.text}</originalText>\\s*<translation code="${readOnly.code.coding![0]!.code!.replace('.', '\\.')}"`));
+    const back = await parseEhrExtract(xml);
+    const again = back.record.resources.find((r) => r.id === readOnly.id) as fhir4.Observation;
+    expect(again.code.coding).toEqual(readOnly.code.coding);
+    expect(again.code.extension?.[0]?.valueBoolean).toBe(true);
+  });
+
+  it('validates for an empty record and for a consultation without entries, and keeps the consultation', async () => {
+    const base = everyKindRecord(false);
+    const empty: CanonicalRecord = { ...base, resources: [] };
+    await expectSchemaValid(validate, buildEhrExtract(empty, OPTIONS), 'RCMR_IN030000UK06');
+    expect((await parseEhrExtract(buildEhrExtract(empty, OPTIONS))).record.resources).toEqual([]);
+    const encounter = base.resources.find((r) => r.resourceType === 'Encounter')!;
+    const onlyEncounter: CanonicalRecord = { ...base, resources: [encounter] };
+    const xml = buildEhrExtract(onlyEncounter, OPTIONS);
+    await expectSchemaValid(validate, xml, 'RCMR_IN030000UK06');
+    expect((await parseEhrExtract(xml)).record.resources.map((r) => r.id)).toEqual([encounter.id]);
+  });
+
+  it('re-sends a parsed extract (the fixture) so that it validates and parses back to the same items', async () => {
+    const first = await parseEhrExtract(FIXTURE_EXTRACT);
+    const xml = buildEhrExtract(first.record, { ...OPTIONS, toOds: 'B67890' });
+    await expectSchemaValid(validate, xml, 'RCMR_IN030000UK07');
+    const second = await parseEhrExtract(xml);
+    expect(roundTripDifferences(first.record, second.record)).toEqual([]);
+  });
+
+  it('keeps every clinical item through canonical → extract → canonical (property, schema-valid every time)', async () => {
+    await fc.assert(
+      fc.asyncProperty(arbitraryCanonicalRecord(), async (record) => {
+        const xml = buildEhrExtract(record, OPTIONS);
+        const interaction = xml.includes('<RCMR_IN030000UK07 ') ? 'RCMR_IN030000UK07' : 'RCMR_IN030000UK06';
+        await expectSchemaValid(validate, xml, interaction);
+        const back = await parseEhrExtract(xml);
+        expect(roundTripDifferences(record, back.record)).toEqual([]);
+      }),
+      { numRuns: 40, seed: 20240501 },
+    );
+  });
+});
+
+describe('buildEhrExtract', () => {
+  const record = everyKindRecord(false);
+
+  it('streams the same document one composition at a time', async () => {
+    const chunks: string[] = [];
+    for await (const chunk of streamEhrExtract(record, OPTIONS)) chunks.push(String(chunk));
+    expect(chunks.length).toBeGreaterThan(3);
+    expect(chunks.join('')).toBe(buildEhrExtract(record, OPTIONS));
+  });
+
+  it('reports what cannot travel instead of dropping it silently', () => {
+    const skipped: string[] = [];
+    const flag = { resourceType: 'Flag', id: 'F1', status: 'active', code: { text: 'x' }, subject: { reference: 'Patient/p' } } as fhir4.Flag;
+    const orphan: fhir4.Specimen = { resourceType: 'Specimen', id: 'S-ORPHAN' };
+    buildEhrExtract({ ...record, resources: [...record.resources, flag, orphan] }, { ...OPTIONS, onSkipped: (r, why) => skipped.push(`${r.resourceType}:${why}`) });
+    expect(skipped).toEqual(['Flag:unsupported-type', 'Specimen:orphan-specimen']);
+  });
+
+  it('needs the patient NHS number and the sending ODS code, and says so', () => {
+    expect(() => buildEhrExtract({ ...record, patient: { resourceType: 'Patient', id: 'x' } }, OPTIONS)).toThrow(/NHS number/);
+    expect(() => buildEhrExtract({ ...record, practice: { resourceType: 'Organization', id: 'o' } }, OPTIONS)).toThrow(/ODS/);
+  });
+});
