@@ -8,13 +8,14 @@ export interface ResourceRef {
 }
 
 const VERSION = 1;
-const enum Kind {
-  Patient = 0,
-  Guid = 1,
-  Text = 2,
+const Kind = {
+  Patient: 0,
+  Guid: 1,
+  Text: 2,
   /** Source ids too long to carry: a digest, resolved by matching against the record's ids. */
-  Digest = 3,
-}
+  Digest: 3,
+} as const;
+type Kind = (typeof Kind)[keyof typeof Kind];
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const MAX_ID = 64;
 const FHIR_ID = /^[A-Za-z0-9\-.]{1,64}$/;

@@ -30,7 +30,7 @@ describe('TerminologyModule', () => {
         'MapId\tReadCode\tTermCode\tConceptId\tDescriptionId\tIS_ASSURED\tEffectiveDate\tMapStatus\n' +
           'm1\tZZZZ1\t00\t123456789\t\t1\t20200401\t1\n',
       );
-      const terminology = await terminologyFor({ ...base, terminology: { releaseDir: dir } } as LloydConfig);
+      const terminology = await terminologyFor({ ...base, terminology: { releaseDir: dir } });
       expect(terminology.lookup({ system: CODE_SYSTEMS.readv2, code: 'ZZZZ1' })?.conceptId).toBe('123456789');
     } finally {
       await rm(dir, { recursive: true, force: true });

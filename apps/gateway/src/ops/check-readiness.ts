@@ -39,7 +39,7 @@ export class CheckReadiness {
         }
       }),
     );
-    const checks = Object.fromEntries(results);
+    const checks: ReadinessReport['checks'] = Object.fromEntries(results.map(([name, r]) => [name, r] as const));
     return { ready: results.every(([, r]) => r.ok), checks };
   }
 }

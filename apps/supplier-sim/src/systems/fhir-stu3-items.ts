@@ -1,18 +1,15 @@
 /** The clinical items of a record as GP Connect STU3 resources (CareConnect-GPC profiles). */
-import { addDays } from '../generator/dates.js';
 import type {
   Allergy,
   Clinician,
   Consultation,
   DocumentItem,
   Immunisation,
-  Medication,
   Observation,
   Practice,
   Problem,
   Referral,
   SyntheticPatient,
-  TestResult,
 } from '../generator/model.js';
 import {
   codeable,
@@ -39,27 +36,27 @@ export interface ItemContext {
   readonly baseUrl: string;
 }
 
-const UCUM = 'http://unitsofmeasure.org';
+export const UCUM = 'http://unitsofmeasure.org';
 const FOOD = new Set(['peanut-allergy', 'egg-allergy']);
-const COMMENT_NOTE = snomed('37331000000100', 'Comment note');
+export const COMMENT_NOTE = snomed('37331000000100', 'Comment note');
 
-function subject(ctx: ItemContext): Json {
+export function subject(ctx: ItemContext): Json {
   return ref('Patient', ctx.patient.sourceId);
 }
 
 /** The clinician who recorded an item: its consultation's, else the usual GP. */
-function recorder(ctx: ItemContext, consultationId: string | undefined): Json {
+export function recorder(ctx: ItemContext, consultationId: string | undefined): Json {
   const sds =
     (consultationId && ctx.consultations.get(consultationId)?.clinicianSdsUserId) ||
     ctx.patient.demographics.usualGp.sdsUserId;
   return practitionerRef(ctx.clinicians.get(sds), sds);
 }
 
-function encounter(consultationId: string | undefined): Json | undefined {
+export function encounter(consultationId: string | undefined): Json | undefined {
   return consultationId ? ref('Encounter', consultationId) : undefined;
 }
 
-function quantity(q: { value: number; unit: string }, ucum = true): Json {
+export function quantity(q: { value: number; unit: string }, ucum = true): Json {
   return ucum ? { value: q.value, unit: q.unit, system: UCUM, code: q.unit } : { value: q.value, unit: q.unit };
 }
 
@@ -129,132 +126,6 @@ export function renderProblem(p: Problem, ctx: ItemContext): Json {
     assertedDate: p.date,
     asserter: recorder(ctx, p.consultationId),
   };
-}
-
-const PRESCRIPTION_TYPE = 'https://fhir.nhs.uk/STU3/CodeSystem/CareConnect-PrescriptionType-1';
-
-/**
- * A medication as GP Connect gives it: the Medication, the authorisation (MedicationRequest `plan`), one
- * MedicationRequest `order` per issue, and the MedicationStatement summarising them.
- */
-export function renderMedication(m: Medication, ctx: ItemContext, includeIssues: boolean): Json[] {
-  const medicationRef = ref('Medication', `${m.id}-MED`);
-  const prescriber = practitionerRef(ctx.clinicians.get(m.prescriberSdsUserId), m.prescriberSdsUserId);
-  const type = {
-    url: EXT.prescriptionType,
-    valueCodeableConcept: {
-      coding: [{ system: PRESCRIPTION_TYPE, code: m.type, display: m.type === 'acute' ? 'Acute' : 'Repeat' }],
-    },
-  };
-  const dispense = (start: string, q: { value: number; unit: string }, days: number) => ({
-    validityPeriod: { start, end: addDays(start, days) },
-    quantity: quantity(q, false),
-    expectedSupplyDuration: { value: days, unit: 'day', system: UCUM, code: 'd' },
-  });
-  const lastIssue = m.issues[m.issues.length - 1];
-  const status = m.status === 'active' ? 'active' : m.status === 'stopped' ? 'stopped' : 'completed';
-  const common = (confidential: boolean, profile: string) => ({ meta: meta(profile, confidential) });
-  const plan: Json = {
-    resourceType: 'MedicationRequest',
-    id: m.id,
-    ...common(m.confidential, 'MedicationRequest'),
-    extension: [
-      type,
-      ...(m.type === 'repeat'
-        ? [
-            {
-              url: EXT.repeatInformation,
-              extension: [
-                ...(m.maxIssues !== undefined
-                  ? [{ url: 'numberOfRepeatPrescriptionsAllowed', valueUnsignedInt: m.maxIssues }]
-                  : []),
-                { url: 'numberOfRepeatPrescriptionsIssued', valueUnsignedInt: m.issues.length },
-              ],
-            },
-          ]
-        : []),
-      ...(m.status === 'stopped'
-        ? [
-            {
-              url: EXT.statusReason,
-              extension: [
-                { url: 'statusReason', valueCodeableConcept: { text: 'Stopped by the prescriber' } },
-                ...(m.endDate ? [{ url: 'statusChangeDate', valueDateTime: m.endDate }] : []),
-              ],
-            },
-          ]
-        : []),
-    ],
-    identifier: identifier(ctx.practice.ods, m.id),
-    groupIdentifier: { value: m.id },
-    status,
-    intent: 'plan',
-    medicationReference: medicationRef,
-    subject: subject(ctx),
-    ...(m.consultationId ? { context: encounter(m.consultationId) } : {}),
-    authoredOn: m.date,
-    requester: { agent: prescriber },
-    recorder: prescriber,
-    dosageInstruction: [{ text: m.dosage }],
-    dispenseRequest: dispense(m.date, m.quantity, m.issues[0]?.daysSupply ?? 28),
-  };
-  const orders = includeIssues
-    ? m.issues.map((issue) => ({
-        resourceType: 'MedicationRequest',
-        id: issue.id,
-        ...common(m.confidential, 'MedicationRequest'),
-        extension: [type],
-        identifier: identifier(ctx.practice.ods, issue.id),
-        basedOn: [ref('MedicationRequest', m.id)],
-        groupIdentifier: { value: m.id },
-        status: 'completed',
-        intent: 'order',
-        medicationReference: medicationRef,
-        subject: subject(ctx),
-        authoredOn: issue.date,
-        requester: { agent: prescriber },
-        recorder: prescriber,
-        dosageInstruction: [{ text: m.dosage }],
-        dispenseRequest: dispense(issue.date, issue.quantity, issue.daysSupply),
-      }))
-    : [];
-  const statement: Json = {
-    resourceType: 'MedicationStatement',
-    id: `${m.id}-MS`,
-    ...common(m.confidential, 'MedicationStatement'),
-    extension: [
-      ...(lastIssue ? [{ url: EXT.lastIssueDate, valueDateTime: lastIssue.date }] : []),
-      {
-        url: EXT.prescribingAgency,
-        valueCodeableConcept: {
-          coding: [
-            {
-              system: 'https://fhir.nhs.uk/STU3/CodeSystem/CareConnect-PrescribingAgency-1',
-              code: 'prescribed-at-gp-practice',
-              display: 'Prescribed at GP practice',
-            },
-          ],
-        },
-      },
-    ],
-    identifier: identifier(ctx.practice.ods, `${m.id}-MS`),
-    basedOn: [ref('MedicationRequest', m.id)],
-    ...(m.consultationId ? { context: encounter(m.consultationId) } : {}),
-    status,
-    medicationReference: medicationRef,
-    effectivePeriod: { start: m.date, ...(m.endDate ? { end: m.endDate } : {}) },
-    dateAsserted: m.date,
-    subject: subject(ctx),
-    taken: 'unk',
-    dosage: [{ text: m.dosage }],
-  };
-  const medication: Json = {
-    resourceType: 'Medication',
-    id: `${m.id}-MED`,
-    meta: meta('Medication'),
-    code: codeable(m.concept),
-  };
-  return [statement, plan, ...orders, medication];
 }
 
 export function renderEncounter(c: Consultation, ctx: ItemContext): Json {
@@ -375,110 +246,6 @@ export function renderImmunisation(i: Immunisation, ctx: ItemContext): Json {
         }
       : {}),
   };
-}
-
-const INTERPRETATION: Record<string, [string, string]> = {
-  normal: ['N', 'Normal'],
-  low: ['L', 'Low'],
-  high: ['H', 'High'],
-};
-const LABORATORY = {
-  coding: [{ system: 'http://hl7.org/fhir/observation-category', code: 'laboratory', display: 'Laboratory' }],
-};
-
-/**
- * A test report as GP Connect gives it: the DiagnosticReport, its Specimen, a test-group Observation with the
- * battery's code and each result as a member, and the filing comment as a "Comment note" derived from the group.
- */
-export function renderTestResult(t: TestResult, ctx: ItemContext): Json[] {
-  const performer = [recorder(ctx, t.consultationId)];
-  const issued = instant(t.date);
-  const specimenId = `${t.id}-SPEC-0`;
-  const groupId = `${t.id}-GRP`;
-  const lab = {
-    meta: meta('Observation', t.confidential),
-    status: 'final',
-    category: [LABORATORY],
-    subject: subject(ctx),
-  };
-  const results = t.results.map((r) => {
-    const [code, display] = INTERPRETATION[r.interpretation] ?? ['N', 'Normal'];
-    return {
-      resourceType: 'Observation',
-      id: r.id,
-      ...lab,
-      identifier: identifier(ctx.practice.ods, r.id),
-      code: codeable(r.concept, r.term),
-      effectiveDateTime: t.date,
-      ...(issued ? { issued } : {}),
-      performer,
-      valueQuantity: quantity(r.value),
-      interpretation: { coding: [{ system: 'http://hl7.org/fhir/v2/0078', code, display }] },
-      specimen: ref('Specimen', specimenId),
-      referenceRange: [
-        {
-          low: quantity({ value: r.referenceRange.low, unit: r.value.unit }),
-          high: quantity({ value: r.referenceRange.high, unit: r.value.unit }),
-        },
-      ],
-    };
-  });
-  const group = {
-    resourceType: 'Observation',
-    id: groupId,
-    ...lab,
-    identifier: identifier(ctx.practice.ods, groupId),
-    code: codeable(t.concept, t.term),
-    ...(t.consultationId ? { context: encounter(t.consultationId) } : {}),
-    effectiveDateTime: t.date,
-    ...(issued ? { issued } : {}),
-    performer,
-    specimen: ref('Specimen', specimenId),
-    related: results.map((r) => ({ type: 'has-member', target: ref('Observation', r.id) })),
-  };
-  const comment = t.filingComment
-    ? {
-        resourceType: 'Observation',
-        id: `${t.id}-COMM`,
-        ...lab,
-        identifier: identifier(ctx.practice.ods, `${t.id}-COMM`),
-        code: COMMENT_NOTE,
-        effectiveDateTime: t.date,
-        performer,
-        comment: t.filingComment,
-        related: [{ type: 'derived-from', target: ref('Observation', groupId) }],
-      }
-    : undefined;
-  const report = {
-    resourceType: 'DiagnosticReport',
-    id: t.id,
-    meta: meta('DiagnosticReport', t.confidential),
-    identifier: identifier(ctx.practice.ods, t.id),
-    status: t.status,
-    category: {
-      coding: [
-        { system: 'http://hl7.org/fhir/v2/0074', code: 'PAT', display: 'Pathology (gross & histopath, not surgical)' },
-      ],
-    },
-    code: snomed('721981007', 'Diagnostic studies report'),
-    subject: subject(ctx),
-    ...(t.consultationId ? { context: encounter(t.consultationId) } : {}),
-    effectiveDateTime: t.date,
-    ...(issued ? { issued } : {}),
-    performer: [{ actor: { display: t.laboratory } }],
-    specimen: [ref('Specimen', specimenId)],
-    result: [ref('Observation', groupId), ...(comment ? [ref('Observation', comment.id)] : [])],
-  };
-  const specimen = {
-    resourceType: 'Specimen',
-    id: specimenId,
-    meta: meta('Specimen', t.confidential),
-    identifier: identifier(ctx.practice.ods, specimenId),
-    type: { text: 'Blood' },
-    subject: subject(ctx),
-    collection: { collectedDateTime: t.date },
-  };
-  return [report, specimen, group, ...results, ...(comment ? [comment] : [])];
 }
 
 const PRIORITY: Record<Referral['priority'], string> = {

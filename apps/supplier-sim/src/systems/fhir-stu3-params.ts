@@ -6,7 +6,7 @@
  */
 import { isValidNhsNumber } from '../generator/nhs-number.js';
 import { NHS_NUMBER, type Json } from './fhir-stu3-common.js';
-import type { RecordRequest, Section } from './fhir-stu3-record.js';
+import type { RecordRequest, Section } from './fhir-stu3-sections.js';
 
 export type ParsedRequest =
   | { readonly ok: true; readonly nhsNumber: string; readonly request: RecordRequest }

@@ -58,7 +58,6 @@ function capabilityStatement(ods: string, asOf: string): Json {
           search('Patient', ['identifier']),
           search('DocumentReference', ['patient']),
           { type: 'Binary', interaction: [{ code: 'read' }] },
-          { type: 'Consent', interaction: [] },
         ],
       },
     ],

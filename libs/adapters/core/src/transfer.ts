@@ -148,14 +148,22 @@ export abstract class TransferEndpoint {
    *
    * Repeating the call for the same conversation returns the first answer and files nothing twice.
    */
-  abstract importRecord(nhsNumber: string, delivery: RecordDelivery, ctx: TransferCallContext): Promise<IntegrationResult>;
+  abstract importRecord(
+    nhsNumber: string,
+    delivery: RecordDelivery,
+    ctx: TransferCallContext,
+  ): Promise<IntegrationResult>;
 
   /**
    * Receiving side: the practice accepted or rejected a record held by {@link importRecord} (mode `hold`). Accepting
    * files it (answer `integrated`); rejecting discards it (answer `rejected` with the decision's reason code).
    * Repeating a decision returns the same answer.
    */
-  abstract completeImport(nhsNumber: string, decision: ImportDecision, ctx: TransferCallContext): Promise<IntegrationResult>;
+  abstract completeImport(
+    nhsNumber: string,
+    decision: ImportDecision,
+    ctx: TransferCallContext,
+  ): Promise<IntegrationResult>;
 }
 
 /** True when `value` implements {@link TransferEndpoint} (adapters implement it beside `SupplierAdapter`). */

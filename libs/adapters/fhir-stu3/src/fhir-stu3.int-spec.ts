@@ -227,7 +227,7 @@ describe('FhirStu3Adapter: the full demo record of 9990000042', () => {
 
   it('has the uncategorised observations', () => {
     for (const o of model().observations)
-      expect(codes(byId('Observation', o.id)?.code as never)).toContain(snomedOf(o.concept));
+      expect(codes(byId<fhir4.Observation>('Observation', o.id)?.code)).toContain(snomedOf(o.concept));
   });
 
   it('returns only what the query asks for (a provider may send more, this one does not)', async () => {

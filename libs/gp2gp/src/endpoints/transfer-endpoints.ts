@@ -1,9 +1,7 @@
 import type { TransferEndpoint } from '../transfer-port.js';
 
 /** What Lloyd knows about a practice for GP2GP. */
-export type PracticeLookup =
-  | { known: false }
-  | { known: true; endpoint: TransferEndpoint | undefined };
+export type PracticeLookup = { known: false } | { known: true; endpoint: TransferEndpoint | undefined };
 
 /**
  * The GP2GP side of each configured practice's supplier system: the {@link TransferEndpoint} its adapter

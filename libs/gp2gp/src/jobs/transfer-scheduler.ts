@@ -1,4 +1,4 @@
-import { JobQueue } from '@lloyd/store';
+import { type JobQueue } from '@lloyd/store';
 import type { Transfer } from '../model/transfer.js';
 import { isTerminal } from '../model/transfer-state.js';
 import type { Gp2gpClock, Gp2gpOptions } from '../options.js';

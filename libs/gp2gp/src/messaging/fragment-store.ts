@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
-import { PassThrough, Readable } from 'node:stream';
-import { BlobStore } from '@lloyd/store';
+import type { Readable } from 'node:stream';
+import { reassembleAttachment, type AttachmentPart } from '@lloyd/hl7v3';
+import { type BlobStore } from '@lloyd/store';
 
 /** What cutting a stream into fragments produced. */
 export interface FragmentedContent {
@@ -24,7 +25,10 @@ export class FragmentStore {
   ) {}
 
   /** Streams `content` into fragments `key(0)`, `key(1)`, …; resolves their number, size and digest. */
-  async write(content: Readable | AsyncIterable<Uint8Array | string>, key: (index: number) => string): Promise<FragmentedContent> {
+  async write(
+    content: Readable | AsyncIterable<Uint8Array | string> | Iterable<Uint8Array | string>,
+    key: (index: number) => string,
+  ): Promise<FragmentedContent> {
     const hash = createHash('sha256');
     let bytes = 0;
     let index = 0;
@@ -33,8 +37,12 @@ export class FragmentStore {
     const flush = async (piece: Buffer): Promise<void> => {
       await this.blobs.put(key(index++), piece);
     };
-    for await (const chunk of content) {
-      let buffer = typeof chunk === 'string' ? Buffer.from(chunk, 'utf8') : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+    for await (const item of content) {
+      const chunk = item as Uint8Array | string;
+      let buffer: Buffer =
+        typeof chunk === 'string'
+          ? Buffer.from(chunk, 'utf8')
+          : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
       hash.update(buffer);
       bytes += buffer.length;
       while (pendingBytes + buffer.length >= this.fragmentBytes) {
@@ -55,17 +63,17 @@ export class FragmentStore {
     return { bytes, sha256: hash.digest('hex'), fragments: index };
   }
 
-  /** The fragments `key(0)` … `key(count - 1)` as one stream, opening one fragment at a time. */
-  read(count: number, key: (index: number) => string): Readable {
+  /**
+   * The fragments `key(0)` … `key(count - 1)` reassembled into one stream (`@lloyd/hl7v3`'s reassembly, opening one
+   * fragment at a time). With `decompress` the content is gunzipped (a skeleton extract); a failure surfaces as the
+   * library's `ReassemblyError` (GP2GP reason 29).
+   */
+  read(count: number, key: (index: number) => string, decompress = false): Readable {
     const blobs = this.blobs;
-    async function* pieces(): AsyncGenerator<Buffer> {
-      for (let i = 0; i < count; i++) {
-        for await (const chunk of await blobs.get(key(i))) yield chunk as Buffer;
-      }
+    async function* parts(): AsyncGenerator<AttachmentPart> {
+      for (let i = 0; i < count; i++) yield { content: await blobs.get(key(i)), base64: false };
     }
-    const out = new PassThrough();
-    Readable.from(pieces()).on('error', (error) => out.destroy(error)).pipe(out);
-    return out;
+    return reassembleAttachment(parts(), { decompress });
   }
 
   /** Size and digest of the fragments read back in order, to check them against what the sender described. */

@@ -5,7 +5,7 @@ import {
   buildCopcContinue,
   buildCopcFragment,
   buildEhrRequest,
-  nowTs,
+  fhirToTs,
   parseCopc,
   parseEhrExtract,
   streamEhrExtract,
@@ -104,11 +104,23 @@ export class Gp2gpMessages {
       status: 'current',
       subject: { reference: 'Patient/patient' },
       description: 'The EHR extract, compressed: it was too large for one message',
-      content: [{ attachment: { contentType: 'application/xml', url: `file://localhost/${skeletonFile}`, title: skeletonFile } }],
+      content: [
+        {
+          attachment: { contentType: 'application/xml', url: `file://localhost/${skeletonFile}`, title: skeletonFile },
+        },
+      ],
     };
     return this.extractFromRecord(t, {
-      patient: { resourceType: 'Patient', id: 'patient', identifier: [{ system: NHS_NUMBER_SYSTEM, value: t.nhsNumber }] },
-      practice: { resourceType: 'Organization', id: 'practice', identifier: [{ system: ODS_SYSTEM, value: t.fromOds }] },
+      patient: {
+        resourceType: 'Patient',
+        id: 'patient',
+        identifier: [{ system: NHS_NUMBER_SYSTEM, value: t.nhsNumber }],
+      },
+      practice: {
+        resourceType: 'Organization',
+        id: 'practice',
+        identifier: [{ system: ODS_SYSTEM, value: t.fromOds }],
+      },
       practitioners: [],
       practitionerRoles: [],
       resources: [document],
@@ -130,9 +142,14 @@ export class Gp2gpMessages {
     return { messageId, xml };
   }
 
+  /** The message id of the COPC carrying fragment `index`. */
+  fragmentMessageId(t: Transfer, index: number): string {
+    return messageIdFor(t.conversationId, `fragment-${index}`);
+  }
+
   /** The sender's COPC carrying fragment `index` (its content travels beside it as the MIME part `fileName`). */
   fragment(t: Transfer, index: number, fileName: string): BuiltMessage {
-    const messageId = messageIdFor(t.conversationId, `fragment-${index}`);
+    const messageId = this.fragmentMessageId(t, index);
     const xml = buildCopcFragment({
       messageId,
       creationTime: this.ts(),
@@ -156,7 +173,13 @@ export class Gp2gpMessages {
     return parseEhrExtract(source);
   }
 
-  private ack(t: Transfer, purpose: string, refersTo: string, ack: FinalAck, from: 'sender' | 'requester'): BuiltMessage {
+  private ack(
+    t: Transfer,
+    purpose: string,
+    refersTo: string,
+    ack: FinalAck,
+    from: 'sender' | 'requester',
+  ): BuiltMessage {
     const messageId = messageIdFor(t.conversationId, purpose);
     const [fromOds, toOds] = from === 'sender' ? [t.fromOds, t.toOds] : [t.toOds, t.fromOds];
     const xml = buildAcknowledgement({
@@ -166,7 +189,9 @@ export class Gp2gpMessages {
       toAsid: asidFor(toOds),
       typeCode: ack.typeCode,
       acknowledgedMessageId: refersTo,
-      ...(ack.typeCode !== 'AA' ? { reasonCode: ack.reasonCode, ...(ack.reasonText ? { reasonText: ack.reasonText } : {}) } : {}),
+      ...(ack.typeCode !== 'AA'
+        ? { reasonCode: ack.reasonCode, ...(ack.reasonText ? { reasonText: ack.reasonText } : {}) }
+        : {}),
     });
     return { messageId, xml };
   }
@@ -175,7 +200,8 @@ export class Gp2gpMessages {
     return messageIdFor(t.conversationId, 'ehr-request-id');
   }
 
+  /** The clock's now as an HL7 TS (UK local time, to the second). */
   private ts(): string {
-    return nowTs(new Date(this.clock()));
+    return fhirToTs(new Date(this.clock()).toISOString().replace(/\.\d+Z$/, 'Z'))!;
   }
 }

@@ -1,4 +1,4 @@
-import { BlobStore } from '@lloyd/store';
+import { type BlobStore } from '@lloyd/store';
 import { transferBlobs } from '../store/transfer-keys.js';
 
 /** A COPC fragment on its way from the sending practice's system to the requesting one's. */

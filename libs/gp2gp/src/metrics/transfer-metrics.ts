@@ -11,7 +11,9 @@ export class TransferMetrics {
   private readonly durations: Histogram<'outcome'>;
 
   constructor(metrics: MetricsService) {
-    this.transitions = metrics.counter('lloyd_gp2gp_transfers_total', 'GP2GP transfers reaching each state.', ['state']);
+    this.transitions = metrics.counter('lloyd_gp2gp_transfers_total', 'GP2GP transfers reaching each state.', [
+      'state',
+    ]);
     this.durations = metrics.histogram(
       'lloyd_gp2gp_transfer_duration_seconds',
       'Time from a GP2GP transfer being requested to its end, by outcome (integrated, rejected, failed).',

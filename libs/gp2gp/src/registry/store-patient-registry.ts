@@ -1,5 +1,5 @@
 import { PatientRegistry } from '@lloyd/federation';
-import { KeyValueStore } from '@lloyd/store';
+import { type KeyValueStore } from '@lloyd/store';
 
 const moveKey = (nhsNumber: string) => `registry:moved:${nhsNumber}`;
 

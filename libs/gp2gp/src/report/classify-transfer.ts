@@ -29,7 +29,8 @@ export function classifyTransfer(t: Transfer, now: number): TransferClass {
   const integratedAt = reachedAt(t, 'integrated');
   if (integratedAt && (!t.rejection || t.rejection.code === '15')) {
     const durationMs = Math.max(0, integratedAt.getTime() - clockStart(t));
-    const band = durationMs <= THREE_DAYS_MS ? 'within-3-days' : durationMs <= EIGHT_DAYS_MS ? 'within-8-days' : 'beyond-8-days';
+    const band =
+      durationMs <= THREE_DAYS_MS ? 'within-3-days' : durationMs <= EIGHT_DAYS_MS ? 'within-8-days' : 'beyond-8-days';
     return { kind: 'integrated', band, durationMs };
   }
   if (t.rejection && t.rejection.code !== '12') return { kind: 'technical-failure', code: t.rejection.code };

@@ -30,7 +30,8 @@ function row(stats: Omit<PracticeIntegrationStats, 'ods'> & { ods: string }): st
     technicalFailures: String(stats.technicalFailures),
     technicalFailuresByReason: reasons,
     inProgress: String(stats.inProgress),
-    medianSecondsToIntegrate: stats.medianSecondsToIntegrate === null ? '' : String(Math.round(stats.medianSecondsToIntegrate)),
+    medianSecondsToIntegrate:
+      stats.medianSecondsToIntegrate === null ? '' : String(Math.round(stats.medianSecondsToIntegrate)),
   };
   return COLUMNS.map((c) => cell(values[c])).join(',');
 }

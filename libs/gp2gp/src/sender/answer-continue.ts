@@ -13,7 +13,9 @@ export function fragmentFileName(filename: string, part: number, parts: number):
 }
 
 /** Fragments of a transfer in sending order: attachment by attachment, part by part. */
-export function* fragmentsOf(t: Transfer): Generator<{ index: number; attachment: number; part: number; fileName: string }> {
+export function* fragmentsOf(
+  t: Transfer,
+): Generator<{ index: number; attachment: number; part: number; fileName: string }> {
   let index = 0;
   for (const [attachment, a] of t.attachments.entries()) {
     for (let part = 0; part < a.fragments; part++) {

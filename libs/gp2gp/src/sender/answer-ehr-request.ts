@@ -1,7 +1,7 @@
 import { pipeline } from 'node:stream/promises';
 import { createGzip } from 'node:zlib';
 import { SupplierError } from '@lloyd/adapters-core';
-import { BlobStore } from '@lloyd/store';
+import { type BlobStore } from '@lloyd/store';
 import { callContext } from '../endpoints/call-context.js';
 import type { TransferEndpoints } from '../endpoints/transfer-endpoints.js';
 import type { FragmentStore } from '../messaging/fragment-store.js';
@@ -31,7 +31,8 @@ const PLACEHOLDER = (a: AttachmentSource, why: string) =>
 
 /**
  * Sending side of GP2GP, brokered by Lloyd: asks the old practice's system for the record (its transfer endpoint's
- * `exportRecord`), stores the extract (the system's own HL7 V3, or built from its canonical record) and cuts each
+ * `exportRecord`), stores the extract (the system's own HL7 V3, or built from its canonical record with SNOMED CT
+ * added by `@lloyd/terminology`) and cuts each
  * attachment into large-message fragments as it streams in. Nothing is held whole in memory. Idempotent: a repeated
  * call overwrites the same blobs with the same content and message ids.
  */
@@ -41,13 +42,17 @@ export class AnswerEhrRequest {
     private readonly blobs: BlobStore,
     private readonly fragments: FragmentStore,
     private readonly messages: Gp2gpMessages,
+    private readonly terminology: Terminology,
     private readonly options: Gp2gpOptions,
   ) {}
 
   async execute(t: Transfer): Promise<ExtractArrival> {
     const endpoint = this.endpoints.get(t.fromOds);
     if (!endpoint) {
-      throw new TransferStepError('07', `GP2GP is not enabled for practice ${t.fromOds}: its supplier system has no transfer endpoint.`);
+      throw new TransferStepError(
+        '07',
+        `GP2GP is not enabled for practice ${t.fromOds}: its supplier system has no transfer endpoint.`,
+      );
     }
     let exported: ExportedRecord;
     try {
@@ -55,7 +60,10 @@ export class AnswerEhrRequest {
     } catch (error) {
       if (error instanceof TransferRefusedError) {
         const code = isReasonCode(error.reasonCode) ? error.reasonCode : '99';
-        throw new TransferStepError(code, `The sending practice ${t.fromOds} refused the EHR request: ${error.message}`);
+        throw new TransferStepError(
+          code,
+          `The sending practice ${t.fromOds} refused the EHR request: ${error.message}`,
+        );
       }
       throw error;
     }
@@ -77,7 +85,9 @@ export class AnswerEhrRequest {
       coreMessageId = core.messageId;
       await this.blobs.put(transferBlobs.inboundCore(t.id), core.stream, { contentType: 'application/xml' });
     } else {
-      await this.blobs.put(transferBlobs.inboundCore(t.id), await this.blobs.get(extractKey), { contentType: 'application/xml' });
+      await this.blobs.put(transferBlobs.inboundCore(t.id), await this.blobs.get(extractKey), {
+        contentType: 'application/xml',
+      });
     }
     const ack = this.messages.requestAck(t, t.messageIds.ehrRequest ?? '');
     await this.blobs.put(transferBlobs.requestAck(t.id), ack.xml, { contentType: 'application/xml' });
@@ -95,7 +105,8 @@ export class AnswerEhrRequest {
       await this.blobs.put(key, await exported.extract.open(), { contentType: 'application/xml' });
       return this.messages.extractMessageId(t);
     }
-    const built = this.messages.extractFromRecord(t, exported.extract.record);
+    // GP2GP extracts carry SNOMED CT: add it where a map exists before building (untranslatable items go degraded).
+    const built = this.messages.extractFromRecord(t, this.terminology.normaliseRecord(exported.extract.record).record);
     await this.blobs.put(key, built.stream, { contentType: 'application/xml' });
     return built.messageId;
   }
@@ -126,7 +137,9 @@ export class AnswerEhrRequest {
   /** The extract, gzip-compressed, as an attachment of its own (GP2GP `X-GP2GP-Skeleton: Yes`). */
   private async storeSkeleton(t: Transfer, index: number, extractKey: string): Promise<TransferAttachment> {
     const compressed = createGzip();
-    pipeline(await this.blobs.get(extractKey), compressed).catch((error: unknown) => compressed.destroy(error as Error));
+    pipeline(await this.blobs.get(extractKey), compressed).catch((error: unknown) =>
+      compressed.destroy(error as Error),
+    );
     const written = await this.fragments.write(compressed, (part) => transferBlobs.fragment(t.id, index, part));
     return {
       id: 'skeleton',

@@ -1,5 +1,5 @@
-import { TransferMarkers } from '@lloyd/federation';
-import { BlobStore, KeyValueStore } from '@lloyd/store';
+import { type TransferMarkers } from '@lloyd/federation';
+import { type BlobStore, type KeyValueStore } from '@lloyd/store';
 import { Gp2gpJob } from '../jobs/gp2gp-job.js';
 import type { FinalAck, Gp2gpMessages } from '../messaging/gp2gp-messages.js';
 import type { Transfer } from '../model/transfer.js';
@@ -31,7 +31,10 @@ export class AcknowledgeTransferStep implements TransferStep {
 
   handles(t: Transfer): boolean {
     return (
-      t.state === 'integrated' || t.state === 'rejected' || t.state === 'acknowledged' || (t.state === 'failed' && !t.settled)
+      t.state === 'integrated' ||
+      t.state === 'rejected' ||
+      t.state === 'acknowledged' ||
+      (t.state === 'failed' && !t.settled)
     );
   }
 

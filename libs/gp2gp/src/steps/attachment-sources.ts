@@ -14,7 +14,8 @@ export function attachmentSources(t: Transfer, fragments: FragmentStore): Attach
             filename: a.filename,
             contentType: a.contentType,
             length: a.length,
-            open: () => Promise.resolve(fragments.read(a.fragments, (part) => transferBlobs.fragment(t.id, index, part))),
+            open: () =>
+              Promise.resolve(fragments.read(a.fragments, (part) => transferBlobs.fragment(t.id, index, part))),
           },
         ],
   );

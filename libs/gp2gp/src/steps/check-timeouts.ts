@@ -48,9 +48,14 @@ export class CheckTimeoutsStep implements TransferStep {
       const written = await this.transfers.update(t.id, (latest, at) =>
         latest.paperFallback || PAST_INTEGRATION.has(latest.state)
           ? null
-          : note(latest, 'Not integrated within 8 days: the sending practice falls back to paper (Lloyd George envelope)', at, {
-              paperFallback: true,
-            }),
+          : note(
+              latest,
+              'Not integrated within 8 days: the sending practice falls back to paper (Lloyd George envelope)',
+              at,
+              {
+                paperFallback: true,
+              },
+            ),
       );
       return written?.transfer ?? t;
     }

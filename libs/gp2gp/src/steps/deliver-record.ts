@@ -1,5 +1,5 @@
 import type { CanonicalRecord } from '@lloyd/adapters-core';
-import { BlobStore } from '@lloyd/store';
+import { type BlobStore } from '@lloyd/store';
 import type { AutoIntegrationPolicy } from '../endpoints/auto-integration.js';
 import { callContext } from '../endpoints/call-context.js';
 import type { TransferEndpoints } from '../endpoints/transfer-endpoints.js';
@@ -42,12 +42,16 @@ export class DeliverRecordStep implements TransferStep {
   async run(t: Transfer): Promise<Transfer> {
     const endpoint = this.endpoints.get(t.toOds);
     if (!endpoint) {
-      throw new TransferStepError('07', `GP2GP is not enabled for practice ${t.toOds}: its supplier system has no transfer endpoint.`);
+      throw new TransferStepError(
+        '07',
+        `GP2GP is not enabled for practice ${t.toOds}: its supplier system has no transfer endpoint.`,
+      );
     }
     let current = t;
     const missing = current.attachments.filter((a) => a.absent).map((a) => a.id);
     if (current.state === 'translated') {
-      const eligible = current.degradedCount === 0 && missing.length === 0 && (await this.autoIntegration.isEnabled(current.toOds));
+      const eligible =
+        current.degradedCount === 0 && missing.length === 0 && (await this.autoIntegration.isEnabled(current.toOds));
       const written = await this.transfers.update(current.id, (latest, now) =>
         latest.state === 'translated' ? moveTo(latest, 'delivered', now, { autoIntegrate: eligible }) : null,
       );

@@ -1,4 +1,4 @@
-import { BlobStore } from '@lloyd/store';
+import { type BlobStore } from '@lloyd/store';
 import { isReasonCode, REASON_CODES } from '../model/reason-codes.js';
 import type { IntegrationSummary, Transfer } from '../model/transfer.js';
 import { moveTo } from '../model/transitions.js';

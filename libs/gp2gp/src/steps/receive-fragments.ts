@@ -1,7 +1,5 @@
-import { pipeline } from 'node:stream/promises';
-import { createGunzip } from 'node:zlib';
-import { PassThrough } from 'node:stream';
-import { BlobStore } from '@lloyd/store';
+import { fragmentOrder, ReassemblyError } from '@lloyd/hl7v3';
+import { type BlobStore } from '@lloyd/store';
 import { Gp2gpJob } from '../jobs/gp2gp-job.js';
 import type { TransferScheduler } from '../jobs/transfer-scheduler.js';
 import type { FragmentStore } from '../messaging/fragment-store.js';
@@ -61,7 +59,9 @@ export class ReceiveFragmentsStep implements TransferStep {
               messageIds: { ...latest.messageIds, continue: message.messageId },
               deadlines: {
                 ...latest.deadlines,
-                largeMessage: new Date(now.getTime() + largeMessageTimeoutMs(this.options, latest.fragmentCount)).toISOString(),
+                largeMessage: new Date(
+                  now.getTime() + largeMessageTimeoutMs(this.options, latest.fragmentCount),
+                ).toISOString(),
               },
             })
           : null,
@@ -88,17 +88,18 @@ export class ReceiveFragmentsStep implements TransferStep {
     return written?.transfer ?? current;
   }
 
-  /** Acknowledges every fragment that has arrived; lists the attachments still missing some. */
+  /** Acknowledges every fragment that has arrived; finds the attachments still missing some (in index order). */
   private async collect(t: Transfer): Promise<Received> {
     const ids: string[] = [];
     const acks: string[] = [];
-    const incomplete = new Set<number>();
+    const expected = new Map<number, string[]>();
     for (const fragment of fragmentsOf(t)) {
+      expected.set(fragment.attachment, [
+        ...(expected.get(fragment.attachment) ?? []),
+        this.messages.fragmentMessageId(t, fragment.index),
+      ]);
       const key = transferBlobs.inboundFragment(t.id, fragment.index);
-      if (!(await this.blobs.stat(key))) {
-        incomplete.add(fragment.attachment);
-        continue;
-      }
+      if (!(await this.blobs.stat(key))) continue;
       const copc = await this.messages.readFragment(await this.blobs.get(key));
       if (copc.fileName !== fragment.fileName) {
         throw new TransferStepError(
@@ -107,9 +108,15 @@ export class ReceiveFragmentsStep implements TransferStep {
         );
       }
       const ack = this.messages.fragmentAck(t, fragment.index, copc.messageId);
-      await this.blobs.put(transferBlobs.fragmentAck(t.id, fragment.index), ack.xml, { contentType: 'application/xml' });
+      await this.blobs.put(transferBlobs.fragmentAck(t.id, fragment.index), ack.xml, {
+        contentType: 'application/xml',
+      });
       ids.push(copc.messageId);
       acks.push(ack.messageId);
+    }
+    const incomplete = new Set<number>();
+    for (const [attachment, indexIds] of expected) {
+      if (fragmentOrder(indexIds, ids).missing.length > 0) incomplete.add(attachment);
     }
     return { ids, acks, incomplete };
   }
@@ -132,7 +139,12 @@ export class ReceiveFragmentsStep implements TransferStep {
   private async verify(t: Transfer): Promise<void> {
     for (const [index, attachment] of t.attachments.entries()) {
       const key = (part: number) => transferBlobs.fragment(t.id, index, part);
-      const measured = await this.fragments.measure(attachment.fragments, key);
+      const measured = await this.fragments.measure(attachment.fragments, key).catch((error: unknown) => {
+        if (!(error instanceof ReassemblyError)) throw error;
+        throw new TransferStepError('29', `"${attachment.filename}" could not be reassembled: ${error.message}`, {
+          cause: error,
+        });
+      });
       if (measured.bytes !== attachment.length || measured.sha256 !== attachment.sha256) {
         throw new TransferStepError(
           '29',
@@ -145,12 +157,12 @@ export class ReceiveFragmentsStep implements TransferStep {
   }
 
   private async decompress(t: Transfer, attachment: TransferAttachment, key: (part: number) => string): Promise<void> {
-    const out = new PassThrough();
-    const unpacking = pipeline(this.fragments.read(attachment.fragments, key), createGunzip(), out);
     try {
-      await Promise.all([this.blobs.put(transferBlobs.extract(t.id), out, { contentType: 'application/xml' }), unpacking]);
+      const extract = this.fragments.read(attachment.fragments, key, true);
+      await this.blobs.put(transferBlobs.extract(t.id), extract, { contentType: 'application/xml' });
     } catch (error) {
-      throw new TransferStepError('29', `The compressed EHR extract could not be decompressed: ${(error as Error).message}`, {
+      if (!(error instanceof ReassemblyError)) throw error;
+      throw new TransferStepError('29', `The compressed EHR extract could not be reassembled: ${error.message}`, {
         cause: error,
       });
     }

@@ -1,4 +1,4 @@
-import { BlobStore } from '@lloyd/store';
+import { type BlobStore } from '@lloyd/store';
 import { Gp2gpJob } from '../jobs/gp2gp-job.js';
 import type { Gp2gpMessages } from '../messaging/gp2gp-messages.js';
 import type { Transfer } from '../model/transfer.js';
@@ -37,7 +37,9 @@ export class RequestExtractStep implements TransferStep {
       await this.blobs.put(transferBlobs.ehrRequest(current.id), request.xml, { contentType: 'application/xml' });
       const written = await this.transfers.update(current.id, (latest, now) =>
         latest.state === 'requested'
-          ? moveTo(latest, 'extract-requested', now, { messageIds: { ...latest.messageIds, ehrRequest: request.messageId } })
+          ? moveTo(latest, 'extract-requested', now, {
+              messageIds: { ...latest.messageIds, ehrRequest: request.messageId },
+            })
           : null,
       );
       if (!written) return current;

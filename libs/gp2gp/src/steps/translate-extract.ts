@@ -1,5 +1,5 @@
-import { BlobStore } from '@lloyd/store';
-import { Terminology } from '@lloyd/terminology';
+import { type BlobStore } from '@lloyd/store';
+import { type Terminology } from '@lloyd/terminology';
 import { Gp2gpJob } from '../jobs/gp2gp-job.js';
 import type { Gp2gpMessages } from '../messaging/gp2gp-messages.js';
 import type { Transfer } from '../model/transfer.js';

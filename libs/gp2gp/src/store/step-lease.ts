@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { KeyValueStore } from '@lloyd/store';
+import { type KeyValueStore } from '@lloyd/store';
 import { transferKeys } from './transfer-keys.js';
 
 /** A step of one transfer is being run by another worker whose lease has not expired: try again later. */
@@ -40,16 +40,19 @@ export class StepLeases {
     const ttlSeconds = this.ttlMs / 1000;
     if (!(await this.kv.setIfAbsent(key, owner, { ttlSeconds }))) return null;
     let released = false;
-    const timer = setInterval(() => {
-      // Losing the renewal means the lease lapsed and someone else may hold it; the step's final compare-and-set
-      // still decides who wins, so the renewal only logs nothing and stops.
-      this.kv.compareAndSet(key, owner, owner, { ttlSeconds }).then(
-        (ok) => {
-          if (!ok) clearInterval(timer);
-        },
-        () => undefined,
-      );
-    }, Math.max(10, Math.floor(this.ttlMs / 3)));
+    const timer = setInterval(
+      () => {
+        // Losing the renewal means the lease lapsed and someone else may hold it; the step's final compare-and-set
+        // still decides who wins, so the renewal only logs nothing and stops.
+        this.kv.compareAndSet(key, owner, owner, { ttlSeconds }).then(
+          (ok) => {
+            if (!ok) clearInterval(timer);
+          },
+          () => undefined,
+        );
+      },
+      Math.max(10, Math.floor(this.ttlMs / 3)),
+    );
     timer.unref();
     return {
       owner,

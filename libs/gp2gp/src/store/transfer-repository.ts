@@ -1,4 +1,4 @@
-import { KeyValueStore } from '@lloyd/store';
+import { type KeyValueStore } from '@lloyd/store';
 import type { Transfer } from '../model/transfer.js';
 import type { TransferState } from '../model/transfer-state.js';
 import { londonDay } from './london-day.js';
@@ -109,7 +109,9 @@ export class TransferRepository {
     const out: Transfer[] = [];
     const unique = [...new Set(ids)];
     for (let i = 0; i < unique.length; i += LOAD_BATCH) {
-      const raws = await Promise.all(unique.slice(i, i + LOAD_BATCH).map((id) => this.kv.get(transferKeys.transfer(id))));
+      const raws = await Promise.all(
+        unique.slice(i, i + LOAD_BATCH).map((id) => this.kv.get(transferKeys.transfer(id))),
+      );
       for (const raw of raws) if (raw !== null) out.push(parse(raw));
     }
     return out;

@@ -37,10 +37,11 @@ export class Transfers {
   /** See {@link TransferRepository.update}; the mutation receives the current time. */
   async update(id: string, mutation: (current: Transfer, now: Date) => Transfer | null): Promise<UpdateResult | null> {
     let previous: Transfer | null = null;
-    const result = await this.repository.update(id, (current) => {
+    const apply: TransferMutation = (current) => {
       previous = current;
       return mutation(current, this.now());
-    } satisfies TransferMutation);
+    };
+    const result = await this.repository.update(id, apply);
     if (result?.changed) this.written(previous, result.transfer);
     return result;
   }

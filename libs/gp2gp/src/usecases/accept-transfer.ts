@@ -1,4 +1,4 @@
-import { AuditTrail } from '@lloyd/access';
+import { type AuditTrail } from '@lloyd/access';
 import { audited, type Gp2gpCaller } from './caller.js';
 import type { SettleAcceptance } from './settle-acceptance.js';
 import { toView, type TransferView } from './transfer-view.js';

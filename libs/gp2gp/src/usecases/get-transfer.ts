@@ -1,4 +1,4 @@
-import { AuditTrail } from '@lloyd/access';
+import { type AuditTrail } from '@lloyd/access';
 import type { Transfers } from '../store/transfers.js';
 import { audited, type Gp2gpCaller } from './caller.js';
 import { toView, transferNotFound, type TransferView } from './transfer-view.js';

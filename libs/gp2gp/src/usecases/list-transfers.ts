@@ -1,4 +1,4 @@
-import { AuditTrail } from '@lloyd/access';
+import { type AuditTrail } from '@lloyd/access';
 import { z } from 'zod';
 import { TRANSFER_STATES } from '../model/transfer-state.js';
 import type { Transfers } from '../store/transfers.js';

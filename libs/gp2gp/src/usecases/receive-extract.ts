@@ -1,4 +1,4 @@
-import { BlobStore } from '@lloyd/store';
+import { type BlobStore } from '@lloyd/store';
 import type { Gp2gpMessages } from '../messaging/gp2gp-messages.js';
 import type { Transfer } from '../model/transfer.js';
 import { moveTo, note } from '../model/transitions.js';
@@ -28,7 +28,10 @@ export class ReceiveExtract {
     private readonly options: Pick<Gp2gpOptions, 'integrationDeadlineMs'>,
   ) {}
 
-  async execute(transferId: string, arrival: ExtractArrival): Promise<{ receipt: ExtractReceipt; transfer: Transfer | null }> {
+  async execute(
+    transferId: string,
+    arrival: ExtractArrival,
+  ): Promise<{ receipt: ExtractReceipt; transfer: Transfer | null }> {
     let receipt = 'unrequested' as ExtractReceipt;
     const result = await this.transfers.update(transferId, (current, now) => {
       if (current.state === 'extract-requested') {
@@ -64,8 +67,15 @@ export class ReceiveExtract {
     if (!result) return { receipt: 'unrequested', transfer: null };
     if (receipt === 'refused' || receipt === 'unrequested') {
       const code = receipt === 'refused' ? '12' : '09';
-      const nack = this.messages.negativeAck(result.transfer, `nack-${code}-${arrival.messageId}`, arrival.messageId, code);
-      await this.blobs.put(transferBlobs.duplicateNack(transferId, arrival.messageId), nack.xml, { contentType: 'application/xml' });
+      const nack = this.messages.negativeAck(
+        result.transfer,
+        `nack-${code}-${arrival.messageId}`,
+        arrival.messageId,
+        code,
+      );
+      await this.blobs.put(transferBlobs.duplicateNack(transferId, arrival.messageId), nack.xml, {
+        contentType: 'application/xml',
+      });
     }
     return { receipt, transfer: result.transfer };
   }

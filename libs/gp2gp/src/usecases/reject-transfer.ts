@@ -1,4 +1,4 @@
-import { AuditTrail } from '@lloyd/access';
+import { type AuditTrail } from '@lloyd/access';
 import { z } from 'zod';
 import { REASON_CODES, REJECTION_CODES } from '../model/reason-codes.js';
 import { audited, invalidInput, type Gp2gpCaller } from './caller.js';

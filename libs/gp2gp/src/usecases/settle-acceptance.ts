@@ -1,5 +1,5 @@
 import { OperationOutcomeError } from '@lloyd/fhir';
-import { BlobStore } from '@lloyd/store';
+import { type BlobStore } from '@lloyd/store';
 import { callContext } from '../endpoints/call-context.js';
 import type { TransferEndpoints } from '../endpoints/transfer-endpoints.js';
 import type { TransferScheduler } from '../jobs/transfer-scheduler.js';
@@ -53,7 +53,9 @@ export class SettleAcceptance {
         `The supplier system of practice ${transfer.toOds} did not act on the decision. Try again later.`,
       );
     }
-    const settled = decision.accept ? result : { ...result, status: 'rejected' as const, reasonCode: decision.reasonCode };
+    const settled = decision.accept
+      ? result
+      : { ...result, status: 'rejected' as const, reasonCode: decision.reasonCode };
     await storeIntegrationNote(this.blobs, transfer, settled);
     const written = await this.transfers.update(id, (latest, now) =>
       latest.state === 'awaiting-acceptance' ? applyIntegration(latest, settled, now) : null,

@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import { AuditTrail } from '@lloyd/access';
-import { TransferMarkers } from '@lloyd/federation';
+import { type AuditTrail } from '@lloyd/access';
+import { type TransferMarkers } from '@lloyd/federation';
 import { isValidNhsNumber } from '@lloyd/fhir';
-import { KeyValueStore } from '@lloyd/store';
+import { type KeyValueStore } from '@lloyd/store';
 import { z } from 'zod';
 import type { TransferEndpoints } from '../endpoints/transfer-endpoints.js';
 import type { TransferScheduler } from '../jobs/transfer-scheduler.js';
@@ -90,7 +90,10 @@ export class StartTransfer {
     }
     const registered = await this.registry.practiceFor(command.nhsNumber);
     if (registered === null) {
-      throw invalidParameter('nhsNumber', `patient ${command.nhsNumber} is not known to the patient registry. Check the NHS number.`);
+      throw invalidParameter(
+        'nhsNumber',
+        `patient ${command.nhsNumber} is not known to the patient registry. Check the NHS number.`,
+      );
     }
     if (registered !== command.fromOds) {
       throw invalidParameter(
@@ -129,6 +132,8 @@ export class StartTransfer {
       await this.markers.markInTransit(command.toOds, command.nhsNumber, transfer.id);
       return { transfer, created: true };
     }
-    throw new Error(`Could not start a transfer of ${command.nhsNumber} into ${command.toOds}: too many concurrent requests.`);
+    throw new Error(
+      `Could not start a transfer of ${command.nhsNumber} into ${command.toOds}: too many concurrent requests.`,
+    );
   }
 }

@@ -24,7 +24,14 @@ export interface TransferView {
   paperFallback: boolean;
   failure?: TransferFailure;
   rejection?: TransferFailure;
-  attachments: { id: string; filename: string; contentType: string; bytes: number; received: boolean; absent: boolean }[];
+  attachments: {
+    id: string;
+    filename: string;
+    contentType: string;
+    bytes: number;
+    received: boolean;
+    absent: boolean;
+  }[];
   messageIds: Transfer['messageIds'];
   createdAt: string;
   updatedAt: string;

@@ -1,4 +1,4 @@
-import { AuditTrail } from '@lloyd/access';
+import { type AuditTrail } from '@lloyd/access';
 import type { TransferEvent, TransferEvents } from '../events/transfer-events.js';
 import type { Transfers } from '../store/transfers.js';
 import { audited, type Gp2gpCaller } from './caller.js';
@@ -16,7 +16,12 @@ export class WatchTransfer {
     private readonly audit: AuditTrail,
   ) {}
 
-  async execute(id: string, caller: Gp2gpCaller, signal: AbortSignal, lastEventId?: string): Promise<AsyncGenerator<TransferEvent>> {
+  async execute(
+    id: string,
+    caller: Gp2gpCaller,
+    signal: AbortSignal,
+    lastEventId?: string,
+  ): Promise<AsyncGenerator<TransferEvent>> {
     const transfer = await this.transfers.get(id);
     await audited(
       this.audit,

@@ -1,4 +1,3 @@
-import { isConfidential } from '@lloyd/adapters-core';
 import type { XmlWriter } from '../xml/xml-writer.js';
 import type { BuildContext } from './build-context.js';
 import { writeAllergy } from './write-allergy.js';
@@ -26,79 +25,48 @@ export interface ExtractItem {
 const ORDER_INTENTS = new Set(['order', 'original-order', 'reflex-order', 'filler-order', 'instance-order']);
 
 function encounterOf(ctx: BuildContext, resource: fhir4.Resource): fhir4.Encounter | undefined {
-  const r = resource as fhir4.FhirResource;
   let reference: fhir4.Reference | undefined;
-  switch (r.resourceType) {
-    case 'MedicationStatement':
-      reference = r.context;
-      break;
-    case 'DocumentReference':
-      reference = r.context?.encounter?.[0];
-      break;
-    case 'Observation':
-    case 'Immunization':
-    case 'AllergyIntolerance':
-    case 'Condition':
-    case 'MedicationRequest':
-    case 'ServiceRequest':
-    case 'DiagnosticReport':
-      reference = r.encounter;
-      break;
-    default:
-      reference = undefined;
-  }
+  if (resource.resourceType === 'MedicationStatement') reference = (resource as fhir4.MedicationStatement).context;
+  else if (resource.resourceType === 'DocumentReference') reference = (resource as fhir4.DocumentReference).context?.encounter?.[0];
+  else reference = (resource as { encounter?: fhir4.Reference }).encounter;
   const encounter = ctx.resolve<fhir4.Encounter>(reference);
   return encounter?.resourceType === 'Encounter' ? encounter : undefined;
 }
 
+type Getter<T> = (resource: never) => T | undefined;
+
+/** The main date of each kind of entry, for a composition of its own. */
+const DATE_OF: Readonly<Record<string, Getter<string>>> = {
+  Observation: (r: fhir4.Observation) => r.effectiveDateTime ?? r.effectivePeriod?.start ?? r.issued,
+  Immunization: (r: fhir4.Immunization) => r.occurrenceDateTime ?? r.recorded,
+  AllergyIntolerance: (r: fhir4.AllergyIntolerance) => r.onsetDateTime ?? r.recordedDate,
+  Condition: (r: fhir4.Condition) => r.onsetDateTime ?? r.recordedDate,
+  MedicationRequest: (r: fhir4.MedicationRequest) => r.authoredOn,
+  MedicationStatement: (r: fhir4.MedicationStatement) => r.effectivePeriod?.start ?? r.dateAsserted,
+  ServiceRequest: (r: fhir4.ServiceRequest) => r.authoredOn ?? r.occurrenceDateTime,
+  DocumentReference: (r: fhir4.DocumentReference) => r.date ?? r.content[0]?.attachment.creation,
+  DiagnosticReport: (r: fhir4.DiagnosticReport) => r.effectiveDateTime ?? r.issued,
+};
+
+/** Who recorded each kind of entry. */
+const AUTHOR_OF: Readonly<Record<string, Getter<fhir4.Reference>>> = {
+  Observation: (r: fhir4.Observation) => r.performer?.[0],
+  DiagnosticReport: (r: fhir4.DiagnosticReport) => r.performer?.[0],
+  Immunization: (r: fhir4.Immunization) => r.performer?.[0]?.actor,
+  AllergyIntolerance: (r: fhir4.AllergyIntolerance) => r.recorder ?? r.asserter,
+  Condition: (r: fhir4.Condition) => r.recorder ?? r.asserter,
+  MedicationRequest: (r: fhir4.MedicationRequest) => r.requester,
+  ServiceRequest: (r: fhir4.ServiceRequest) => r.requester,
+  MedicationStatement: (r: fhir4.MedicationStatement) => r.informationSource,
+  DocumentReference: (r: fhir4.DocumentReference) => r.author?.[0],
+};
+
 function dateOf(resource: fhir4.Resource): string | undefined {
-  const r = resource as fhir4.FhirResource;
-  switch (r.resourceType) {
-    case 'Observation':
-      return r.effectiveDateTime ?? r.effectivePeriod?.start ?? r.issued;
-    case 'Immunization':
-      return r.occurrenceDateTime ?? r.recorded;
-    case 'AllergyIntolerance':
-      return r.onsetDateTime ?? r.recordedDate;
-    case 'Condition':
-      return r.onsetDateTime ?? r.recordedDate;
-    case 'MedicationRequest':
-      return r.authoredOn;
-    case 'MedicationStatement':
-      return r.effectivePeriod?.start ?? r.dateAsserted;
-    case 'ServiceRequest':
-      return r.authoredOn ?? r.occurrenceDateTime;
-    case 'DocumentReference':
-      return r.date ?? r.content[0]?.attachment.creation;
-    case 'DiagnosticReport':
-      return r.effectiveDateTime ?? r.issued;
-    default:
-      return undefined;
-  }
+  return DATE_OF[resource.resourceType]?.(resource as never);
 }
 
 function authorOf(resource: fhir4.Resource): fhir4.Reference | undefined {
-  const r = resource as fhir4.FhirResource;
-  switch (r.resourceType) {
-    case 'Observation':
-    case 'DiagnosticReport':
-      return r.performer?.[0];
-    case 'Immunization':
-      return r.performer?.[0]?.actor;
-    case 'AllergyIntolerance':
-      return r.recorder ?? r.asserter;
-    case 'Condition':
-      return r.recorder ?? r.asserter;
-    case 'MedicationRequest':
-    case 'ServiceRequest':
-      return r.requester;
-    case 'MedicationStatement':
-      return r.informationSource;
-    case 'DocumentReference':
-      return r.author?.[0];
-    default:
-      return undefined;
-  }
+  return AUTHOR_OF[resource.resourceType]?.(resource as never);
 }
 
 /**
@@ -143,74 +111,81 @@ export function planItems(ctx: BuildContext): { items: ExtractItem[]; encounters
 
   for (const r of resources) {
     if (inside.has(r)) continue;
-    const resource = r as fhir4.FhirResource;
-    switch (resource.resourceType) {
+    switch (r.resourceType as string) {
       case 'Encounter':
-        encounters.push(resource);
+        encounters.push(r as fhir4.Encounter);
         break;
-      case 'Observation':
-        add(resource, (w) => inComponent(w, false, () => writeObservationTree(w, ctx, resource, written)));
-        break;
-      case 'Immunization':
-        add(resource, (w) => inComponent(w, false, () => writeImmunization(w, ctx, resource)));
-        break;
-      case 'AllergyIntolerance':
-        add(resource, (w) => inComponent(w, false, () => writeAllergy(w, ctx, resource)));
-        break;
-      case 'Condition':
-        add(resource, (w) => {
-          const { named, linked } = namedStatementOf(ctx, resource);
-          let namedId = named ? ctx.xmlId(named) : undefined;
-          if (!namedId) inComponent(w, false, () => (namedId = writeProblemObservation(w, ctx, resource)));
-          inComponent(w, false, () => writeProblem(w, ctx, resource, namedId!, linked));
-        });
-        break;
-      case 'MedicationRequest':
-        if (ORDER_INTENTS.has(resource.intent)) add(resource, (w) => inComponent(w, false, () => writeIssue(w, ctx, resource)), true);
-        else add(resource, (w) => inComponent(w, false, () => writeAuthorisation(w, ctx, resource, statementsByPlan.get(resource))), true);
-        break;
-      case 'MedicationStatement': {
-        // A statement without its authorisation still travels as one (GP2GP has no bare medication statement).
-        const plan: fhir4.MedicationRequest = {
-          resourceType: 'MedicationRequest',
-          id: `${resource.id ?? 'statement'}-authorisation`,
-          status: resource.status === 'active' ? 'active' : resource.status === 'stopped' ? 'stopped' : 'completed',
-          intent: 'plan',
-          subject: resource.subject,
-          ...(resource.medicationReference ? { medicationReference: resource.medicationReference } : {}),
-          ...(resource.medicationCodeableConcept ? { medicationCodeableConcept: resource.medicationCodeableConcept } : {}),
-          ...(resource.dateAsserted ? { authoredOn: resource.dateAsserted } : {}),
-          ...(resource.meta ? { meta: resource.meta } : {}),
-        };
-        add(resource, (w) => inComponent(w, false, () => writeAuthorisation(w, ctx, plan, resource)), true);
+      case 'Observation': {
+        const observation = r as fhir4.Observation;
+        add(r, (w) => inComponent(w, false, () => writeObservationTree(w, ctx, observation, written)));
         break;
       }
-      case 'ServiceRequest':
-        add(resource, (w) => {
-          inComponent(w, false, () => writeServiceRequest(w, ctx, resource));
-          const documents = (resource.supportingInfo ?? []).map((s) => ctx.resolve(s)).filter((d): d is fhir4.Resource => d !== undefined);
-          if (documents.length > 0 && resource.intent !== 'plan') inComponent(w, false, () => writeReferralLinks(w, ctx, resource, documents));
+      case 'Immunization':
+        add(r, (w) => inComponent(w, false, () => writeImmunization(w, ctx, r as fhir4.Immunization)));
+        break;
+      case 'AllergyIntolerance':
+        add(r, (w) => inComponent(w, false, () => writeAllergy(w, ctx, r as fhir4.AllergyIntolerance)));
+        break;
+      case 'Condition': {
+        const condition = r as fhir4.Condition;
+        add(r, (w) => {
+          const { named, linked } = namedStatementOf(ctx, condition);
+          let namedId = named ? ctx.xmlId(named) : undefined;
+          if (!namedId) inComponent(w, false, () => (namedId = writeProblemObservation(w, ctx, condition)));
+          inComponent(w, false, () => writeProblem(w, ctx, condition, namedId!, linked));
         });
         break;
+      }
+      case 'MedicationRequest': {
+        const request = r as fhir4.MedicationRequest;
+        if (ORDER_INTENTS.has(request.intent)) add(r, (w) => inComponent(w, false, () => writeIssue(w, ctx, request)), true);
+        else add(r, (w) => inComponent(w, false, () => writeAuthorisation(w, ctx, request, statementsByPlan.get(request))), true);
+        break;
+      }
+      case 'MedicationStatement': {
+        const statement = r as fhir4.MedicationStatement;
+        const plan = authorisationFor(statement);
+        add(r, (w) => inComponent(w, false, () => writeAuthorisation(w, ctx, plan, statement)), true);
+        break;
+      }
+      case 'ServiceRequest': {
+        const request = r as fhir4.ServiceRequest;
+        add(r, (w) => {
+          inComponent(w, false, () => writeServiceRequest(w, ctx, request));
+          const documents = (request.supportingInfo ?? []).map((s) => ctx.resolve(s)).filter((d): d is fhir4.Resource => d !== undefined);
+          if (documents.length > 0 && request.intent !== 'plan') inComponent(w, false, () => writeReferralLinks(w, ctx, request, documents));
+        });
+        break;
+      }
       case 'DocumentReference':
-        add(resource, (w) => inComponent(w, false, () => writeDocument(w, ctx, resource)));
+        add(r, (w) => inComponent(w, false, () => writeDocument(w, ctx, r as fhir4.DocumentReference)));
         break;
       case 'DiagnosticReport':
-        add(resource, (w) => inComponent(w, false, () => writeReport(w, ctx, resource, written)));
+        add(r, (w) => inComponent(w, false, () => writeReport(w, ctx, r as fhir4.DiagnosticReport, written)));
         break;
       case 'Medication':
         break;
       case 'Specimen':
-        ctx.onSkipped(resource, 'orphan-specimen');
+        ctx.onSkipped(r, 'orphan-specimen');
         break;
       default:
-        ctx.onSkipped(resource, 'unsupported-type');
+        ctx.onSkipped(r, 'unsupported-type');
     }
   }
   return { items, encounters };
 }
 
-/** True when any of the resources is confidential (the composition then carries the marker too). */
-export function anyConfidential(resources: readonly fhir4.Resource[]): boolean {
-  return resources.some((r) => isConfidential(r));
+/** A statement without its authorisation still travels as one (GP2GP has no bare medication statement). */
+function authorisationFor(statement: fhir4.MedicationStatement): fhir4.MedicationRequest {
+  return {
+    resourceType: 'MedicationRequest',
+    id: `${statement.id ?? 'statement'}-authorisation`,
+    status: statement.status === 'active' ? 'active' : statement.status === 'stopped' ? 'stopped' : 'completed',
+    intent: 'plan',
+    subject: statement.subject,
+    ...(statement.medicationReference ? { medicationReference: statement.medicationReference } : {}),
+    ...(statement.medicationCodeableConcept ? { medicationCodeableConcept: statement.medicationCodeableConcept } : {}),
+    ...(statement.dateAsserted ? { authoredOn: statement.dateAsserted } : {}),
+    ...(statement.meta ? { meta: statement.meta } : {}),
+  };
 }

@@ -24,11 +24,16 @@ const londonFormat = new Intl.DateTimeFormat('en-GB', {
 
 const offsetCache = new Map<number, number>();
 
-function londonFields(epochMs: number): number[] {
-  const fields = [0, 0, 0, 0, 0, 0];
+function londonFields(epochMs: number): { y: number; mo: number; d: number; h: number; mi: number; s: number } {
+  const fields = { y: 0, mo: 0, d: 0, h: 0, mi: 0, s: 0 };
   for (const part of londonFormat.formatToParts(new Date(epochMs))) {
-    const index = ['year', 'month', 'day', 'hour', 'minute', 'second'].indexOf(part.type);
-    if (index >= 0) fields[index] = Number(part.value);
+    const value = Number(part.value);
+    if (part.type === 'year') fields.y = value;
+    else if (part.type === 'month') fields.mo = value;
+    else if (part.type === 'day') fields.d = value;
+    else if (part.type === 'hour') fields.h = value;
+    else if (part.type === 'minute') fields.mi = value;
+    else if (part.type === 'second') fields.s = value;
   }
   return fields;
 }
@@ -38,8 +43,8 @@ function londonOffsetAt(epochMs: number): number {
   const hourKey = Math.floor(epochMs / 3_600_000);
   const cached = offsetCache.get(hourKey);
   if (cached !== undefined) return cached;
-  const [y, mo, d, h, mi, s] = londonFields(hourKey * 3_600_000);
-  const asUtc = Date.UTC(y!, mo! - 1, d!, h!, mi!, s!);
+  const { y, mo, d, h, mi, s } = londonFields(hourKey * 3_600_000);
+  const asUtc = Date.UTC(y, mo - 1, d, h, mi, s);
   const offset = Math.round((asUtc - hourKey * 3_600_000) / 60_000);
   if (offsetCache.size > 100_000) offsetCache.clear();
   offsetCache.set(hourKey, offset);

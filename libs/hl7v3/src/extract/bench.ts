@@ -1,3 +1,4 @@
+import { Readable } from 'node:stream';
 import { parseEhrExtract } from './parse-ehr-extract.js';
 
 /**
@@ -6,9 +7,10 @@ import { parseEhrExtract } from './parse-ehr-extract.js';
  */
 export async function benchParse(buffer: Uint8Array, rounds = 3): Promise<number> {
   const chunk = 64 * 1024;
-  async function* stream(): AsyncGenerator<Uint8Array> {
+  function* pieces(): Generator<Uint8Array> {
     for (let i = 0; i < buffer.byteLength; i += chunk) yield buffer.subarray(i, i + chunk);
   }
+  const stream = (): Readable => Readable.from(pieces());
   await parseEhrExtract(stream());
   let best = Number.POSITIVE_INFINITY;
   for (let i = 0; i < rounds; i++) {

@@ -18,7 +18,8 @@ export function degradedMarkers(concept: fhir4.CodeableConcept): fhir4.Extension
 }
 
 /** Adds the resource-level markers when the concept is degraded. */
-export function markDegraded(resource: fhir4.DomainResource, concept: fhir4.CodeableConcept | undefined): void {
+export function markDegraded(resource: fhir4.Resource, concept: fhir4.CodeableConcept | undefined): void {
   if (!concept || !(concept.extension ?? []).some((e) => e.url === EXTENSIONS.degradedCode)) return;
-  resource.extension = [...(resource.extension ?? []), ...degradedMarkers(concept)];
+  const domain = resource as fhir4.DomainResource;
+  domain.extension = [...(domain.extension ?? []), ...degradedMarkers(concept)];
 }

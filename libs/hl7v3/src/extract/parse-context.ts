@@ -78,7 +78,7 @@ export class ParseContext {
     const concept = primaryConcept(resource);
     if (concept && isDegraded(concept)) {
       this.stats.degraded++;
-      markDegraded(resource as fhir4.DomainResource, concept);
+      markDegraded(resource, concept);
     }
     this.resources.push(resource);
     this.stats.resources[resource.resourceType] = (this.stats.resources[resource.resourceType] ?? 0) + 1;
@@ -120,21 +120,20 @@ export function isConfidentialNode(node: XNode | undefined): boolean {
 
 /** The concept that names a resource (the one GP2GP degrades). */
 export function primaryConcept(resource: fhir4.Resource): fhir4.CodeableConcept | undefined {
-  const r = resource as fhir4.FhirResource;
-  switch (r.resourceType) {
+  switch (resource.resourceType as string) {
     case 'Observation':
     case 'AllergyIntolerance':
     case 'Condition':
     case 'ServiceRequest':
     case 'Medication':
     case 'DiagnosticReport':
-      return r.code;
+      return (resource as { code?: fhir4.CodeableConcept }).code;
     case 'Immunization':
-      return r.vaccineCode;
+      return (resource as fhir4.Immunization).vaccineCode;
     case 'DocumentReference':
-      return r.type;
+      return (resource as fhir4.DocumentReference).type;
     case 'Encounter':
-      return r.type?.[0];
+      return (resource as fhir4.Encounter).type?.[0];
     default:
       return undefined;
   }

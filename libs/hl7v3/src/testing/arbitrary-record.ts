@@ -333,6 +333,31 @@ class RecordAssembler {
   }
 }
 
+interface RecordShape {
+  encounters: [date: string, type: number, confidential: boolean][];
+  items: ItemSpec[];
+}
+
+function assemble({ encounters, items }: RecordShape): CanonicalRecord {
+  const patient: fhir4.Patient = { resourceType: 'Patient', id: '9990000034', identifier: [{ system: NHS_NUMBER_SYSTEM, value: '9990000034' }] };
+  const practice: fhir4.Organization = { resourceType: 'Organization', id: 'P30003', identifier: [{ system: ODS_SYSTEM, value: 'P30003' }], name: 'The Surgery' };
+  const practitioner: fhir4.Practitioner = { resourceType: 'Practitioner', id: 'A0000000-0000-4000-8000-0000000000AA', name: [{ prefix: ['Dr'], given: ['Ann'], family: 'Jones' }] };
+  const assembler = new RecordAssembler({ reference: `Patient/${patient.id}` }, { reference: `Practitioner/${practitioner.id}` });
+  const encounterResources = encounters.map(([date, type, confidential]): fhir4.Encounter => ({
+    resourceType: 'Encounter',
+    id: assembler.id(),
+    ...assembler.meta(confidential),
+    status: 'finished',
+    class: { system: 'http://terminology.hl7.org/CodeSystem/v3-ActCode', code: 'AMB' },
+    type: [pick(ENCOUNTER_TYPES, type)],
+    subject: { reference: `Patient/${patient.id}` },
+    period: { start: date },
+    participant: [{ individual: { reference: `Practitioner/${practitioner.id}` } }],
+  }));
+  items.forEach((spec, i) => assembler.add(spec, encounterResources[i % Math.max(1, encounterResources.length)]));
+  return { patient, practice, practitioners: [practitioner], practitionerRoles: [], resources: [...encounterResources, ...assembler.resources] };
+}
+
 /** Canonical records for round-trip property tests (see the module comment for the conventions). */
 export function arbitraryCanonicalRecord(): fc.Arbitrary<CanonicalRecord> {
   return fc
@@ -340,29 +365,37 @@ export function arbitraryCanonicalRecord(): fc.Arbitrary<CanonicalRecord> {
       encounters: fc.array(fc.tuple(fhirDate, fc.integer({ min: 0, max: 5 }), fc.boolean()), { maxLength: 3 }),
       items: fc.array(item, { minLength: 1, maxLength: 12 }),
     })
-    .map(({ encounters, items }) => {
-      const patient: fhir4.Patient = { resourceType: 'Patient', id: '9990000034', identifier: [{ system: NHS_NUMBER_SYSTEM, value: '9990000034' }] };
-      const practice: fhir4.Organization = { resourceType: 'Organization', id: 'P30003', identifier: [{ system: ODS_SYSTEM, value: 'P30003' }], name: 'The Surgery' };
-      const practitioner: fhir4.Practitioner = { resourceType: 'Practitioner', id: 'A0000000-0000-4000-8000-0000000000AA', name: [{ prefix: ['Dr'], given: ['Ann'], family: 'Jones' }] };
-      const assembler = new RecordAssembler({ reference: `Patient/${patient.id}` }, { reference: `Practitioner/${practitioner.id}` });
-      const encounterResources = encounters.map(([date, type, confidential]): fhir4.Encounter => ({
-        resourceType: 'Encounter',
-        id: assembler.id(),
-        ...assembler.meta(confidential),
-        status: 'finished',
-        class: { system: 'http://terminology.hl7.org/CodeSystem/v3-ActCode', code: 'AMB' },
-        type: [pick(ENCOUNTER_TYPES, type)],
-        subject: { reference: `Patient/${patient.id}` },
-        period: { start: date },
-        participant: [{ individual: { reference: `Practitioner/${practitioner.id}` } }],
-      }));
-      items.forEach((spec, i) => assembler.add(spec, encounterResources[i % Math.max(1, encounterResources.length)]));
-      return {
-        patient,
-        practice,
-        practitioners: [practitioner],
-        practitionerRoles: [],
-        resources: [...encounterResources, ...assembler.resources],
-      };
-    });
+    .map(assemble);
+}
+
+const KINDS: ItemSpec['kind'][] = ['observation', 'comment', 'panel', 'immunisation', 'allergy', 'problem', 'medication', 'referral', 'plan', 'document', 'report'];
+
+/**
+ * A fixed record with every kind of item in several variants (values, codings, statuses, dates of each precision),
+ * some recorded in consultations: one deterministic record that covers every resource type the builder handles.
+ */
+export function recordWithEveryKind(options: { confidential: boolean }): CanonicalRecord {
+  const dates = ['2004', '2011-06', '2016-02-29', '2019-07-14T10:30:00+01:00', '2021-01-05T08:15:00+00:00'];
+  const items: ItemSpec[] = [];
+  KINDS.forEach((kind, k) => {
+    for (let variant = 0; variant < 4; variant++) {
+      const n = k * 4 + variant;
+      items.push({
+        kind,
+        date: dates[n % dates.length]!,
+        confidential: options.confidential && n % 3 === 0,
+        inEncounter: n % 2 === 0,
+        notes: n % 3 === 1 ? ['Seen in clinic', 'Text with <angle> & "quotes"'] : [],
+        variant: n,
+        value: 12.5 + n,
+      });
+    }
+  });
+  return assemble({
+    encounters: [
+      ['2019-07-14T10:30:00+01:00', 0, options.confidential],
+      ['2020-02-02', 2, false],
+    ],
+    items,
+  });
 }

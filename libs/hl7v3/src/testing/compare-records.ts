@@ -20,7 +20,12 @@ export function roundTripDifferences(before: CanonicalRecord, after: CanonicalRe
     if (a.get(type) !== b.get(type)) problems.push(`${type}: ${a.get(type) ?? 0} before, ${b.get(type) ?? 0} after`);
   }
   const byKey = new Map(after.resources.map((r) => [`${r.resourceType}/${r.id}`, r]));
+  const lookup = (record: CanonicalRecord) => (reference: fhir4.Reference | undefined): fhir4.Resource | undefined =>
+    record.resources.find((r) => `${r.resourceType}/${r.id}` === reference?.reference);
   for (const original of before.resources) {
+    // A Medication has no statement of its own in GP2GP (it is the drug of an authorisation or issue): it is
+    // compared through the MedicationRequest that names it, below.
+    if (original.resourceType === 'Medication') continue;
     const key = `${original.resourceType}/${original.id}`;
     const copy = byKey.get(key);
     if (!copy) {
@@ -28,6 +33,11 @@ export function roundTripDifferences(before: CanonicalRecord, after: CanonicalRe
       continue;
     }
     compareConcepts(key, primaryConcept(original), primaryConcept(copy), problems);
+    if (original.resourceType === 'MedicationRequest') {
+      const drug = (record: CanonicalRecord, r: fhir4.Resource): fhir4.CodeableConcept | undefined =>
+        (lookup(record)((r as fhir4.MedicationRequest).medicationReference) as fhir4.Medication | undefined)?.code;
+      compareConcepts(`${key} medication`, drug(before, original), drug(after, copy), problems);
+    }
     for (const [field, x, y] of fieldPairs(original, copy)) {
       if (!sameValue(x, y)) problems.push(`${key}.${field}: ${JSON.stringify(x)} became ${JSON.stringify(y)}`);
     }
@@ -141,4 +151,14 @@ function fieldPairs(x: fhir4.Resource, y: fhir4.Resource): [string, unknown, unk
   }
   if (a.resourceType === 'Encounter' && b.resourceType === 'Encounter') return [['start', a.period?.start, b.period?.start]];
   return [];
+}
+
+/**
+ * Comments Lloyd keeps as notes of grouping (battery) Observations, which the NHS receiving adaptor would have made
+ * separate "Comment note" Observations: used to compare Observation counts with its translations.
+ */
+export function foldedComments(resources: readonly fhir4.Resource[]): number {
+  return resources
+    .filter((r): r is fhir4.Observation => r.resourceType === 'Observation' && ((r as fhir4.Observation).hasMember ?? []).length > 0)
+    .reduce((sum, o) => sum + (o.note ?? []).length, 0);
 }

@@ -1,4 +1,3 @@
-/* eslint-disable jest/no-export -- a test helper module that declares suites for its callers */
 import { describeWithSharedData, sharedDataPath } from '@lloyd/test-support';
 import { validateWithXmllint, xmllintAvailable, type SchemaResult } from './xmllint.js';
 
@@ -19,7 +18,6 @@ export function describeWithSchemas(title: string, fn: (validate: SchemaValidato
     return;
   }
   if (process.env['REQUIRE_SHARED_DATA'] === '1') {
-    // eslint-disable-next-line jest/valid-title -- the caller's title
     describe(title, () => {
       it('needs xmllint', () => {
         throw new Error(`${MISSING}; REQUIRE_SHARED_DATA=1 makes this a failure.`);
@@ -28,7 +26,7 @@ export function describeWithSchemas(title: string, fn: (validate: SchemaValidato
     return;
   }
   console.warn(`\n*** ${MISSING}. SKIPPING "${title}"; CI sets REQUIRE_SHARED_DATA=1, which makes this a failure. ***\n`);
-  // eslint-disable-next-line jest/no-disabled-tests, jest/valid-title -- the announced skip when xmllint is missing
+  // The announced skip when xmllint is missing (see above).
   describe.skip(title, () => fn(validate));
 }
 

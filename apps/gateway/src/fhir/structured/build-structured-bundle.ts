@@ -104,7 +104,7 @@ export function buildStructuredBundle(input: StructuredBundleInput): Bundle {
       ),
     );
   }
-  if (warnings.length) out.push({ ...operationOutcome(...warnings), id: 'warnings' } as Resource);
+  if (warnings.length) out.push({ ...operationOutcome(...warnings), id: 'warnings' });
   const bundle = collectionBundle(out, input.baseUrl);
   bundle.meta = {
     ...bundle.meta,

@@ -4,7 +4,7 @@ import { sectionOf, type ClinicalType } from '@lloyd/adapters-core';
 import type { VerifiedToken } from '@lloyd/auth';
 import { LLOYD_CONFIG, type LloydConfig, type RecordSection } from '@lloyd/config';
 import { decodeResourceId } from '@lloyd/federation';
-import { operationOutcome, OperationOutcomeError, outcomes, searchsetBundle, spineIssue, type Bundle, type Resource } from '@lloyd/fhir';
+import { operationOutcome, OperationOutcomeError, outcomes, searchsetBundle, spineIssue, type Bundle } from '@lloyd/fhir';
 import { AuditedRead } from '../record/audited-read.js';
 import { PageTokens } from '../record/page-tokens.js';
 import { RecordReader } from '../record/record-reader.js';
@@ -23,7 +23,7 @@ export interface SearchClinicalCommand {
 /** Observations may be investigation results or uncategorised data; every other type sits in one section. */
 export function sectionsForType(type: ClinicalType): RecordSection[] {
   if (type === 'Observation') return ['investigations', 'uncategorised'];
-  const section = sectionOf({ resourceType: type } as Resource);
+  const section = sectionOf({ resourceType: type });
   return section ? [section] : [];
 }
 

@@ -29,19 +29,15 @@ interface MedicationParts {
   requester: fhir4.Reference | undefined;
 }
 
+const REQUEST_STATUS: Readonly<Record<string, fhir4.MedicationRequest['status']>> = {
+  ACTIVE: 'active',
+  COMPLETE: 'completed',
+  NULLIFIED: 'entered-in-error',
+  SUSPENDED: 'on-hold',
+};
+
 function requestStatus(code: string | undefined): fhir4.MedicationRequest['status'] {
-  switch (code) {
-    case 'ACTIVE':
-      return 'active';
-    case 'COMPLETE':
-      return 'completed';
-    case 'NULLIFIED':
-      return 'entered-in-error';
-    case 'SUSPENDED':
-      return 'on-hold';
-    default:
-      return 'unknown';
-  }
+  return (code && REQUEST_STATUS[code]) || 'unknown';
 }
 
 function supplyNotes(supply: XNode): { notes: fhir4.Annotation[]; prescriptionType?: string } {

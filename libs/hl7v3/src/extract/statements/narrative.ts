@@ -24,15 +24,32 @@ export function narrativeText(node: XNode): string | undefined {
   return edText(child(node, 'text'));
 }
 
+/** The reference as a FHIR `url` (spaces escaped), or undefined when it is not a URL at all. */
+function attachmentUrl(reference: string): string | undefined {
+  const escaped = reference.replace(/ /g, '%20');
+  return URL.canParse(escaped) ? escaped : undefined;
+}
+
+function fileName(url: string): string | undefined {
+  const last = url.replace(/^.*\//, '');
+  try {
+    return decodeURIComponent(last) || undefined;
+  } catch {
+    return last || undefined;
+  }
+}
+
 /** A NarrativeStatement that refers to an external document (an attachment) as a DocumentReference. */
 function documentReference(scope: CompositionScope, node: XNode, doc: XNode): fhir4.DocumentReference {
   const sourceId = statementId(node);
   const text = child(doc, 'text');
-  const url = attr(child(text, 'reference'), 'value');
+  const reference = attr(child(text, 'reference'), 'value')?.trim();
+  const url = reference ? attachmentUrl(reference) : undefined;
   const attachment: fhir4.Attachment = {};
   put(attachment, 'contentType', attr(text, 'mediaType'));
   put(attachment, 'url', url);
-  put(attachment, 'title', url ? decodeURIComponent(url.replace(/^.*\//, '')) || undefined : undefined);
+  // A reference that is not a URL (e.g. a redacted one) is kept as the title rather than dropped.
+  put(attachment, 'title', url ? fileName(url) : reference);
   const document: fhir4.DocumentReference = {
     resourceType: 'DocumentReference',
     id: scope.ctx.uniqueId('DocumentReference', sourceId, `doc-${scope.ctx.resources.length}`),

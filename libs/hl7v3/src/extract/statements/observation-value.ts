@@ -12,8 +12,7 @@ type ObservationValue = Pick<
 /** An ObservationStatement `value` (typed by `xsi:type`) as the matching FHIR `value[x]`. */
 export function parseObservationValue(node: XNode | undefined): ObservationValue | undefined {
   if (!node || attr(node, 'nullFlavor')) return undefined;
-  const type = attr(node, 'type');
-  switch (type) {
+  switch (attr(node, 'type') ?? '') {
     case 'PQ':
       return wrap('valueQuantity', parseQuantity(node));
     case 'CD':

@@ -1,0 +1,151 @@
+import { createHash } from 'node:crypto';
+import { Readable } from 'node:stream';
+import { TransferEndpoint, TransferRefusedError } from '../transfer-port.js';
+import type {
+  AttachmentSource,
+  ExportedRecord,
+  ImportDecision,
+  IntegrationResult,
+  RecordDelivery,
+  TransferCallContext,
+} from '../transfer-port.js';
+import type { CanonicalRecord } from '@lloyd/adapters-core';
+
+/** An attachment whose content is generated on the fly (`bytes` long, deterministic), never held whole. */
+export function generatedAttachment(id: string, filename: string, bytes: number, contentType = 'application/pdf'): AttachmentSource {
+  return {
+    id,
+    filename,
+    contentType,
+    length: bytes,
+    open: () => Promise.resolve(Readable.from(generateBytes(bytes, id))),
+  };
+}
+
+/** Deterministic pseudo-random bytes in 64 KiB chunks. */
+export function* generateBytes(total: number, seed: string): Generator<Buffer> {
+  let state = [...seed].reduce((h, c) => (h * 31 + c.charCodeAt(0)) >>> 0, 2166136261);
+  for (let sent = 0; sent < total; ) {
+    const size = Math.min(64 * 1024, total - sent);
+    const chunk = Buffer.allocUnsafe(size);
+    for (let i = 0; i < size; i++) {
+      state = (state * 1664525 + 1013904223) >>> 0;
+      chunk[i] = state >>> 24;
+    }
+    sent += size;
+    yield chunk;
+  }
+}
+
+/** Reads a stream to its end, returning its bytes (for tests with small content). */
+export async function readAll(stream: Readable): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of stream) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks);
+}
+
+/** How a fake receiving system answers a delivery. */
+export type ReceiverBehaviour = 'integrate' | 'reject' | 'hold';
+
+/** One import the fake received, with the attachments' bytes and digests as it read them. */
+export interface ReceivedImport {
+  conversationId: string;
+  nhsNumber: string;
+  delivery: RecordDelivery;
+  attachments: { id: string; bytes: number; sha256: string }[];
+  status: IntegrationResult['status'];
+}
+
+export interface FakeSystemOptions {
+  /** What the system exports as a sender (omit for a receiver only). */
+  exports?: (nhsNumber: string) => ExportedRecord | Promise<ExportedRecord>;
+  /** How it answers deliveries; `integrate` by default. */
+  receive?: ReceiverBehaviour;
+  /** Reason code when rejecting. */
+  rejectCode?: string;
+}
+
+/**
+ * An in-memory supplier system with a {@link TransferEndpoint}, for tests: a sender exporting a canonical record or
+ * an HL7 extract with attachments, and a receiver that integrates, rejects or holds records for acceptance. Imports
+ * are idempotent per conversation, like a real endpoint, and counted.
+ */
+export class FakeTransferSystem extends TransferEndpoint {
+  readonly imports = new Map<string, ReceivedImport>();
+  importCalls = 0;
+  exportCalls = 0;
+  completeCalls = 0;
+
+  constructor(private readonly options: FakeSystemOptions = {}) {
+    super();
+  }
+
+  /** A sender of `record` (canonical) with these attachments. */
+  static sendingCanonical(record: (nhsNumber: string) => CanonicalRecord, attachments: () => AttachmentSource[] = () => []): FakeTransferSystem {
+    return new FakeTransferSystem({
+      exports: (nhs) => ({ extract: { format: 'canonical', record: record(nhs) }, attachments: attachments() }),
+    });
+  }
+
+  /** A GP2GP-native sender that gives its own HL7 V3 extract. */
+  static sendingHl7(xml: (nhsNumber: string) => string, attachments: () => AttachmentSource[] = () => []): FakeTransferSystem {
+    return new FakeTransferSystem({
+      exports: (nhs) => ({
+        extract: { format: 'hl7v3', open: () => Promise.resolve(Readable.from([Buffer.from(xml(nhs), 'utf8')])) },
+        attachments: attachments(),
+      }),
+    });
+  }
+
+  async exportRecord(nhsNumber: string, _ctx: TransferCallContext): Promise<ExportedRecord> {
+    this.exportCalls++;
+    if (!this.options.exports) throw new TransferRefusedError('06', `patient ${nhsNumber} is not at this surgery`);
+    return this.options.exports(nhsNumber);
+  }
+
+  async importRecord(nhsNumber: string, delivery: RecordDelivery, ctx: TransferCallContext): Promise<IntegrationResult> {
+    this.importCalls++;
+    const earlier = this.imports.get(ctx.conversationId);
+    if (earlier) return this.result(earlier);
+    const attachments: ReceivedImport['attachments'] = [];
+    for (const attachment of delivery.attachments) {
+      const hash = createHash('sha256');
+      let bytes = 0;
+      for await (const chunk of await attachment.open()) {
+        hash.update(chunk as Buffer);
+        bytes += (chunk as Buffer).length;
+      }
+      attachments.push({ id: attachment.id, bytes, sha256: hash.digest('hex') });
+    }
+    const behaviour = this.options.receive ?? 'integrate';
+    const status: IntegrationResult['status'] =
+      behaviour === 'reject' ? 'rejected' : behaviour === 'hold' || delivery.mode === 'hold' ? 'awaiting-acceptance' : 'integrated';
+    const received: ReceivedImport = { conversationId: ctx.conversationId, nhsNumber, delivery, attachments, status };
+    this.imports.set(ctx.conversationId, received);
+    return this.result(received);
+  }
+
+  completeImport(_nhsNumber: string, decision: ImportDecision, ctx: TransferCallContext): Promise<IntegrationResult> {
+    this.completeCalls++;
+    const held = this.imports.get(ctx.conversationId);
+    if (!held) return Promise.reject(new Error(`No import held for conversation ${ctx.conversationId}`));
+    held.status = decision.accept ? 'integrated' : 'rejected';
+    return Promise.resolve(this.result(held, decision.accept ? undefined : decision.reasonCode));
+  }
+
+  private result(received: ReceivedImport, reasonCode?: string): IntegrationResult {
+    const items = received.delivery.record.resources.map((r) => ({
+      sourceId: `${r.resourceType}/${r.id ?? ''}`,
+      outcome: isDegraded(r) ? ('degraded' as const) : ('integrated' as const),
+    }));
+    return {
+      status: received.status,
+      items,
+      ...(received.status === 'rejected' ? { reasonCode: reasonCode ?? this.options.rejectCode ?? '11' } : {}),
+    };
+  }
+}
+
+function isDegraded(resource: fhir4.Resource): boolean {
+  return ((resource as fhir4.DomainResource).extension ?? []).some((e) => e.url.endsWith('/degraded-code'));
+}
