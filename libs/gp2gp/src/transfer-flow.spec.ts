@@ -172,7 +172,7 @@ describe('GP2GP transfer: whole flow over in-process store and queue', () => {
     expect(done.state).toBe('failed');
     expect(done.failure?.code).toBe('28');
     expect(receiver.importCalls).toBe(0);
-    await h.waitFor(transfer.id, ['failed']);
+    await h.waitUntil(transfer.id, (t) => t.settled, 'settled');
     expect(await text(h.blobs, transferBlobs.finalAck(transfer.id))).toContain('code="28"');
   });
 
@@ -185,8 +185,8 @@ describe('GP2GP transfer: whole flow over in-process store and queue', () => {
     const done = await h.waitFor(transfer.id, DONE);
     expect(done.failure).toMatchObject({ code: '06', step: 'gp2gp.request-extract' });
     // Settled: nothing to acknowledge (no extract came), the in-transit marker is gone.
-    for (let i = 0; i < 100 && !(await h.gp2gp.transfers.get(transfer.id))!.settled; i++) await new Promise((r) => setTimeout(r, 10));
-    expect((await h.gp2gp.transfers.get(transfer.id))!.settled).toBe(true);
+    const settled = await h.waitUntil(transfer.id, (t) => t.settled, 'settled');
+    expect(settled.messageIds.finalAck).toBeUndefined();
     expect(await h.markers.isInTransit('P20002', NHS)).toBe(false);
   });
 

@@ -37,7 +37,8 @@ export class TransferScheduler {
     const due = [transfer.deadlines.largeMessage, transfer.paperFallback ? undefined : transfer.deadlines.integration];
     for (const at of due) {
       if (at === undefined) continue;
-      const dueAt = Date.parse(at);
+      // Checked just after the deadline: a deadline is passed once the clock is beyond it.
+      const dueAt = Date.parse(at) + 1;
       await this.queue.add<Gp2gpJobPayload>(Gp2gpJob.TimeoutCheck, payload(transfer), {
         jobId: `${transfer.conversationId}:${Gp2gpJob.TimeoutCheck}:${dueAt}`,
         attempts: this.options.stepAttempts,

@@ -10,7 +10,8 @@ import type { TransferStep } from './step-runner.js';
 const PAST_INTEGRATION = new Set(['integrated', 'rejected', 'acknowledged', 'completed', 'failed']);
 
 /**
- * The GP2GP timers, checked against the injected clock whenever a scheduled check fires:
+ * The GP2GP timers, checked against the injected clock whenever a scheduled check fires (a deadline is passed once
+ * the clock is beyond it: exactly 8×24 h after the extract is still within 8 days):
  * - large messages: an attachment still missing fragments when the overall timeout passes fails the transfer with
  *   reason 31 (attachment not received); a large message not reassembled for any other reason, with 25;
  * - the final-ack rule: a record not integrated within 8 days of the extract arriving is flagged for the paper
@@ -29,7 +30,7 @@ export class CheckTimeoutsStep implements TransferStep {
   async run(t: Transfer): Promise<Transfer> {
     const now = this.transfers.now().getTime();
     const largeDue = t.deadlines.largeMessage ? Date.parse(t.deadlines.largeMessage) : Infinity;
-    if (t.state === 'fragments-pending' && now >= largeDue) {
+    if (t.state === 'fragments-pending' && now > largeDue) {
       const missing = t.attachments.filter((a) => !a.received).map((a) => a.filename);
       if (missing.length > 0) {
         throw new TransferStepError(
@@ -44,7 +45,7 @@ export class CheckTimeoutsStep implements TransferStep {
       );
     }
     const integrationDue = t.deadlines.integration ? Date.parse(t.deadlines.integration) : Infinity;
-    if (!t.paperFallback && !PAST_INTEGRATION.has(t.state) && now >= integrationDue) {
+    if (!t.paperFallback && !PAST_INTEGRATION.has(t.state) && now > integrationDue) {
       const written = await this.transfers.update(t.id, (latest, at) =>
         latest.paperFallback || PAST_INTEGRATION.has(latest.state)
           ? null

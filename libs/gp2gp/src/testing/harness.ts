@@ -68,6 +68,8 @@ export interface Gp2gpHarness {
   caller: Gp2gpCaller;
   /** Resolves once the transfer reaches one of `states` (polling the store); rejects after `timeoutMs`. */
   waitFor(id: string, states: readonly TransferState[], timeoutMs?: number): Promise<Transfer>;
+  /** Resolves once `done` holds for the stored transfer; rejects after `timeoutMs`. */
+  waitUntil(id: string, done: (t: Transfer) => boolean, what: string, timeoutMs?: number): Promise<Transfer>;
   close(): Promise<void>;
 }
 
@@ -115,13 +117,18 @@ export async function createGp2gpHarness(options: HarnessOptions): Promise<Gp2gp
     markers,
     audit,
     caller: { who: { clientId: 'gp2gp-broker', organisation: 'X26' }, correlationId: 'test-correlation', request: 'POST /gp2gp/transfers' },
-    async waitFor(id, states, timeoutMs = 20_000) {
+    waitFor(id, states, timeoutMs) {
+      return this.waitUntil(id, (t) => states.includes(t.state), states.join('|'), timeoutMs);
+    },
+    async waitUntil(id, done, what, timeoutMs = 20_000) {
       const deadline = Date.now() + timeoutMs;
       for (;;) {
         const transfer = await gp2gp.transfers.get(id);
-        if (transfer && states.includes(transfer.state)) return transfer;
+        if (transfer && done(transfer)) return transfer;
         if (Date.now() > deadline) {
-          throw new Error(`Transfer ${id} is ${transfer?.state ?? 'missing'}, not ${states.join('|')}: ${JSON.stringify(transfer?.failure ?? transfer?.timeline)}`);
+          throw new Error(
+            `Transfer ${id} (${transfer?.state ?? 'missing'}) did not become ${what}: ${JSON.stringify(transfer?.failure ?? transfer?.timeline)}`,
+          );
         }
         await new Promise((resolve) => setTimeout(resolve, 10));
       }

@@ -111,7 +111,7 @@ export function planItems(ctx: BuildContext): { items: ExtractItem[]; encounters
 
   for (const r of resources) {
     if (inside.has(r)) continue;
-    switch (r.resourceType as string) {
+    switch (r.resourceType) {
       case 'Encounter':
         encounters.push(r as fhir4.Encounter);
         break;

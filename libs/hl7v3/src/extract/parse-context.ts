@@ -120,7 +120,7 @@ export function isConfidentialNode(node: XNode | undefined): boolean {
 
 /** The concept that names a resource (the one GP2GP degrades). */
 export function primaryConcept(resource: fhir4.Resource): fhir4.CodeableConcept | undefined {
-  switch (resource.resourceType as string) {
+  switch (resource.resourceType) {
     case 'Observation':
     case 'AllergyIntolerance':
     case 'Condition':
