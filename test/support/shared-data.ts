@@ -25,7 +25,9 @@ export function describeWithSharedData(title: string, fn: () => void): void {
   if (process.env['REQUIRE_SHARED_DATA'] === '1') {
     describe(title, () => {
       it('needs the shared NHS sample data', () => {
-        throw new Error(`${SHARED_DATA_DIR} not found, and REQUIRE_SHARED_DATA=1: put the shared/ folder beside the checkout.`);
+        throw new Error(
+          `${SHARED_DATA_DIR} not found, and REQUIRE_SHARED_DATA=1: put the shared/ folder beside the checkout.`,
+        );
       });
     });
     return;

@@ -122,7 +122,7 @@ export class Gp2gp {
       new TranslateExtractStep(this.transfers, deps.blobs, this.messages, deps.terminology),
       new DeliverRecordStep(this.transfers, deps.blobs, this.fragments, deps.endpoints, deps.autoIntegration, options),
       new AcknowledgeTransferStep(this.transfers, deps.blobs, deps.kv, this.messages, this.registry, deps.markers),
-      new CheckTimeoutsStep(this.transfers),
+      new CheckTimeoutsStep(this.transfers, this.scheduler),
     ];
 
     this.startTransfer = new StartTransfer(

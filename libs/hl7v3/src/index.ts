@@ -6,7 +6,14 @@ export type { XmlSource } from './xml/xml-source.js';
 export { XmlWriter, escapeAttribute, escapeText, type XmlAttributes } from './xml/xml-writer.js';
 
 // Data types and code systems
-export { OIDS, DEGRADED_CODES, isDegradedCode, oidForSystem, systemForOid, type DegradedKind } from './datatypes/code-systems.js';
+export {
+  OIDS,
+  DEGRADED_CODES,
+  isDegradedCode,
+  oidForSystem,
+  systemForOid,
+  type DegradedKind,
+} from './datatypes/code-systems.js';
 export { fhirToTs, tsToFhir } from './datatypes/timestamp.js';
 export { DEGRADED_EXTENSION, isDegraded } from './datatypes/codeable-concept.js';
 
@@ -35,7 +42,13 @@ export type { ExtractInteraction, SkipReason } from './build/build-context.js';
 
 // The other GP2GP interactions
 export type { MessageHeader } from './messages/message-header.js';
-export { EHR_REQUEST_INTERACTION, buildEhrRequest, parseEhrRequest, type EhrRequest, type EhrRequestInput } from './messages/ehr-request.js';
+export {
+  EHR_REQUEST_INTERACTION,
+  buildEhrRequest,
+  parseEhrRequest,
+  type EhrRequest,
+  type EhrRequestInput,
+} from './messages/ehr-request.js';
 export {
   ACKNOWLEDGEMENT_INTERACTION,
   buildAcknowledgement,
@@ -63,7 +76,13 @@ export {
   parseAttachmentDescription,
   type AttachmentDescription,
 } from './large-message/attachment-description.js';
-export { externalAttachments, parseEbxml, sameDocumentId, type EbxmlEnvelope, type ManifestReference } from './large-message/ebxml.js';
+export {
+  externalAttachments,
+  parseEbxml,
+  sameDocumentId,
+  type EbxmlEnvelope,
+  type ManifestReference,
+} from './large-message/ebxml.js';
 export {
   ReassemblyError,
   fragmentOrder,

@@ -41,7 +41,9 @@ const SCENARIOS = sharedDataPath('gp2gp', 'large-messages');
 
 function scenarioNames(): string[] {
   try {
-    return readdirSync(SCENARIOS).filter((d) => d.startsWith('Scenario_')).sort();
+    return readdirSync(SCENARIOS)
+      .filter((d) => d.startsWith('Scenario_'))
+      .sort();
   } catch {
     return [];
   }
@@ -121,16 +123,31 @@ describeWithSharedData('NHS large-message scenarios', () => {
     const { record } = await parseEhrExtract(payload);
     const resources = recordToBundle(record).entry!.map((e) => e.resource!);
     const problems: string[] = [];
-    for (const r of resources) for (const e of await r4Errors(r)) problems.push(`${r.resourceType}/${r.id}: ${e.message}`);
+    for (const r of resources)
+      for (const e of await r4Errors(r)) problems.push(`${r.resourceType}/${r.id}: ${e.message}`);
     expect(problems).toEqual([]);
 
-    const expected = JSON.parse(readFileSync(`${dir}/expectedBundle.json`, 'utf8')) as { entry: { resource: { resourceType: string } }[] };
-    const types = ['Encounter', 'Observation', 'DocumentReference', 'AllergyIntolerance', 'Condition', 'MedicationRequest'];
+    const expected = JSON.parse(readFileSync(`${dir}/expectedBundle.json`, 'utf8')) as {
+      entry: { resource: { resourceType: string } }[];
+    };
+    const types = [
+      'Encounter',
+      'Observation',
+      'DocumentReference',
+      'AllergyIntolerance',
+      'Condition',
+      'MedicationRequest',
+    ];
     const ours = counts(record.resources, types);
     // The NHS adaptor makes each comment inside a battery its own "Comment note" Observation; Lloyd keeps those
     // comments as notes of the battery's Observation. Counted back in, the numbers must agree exactly.
     ours['Observation'] = ours['Observation']! + foldedComments(record.resources);
-    expect(ours).toEqual(counts(expected.entry.map((e) => e.resource), types));
+    expect(ours).toEqual(
+      counts(
+        expected.entry.map((e) => e.resource),
+        types,
+      ),
+    );
   });
 
   it('reassembles the attachments to their real content (text, video, TIFF, gzip)', async () => {
@@ -142,7 +159,9 @@ describeWithSharedData('NHS large-message scenarios', () => {
     const book = await content('Scenario_4');
     expect(book.toString('utf8')).toMatch(/^\s*WAR AND PEACE/);
     const lastFragment = JSON.parse(readFileSync(`${SCENARIOS}/Scenario_4/copc1.json`, 'utf8')) as SpineMessage;
-    expect(book.subarray(book.length - 1000)).toEqual(Buffer.from(lastFragment.attachments![0]!.payload, 'base64').subarray(-1000));
+    expect(book.subarray(book.length - 1000)).toEqual(
+      Buffer.from(lastFragment.attachments![0]!.payload, 'base64').subarray(-1000),
+    );
     expect((await content('Scenario_3')).subarray(4, 8).toString('latin1')).toBe('ftyp');
     expect((await content('Scenario_6')).subarray(0, 4)).toEqual(Buffer.from([0x49, 0x49, 0x2a, 0x00]));
     const { extract } = await load(`${SCENARIOS}/Scenario_2`);

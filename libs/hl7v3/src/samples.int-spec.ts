@@ -18,7 +18,9 @@ const SENT_BY_NHS_ADAPTOR = sharedDataPath('gpconnect', 'ehr-extract-expected');
 
 function xmlFiles(dir: string): string[] {
   try {
-    return readdirSync(dir).filter((f) => f.endsWith('.xml')).sort();
+    return readdirSync(dir)
+      .filter((f) => f.endsWith('.xml'))
+      .sort();
   } catch {
     return [];
   }
@@ -27,7 +29,8 @@ function xmlFiles(dir: string): string[] {
 async function invalidResources(resources: readonly fhir4.Resource[]): Promise<string[]> {
   const problems: string[] = [];
   for (const resource of resources) {
-    for (const e of await r4Errors(resource)) problems.push(`${resource.resourceType}/${resource.id} [${e.validator}] ${e.location}: ${e.message}`);
+    for (const e of await r4Errors(resource))
+      problems.push(`${resource.resourceType}/${resource.id} [${e.validator}] ${e.location}: ${e.message}`);
   }
   return problems;
 }
@@ -49,32 +52,47 @@ describeWithSharedData('NHS sample EHR extracts → canonical record → R4', ()
     expect((await parseCopc(bytes)).kind).toBe('continue');
   });
 
-  it.each(files.filter(([name]) => !name.includes('COPC_IN')))('%s parses and translates to valid R4', async (_name, path) => {
-    const bytes = readFileSync(path);
-    expect(messageKind(await readRootElement(bytes))).toBe('ehr-extract');
-    const { record, stats } = await parseEhrExtract(bytes);
-    expect(stats.compositions).toBeGreaterThan(0);
-    expect(record.resources.length).toBeGreaterThan(0);
-    const bundle = recordToBundle(record);
-    expect(bundle.type).toBe('collection');
-    const resources = (bundle.entry ?? []).map((e) => e.resource!);
-    expect(await invalidResources(resources)).toEqual([]);
-  });
+  it.each(files.filter(([name]) => !name.includes('COPC_IN')))(
+    '%s parses and translates to valid R4',
+    async (_name, path) => {
+      const bytes = readFileSync(path);
+      expect(messageKind(await readRootElement(bytes))).toBe('ehr-extract');
+      const { record, stats } = await parseEhrExtract(bytes);
+      expect(stats.compositions).toBeGreaterThan(0);
+      expect(record.resources.length).toBeGreaterThan(0);
+      const bundle = recordToBundle(record);
+      expect(bundle.type).toBe('collection');
+      const resources = (bundle.entry ?? []).map((e) => e.resource!);
+      expect(await invalidResources(resources)).toEqual([]);
+    },
+  );
 
   it('carries confidentiality (NOPAT) from the samples that have it', async () => {
-    const encounter = await parseEhrExtract(readFileSync(`${EXTRACTS}/Encounter__encounter_with_nopat_confidentiality_code_within_ehr_composition.xml`));
+    const encounter = await parseEhrExtract(
+      readFileSync(`${EXTRACTS}/Encounter__encounter_with_nopat_confidentiality_code_within_ehr_composition.xml`),
+    );
     expect(encounter.record.resources.every((r) => r.meta?.security?.[0]?.code === 'NOPAT')).toBe(true);
-    const medication = await parseEhrExtract(readFileSync(`${EXTRACTS}/MedicationStatement__ehrExtract_nopatConfidentialityCodePresentWithinMedicationStatement.xml`));
-    const secured = medication.record.resources.filter((r) => r.meta?.security?.[0]?.code === 'NOPAT').map((r) => r.resourceType);
+    const medication = await parseEhrExtract(
+      readFileSync(
+        `${EXTRACTS}/MedicationStatement__ehrExtract_nopatConfidentialityCodePresentWithinMedicationStatement.xml`,
+      ),
+    );
+    const secured = medication.record.resources
+      .filter((r) => r.meta?.security?.[0]?.code === 'NOPAT')
+      .map((r) => r.resourceType);
     expect(secured).toEqual(expect.arrayContaining(['MedicationRequest', 'MedicationStatement']));
     expect(secured).not.toContain('Encounter');
   });
 
   it('links issues to their authorisation across compositions in the NHS medication sample', async () => {
     const { record } = await parseEhrExtract(
-      readFileSync(`${EXTRACTS}/MedicationStatement__ehrExtract_MultipleSupplyPrescribeInFulfilmentOfSingleAcuteSupplyAuthorise.xml`),
+      readFileSync(
+        `${EXTRACTS}/MedicationStatement__ehrExtract_MultipleSupplyPrescribeInFulfilmentOfSingleAcuteSupplyAuthorise.xml`,
+      ),
     );
-    const requests = record.resources.filter((r): r is fhir4.MedicationRequest => r.resourceType === 'MedicationRequest');
+    const requests = record.resources.filter(
+      (r): r is fhir4.MedicationRequest => r.resourceType === 'MedicationRequest',
+    );
     const plan = requests.find((r) => r.intent === 'plan')!;
     const orders = requests.filter((r) => r.intent === 'order');
     expect(orders).toHaveLength(2);
@@ -96,12 +114,17 @@ describeWithSharedData('PWTP records compared with the NHS adaptor', () => {
 
   it.each(records)('%s has about the same items per resource type as the NHS adaptor', async (name) => {
     const { record } = await parseEhrExtract(readFileSync(`${PWTP}/${name}.xml`));
-    const expected = JSON.parse(readFileSync(`${PWTP}/${name}-expected-stu3.json`, 'utf8')) as { entry?: { resource: { resourceType: string; id: string } }[] };
+    const expected = JSON.parse(readFileSync(`${PWTP}/${name}-expected-stu3.json`, 'utf8')) as {
+      entry?: { resource: { resourceType: string; id: string } }[];
+    };
     for (const type of TYPES) {
       const theirs = (expected.entry ?? []).map((e) => e.resource).filter((r) => r.resourceType === type);
       const ours = new Set(record.resources.filter((r) => r.resourceType === type).map((r) => r.id));
       const count = ours.size + (type === 'Observation' ? foldedComments(record.resources) : 0);
-      expect({ type, count: Math.abs(count - theirs.length) <= 1 ? 'about the same' : `${count} vs ${theirs.length}` }).toEqual({
+      expect({
+        type,
+        count: Math.abs(count - theirs.length) <= 1 ? 'about the same' : `${count} vs ${theirs.length}`,
+      }).toEqual({
         type,
         count: 'about the same',
       });

@@ -4,6 +4,9 @@ import { isTerminal } from '../model/transfer-state.js';
 import type { Gp2gpClock, Gp2gpOptions } from '../options.js';
 import { Gp2gpJob, jobFor, jobIdFor, type Gp2gpJobPayload } from './gp2gp-job.js';
 
+/** Longest delay given to a queue (timers overflow at 2^31 ms); a check that runs early schedules another. */
+const MAX_DELAY_MS = 20 * 24 * 3600 * 1000;
+
 /**
  * Enqueues GP2GP jobs with explicit attempts and backoff, keyed so that enqueueing the same step twice is a no-op.
  * Callers enqueue only after the state that calls for the job has been written.
@@ -31,19 +34,24 @@ export class TransferScheduler {
     return job;
   }
 
-  /** Schedules a timeout check at each deadline the open transfer has (large-message timeout, 8-day rule). */
-  async deadlines(transfer: Transfer): Promise<void> {
+  /**
+   * Schedules a timeout check at each pending deadline of the open transfer (large-message timeout, 8-day rule).
+   * `again` schedules a further check of deadlines not yet reached (a check that ran early, its delay capped).
+   */
+  async deadlines(transfer: Transfer, again = false): Promise<void> {
     if (isTerminal(transfer.state)) return;
+    const now = this.clock();
     const due = [transfer.deadlines.largeMessage, transfer.paperFallback ? undefined : transfer.deadlines.integration];
     for (const at of due) {
       if (at === undefined) continue;
       // Checked just after the deadline: a deadline is passed once the clock is beyond it.
       const dueAt = Date.parse(at) + 1;
+      if (again && dueAt <= now) continue;
       await this.queue.add<Gp2gpJobPayload>(Gp2gpJob.TimeoutCheck, payload(transfer), {
-        jobId: `${transfer.conversationId}:${Gp2gpJob.TimeoutCheck}:${dueAt}`,
+        jobId: `${transfer.conversationId}:${Gp2gpJob.TimeoutCheck}:${dueAt}${again ? `:${now}` : ''}`,
         attempts: this.options.stepAttempts,
         backoffMs: this.options.stepBackoffMs,
-        delayMs: Math.max(0, dueAt - this.clock()),
+        delayMs: Math.min(MAX_DELAY_MS, Math.max(0, dueAt - now)),
       });
     }
   }

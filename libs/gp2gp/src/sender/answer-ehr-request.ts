@@ -11,6 +11,7 @@ import type { Transfer, TransferAttachment } from '../model/transfer.js';
 import type { Gp2gpOptions } from '../options.js';
 import { TransferStepError } from '../steps/step-error.js';
 import { transferBlobs } from '../store/transfer-keys.js';
+import type { Terminology } from '@lloyd/terminology';
 import { TransferRefusedError, type AttachmentSource, type ExportedRecord } from '../transfer-port.js';
 
 /** The sender's answer to an EHR request, as it arrives at the requesting side. */

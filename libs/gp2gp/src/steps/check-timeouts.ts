@@ -1,4 +1,5 @@
 import { Gp2gpJob } from '../jobs/gp2gp-job.js';
+import type { TransferScheduler } from '../jobs/transfer-scheduler.js';
 import type { Transfer } from '../model/transfer.js';
 import { isTerminal } from '../model/transfer-state.js';
 import { note } from '../model/transitions.js';
@@ -21,7 +22,10 @@ export class CheckTimeoutsStep implements TransferStep {
   readonly job = Gp2gpJob.TimeoutCheck;
   readonly failureCode = '99' as const;
 
-  constructor(private readonly transfers: Transfers) {}
+  constructor(
+    private readonly transfers: Transfers,
+    private readonly scheduler: TransferScheduler,
+  ) {}
 
   handles(t: Transfer): boolean {
     return !isTerminal(t.state);
@@ -60,6 +64,7 @@ export class CheckTimeoutsStep implements TransferStep {
       );
       return written?.transfer ?? t;
     }
+    await this.scheduler.deadlines(t, true);
     return t;
   }
 }

@@ -47,7 +47,8 @@ export interface HarnessOptions {
   /** Practices that opted in to auto-integration. */
   autoIntegrate?: readonly string[];
   options?: Partial<Gp2gpOptions>;
-  transport?: SpineTransport;
+  /** Builds the transport between the practices over the harness's blob store (default: in-process). */
+  transport?: (blobs: BlobStore) => SpineTransport;
   clock?: FakeClock;
   kv?: KeyValueStore;
   blobs?: BlobStore;
@@ -105,10 +106,10 @@ export async function createGp2gpHarness(options: HarnessOptions): Promise<Gp2gp
     autoIntegration: new AutoIntegrationPolicy((ods) => Promise.resolve(auto.has(ods))),
     options: { stepBackoffMs: 10, leaseTtlMs: 2000, eventPollMs: 50, ...options.options },
     clock: clock.now,
-    ...(options.transport ? { transport: options.transport } : {}),
+    ...(options.transport ? { transport: options.transport(blobs) } : {}),
   });
   if (options.process !== false) processGp2gpJobs(gp2gp, queue);
-  return {
+  const harness: Gp2gpHarness = {
     gp2gp,
     kv,
     blobs,
@@ -118,7 +119,7 @@ export async function createGp2gpHarness(options: HarnessOptions): Promise<Gp2gp
     audit,
     caller: { who: { clientId: 'gp2gp-broker', organisation: 'X26' }, correlationId: 'test-correlation', request: 'POST /gp2gp/transfers' },
     waitFor(id, states, timeoutMs) {
-      return this.waitUntil(id, (t) => states.includes(t.state), states.join('|'), timeoutMs);
+      return harness.waitUntil(id, (t) => states.includes(t.state), states.join('|'), timeoutMs);
     },
     async waitUntil(id, done, what, timeoutMs = 20_000) {
       const deadline = Date.now() + timeoutMs;
@@ -139,4 +140,5 @@ export async function createGp2gpHarness(options: HarnessOptions): Promise<Gp2gp
       await rm(dir, { recursive: true, force: true });
     },
   };
+  return harness;
 }

@@ -30,7 +30,13 @@ export class BuildContext {
     readonly onSkipped: (resource: fhir4.Resource, reason: SkipReason) => void,
   ) {
     this.now = now.toISOString().replace(/\.\d+Z$/, 'Z');
-    for (const r of [record.patient, record.practice, ...record.practitioners, ...record.practitionerRoles, ...record.resources]) {
+    for (const r of [
+      record.patient,
+      record.practice,
+      ...record.practitioners,
+      ...record.practitionerRoles,
+      ...record.resources,
+    ]) {
       if (r.id) this.byRef.set(`${r.resourceType}/${r.id}`, r);
     }
     this.practiceAgentId = derivedUuid(`lloyd-practice-agent:${record.practice.id ?? 'practice'}`);
@@ -123,7 +129,12 @@ export function writeId(w: XmlWriter, root: string, extension?: string): void {
 }
 
 /** A statement participant (`Participant` with an `agentRef`). */
-export function writeParticipant(w: XmlWriter, ctx: BuildContext, typeCode: string, reference: fhir4.Reference | undefined): void {
+export function writeParticipant(
+  w: XmlWriter,
+  ctx: BuildContext,
+  typeCode: string,
+  reference: fhir4.Reference | undefined,
+): void {
   const agentId = ctx.agentId(reference);
   if (!agentId) return;
   w.element('Participant', { typeCode, contextControlCode: 'OP' }, () => {

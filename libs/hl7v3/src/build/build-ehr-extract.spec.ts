@@ -58,7 +58,9 @@ describeWithSchemas('buildEhrExtract (validated with xmllint against the GP2GP s
     await expectSchemaValid(validate, xml, 'RCMR_IN030000UK07');
     const back = await parseEhrExtract(xml);
     const confidential = (rec: CanonicalRecord): string[] =>
-      rec.resources.filter((r) => isConfidential(r) && r.resourceType !== 'Medication').map((r) => `${r.resourceType}/${r.id}`);
+      rec.resources
+        .filter((r) => isConfidential(r) && r.resourceType !== 'Medication')
+        .map((r) => `${r.resourceType}/${r.id}`);
     expect(confidential(back.record)).toEqual(expect.arrayContaining(confidential(record)));
     expect(() => buildEhrExtract(record, { ...OPTIONS, interaction: 'RCMR_IN030000UK06' })).toThrow(/UK07/);
   });
@@ -66,9 +68,15 @@ describeWithSchemas('buildEhrExtract (validated with xmllint against the GP2GP s
   it('degrades items without a SNOMED coding: degraded code, original text, original code as translation', async () => {
     const record = everyKindRecord(false);
     const observations = record.resources.filter((r): r is fhir4.Observation => r.resourceType === 'Observation');
-    const readOnly = observations.find((o) => (o.code.coding ?? []).length > 0 && (o.code.coding ?? []).every((c) => c.system === CODE_SYSTEMS.readv2))!;
+    const readOnly = observations.find(
+      (o) => (o.code.coding ?? []).length > 0 && (o.code.coding ?? []).every((c) => c.system === CODE_SYSTEMS.readv2),
+    )!;
     const xml = buildEhrExtract(record, OPTIONS);
-    expect(xml).toMatch(new RegExp(`<code code="196411000000103"[^>]*>\\s*<originalText>${readOnly.code.text}</originalText>\\s*<translation code="${readOnly.code.coding![0]!.code!.replace('.', '\\.')}"`));
+    expect(xml).toMatch(
+      new RegExp(
+        `<code code="196411000000103"[^>]*>\\s*<originalText>${readOnly.code.text}</originalText>\\s*<translation code="${readOnly.code.coding![0]!.code!.replace('.', '\\.')}"`,
+      ),
+    );
     const back = await parseEhrExtract(xml);
     const again = back.record.resources.find((r) => r.id === readOnly.id) as fhir4.Observation;
     expect(again.code.coding).toEqual(readOnly.code.coding);
@@ -121,14 +129,27 @@ describe('buildEhrExtract', () => {
 
   it('reports what cannot travel instead of dropping it silently', () => {
     const skipped: string[] = [];
-    const flag = { resourceType: 'Flag', id: 'F1', status: 'active', code: { text: 'x' }, subject: { reference: 'Patient/p' } } as fhir4.Flag;
+    const flag = {
+      resourceType: 'Flag',
+      id: 'F1',
+      status: 'active',
+      code: { text: 'x' },
+      subject: { reference: 'Patient/p' },
+    } as fhir4.Flag;
     const orphan: fhir4.Specimen = { resourceType: 'Specimen', id: 'S-ORPHAN' };
-    buildEhrExtract({ ...record, resources: [...record.resources, flag, orphan] }, { ...OPTIONS, onSkipped: (r, why) => skipped.push(`${r.resourceType}:${why}`) });
+    buildEhrExtract(
+      { ...record, resources: [...record.resources, flag, orphan] },
+      { ...OPTIONS, onSkipped: (r, why) => skipped.push(`${r.resourceType}:${why}`) },
+    );
     expect(skipped).toEqual(['Flag:unsupported-type', 'Specimen:orphan-specimen']);
   });
 
   it('needs the patient NHS number and the sending ODS code, and says so', () => {
-    expect(() => buildEhrExtract({ ...record, patient: { resourceType: 'Patient', id: 'x' } }, OPTIONS)).toThrow(/NHS number/);
-    expect(() => buildEhrExtract({ ...record, practice: { resourceType: 'Organization', id: 'o' } }, OPTIONS)).toThrow(/ODS/);
+    expect(() => buildEhrExtract({ ...record, patient: { resourceType: 'Patient', id: 'x' } }, OPTIONS)).toThrow(
+      /NHS number/,
+    );
+    expect(() => buildEhrExtract({ ...record, practice: { resourceType: 'Organization', id: 'o' } }, OPTIONS)).toThrow(
+      /ODS/,
+    );
   });
 });

@@ -7,7 +7,14 @@ import { fhirToTs } from '../datatypes/timestamp.js';
 import { NON_CONSULTATION_CODES } from '../extract/translate-composition.js';
 import { ODS_SYSTEM } from '../extract/finalize-record.js';
 import { XmlWriter } from '../xml/xml-writer.js';
-import { BuildContext, writeId, writeInterval, writeTs, type ExtractInteraction, type SkipReason } from './build-context.js';
+import {
+  BuildContext,
+  writeId,
+  writeInterval,
+  writeTs,
+  type ExtractInteraction,
+  type SkipReason,
+} from './build-context.js';
 import { planItems, type ExtractItem } from './plan-items.js';
 import { writeAgentDirectory } from './write-agents.js';
 import { writeMessageStart, writeMessageEnd } from '../messages/message-header.js';
@@ -41,7 +48,10 @@ export interface BuildEhrExtractOptions {
 const NON_CONSULTATION = { code: '196401000000100', display: 'Non-consultation data' };
 const NON_CONSULTATION_MEDICATION = { code: '196391000000103', display: 'Non-consultation medication data' };
 
-function chooseInteraction(record: CanonicalRecord, requested: BuildEhrExtractOptions['interaction']): ExtractInteraction {
+function chooseInteraction(
+  record: CanonicalRecord,
+  requested: BuildEhrExtractOptions['interaction'],
+): ExtractInteraction {
   const confidential = record.resources.some((r) => isConfidential(r));
   if (requested === 'RCMR_IN030000UK07') return requested;
   if (requested === 'RCMR_IN030000UK06') {
@@ -84,7 +94,9 @@ function writeComposition(w: XmlWriter, ctx: BuildContext, header: CompositionHe
       if (header.location) {
         w.element('location', { typeCode: 'LOC' }, () => {
           w.element('locatedEntity', { classCode: 'LOCE' }, () => {
-            w.element('locatedPlace', { classCode: 'PLC', determinerCode: 'INSTANCE' }, () => w.text('name', header.location!));
+            w.element('locatedPlace', { classCode: 'PLC', determinerCode: 'INSTANCE' }, () =>
+              w.text('name', header.location!),
+            );
           });
         });
       }
@@ -99,14 +111,19 @@ function writeComposition(w: XmlWriter, ctx: BuildContext, header: CompositionHe
 }
 
 function participantAgent(ctx: BuildContext, encounter: fhir4.Encounter, code: string): string | undefined {
-  const p = (encounter.participant ?? []).find((x) => (x.type ?? []).some((t) => (t.coding ?? []).some((c) => c.code === code)));
+  const p = (encounter.participant ?? []).find((x) =>
+    (x.type ?? []).some((t) => (t.coding ?? []).some((c) => c.code === code)),
+  );
   return ctx.agentId(p?.individual);
 }
 
 function encounterComposition(ctx: BuildContext, encounter: fhir4.Encounter): CompositionHeader {
   const type = encounter.type?.[0];
   const safeType = (type?.coding ?? []).some((c) => c.code && NON_CONSULTATION_CODES.has(c.code)) ? undefined : type;
-  const author = participantAgent(ctx, encounter, 'AUT') ?? ctx.agentId(encounter.participant?.[0]?.individual) ?? ctx.defaultAgentId;
+  const author =
+    participantAgent(ctx, encounter, 'AUT') ??
+    ctx.agentId(encounter.participant?.[0]?.individual) ??
+    ctx.defaultAgentId;
   const performer = participantAgent(ctx, encounter, 'PPRF');
   const point = encounter.period?.end ? undefined : encounter.period?.start;
   const header: CompositionHeader = {
@@ -148,17 +165,26 @@ export function* ehrExtractChunks(record: CanonicalRecord, options: BuildEhrExtr
   const { items, encounters } = planItems(ctx);
   const w = new XmlWriter();
   const fromOds = options.fromOds ?? record.practice.identifier?.find((i) => i.system === ODS_SYSTEM)?.value;
-  if (!fromOds) throw new Error('The sending practice ODS code is unknown: pass fromOds or give the practice an ODS identifier.');
+  if (!fromOds)
+    throw new Error('The sending practice ODS code is unknown: pass fromOds or give the practice an ODS identifier.');
   const nhsNumber = record.patient.identifier?.find((i) => i.system === 'https://fhir.nhs.uk/Id/nhs-number')?.value;
-  if (!nhsNumber) throw new Error('The patient has no NHS number identifier; an EHR extract cannot be addressed without it.');
+  if (!nhsNumber)
+    throw new Error('The patient has no NHS number identifier; an EHR extract cannot be addressed without it.');
   const nowTs = fhirToTs(ctx.now)!;
   const orgAgent = (ods: string) => () => {
     w.element('AgentOrgSDS', { classCode: 'AGNT' }, () => {
-      w.element('agentOrganizationSDS', { classCode: 'ORG', determinerCode: 'INSTANCE' }, () => writeId(w, OIDS.sdsOrganization, ods));
+      w.element('agentOrganizationSDS', { classCode: 'ORG', determinerCode: 'INSTANCE' }, () =>
+        writeId(w, OIDS.sdsOrganization, ods),
+      );
     });
   };
 
-  writeMessageStart(w, interaction, { messageId: options.messageId, fromAsid: options.fromAsid, toAsid: options.toAsid, creationTime: nowTs });
+  writeMessageStart(w, interaction, {
+    messageId: options.messageId,
+    fromAsid: options.fromAsid,
+    toAsid: options.toAsid,
+    creationTime: nowTs,
+  });
   w.start('subject', { typeCode: 'SUBJ', contextConductionInd: 'false' });
   w.start('EhrExtract', { classCode: 'EXTRACT', moodCode: 'EVN' });
   writeId(w, options.extractId ?? derivedUuid(`lloyd-extract:${options.messageId}`));
@@ -216,7 +242,12 @@ export function* ehrExtractChunks(record: CanonicalRecord, options: BuildEhrExtr
       ctx,
       {
         id: ctx.derivedId('composition:empty'),
-        code: (x) => x.empty('code', { code: NON_CONSULTATION.code, codeSystem: OIDS.snomed, displayName: NON_CONSULTATION.display }),
+        code: (x) =>
+          x.empty('code', {
+            code: NON_CONSULTATION.code,
+            codeSystem: OIDS.snomed,
+            displayName: NON_CONSULTATION.display,
+          }),
         authorAgentId: ctx.defaultAgentId,
         confidential: [],
       },
@@ -238,7 +269,11 @@ export function* ehrExtractChunks(record: CanonicalRecord, options: BuildEhrExtr
   w.element('limitation', { typeCode: 'LIMIT', inversionInd: 'true' }, () => {
     w.element('limitingEhrExtractSpecification', { classCode: 'OBS', moodCode: 'DEF' }, () => {
       writeId(w, derivedUuid(`lloyd-limitation:${options.messageId}`));
-      w.empty('code', { code: '37241000000102', codeSystem: OIDS.snomed, displayName: 'Entire record available to originator' });
+      w.empty('code', {
+        code: '37241000000102',
+        codeSystem: OIDS.snomed,
+        displayName: 'Entire record available to originator',
+      });
     });
   });
   w.end(); // EhrExtract
@@ -260,7 +295,9 @@ function writeEmptyTopic(w: XmlWriter, ctx: BuildContext, encounter: fhir4.Encou
       writeInterval(w, 'effectiveTime', undefined);
       writeTs(w, 'availabilityTime', encounter.period?.start ?? ctx.now);
       w.element('component', { typeCode: 'COMP', contextConductionInd: 'true' }, () => {
-        w.element('EhrEmpty', { classCode: 'OBS', moodCode: 'EVN' }, () => writeId(w, ctx.derivedId(`empty:${encounter.id}`)));
+        w.element('EhrEmpty', { classCode: 'OBS', moodCode: 'EVN' }, () =>
+          writeId(w, ctx.derivedId(`empty:${encounter.id}`)),
+        );
       });
     });
   });

@@ -27,7 +27,8 @@ const ORDER_INTENTS = new Set(['order', 'original-order', 'reflex-order', 'fille
 function encounterOf(ctx: BuildContext, resource: fhir4.Resource): fhir4.Encounter | undefined {
   let reference: fhir4.Reference | undefined;
   if (resource.resourceType === 'MedicationStatement') reference = (resource as fhir4.MedicationStatement).context;
-  else if (resource.resourceType === 'DocumentReference') reference = (resource as fhir4.DocumentReference).context?.encounter?.[0];
+  else if (resource.resourceType === 'DocumentReference')
+    reference = (resource as fhir4.DocumentReference).context?.encounter?.[0];
   else reference = (resource as { encounter?: fhir4.Reference }).encounter;
   const encounter = ctx.resolve<fhir4.Encounter>(reference);
   return encounter?.resourceType === 'Encounter' ? encounter : undefined;
@@ -91,7 +92,9 @@ export function planItems(ctx: BuildContext): { items: ExtractItem[]; encounters
         if (target) inside.add(target);
       }
     } else if (r.resourceType === 'MedicationStatement') {
-      const plan = ((r as fhir4.MedicationStatement).basedOn ?? []).map((b) => ctx.resolve(b)).find((p) => p?.resourceType === 'MedicationRequest');
+      const plan = ((r as fhir4.MedicationStatement).basedOn ?? [])
+        .map((b) => ctx.resolve(b))
+        .find((p) => p?.resourceType === 'MedicationRequest');
       if (plan && !statementsByPlan.has(plan) && !ORDER_INTENTS.has((plan as fhir4.MedicationRequest).intent)) {
         statementsByPlan.set(plan, r as fhir4.MedicationStatement);
         inside.add(r);
@@ -106,7 +109,14 @@ export function planItems(ctx: BuildContext): { items: ExtractItem[]; encounters
     const encounter = encounterOf(ctx, resource);
     const date = dateOf(resource);
     const author = authorOf(resource);
-    items.push({ resource, medication, write, ...(encounter ? { encounter } : {}), ...(date ? { date } : {}), ...(author ? { author } : {}) });
+    items.push({
+      resource,
+      medication,
+      write,
+      ...(encounter ? { encounter } : {}),
+      ...(date ? { date } : {}),
+      ...(author ? { author } : {}),
+    });
   };
 
   for (const r of resources) {
@@ -138,8 +148,14 @@ export function planItems(ctx: BuildContext): { items: ExtractItem[]; encounters
       }
       case 'MedicationRequest': {
         const request = r as fhir4.MedicationRequest;
-        if (ORDER_INTENTS.has(request.intent)) add(r, (w) => inComponent(w, false, () => writeIssue(w, ctx, request)), true);
-        else add(r, (w) => inComponent(w, false, () => writeAuthorisation(w, ctx, request, statementsByPlan.get(request))), true);
+        if (ORDER_INTENTS.has(request.intent))
+          add(r, (w) => inComponent(w, false, () => writeIssue(w, ctx, request)), true);
+        else
+          add(
+            r,
+            (w) => inComponent(w, false, () => writeAuthorisation(w, ctx, request, statementsByPlan.get(request))),
+            true,
+          );
         break;
       }
       case 'MedicationStatement': {
@@ -152,8 +168,11 @@ export function planItems(ctx: BuildContext): { items: ExtractItem[]; encounters
         const request = r as fhir4.ServiceRequest;
         add(r, (w) => {
           inComponent(w, false, () => writeServiceRequest(w, ctx, request));
-          const documents = (request.supportingInfo ?? []).map((s) => ctx.resolve(s)).filter((d): d is fhir4.Resource => d !== undefined);
-          if (documents.length > 0 && request.intent !== 'plan') inComponent(w, false, () => writeReferralLinks(w, ctx, request, documents));
+          const documents = (request.supportingInfo ?? [])
+            .map((s) => ctx.resolve(s))
+            .filter((d): d is fhir4.Resource => d !== undefined);
+          if (documents.length > 0 && request.intent !== 'plan')
+            inComponent(w, false, () => writeReferralLinks(w, ctx, request, documents));
         });
         break;
       }

@@ -8,7 +8,10 @@ import { writeId, type BuildContext } from './build-context.js';
 function writeTelecom(w: XmlWriter, telecom: fhir4.ContactPoint[] | undefined, max: number): void {
   for (const t of (telecom ?? []).filter((c) => c.value).slice(0, max)) {
     const value = t.system === 'email' ? `mailto:${t.value}` : `tel:${t.value}`;
-    w.empty('telecom', { value: value.replace(/\s+/g, ''), use: t.use === 'work' ? 'WP' : t.use === 'home' ? 'H' : undefined });
+    w.empty('telecom', {
+      value: value.replace(/\s+/g, ''),
+      use: t.use === 'work' ? 'WP' : t.use === 'home' ? 'H' : undefined,
+    });
   }
 }
 
@@ -62,14 +65,18 @@ export function writeAgentDirectory(w: XmlWriter, ctx: BuildContext): void {
       });
       for (const practitioner of record.practitioners) {
         if (!practitioner.id) continue;
-        const role = record.practitionerRoles.find((r) => r.practitioner?.reference === `Practitioner/${practitioner.id}`);
+        const role = record.practitionerRoles.find(
+          (r) => r.practitioner?.reference === `Practitioner/${practitioner.id}`,
+        );
         const sds = practitioner.identifier?.find((i) => i.system === SDS_USER_ID_SYSTEM)?.value;
         w.element('part', { typeCode: 'PART' }, () => {
           w.element('Agent', { classCode: 'AGNT' }, () => {
             writeId(w, ctx.agentIds.get(`Practitioner/${practitioner.id}`)!);
             if (sds) writeId(w, OIDS.sdsUser, sds);
             if (role?.code?.[0]) writeConcept(w, 'code', role.code[0], { degraded: 'none', translations: false });
-            w.element('agentPerson', { classCode: 'PSN', determinerCode: 'INSTANCE' }, () => writeName(w, practitioner.name?.[0]));
+            w.element('agentPerson', { classCode: 'PSN', determinerCode: 'INSTANCE' }, () =>
+              writeName(w, practitioner.name?.[0]),
+            );
             if (role?.organization?.reference === `Organization/${record.practice.id}`) {
               writeOrganisation(w, 'representedOrganization', record.practice);
             }

@@ -1,7 +1,14 @@
 import { OIDS } from '../datatypes/code-systems.js';
 import { writeConcept } from '../datatypes/codeable-concept.js';
 import type { XmlWriter } from '../xml/xml-writer.js';
-import { writeAnnotations, writeId, writeInterval, writeParticipant, writeTs, type BuildContext } from './build-context.js';
+import {
+  writeAnnotations,
+  writeId,
+  writeInterval,
+  writeParticipant,
+  writeTs,
+  type BuildContext,
+} from './build-context.js';
 import { inComponent } from './write-observation.js';
 
 function isResolved(allergy: fhir4.AllergyIntolerance): boolean {
@@ -22,9 +29,12 @@ export function writeAllergy(w: XmlWriter, ctx: BuildContext, allergy: fhir4.All
   const interval = (): void => writeInterval(w, 'effectiveTime', end ? undefined : onset, period);
   w.element('CompoundStatement', { classCode: 'CATEGORY', moodCode: 'EVN' }, () => {
     writeId(w, ctx.derivedId(`allergy:${allergy.id}`));
-    w.empty('code', drug
-      ? { code: '14L..00', codeSystem: OIDS.readv2, displayName: 'H/O: drug allergy' }
-      : { code: 'SN53.00', codeSystem: OIDS.readv2, displayName: 'Allergy, unspecified' });
+    w.empty(
+      'code',
+      drug
+        ? { code: '14L..00', codeSystem: OIDS.readv2, displayName: 'H/O: drug allergy' }
+        : { code: 'SN53.00', codeSystem: OIDS.readv2, displayName: 'Allergy, unspecified' },
+    );
     w.empty('statusCode', { code: 'COMPLETE' });
     interval();
     writeTs(w, 'availabilityTime', allergy.recordedDate ?? onset);

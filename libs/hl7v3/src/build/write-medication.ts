@@ -8,7 +8,10 @@ import { writeId, writeInterval, writeParticipant, writeTs, type BuildContext } 
 
 const NHS_PRESCRIPTION = { code: '394823007', codeSystem: OIDS.snomed, displayName: 'NHS Prescription' };
 
-function medicationCode(ctx: BuildContext, request: { medicationReference?: fhir4.Reference; medicationCodeableConcept?: fhir4.CodeableConcept }): fhir4.CodeableConcept | undefined {
+function medicationCode(
+  ctx: BuildContext,
+  request: { medicationReference?: fhir4.Reference; medicationCodeableConcept?: fhir4.CodeableConcept },
+): fhir4.CodeableConcept | undefined {
   return request.medicationCodeableConcept ?? ctx.resolve<fhir4.Medication>(request.medicationReference)?.code;
 }
 
@@ -31,7 +34,10 @@ function writeSupplyNotes(w: XmlWriter, texts: string[]): void {
 }
 
 function writeDosage(w: XmlWriter, dosage: fhir4.Dosage[] | undefined): void {
-  const text = (dosage ?? []).map((d) => d.text).filter((t): t is string => !!t).join('; ');
+  const text = (dosage ?? [])
+    .map((d) => d.text)
+    .filter((t): t is string => !!t)
+    .join('; ');
   if (!text) return;
   w.element('pertinentInformation', { typeCode: 'PERT' }, () => {
     w.element('pertinentMedicationDosage', { classCode: 'SBADM', moodCode: 'RMD' }, () => w.text('text', text));
@@ -46,7 +52,12 @@ function extensionValue(request: fhir4.MedicationRequest, url: string): fhir4.Ex
  * An authorisation (MedicationRequest, intent `plan`) with the MedicationStatement based on it, as a
  * MedicationStatement (`INT`) holding an `ehrSupplyAuthorise`, and an `ehrSupplyDiscontinue` when it was stopped.
  */
-export function writeAuthorisation(w: XmlWriter, ctx: BuildContext, plan: fhir4.MedicationRequest, statement: fhir4.MedicationStatement | undefined): void {
+export function writeAuthorisation(
+  w: XmlWriter,
+  ctx: BuildContext,
+  plan: fhir4.MedicationRequest,
+  statement: fhir4.MedicationStatement | undefined,
+): void {
   const active = plan.status === 'active';
   const validity = plan.dispenseRequest?.validityPeriod;
   const statementPeriod = statement?.effectivePeriod ?? validity;
@@ -96,7 +107,9 @@ export function writeAuthorisation(w: XmlWriter, ctx: BuildContext, plan: fhir4.
 
 /** An issue (MedicationRequest, intent `order`) as a MedicationStatement (`ORD`) holding an `ehrSupplyPrescribe`. */
 export function writeIssue(w: XmlWriter, ctx: BuildContext, issue: fhir4.MedicationRequest): void {
-  const plan = (issue.basedOn ?? []).map((b) => ctx.resolve<fhir4.MedicationRequest>(b)).find((p) => p?.resourceType === 'MedicationRequest');
+  const plan = (issue.basedOn ?? [])
+    .map((b) => ctx.resolve<fhir4.MedicationRequest>(b))
+    .find((p) => p?.resourceType === 'MedicationRequest');
   const validity = issue.dispenseRequest?.validityPeriod;
   const prescriptionType = extensionValue(issue, EXTENSIONS.prescriptionType)?.valueCode;
   w.element('MedicationStatement', { classCode: 'SBADM', moodCode: 'ORD' }, () => {

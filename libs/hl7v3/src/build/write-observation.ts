@@ -3,7 +3,14 @@ import { formatDecimal, writeQuantity } from '../datatypes/quantity.js';
 import { fhirToTs } from '../datatypes/timestamp.js';
 import { COMMENT_NOTE_CODE } from '../extract/statements/narrative.js';
 import type { XmlWriter } from '../xml/xml-writer.js';
-import { writeAnnotations, writeId, writeInterval, writeParticipant, writeTs, type BuildContext } from './build-context.js';
+import {
+  writeAnnotations,
+  writeId,
+  writeInterval,
+  writeParticipant,
+  writeTs,
+  type BuildContext,
+} from './build-context.js';
 
 /** `<component>` around a statement (nested components carry `contextConductionInd`). */
 export function inComponent(w: XmlWriter, nested: boolean, body: () => void): void {
@@ -14,7 +21,9 @@ export function inComponent(w: XmlWriter, nested: boolean, body: () => void): vo
 export function isCommentObservation(observation: fhir4.Observation): boolean {
   const comment = (observation.code.coding ?? []).some((c) => c.code === COMMENT_NOTE_CODE.code);
   const hasValue = Object.keys(observation).some((k) => k.startsWith('value'));
-  return comment && !hasValue && !observation.interpretation && !observation.hasMember && (observation.note ?? []).length > 0;
+  return (
+    comment && !hasValue && !observation.interpretation && !observation.hasMember && (observation.note ?? []).length > 0
+  );
 }
 
 function effectiveOf(observation: fhir4.Observation): { point?: string; period?: fhir4.Period } {
@@ -34,8 +43,10 @@ function writeValue(w: XmlWriter, observation: fhir4.Observation): void {
       if (range.low) writeQuantity(w, 'low', range.low);
       if (range.high) writeQuantity(w, 'high', range.high);
     });
-  } else if (observation.valueBoolean !== undefined) w.empty('value', { 'xsi:type': 'BL', value: String(observation.valueBoolean) });
-  else if (observation.valueInteger !== undefined) w.empty('value', { 'xsi:type': 'INT', value: String(observation.valueInteger) });
+  } else if (observation.valueBoolean !== undefined)
+    w.empty('value', { 'xsi:type': 'BL', value: String(observation.valueBoolean) });
+  else if (observation.valueInteger !== undefined)
+    w.empty('value', { 'xsi:type': 'INT', value: String(observation.valueInteger) });
   else if (observation.valueDateTime && fhirToTs(observation.valueDateTime)) {
     w.empty('value', { 'xsi:type': 'TS', value: fhirToTs(observation.valueDateTime) });
   } else {
@@ -85,7 +96,8 @@ export function writeObservationStatement(w: XmlWriter, ctx: BuildContext, obser
     ctx.writeConfidentiality(w, observation);
     writeValue(w, observation);
     const interpretation = observation.interpretation?.[0];
-    if (interpretation) writeConcept(w, 'interpretationCode', interpretation, { degraded: 'none', translations: false });
+    if (interpretation)
+      writeConcept(w, 'interpretationCode', interpretation, { degraded: 'none', translations: false });
     writeAnnotations(w, observation.note);
     writeReferenceRanges(w, observation.referenceRange);
     writeParticipant(w, ctx, 'PRF', observation.performer?.[0]);
@@ -106,7 +118,14 @@ export function writeCommentStatement(w: XmlWriter, ctx: BuildContext, observati
 }
 
 /** A free-text note inside a battery or report. */
-export function writeNoteStatement(w: XmlWriter, ctx: BuildContext, seed: string, text: string, when: string | undefined, confidentialOf?: fhir4.Resource): void {
+export function writeNoteStatement(
+  w: XmlWriter,
+  ctx: BuildContext,
+  seed: string,
+  text: string,
+  when: string | undefined,
+  confidentialOf?: fhir4.Resource,
+): void {
   w.element('NarrativeStatement', { classCode: 'OBS', moodCode: 'EVN' }, () => {
     writeId(w, ctx.derivedId(seed));
     w.text('text', text);
@@ -152,7 +171,9 @@ export function writeObservationTree(
       inComponent(w, true, () => writeObservationTree(w, ctx, member, written, true));
     }
     (observation.note ?? []).forEach((note, i) => {
-      inComponent(w, true, () => writeNoteStatement(w, ctx, `note:${observation.id}:${i}`, note.text, point ?? period?.start, observation));
+      inComponent(w, true, () =>
+        writeNoteStatement(w, ctx, `note:${observation.id}:${i}`, note.text, point ?? period?.start, observation),
+      );
     });
     writeParticipant(w, ctx, 'PRF', observation.performer?.[0]);
   });

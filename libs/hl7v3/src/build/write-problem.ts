@@ -17,7 +17,10 @@ function related(ctx: BuildContext, condition: fhir4.Condition): fhir4.Resource[
  * The statement a problem names: a linked item coding the same concept (GP2GP's "actual problem"), else a new
  * ObservationStatement is written for it. Returns the HL7 id to name and whether a statement must be written.
  */
-export function namedStatementOf(ctx: BuildContext, condition: fhir4.Condition): { named?: fhir4.Resource; linked: fhir4.Resource[] } {
+export function namedStatementOf(
+  ctx: BuildContext,
+  condition: fhir4.Condition,
+): { named?: fhir4.Resource; linked: fhir4.Resource[] } {
   const linked = related(ctx, condition);
   const named = linked.find((r) => sameConcept(primaryCodeOf(r), condition.code));
   return { named, linked: linked.filter((r) => r !== named) };
@@ -51,9 +54,17 @@ function isInactive(condition: fhir4.Condition): boolean {
  * A Condition as a LinkSet: its code says active or inactive (qualified "Significant" when major), it names the
  * problem's statement and links the related clinical content.
  */
-export function writeProblem(w: XmlWriter, ctx: BuildContext, condition: fhir4.Condition, namedId: string, linked: fhir4.Resource[]): void {
+export function writeProblem(
+  w: XmlWriter,
+  ctx: BuildContext,
+  condition: fhir4.Condition,
+  namedId: string,
+  linked: fhir4.Resource[],
+): void {
   const inactive = isInactive(condition);
-  const major = (condition.extension ?? []).some((e) => e.url === EXTENSIONS.problemSignificance && e.valueCode === 'major');
+  const major = (condition.extension ?? []).some(
+    (e) => e.url === EXTENSIONS.problemSignificance && e.valueCode === 'major',
+  );
   const code = inactive
     ? { code: PROBLEM_STATUS.inactive, codeSystem: OIDS.snomed, displayName: 'Inactive problem' }
     : { code: PROBLEM_STATUS.active, codeSystem: OIDS.snomed, displayName: 'Active problem' };

@@ -22,10 +22,28 @@ function writeReportCode(w: XmlWriter, code: fhir4.CodeableConcept): void {
     return;
   }
   // GP2GP files every laboratory report under "laboratory reporting"; the report's own coding travels with it.
-  writeConcept(w, 'code', { ...code, coding: [{ system: CODE_SYSTEMS.snomed, code: LAB_REPORT_CODE, display: 'laboratory reporting' }, ...(code.coding ?? [])] }, { degraded: 'generic' });
+  writeConcept(
+    w,
+    'code',
+    {
+      ...code,
+      coding: [
+        { system: CODE_SYSTEMS.snomed, code: LAB_REPORT_CODE, display: 'laboratory reporting' },
+        ...(code.coding ?? []),
+      ],
+    },
+    { degraded: 'generic' },
+  );
 }
 
-function writeSpecimen(w: XmlWriter, ctx: BuildContext, report: fhir4.DiagnosticReport, specimen: fhir4.Specimen, results: fhir4.Observation[], written: Set<fhir4.Resource>): void {
+function writeSpecimen(
+  w: XmlWriter,
+  ctx: BuildContext,
+  report: fhir4.DiagnosticReport,
+  specimen: fhir4.Specimen,
+  results: fhir4.Observation[],
+  written: Set<fhir4.Resource>,
+): void {
   const collected = specimen.collection?.collectedDateTime;
   w.element('CompoundStatement', { classCode: 'CLUSTER', moodCode: 'EVN' }, () => {
     writeId(w, ctx.derivedId(`specimen:${specimen.id}`));
@@ -45,7 +63,9 @@ function writeSpecimen(w: XmlWriter, ctx: BuildContext, report: fhir4.Diagnostic
       });
     });
     (specimen.note ?? []).forEach((note, i) => {
-      inComponent(w, true, () => writeNoteStatement(w, ctx, `specimen-note:${specimen.id}:${i}`, note.text, collected, specimen));
+      inComponent(w, true, () =>
+        writeNoteStatement(w, ctx, `specimen-note:${specimen.id}:${i}`, note.text, collected, specimen),
+      );
     });
     for (const result of results) inComponent(w, true, () => writeObservationTree(w, ctx, result, written, true));
     if ((specimen.note ?? []).length === 0 && results.length === 0) writeEmpty(w, ctx, `specimen-empty:${specimen.id}`);
@@ -56,7 +76,12 @@ function writeSpecimen(w: XmlWriter, ctx: BuildContext, report: fhir4.Diagnostic
  * A DiagnosticReport as GP2GP files a laboratory report: a "laboratory reporting" cluster holding the report
  * comments, one specimen cluster per specimen with its results, and the results that name no specimen.
  */
-export function writeReport(w: XmlWriter, ctx: BuildContext, report: fhir4.DiagnosticReport, written: Set<fhir4.Resource>): void {
+export function writeReport(
+  w: XmlWriter,
+  ctx: BuildContext,
+  report: fhir4.DiagnosticReport,
+  written: Set<fhir4.Resource>,
+): void {
   const specimens = (report.specimen ?? [])
     .map((s) => ctx.resolve<fhir4.Specimen>(s))
     .filter((s): s is fhir4.Specimen => s?.resourceType === 'Specimen');
@@ -78,7 +103,10 @@ export function writeReport(w: XmlWriter, ctx: BuildContext, report: fhir4.Diagn
     writeInterval(w, 'effectiveTime', when);
     writeTs(w, 'availabilityTime', report.issued ?? when);
     ctx.writeConfidentiality(w, report);
-    if (report.conclusion) inComponent(w, true, () => writeNoteStatement(w, ctx, `conclusion:${report.id}`, report.conclusion!, when, report));
+    if (report.conclusion)
+      inComponent(w, true, () =>
+        writeNoteStatement(w, ctx, `conclusion:${report.id}`, report.conclusion!, when, report),
+      );
     for (const [specimen, specimenResults] of bySpecimen) {
       written.add(specimen);
       inComponent(w, true, () => writeSpecimen(w, ctx, report, specimen, specimenResults, written));
@@ -87,7 +115,8 @@ export function writeReport(w: XmlWriter, ctx: BuildContext, report: fhir4.Diagn
       if (written.has(result)) continue;
       inComponent(w, true, () => writeObservationTree(w, ctx, result, written, true));
     }
-    if (!report.conclusion && bySpecimen.size === 0 && loose.length === 0) writeEmpty(w, ctx, `report-empty:${report.id}`);
+    if (!report.conclusion && bySpecimen.size === 0 && loose.length === 0)
+      writeEmpty(w, ctx, `report-empty:${report.id}`);
     writeParticipant(w, ctx, 'PRF', report.performer?.[0]);
   });
 }

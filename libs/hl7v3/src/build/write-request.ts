@@ -20,7 +20,8 @@ export function writeServiceRequest(w: XmlWriter, ctx: BuildContext, request: fh
     w.empty('statusCode', { code: request.status === 'active' ? 'ACTIVE' : 'COMPLETE' });
     writeInterval(w, 'effectiveTime', request.occurrenceDateTime, request.occurrencePeriod);
     writeTs(w, 'availabilityTime', request.authoredOn);
-    if (priority) w.empty('priorityCode', { code: priority.code, codeSystem: OIDS.snomed, displayName: priority.display });
+    if (priority)
+      w.empty('priorityCode', { code: priority.code, codeSystem: OIDS.snomed, displayName: priority.display });
     ctx.writeConfidentiality(w, request);
     const performer = ctx.agentId(request.performer?.[0]);
     if (!plan && performer) {
@@ -33,7 +34,12 @@ export function writeServiceRequest(w: XmlWriter, ctx: BuildContext, request: fh
 }
 
 /** The documents supporting a referral, as GP2GP links them: a LinkSet naming the RequestStatement. */
-export function writeReferralLinks(w: XmlWriter, ctx: BuildContext, request: fhir4.ServiceRequest, documents: fhir4.Resource[]): void {
+export function writeReferralLinks(
+  w: XmlWriter,
+  ctx: BuildContext,
+  request: fhir4.ServiceRequest,
+  documents: fhir4.Resource[],
+): void {
   w.element('LinkSet', { classCode: 'OBS', moodCode: 'EVN' }, () => {
     writeId(w, ctx.derivedId(`referral-links:${request.id}`));
     w.empty('code', { code: PROBLEM_STATUS.unspecified, codeSystem: OIDS.snomed, displayName: 'Unspecified problem' });

@@ -44,7 +44,8 @@ export function systemForOid(codeSystem: string | undefined): string | undefined
   if (known) return known;
   if (OID_PATTERN.test(codeSystem)) return `urn:oid:${codeSystem}`;
   if (UUID_PATTERN.test(codeSystem)) return `urn:uuid:${codeSystem.toLowerCase()}`;
-  if (codeSystem.startsWith(LOCAL_RUID_PREFIX)) return `${CODE_SYSTEMS.localPrefix}${codeSystem.slice(LOCAL_RUID_PREFIX.length)}`;
+  if (codeSystem.startsWith(LOCAL_RUID_PREFIX))
+    return `${CODE_SYSTEMS.localPrefix}${codeSystem.slice(LOCAL_RUID_PREFIX.length)}`;
   return `urn:oid:${codeSystem}`;
 }
 
@@ -73,7 +74,8 @@ export function oidForSystem(system: string | undefined): string | undefined {
 }
 
 /** The kinds of entry GP2GP has a transfer-degraded SNOMED code for. */
-export type DegradedKind = 'generic' | 'medication' | 'referral' | 'request' | 'plan' | 'drug-allergy' | 'non-drug-allergy';
+export type DegradedKind =
+  'generic' | 'medication' | 'referral' | 'request' | 'plan' | 'drug-allergy' | 'non-drug-allergy';
 
 /** Transfer-degraded SNOMED CT codes, sent when an entry has no SNOMED coding (reference/gp2gp.md). */
 export const DEGRADED_CODES: Readonly<Record<DegradedKind, { code: string; display: string }>> = {

@@ -11,7 +11,10 @@ async function node(xml: string): Promise<XNode> {
   return tree.documentElement!;
 }
 
-function written(concept: fhir4.CodeableConcept | undefined, degraded: Parameters<typeof writeConcept>[3]['degraded'] = 'generic'): string {
+function written(
+  concept: fhir4.CodeableConcept | undefined,
+  degraded: Parameters<typeof writeConcept>[3]['degraded'] = 'generic',
+): string {
   const w = new XmlWriter('');
   writeConcept(w, 'code', concept, { degraded });
   return w.toString().replace(/\n/g, '');
@@ -63,7 +66,9 @@ describe('CD ⇄ CodeableConcept', () => {
 
   it('returns nothing for a null-flavoured code without text', async () => {
     expect(parseConcept(await node('<code nullFlavor="UNK"/>'))).toBeUndefined();
-    expect(parseConcept(await node('<code nullFlavor="UNK"><originalText>Mocked</originalText></code>'))).toEqual({ text: 'Mocked' });
+    expect(parseConcept(await node('<code nullFlavor="UNK"><originalText>Mocked</originalText></code>'))).toEqual({
+      text: 'Mocked',
+    });
   });
 
   it('sends a SNOMED coding as the code and the others as translations', () => {
@@ -82,12 +87,19 @@ describe('CD ⇄ CodeableConcept', () => {
   });
 
   it('degrades an item without SNOMED: the degraded code for its kind, the text, the originals as translations', () => {
-    const xml = written({ coding: [{ system: CODE_SYSTEMS.readv2, code: 'TJ003', display: 'Amoxycillin reaction' }] }, 'drug-allergy');
+    const xml = written(
+      { coding: [{ system: CODE_SYSTEMS.readv2, code: 'TJ003', display: 'Amoxycillin reaction' }] },
+      'drug-allergy',
+    );
     expect(xml).toContain('code="196461000000101"');
     expect(xml).toContain('<originalText>Amoxycillin reaction</originalText>');
     expect(xml).toContain('<translation code="TJ003" codeSystem="2.16.840.1.113883.2.1.6.2"');
-    expect(written({ coding: [{ system: CODE_SYSTEMS.readv2, code: '8H54.' }] }, 'referral')).toContain('code="196431000000106"');
-    expect(written({ coding: [{ system: CODE_SYSTEMS.readv2, code: 'x' }] }, 'medication')).toContain('code="196421000000109"');
+    expect(written({ coding: [{ system: CODE_SYSTEMS.readv2, code: '8H54.' }] }, 'referral')).toContain(
+      'code="196431000000106"',
+    );
+    expect(written({ coding: [{ system: CODE_SYSTEMS.readv2, code: 'x' }] }, 'medication')).toContain(
+      'code="196421000000109"',
+    );
   });
 
   it('sends an uncoded item as nullFlavor UNK with its original text', () => {

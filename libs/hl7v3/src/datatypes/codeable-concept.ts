@@ -78,7 +78,12 @@ interface CdOptions {
  * the item is degraded: the transfer-degraded SNOMED code for its kind, the original text, and the original codings
  * as translations. A concept with no coding at all is sent as `nullFlavor="UNK"` with its text.
  */
-export function writeConcept(w: XmlWriter, name: string, concept: fhir4.CodeableConcept | undefined, options: CdOptions): void {
+export function writeConcept(
+  w: XmlWriter,
+  name: string,
+  concept: fhir4.CodeableConcept | undefined,
+  options: CdOptions,
+): void {
   const codings = (concept?.coding ?? []).filter((c) => c.code);
   const snomed = codings.find((c) => c.system === CODE_SYSTEMS.snomed);
   const text = concept?.text ?? codings.find((c) => c.display)?.display;

@@ -18,7 +18,10 @@ export function derivedUuid(seed: string): string {
  */
 export function toFhirId(raw: string | undefined): string | undefined {
   if (!raw) return undefined;
-  let id = raw.trim().replace(FHIR_ID_INVALID, '-').replace(/^-+|-+$/g, '');
+  let id = raw
+    .trim()
+    .replace(FHIR_ID_INVALID, '-')
+    .replace(/^-+|-+$/g, '');
   if (id === '') return undefined;
   if (id.length > 64) id = `${id.slice(0, 40)}-${createHash('sha1').update(raw).digest('hex').slice(0, 23)}`;
   return id;

@@ -43,7 +43,12 @@ export function parseQuantity(node: XNode | undefined): fhir4.Quantity | undefin
 }
 
 /** Writes a FHIR Quantity as an HL7 PQ (unit text in a translation, as GP2GP receivers read it). */
-export function writeQuantity(w: XmlWriter, name: string, quantity: fhir4.Quantity | undefined, extra: Record<string, string> = {}): void {
+export function writeQuantity(
+  w: XmlWriter,
+  name: string,
+  quantity: fhir4.Quantity | undefined,
+  extra: Record<string, string> = {},
+): void {
   if (!quantity || quantity.value === undefined) {
     w.empty(name, { ...extra, nullFlavor: 'UNK' });
     return;

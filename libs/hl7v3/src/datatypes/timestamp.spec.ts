@@ -29,7 +29,13 @@ describe('HL7 timestamps', () => {
   });
 
   it('round-trips instants across the clock changes', () => {
-    for (const iso of ['2021-03-28T00:59:59Z', '2021-03-28T01:00:00Z', '2021-10-31T01:30:00Z', '1999-12-31T23:59:59Z', '2021-07-01T12:00:00Z']) {
+    for (const iso of [
+      '2021-03-28T00:59:59Z',
+      '2021-03-28T01:00:00Z',
+      '2021-10-31T01:30:00Z',
+      '1999-12-31T23:59:59Z',
+      '2021-07-01T12:00:00Z',
+    ]) {
       const back = tsToFhir(fhirToTs(iso));
       expect(fhirDateEpoch(back!)).toBe(Date.parse(iso));
     }

@@ -119,7 +119,10 @@ export function fhirToTs(value: string | undefined): string | undefined {
   if (hs === undefined) return `${ys}${mos}${ds}`;
   const localGiven = Date.UTC(Number(ys), Number(mos) - 1, Number(ds), Number(hs), Number(mis), Number(ss ?? 0));
   // A dateTime without an offset is taken as UK local time already.
-  const epoch = zone === undefined ? localGiven - londonOffsetForLocal(localGiven) * 60_000 : localGiven - parseOffset(zone) * 60_000;
+  const epoch =
+    zone === undefined
+      ? localGiven - londonOffsetForLocal(localGiven) * 60_000
+      : localGiven - parseOffset(zone) * 60_000;
   const local = new Date(epoch + londonOffsetAt(epoch) * 60_000);
   const base =
     `${pad(local.getUTCFullYear(), 4)}${pad(local.getUTCMonth() + 1)}${pad(local.getUTCDate())}` +

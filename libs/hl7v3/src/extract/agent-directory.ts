@@ -16,8 +16,12 @@ export interface PracticeDetails {
 function humanName(node: XNode | undefined): fhir4.HumanName | undefined {
   if (!node) return undefined;
   const name: fhir4.HumanName = {};
-  const prefix = children(node, 'prefix').map((p) => deepText(p).trim()).filter(Boolean);
-  const given = children(node, 'given').map((g) => deepText(g).trim()).filter(Boolean);
+  const prefix = children(node, 'prefix')
+    .map((p) => deepText(p).trim())
+    .filter(Boolean);
+  const given = children(node, 'given')
+    .map((g) => deepText(g).trim())
+    .filter(Boolean);
   put(name, 'prefix', prefix);
   put(name, 'given', given);
   put(name, 'family', childText(node, 'family'));
@@ -42,7 +46,13 @@ export function parseAddress(node: XNode | undefined): fhir4.Address | undefined
   if (!node) return undefined;
   const address: fhir4.Address = {};
   if (attr(node, 'use') === 'WP') address.use = 'work';
-  put(address, 'line', children(node, 'streetAddressLine').map((l) => deepText(l).trim()).filter(Boolean));
+  put(
+    address,
+    'line',
+    children(node, 'streetAddressLine')
+      .map((l) => deepText(l).trim())
+      .filter(Boolean),
+  );
   put(address, 'postalCode', childText(node, 'postalCode'));
   return Object.keys(address).length > 0 ? address : undefined;
 }
@@ -50,7 +60,13 @@ export function parseAddress(node: XNode | undefined): fhir4.Address | undefined
 function organisationDetails(node: XNode): PracticeDetails {
   const details: PracticeDetails = {};
   put(details, 'name', childText(node, 'name'));
-  put(details, 'telecom', children(node, 'telecom').map(parseTelecom).filter((t): t is fhir4.ContactPoint => !!t));
+  put(
+    details,
+    'telecom',
+    children(node, 'telecom')
+      .map(parseTelecom)
+      .filter((t): t is fhir4.ContactPoint => !!t),
+  );
   const address = parseAddress(child(node, 'addr'));
   if (address) details.address = [address];
   return details;
@@ -93,7 +109,9 @@ export function readAgentDirectory(ctx: ParseContext, directory: XNode): Practic
       if (representedName) representedNames.set(representedName, (representedNames.get(representedName) ?? 0) + 1);
       const role = parseConcept(child(agent, 'code'));
       const worksForPractice =
-        represented !== undefined && (odsOf(represented) === ctx.practiceOds || (representedName !== undefined && representedName === ctx.practiceName));
+        represented !== undefined &&
+        (odsOf(represented) === ctx.practiceOds ||
+          (representedName !== undefined && representedName === ctx.practiceName));
       if (role || worksForPractice) {
         const practitionerRole: fhir4.PractitionerRole = {
           resourceType: 'PractitionerRole',
@@ -112,7 +130,10 @@ export function readAgentDirectory(ctx: ParseContext, directory: XNode): Practic
         practice = { ...practice, ...details };
         ctx.agents.set(agentId, { kind: 'organization', reference: { reference: `Organization/${ctx.practiceId}` } });
       } else {
-        ctx.agents.set(agentId, { kind: 'organization', reference: { display: details.name ?? ods ?? 'Organisation' } });
+        ctx.agents.set(agentId, {
+          kind: 'organization',
+          reference: { display: details.name ?? ods ?? 'Organisation' },
+        });
       }
     } else if (device) {
       const name = childText(device, 'softwareName') ?? childText(device, 'name') ?? 'GP system';

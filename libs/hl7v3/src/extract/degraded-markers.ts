@@ -6,7 +6,8 @@ import { EXTENSIONS } from '@lloyd/adapters-core';
  */
 export function degradedMarkers(concept: fhir4.CodeableConcept): fhir4.Extension[] {
   const codings = concept.coding ?? [];
-  if (codings.length === 0) return [{ url: EXTENSIONS.degradedCode, valueCoding: { display: concept.text ?? 'Unknown' } }];
+  if (codings.length === 0)
+    return [{ url: EXTENSIONS.degradedCode, valueCoding: { display: concept.text ?? 'Unknown' } }];
   return codings.map((c) => ({
     url: EXTENSIONS.degradedCode,
     valueCoding: {

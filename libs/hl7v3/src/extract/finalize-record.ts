@@ -14,7 +14,8 @@ function referenceTo(resource: fhir4.Resource): fhir4.Reference {
 function resolveLinkSets(ctx: ParseContext): void {
   // Problems may link other problems, so every pending Condition is findable before links are resolved.
   for (const pending of ctx.linkSets) {
-    if (pending.sourceId && !ctx.bySourceId.has(pending.sourceId)) ctx.bySourceId.set(pending.sourceId, pending.condition);
+    if (pending.sourceId && !ctx.bySourceId.has(pending.sourceId))
+      ctx.bySourceId.set(pending.sourceId, pending.condition);
   }
   for (const pending of ctx.linkSets) {
     const named = pending.namedId ? ctx.bySourceId.get(pending.namedId) : undefined;
@@ -50,7 +51,8 @@ function applyDiscontinuations(ctx: ParseContext): void {
   if (ctx.discontinued.size === 0) return;
   const plans = new Map<string, fhir4.MedicationRequest>();
   for (const r of ctx.resources) {
-    if (r.resourceType === 'MedicationRequest' && (r as fhir4.MedicationRequest).intent === 'plan') plans.set(r.id!, r as fhir4.MedicationRequest);
+    if (r.resourceType === 'MedicationRequest' && (r as fhir4.MedicationRequest).intent === 'plan')
+      plans.set(r.id!, r as fhir4.MedicationRequest);
   }
   const stopped = new Set<string>();
   for (const [rawId, reason] of ctx.discontinued) {
@@ -80,9 +82,12 @@ function checkIssueLinks(ctx: ParseContext): void {
     const request = r as fhir4.MedicationRequest;
     if (!request.basedOn) continue;
     const kept = request.basedOn
-      .map((b) => ({ reference: `MedicationRequest/${toFhirId(b.reference?.slice('MedicationRequest/'.length)) ?? ''}` }))
+      .map((b) => ({
+        reference: `MedicationRequest/${toFhirId(b.reference?.slice('MedicationRequest/'.length)) ?? ''}`,
+      }))
       .filter((b) => plans.has(b.reference));
-    if (kept.length < request.basedOn.length) ctx.skip('inFulfillmentOf(unresolved)', request.basedOn.length - kept.length);
+    if (kept.length < request.basedOn.length)
+      ctx.skip('inFulfillmentOf(unresolved)', request.basedOn.length - kept.length);
     if (kept.length > 0) request.basedOn = kept;
     else delete request.basedOn;
   }

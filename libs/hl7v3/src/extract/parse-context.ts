@@ -104,7 +104,6 @@ export class ParseContext {
     const entry = id ? this.agents.get(id.trim()) : undefined;
     return entry?.kind === 'person' ? { ...entry.reference } : undefined;
   }
-
 }
 
 /** `meta.security` NOPAT for a confidential item (its own or its composition's confidentiality code). */

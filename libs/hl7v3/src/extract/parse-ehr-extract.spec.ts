@@ -41,7 +41,11 @@ describe('parseEhrExtract', () => {
       id: '9990000034',
       identifier: [{ system: 'https://fhir.nhs.uk/Id/nhs-number', value: '9990000034' }],
     });
-    expect(parsed.record.practice).toMatchObject({ id: 'A12345', name: 'The Surgery', address: [{ line: ['1 High Street'], postalCode: 'LS1 1AA' }] });
+    expect(parsed.record.practice).toMatchObject({
+      id: 'A12345',
+      name: 'The Surgery',
+      address: [{ line: ['1 High Street'], postalCode: 'LS1 1AA' }],
+    });
   });
 
   it('turns person agents into practitioners with their role and organisation', () => {
@@ -111,7 +115,15 @@ describe('parseEhrExtract', () => {
       description: 'Letter from cardiology',
       date: '2019-03-14T10:30:00+00:00',
       identifier: [{ value: '_ABCDEF01-0000-4000-8000-000000000001' }],
-      content: [{ attachment: { contentType: 'application/pdf', url: 'file://localhost/ABCDEF01_letter.pdf', title: 'ABCDEF01_letter.pdf' } }],
+      content: [
+        {
+          attachment: {
+            contentType: 'application/pdf',
+            url: 'file://localhost/ABCDEF01_letter.pdf',
+            title: 'ABCDEF01_letter.pdf',
+          },
+        },
+      ],
     });
   });
 
@@ -129,7 +141,10 @@ describe('parseEhrExtract', () => {
 
   it('makes a LinkSet a Condition named by its statement, with significance and related content', () => {
     const condition = find<fhir4.Condition>('Condition', 'PROB1');
-    expect(condition.code).toEqual({ coding: [{ system: CODE_SYSTEMS.readv2, code: 'H33..', display: 'Asthma' }], text: 'Asthma' });
+    expect(condition.code).toEqual({
+      coding: [{ system: CODE_SYSTEMS.readv2, code: 'H33..', display: 'Asthma' }],
+      text: 'Asthma',
+    });
     expect(condition.clinicalStatus?.coding?.[0]?.code).toBe('active');
     expect(condition.onsetDateTime).toBe('2005-06');
     expect(condition.extension).toEqual([
@@ -191,7 +206,10 @@ describe('parseEhrExtract', () => {
       statusReason: { text: 'Course complete' },
       authoredOn: '2019-01-01',
       dosageInstruction: [{ text: 'Two tablets four times a day' }],
-      dispenseRequest: { quantity: { value: 32, unit: 'tablet' }, validityPeriod: { start: '2019-01-01', end: '2019-12-31' } },
+      dispenseRequest: {
+        quantity: { value: 32, unit: 'tablet' },
+        validityPeriod: { start: '2019-01-01', end: '2019-12-31' },
+      },
       note: [{ text: 'Take with food' }],
       requester: { reference: 'Practitioner/GP1' },
     });
@@ -242,14 +260,19 @@ describe('parseEhrExtract', () => {
       note: [{ text: 'Haemolysed' }],
       specimen: { reference: 'Specimen/SPEC1' },
     });
-    expect(find<fhir4.Observation>('Observation', 'FBC').hasMember).toEqual([{ reference: 'Observation/HB' }, { reference: 'Observation/WBC' }]);
+    expect(find<fhir4.Observation>('Observation', 'FBC').hasMember).toEqual([
+      { reference: 'Observation/HB' },
+      { reference: 'Observation/WBC' },
+    ]);
     expect(find<fhir4.Observation>('Observation', 'WBC').category?.[0]?.coding?.[0]?.code).toBe('laboratory');
     expect(ofType('Observation').some((o) => o.id === 'NA-CLUSTER')).toBe(false);
   });
 
   it('references only the patient and resources that exist in the record', () => {
     const ids = new Set(
-      [parsed.record.patient, parsed.record.practice, ...parsed.record.practitioners, ...parsed.record.resources].map((r) => `${r.resourceType}/${r.id}`),
+      [parsed.record.patient, parsed.record.practice, ...parsed.record.practitioners, ...parsed.record.resources].map(
+        (r) => `${r.resourceType}/${r.id}`,
+      ),
     );
     const references: string[] = [];
     JSON.stringify(parsed.record.resources, (key, value: unknown) => {

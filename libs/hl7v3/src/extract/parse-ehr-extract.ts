@@ -89,7 +89,10 @@ function readMessageHeader(message: XNode, header: ExtractHeader): void {
  * parts are skipped and counted in `stats.skipped` — but XML safety caps are strict: a refused document rejects with
  * `XmlSafetyError` and returns nothing.
  */
-export async function parseEhrExtract(source: XmlSource, options: ParseEhrExtractOptions = {}): Promise<ParsedEhrExtract> {
+export async function parseEhrExtract(
+  source: XmlSource,
+  options: ParseEhrExtractOptions = {},
+): Promise<ParsedEhrExtract> {
   const ctx = new ParseContext();
   const header: ExtractHeader = { root: '' };
   let practice: PracticeDetails = {};

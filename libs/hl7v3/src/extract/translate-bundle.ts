@@ -12,7 +12,10 @@ export function recordToBundle(record: CanonicalRecord, baseUrl = `${LLOYD_FHIR_
 }
 
 /** Parses an EHR extract and returns it as an R4 collection Bundle (used by `npm run translate`). */
-export async function translateExtractToBundle(source: XmlSource, options?: ParseEhrExtractOptions): Promise<fhir4.Bundle> {
+export async function translateExtractToBundle(
+  source: XmlSource,
+  options?: ParseEhrExtractOptions,
+): Promise<fhir4.Bundle> {
   const { record } = await parseEhrExtract(source, options);
   return recordToBundle(record);
 }

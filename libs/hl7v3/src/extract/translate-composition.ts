@@ -6,7 +6,12 @@ import { availability, parseInterval, put, statementId, type CompositionScope } 
 import { translateCompoundStatement, type Container } from './statements/compound.js';
 import { translateLinkSet } from './statements/linkset.js';
 import { translateMedicationStatement } from './statements/medication.js';
-import { commentObservation, isDocumentNarrative, narrativeText, translateNarrativeStatement } from './statements/narrative.js';
+import {
+  commentObservation,
+  isDocumentNarrative,
+  narrativeText,
+  translateNarrativeStatement,
+} from './statements/narrative.js';
 import { observationFromStatement, translateObservationStatement } from './statements/observation.js';
 import { translateRequestOrPlan } from './statements/request.js';
 
@@ -110,10 +115,16 @@ function encounterFor(ctx: ParseContext, composition: XNode, scope: CompositionS
   encounter.subject = ctx.patientRef;
   const participant: fhir4.EncounterParticipant[] = [];
   if (scope.recorder) {
-    participant.push({ type: [{ coding: [{ system: PARTICIPATION, code: 'AUT', display: 'author (originator)' }] }], individual: scope.recorder });
+    participant.push({
+      type: [{ coding: [{ system: PARTICIPATION, code: 'AUT', display: 'author (originator)' }] }],
+      individual: scope.recorder,
+    });
   }
   if (scope.performer) {
-    participant.push({ type: [{ coding: [{ system: PARTICIPATION, code: 'PPRF', display: 'primary performer' }] }], individual: scope.performer });
+    participant.push({
+      type: [{ coding: [{ system: PARTICIPATION, code: 'PPRF', display: 'primary performer' }] }],
+      individual: scope.performer,
+    });
   }
   put(encounter, 'participant', participant);
   const interval = parseInterval(child(composition, 'effectiveTime'));
@@ -135,7 +146,11 @@ export function translateComposition(ctx: ParseContext, composition: XNode): voi
   const author = child(composition, 'author');
   const performerNode = children(composition, 'Participant2').find((p) => !attr(p, 'nullFlavor'));
   const scope: CompositionScope = { ctx, confidential: isConfidentialNode(composition) };
-  put(scope, 'recorder', ctx.practitionerReference(child(author, 'agentRef')) ?? ctx.agentReference(child(author, 'agentRef')));
+  put(
+    scope,
+    'recorder',
+    ctx.practitionerReference(child(author, 'agentRef')) ?? ctx.agentReference(child(author, 'agentRef')),
+  );
   put(scope, 'recordedTime', tsToFhir(attr(child(author, 'time'), 'value')));
   put(scope, 'performer', ctx.agentReference(child(performerNode, 'agentRef')));
   if (isConsultation(composition)) {

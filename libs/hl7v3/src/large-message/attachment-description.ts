@@ -72,7 +72,9 @@ export function parseAttachmentDescription(text: string | undefined): Attachment
 }
 
 /** Formats a description the way GP2GP senders write it. */
-export function formatAttachmentDescription(d: Omit<AttachmentDescription, 'other' | 'skeleton'> & { skeleton?: boolean }): string {
+export function formatAttachmentDescription(
+  d: Omit<AttachmentDescription, 'other' | 'skeleton'> & { skeleton?: boolean },
+): string {
   const yn = (v: boolean | undefined): string => (v ? 'Yes' : 'No');
   const parts = [
     `Filename="${(d.filename ?? 'attachment').replace(/"/g, "'")}"`,

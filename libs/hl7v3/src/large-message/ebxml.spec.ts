@@ -34,7 +34,9 @@ describe('ebXML envelope', () => {
 
   it('lists the attachments sent as separate messages (mid:), which the transfer must wait for', async () => {
     const external = externalAttachments(await parseEbxml(ENVELOPE));
-    expect(external.map((r) => [r.id, r.target, r.description.largeAttachment, r.description.length])).toEqual([['DOC-2', 'COPC-1', true, 4718592]]);
+    expect(external.map((r) => [r.id, r.target, r.description.largeAttachment, r.description.length])).toEqual([
+      ['DOC-2', 'COPC-1', true, 4718592],
+    ]);
   });
 
   it('matches document ids with or without the leading underscore', () => {

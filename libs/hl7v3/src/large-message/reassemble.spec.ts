@@ -1,6 +1,12 @@
 import { Readable } from 'node:stream';
 import { gzipSync } from 'node:zlib';
-import { fragmentOrder, reassembleAttachment, reassembleFragments, ReassemblyError, type AttachmentPart } from './reassemble.js';
+import {
+  fragmentOrder,
+  reassembleAttachment,
+  reassembleFragments,
+  ReassemblyError,
+  type AttachmentPart,
+} from './reassemble.js';
 
 async function collect(stream: Readable): Promise<Buffer> {
   const chunks: Buffer[] = [];
@@ -23,7 +29,10 @@ function splitText(text: string, sizes: number[]): string[] {
 
 describe('reassembleAttachment', () => {
   it('decodes base64 split at arbitrary points (not on 4-character boundaries)', async () => {
-    const parts = splitText(document.toString('base64'), [1001, 2222, 7]).map((content): AttachmentPart => ({ content, base64: true }));
+    const parts = splitText(document.toString('base64'), [1001, 2222, 7]).map((content): AttachmentPart => ({
+      content,
+      base64: true,
+    }));
     expect(await collect(reassembleAttachment(parts))).toEqual(document);
   });
 
@@ -51,9 +60,13 @@ describe('reassembleAttachment', () => {
 
   it('refuses a decompression bomb and a corrupt gzip stream with GP2GP reason 29', async () => {
     const bomb = gzipSync(Buffer.alloc(5_000_000));
-    await expect(collect(reassembleAttachment([{ content: bomb, base64: false }], { maxBytes: 1_000_000 }))).rejects.toBeInstanceOf(ReassemblyError);
+    await expect(
+      collect(reassembleAttachment([{ content: bomb, base64: false }], { maxBytes: 1_000_000 })),
+    ).rejects.toBeInstanceOf(ReassemblyError);
     const corrupt = Buffer.concat([Buffer.from([0x1f, 0x8b]), Buffer.from('not really gzip data at all')]);
-    await expect(collect(reassembleAttachment([{ content: corrupt, base64: false }]))).rejects.toMatchObject({ reasonCode: '29' });
+    await expect(collect(reassembleAttachment([{ content: corrupt, base64: false }]))).rejects.toMatchObject({
+      reasonCode: '29',
+    });
   });
 });
 
@@ -72,10 +85,14 @@ describe('fragments', () => {
       ['M-A', a!],
     ]);
     const opened: string[] = [];
-    const stream = reassembleFragments(['M-A', 'M-B'], (id) => {
-      opened.push(id);
-      return { content: store.get(id)!, base64: true };
-    }, { leading: [{ content: lead!, base64: true }] });
+    const stream = reassembleFragments(
+      ['M-A', 'M-B'],
+      (id) => {
+        opened.push(id);
+        return { content: store.get(id)!, base64: true };
+      },
+      { leading: [{ content: lead!, base64: true }] },
+    );
     expect(await collect(stream)).toEqual(document);
     expect(opened).toEqual(['M-A', 'M-B']);
   });

@@ -56,7 +56,9 @@ function decodeBase64(text: string, final: boolean): { bytes: Buffer[]; rest: st
   return { bytes, rest: remaining.slice(usable) };
 }
 
-async function* decodedBytes(parts: Iterable<AttachmentPart | Promise<AttachmentPart>> | AsyncIterable<AttachmentPart>): AsyncGenerator<Buffer> {
+async function* decodedBytes(
+  parts: Iterable<AttachmentPart | Promise<AttachmentPart>> | AsyncIterable<AttachmentPart>,
+): AsyncGenerator<Buffer> {
   let carry = '';
   for await (const part of parts as AsyncIterable<AttachmentPart>) {
     if (!part.base64 && carry) {
@@ -65,12 +67,20 @@ async function* decodedBytes(parts: Iterable<AttachmentPart | Promise<Attachment
     }
     for await (const chunk of chunksOf(part.content)) {
       if (part.base64) {
-        const text = typeof chunk === 'string' ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength).toString('latin1');
-        const decoded = decodeBase64(carry + text.replace(BASE64_NOISE, '').replace(/-/g, '+').replace(/_/g, '/'), false);
+        const text =
+          typeof chunk === 'string'
+            ? chunk
+            : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength).toString('latin1');
+        const decoded = decodeBase64(
+          carry + text.replace(BASE64_NOISE, '').replace(/-/g, '+').replace(/_/g, '/'),
+          false,
+        );
         carry = decoded.rest;
         yield* decoded.bytes;
       } else {
-        yield typeof chunk === 'string' ? Buffer.from(chunk, 'utf8') : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+        yield typeof chunk === 'string'
+          ? Buffer.from(chunk, 'utf8')
+          : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
       }
     }
   }
@@ -125,7 +135,9 @@ async function* reassembled(
     yield* limited(gunzip, maxBytes);
   } catch (err) {
     if (err instanceof ReassemblyError) throw err;
-    throw new ReassemblyError(`The attachment could not be decompressed (${(err as Error).message}); GP2GP reason 29 applies.`);
+    throw new ReassemblyError(
+      `The attachment could not be decompressed (${(err as Error).message}); GP2GP reason 29 applies.`,
+    );
   } finally {
     gunzip.destroy();
   }
@@ -148,7 +160,10 @@ export function reassembleAttachment(
  * they arrived in and whatever they are called (SystmOne names every chunk "Untitled"). `missing` lists the message
  * ids not yet received; reassemble only when it is empty.
  */
-export function fragmentOrder(indexMessageIds: readonly string[], received: ReadonlySet<string> | readonly string[]): { order: string[]; missing: string[] } {
+export function fragmentOrder(
+  indexMessageIds: readonly string[],
+  received: ReadonlySet<string> | readonly string[],
+): { order: string[]; missing: string[] } {
   const have = new Set([...received].map((id) => id.toUpperCase()));
   const missing = indexMessageIds.filter((id) => !have.has(id.toUpperCase()));
   return { order: [...indexMessageIds], missing };

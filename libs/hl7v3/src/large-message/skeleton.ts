@@ -27,7 +27,10 @@ function isSkeleton(statement: XNode, documentId: string): boolean {
   const ids = [
     attr(child(statement, 'id'), 'root'),
     attr(path(statement, 'reference', 'referredToExternalDocument', 'id'), 'root'),
-    attr(path(statement, 'reference', 'referredToExternalDocument', 'text', 'reference'), 'value')?.replace(/^(cid|mid):/, ''),
+    attr(path(statement, 'reference', 'referredToExternalDocument', 'text', 'reference'), 'value')?.replace(
+      /^(cid|mid):/,
+      '',
+    ),
   ];
   return ids.some((id) => sameDocumentId(id, documentId));
 }
@@ -75,7 +78,12 @@ class SkeletonEcho implements XmlEventHandler {
 }
 
 function withLocalNames(node: XNode): XNode {
-  return { name: localName(node.name), attrs: node.attrs, text: node.text, children: node.children.map(withLocalNames) };
+  return {
+    name: localName(node.name),
+    attrs: node.attrs,
+    text: node.text,
+    children: node.children.map(withLocalNames),
+  };
 }
 
 /** Echoes the content of a fragment document (its root element and everything in it), without an XML declaration. */
@@ -103,7 +111,12 @@ async function* fragmentText(fragment: XmlSource, limits?: Partial<XmlLimits>): 
   if (echo.out.length > 0) yield echo.out.splice(0).join('');
 }
 
-async function* spliced(core: XmlSource, documentId: string, fragment: XmlSource, limits?: Partial<XmlLimits>): AsyncGenerator<string> {
+async function* spliced(
+  core: XmlSource,
+  documentId: string,
+  fragment: XmlSource,
+  limits?: Partial<XmlLimits>,
+): AsyncGenerator<string> {
   const echo = new SkeletonEcho(documentId);
   const reader = new SafeXmlReader(echo, limits);
   const drain = async function* (): AsyncGenerator<string> {
@@ -136,6 +149,11 @@ async function* spliced(core: XmlSource, documentId: string, fragment: XmlSource
  * NarrativeStatement in the core extract that refers to `documentId` is replaced by the (reassembled) attachment,
  * streaming. Both inputs are read with the XML safety caps.
  */
-export function spliceSkeleton(core: XmlSource, documentId: string, fragment: XmlSource, limits?: Partial<XmlLimits>): Readable {
+export function spliceSkeleton(
+  core: XmlSource,
+  documentId: string,
+  fragment: XmlSource,
+  limits?: Partial<XmlLimits>,
+): Readable {
   return Readable.from(spliced(core, documentId, fragment, limits), { objectMode: false });
 }

@@ -46,8 +46,14 @@ describe('parseAcknowledgement', () => {
     `<ControlActEvent>${controlAct}</ControlActEvent></MCCI_IN010000UK13>`;
 
   it('reads the reason from acknowledgementDetail when the ControlActEvent has none', async () => {
-    const xml = wrap('<acknowledgement typeCode="AE"><acknowledgementDetail typeCode="ER"><code code="25" displayName="Timeout"/></acknowledgementDetail><messageRef><id root="M"/></messageRef></acknowledgement>');
-    await expect(parseAcknowledgement(xml)).resolves.toMatchObject({ typeCode: 'AE', acknowledgedMessageId: 'M', reason: { code: '25', display: 'Timeout' } });
+    const xml = wrap(
+      '<acknowledgement typeCode="AE"><acknowledgementDetail typeCode="ER"><code code="25" displayName="Timeout"/></acknowledgementDetail><messageRef><id root="M"/></messageRef></acknowledgement>',
+    );
+    await expect(parseAcknowledgement(xml)).resolves.toMatchObject({
+      typeCode: 'AE',
+      acknowledgedMessageId: 'M',
+      reason: { code: '25', display: 'Timeout' },
+    });
   });
 
   it('reads the reason from ControlActEvent/reason/justifyingDetectedIssueEvent/code first', async () => {
@@ -55,16 +61,25 @@ describe('parseAcknowledgement', () => {
       '<acknowledgement typeCode="AR"><messageRef><id root="M"/></messageRef></acknowledgement>',
       '<reason><justifyingDetectedIssueEvent><code code="17" codeSystem="2.16.840.1.113883.2.1.3.2.4.17.101"/></justifyingDetectedIssueEvent></reason>',
     );
-    await expect(parseAcknowledgement(xml)).resolves.toMatchObject({ typeCode: 'AR', reason: { code: '17', display: GP2GP_REASON_CODES['17'] } });
+    await expect(parseAcknowledgement(xml)).resolves.toMatchObject({
+      typeCode: 'AR',
+      reason: { code: '17', display: GP2GP_REASON_CODES['17'] },
+    });
   });
 
   it('refuses a negative acknowledgement without a reason and an unknown type', async () => {
     expect(() => buildAcknowledgement({ ...BASE, typeCode: 'AE' })).toThrow(/reason code/);
-    await expect(parseAcknowledgement(wrap('<acknowledgement typeCode="XX"><messageRef><id root="M"/></messageRef></acknowledgement>'))).rejects.toThrow(/not AA, AE or AR/);
+    await expect(
+      parseAcknowledgement(
+        wrap('<acknowledgement typeCode="XX"><messageRef><id root="M"/></messageRef></acknowledgement>'),
+      ),
+    ).rejects.toThrow(/not AA, AE or AR/);
   });
 
   it('uses the standard reason text unless one is given, and tells codes from non-codes', async () => {
-    const custom = await parseAcknowledgement(buildAcknowledgement({ ...BASE, typeCode: 'AE', reasonCode: '99', reasonText: 'Disk full' }));
+    const custom = await parseAcknowledgement(
+      buildAcknowledgement({ ...BASE, typeCode: 'AE', reasonCode: '99', reasonText: 'Disk full' }),
+    );
     expect(custom.reason).toEqual({ code: '99', display: 'Disk full' });
     expect(isGp2gpReasonCode('31')).toBe(true);
     expect(isGp2gpReasonCode('08')).toBe(false);

@@ -31,9 +31,11 @@ export type AcknowledgementInput = Omit<Acknowledgement, 'creationTime' | 'reaso
 /** Builds an application acknowledgement: positive (AA) or negative (AE/AR with a GP2GP reason code). */
 export function buildAcknowledgement(input: AcknowledgementInput): string {
   const negative = input.typeCode !== 'AA';
-  if (negative && !input.reasonCode) throw new Error('A negative acknowledgement needs a GP2GP reason code (reasonCode).');
+  if (negative && !input.reasonCode)
+    throw new Error('A negative acknowledgement needs a GP2GP reason code (reasonCode).');
   const code = input.reasonCode;
-  const display = input.reasonText ?? (code && isGp2gpReasonCode(code) ? GP2GP_REASON_CODES[code] : 'Unexpected condition');
+  const display =
+    input.reasonText ?? (code && isGp2gpReasonCode(code) ? GP2GP_REASON_CODES[code] : 'Unexpected condition');
   const w = new XmlWriter();
   writeMessageStart(
     w,
@@ -77,7 +79,9 @@ export async function parseAcknowledgement(source: XmlSource, limits?: Partial<X
   await readXml(source, tree, limits);
   const root = tree.documentElement;
   if (!root || !/^MCCI_IN010000UK1\d$/.test(root.name)) {
-    throw new Error(`Not an application acknowledgement: the root element is <${root?.name ?? 'none'}>, expected <${ACKNOWLEDGEMENT_INTERACTION}>.`);
+    throw new Error(
+      `Not an application acknowledgement: the root element is <${root?.name ?? 'none'}>, expected <${ACKNOWLEDGEMENT_INTERACTION}>.`,
+    );
   }
   const acknowledgement = child(root, 'acknowledgement');
   const typeCode = attr(acknowledgement, 'typeCode');
@@ -85,11 +89,17 @@ export async function parseAcknowledgement(source: XmlSource, limits?: Partial<X
     throw new Error(`Acknowledgement type "${typeCode ?? ''}" is not AA, AE or AR; the message cannot be processed.`);
   }
   const acknowledgedMessageId = attr(path(acknowledgement, 'messageRef', 'id'), 'root') ?? '';
-  const reasonNode = path(root, 'ControlActEvent', 'reason', 'justifyingDetectedIssueEvent', 'code') ?? path(acknowledgement, 'acknowledgementDetail', 'code');
+  const reasonNode =
+    path(root, 'ControlActEvent', 'reason', 'justifyingDetectedIssueEvent', 'code') ??
+    path(acknowledgement, 'acknowledgementDetail', 'code');
   const code = attr(reasonNode, 'code');
   const result: Acknowledgement = { ...readMessageHeader(root), typeCode, acknowledgedMessageId };
   if (code) {
-    result.reason = { code, display: attr(reasonNode, 'displayName') ?? (isGp2gpReasonCode(code) ? GP2GP_REASON_CODES[code] : 'Unknown reason') };
+    result.reason = {
+      code,
+      display:
+        attr(reasonNode, 'displayName') ?? (isGp2gpReasonCode(code) ? GP2GP_REASON_CODES[code] : 'Unknown reason'),
+    };
   }
   return result;
 }

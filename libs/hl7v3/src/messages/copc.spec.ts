@@ -31,7 +31,11 @@ describeWithSchemas('COPC_IN000001UK01', (validate) => {
     const xml = buildCopcContinue({ ...PARTIES, extractMessageId: 'A1B2C3D4-0000-4000-8000-000000000001' });
     await expectSchemaValid(validate, xml, 'COPC_IN000001UK01');
     const parsed = await parseCopc(xml);
-    expect(parsed).toMatchObject({ kind: 'continue', subject: 'Continue Acknowledgement', acknowledgedMessageId: 'A1B2C3D4-0000-4000-8000-000000000001' });
+    expect(parsed).toMatchObject({
+      kind: 'continue',
+      subject: 'Continue Acknowledgement',
+      acknowledgedMessageId: 'A1B2C3D4-0000-4000-8000-000000000001',
+    });
   });
 
   it('parses the NHS sample Continue message', async () => {

@@ -5,7 +5,13 @@ import type { XmlLimits } from '../xml/xml-limits.js';
 import type { XmlSource } from '../xml/xml-source.js';
 import { attr, child, children, childText, deepText, path, TreeBuilder, type XNode } from '../xml/xml-tree.js';
 import { XmlWriter } from '../xml/xml-writer.js';
-import { HL7_NAMESPACE, readMessageHeader, writeMessageEnd, writeMessageStart, type MessageHeader } from './message-header.js';
+import {
+  HL7_NAMESPACE,
+  readMessageHeader,
+  writeMessageEnd,
+  writeMessageStart,
+  type MessageHeader,
+} from './message-header.js';
 
 export const COPC_INTERACTION = 'COPC_IN000001UK01';
 const GP2GP_NAMESPACE = 'urn:nhs:names:services:gp2gp';
@@ -59,24 +65,40 @@ function writeFragmentHeader(w: XmlWriter, input: CopcParties, subject: string):
 function writePayloadInformation(
   w: XmlWriter,
   input: CopcParties,
-  options: { code: string; display: string; bodyCode: string; bodyDisplay: string; messageType: string; subject: string; payloadId: string },
+  options: {
+    code: string;
+    display: string;
+    bodyCode: string;
+    bodyDisplay: string;
+    messageType: string;
+    subject: string;
+    payloadId: string;
+  },
   body: () => void,
 ): void {
   w.element('subject', { typeCode: 'SUBJ', contextConductionInd: 'false' }, () => {
-    w.element('PayloadInformation', { classCode: 'OBS', moodCode: 'EVN', 'xmlns:npfitlc': LOCALISATION_NAMESPACE }, () => {
-      w.empty('code', { code: options.code, codeSystem: OIDS.gp2gpPayload, displayName: options.display });
-      w.empty('id', { root: input.messageId });
-      w.empty('npfitlc:messageType', { root: OIDS.messageType, extension: options.messageType });
-      w.element('value', undefined, () => writeFragmentHeader(w, input, options.subject));
-      w.element('pertinentInformation', { typeCode: 'PERT' }, () => {
-        w.empty('sequenceNumber', { value: '1' });
-        w.element('pertinentPayloadBody', { classCode: 'OBS', moodCode: 'EVN' }, () => {
-          w.empty('code', { code: options.bodyCode, codeSystem: OIDS.gp2gpPayload, displayName: options.bodyDisplay });
-          w.empty('id', { root: options.payloadId });
-          w.element('value', undefined, body);
+    w.element(
+      'PayloadInformation',
+      { classCode: 'OBS', moodCode: 'EVN', 'xmlns:npfitlc': LOCALISATION_NAMESPACE },
+      () => {
+        w.empty('code', { code: options.code, codeSystem: OIDS.gp2gpPayload, displayName: options.display });
+        w.empty('id', { root: input.messageId });
+        w.empty('npfitlc:messageType', { root: OIDS.messageType, extension: options.messageType });
+        w.element('value', undefined, () => writeFragmentHeader(w, input, options.subject));
+        w.element('pertinentInformation', { typeCode: 'PERT' }, () => {
+          w.empty('sequenceNumber', { value: '1' });
+          w.element('pertinentPayloadBody', { classCode: 'OBS', moodCode: 'EVN' }, () => {
+            w.empty('code', {
+              code: options.bodyCode,
+              codeSystem: OIDS.gp2gpPayload,
+              displayName: options.bodyDisplay,
+            });
+            w.empty('id', { root: options.payloadId });
+            w.element('value', undefined, body);
+          });
         });
-      });
-    });
+      },
+    );
   });
 }
 
@@ -141,10 +163,14 @@ export function buildCopcContinue(input: CopcContinueInput): string {
             w.element('messageRef', undefined, () => w.empty('id', { root: input.extractMessageId }));
           });
           w.element('communicationFunctionRcv', { typeCode: 'RCV' }, () => {
-            w.element('device', { classCode: 'DEV', determinerCode: 'INSTANCE' }, () => w.empty('id', { root: OIDS.asid, extension: input.toAsid }));
+            w.element('device', { classCode: 'DEV', determinerCode: 'INSTANCE' }, () =>
+              w.empty('id', { root: OIDS.asid, extension: input.toAsid }),
+            );
           });
           w.element('communicationFunctionSnd', { typeCode: 'SND' }, () => {
-            w.element('device', { classCode: 'DEV', determinerCode: 'INSTANCE' }, () => w.empty('id', { root: OIDS.asid, extension: input.fromAsid }));
+            w.element('device', { classCode: 'DEV', determinerCode: 'INSTANCE' }, () =>
+              w.empty('id', { root: OIDS.asid, extension: input.fromAsid }),
+            );
           });
         });
         w.element('acknowledgedMessage', undefined, () => w.empty('id', { root: input.extractMessageId }));
@@ -166,7 +192,9 @@ export async function parseCopc(source: XmlSource, limits?: Partial<XmlLimits>):
   await readXml(source, tree, limits);
   const root = tree.documentElement;
   if (root?.name !== COPC_INTERACTION) {
-    throw new Error(`Not a COPC message: the root element is <${root?.name ?? 'none'}>, expected <${COPC_INTERACTION}>.`);
+    throw new Error(
+      `Not a COPC message: the root element is <${root?.name ?? 'none'}>, expected <${COPC_INTERACTION}>.`,
+    );
   }
   const info = path(root, 'ControlActEvent', 'subject', 'PayloadInformation');
   const headerValue = child(info, 'value');
@@ -177,7 +205,9 @@ export async function parseCopc(source: XmlSource, limits?: Partial<XmlLimits>):
     .filter((r): r is string => r !== undefined);
   const embedded = bodies.map((b) => path(b, 'value', 'Gp2gpfragment')).find((f) => f !== undefined);
   const ackMessage = child(embedded, 'Message');
-  const continueCode = attr(path(ackMessage, 'acknowledgement', 'acknowledgementDetail', 'code'), 'code') ?? attr(child(ackMessage, 'code'), 'code');
+  const continueCode =
+    attr(path(ackMessage, 'acknowledgement', 'acknowledgementDetail', 'code'), 'code') ??
+    attr(child(ackMessage, 'code'), 'code');
   const isContinue = (subject?.toLowerCase().includes('continue') ?? false) || continueCode === '0';
   const parsed: ParsedCopc = { ...readMessageHeader(root), kind: isContinue ? 'continue' : 'fragment', references };
   if (subject) parsed.subject = subject;
@@ -188,7 +218,9 @@ export async function parseCopc(source: XmlSource, limits?: Partial<XmlLimits>):
   if (to) parsed.toOds = to;
   if (payloadMessageId) parsed.payloadMessageId = payloadMessageId;
   if (isContinue) {
-    const acknowledged = attr(path(embedded, 'acknowledgedMessage', 'id'), 'root') ?? attr(path(ackMessage, 'acknowledgement', 'messageRef', 'id'), 'root');
+    const acknowledged =
+      attr(path(embedded, 'acknowledgedMessage', 'id'), 'root') ??
+      attr(path(ackMessage, 'acknowledgement', 'messageRef', 'id'), 'root');
     if (acknowledged) parsed.acknowledgedMessageId = acknowledged;
   }
   return parsed;

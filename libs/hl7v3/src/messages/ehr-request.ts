@@ -44,7 +44,9 @@ export function buildEhrRequest(input: EhrRequestInput): string {
     w.element('EhrRequest', { classCode: 'EXTRACT', moodCode: 'RQO' }, () => {
       w.empty('id', { root: input.ehrRequestId });
       w.element('recordTarget', { typeCode: 'RCT' }, () => {
-        w.element('patient', { classCode: 'PAT' }, () => w.empty('id', { root: OIDS.nhsNumber, extension: input.nhsNumber }));
+        w.element('patient', { classCode: 'PAT' }, () =>
+          w.empty('id', { root: OIDS.nhsNumber, extension: input.nhsNumber }),
+        );
       });
       writeOrg(w, 'author', 'AUT', input.requestingOds);
       writeOrg(w, 'destination', 'DST', input.sendingOds);
@@ -60,7 +62,9 @@ export async function parseEhrRequest(source: XmlSource, limits?: Partial<XmlLim
   await readXml(source, tree, limits);
   const root = tree.documentElement;
   if (root?.name !== EHR_REQUEST_INTERACTION) {
-    throw new Error(`Not an EHR request: the root element is <${root?.name ?? 'none'}>, expected <${EHR_REQUEST_INTERACTION}>.`);
+    throw new Error(
+      `Not an EHR request: the root element is <${root?.name ?? 'none'}>, expected <${EHR_REQUEST_INTERACTION}>.`,
+    );
   }
   const request = path(root, 'ControlActEvent', 'subject', 'EhrRequest');
   const org = (element: string): string | undefined =>
@@ -71,7 +75,10 @@ export async function parseEhrRequest(source: XmlSource, limits?: Partial<XmlLim
     requestingOds: org('author'),
     sendingOds: org('destination'),
   };
-  const missing = Object.entries(fields).filter(([, v]) => !v).map(([k]) => k);
-  if (missing.length > 0) throw new Error(`EHR request is missing ${missing.join(', ')}; ask the requester to resend a complete request.`);
+  const missing = Object.entries(fields)
+    .filter(([, v]) => !v)
+    .map(([k]) => k);
+  if (missing.length > 0)
+    throw new Error(`EHR request is missing ${missing.join(', ')}; ask the requester to resend a complete request.`);
   return { ...readMessageHeader(root), ...(fields as Pick<EhrRequest, keyof typeof fields>) };
 }

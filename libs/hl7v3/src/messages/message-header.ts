@@ -19,7 +19,9 @@ const XSI_NAMESPACE = 'http://www.w3.org/2001/XMLSchema-instance';
 
 function writeDevice(w: XmlWriter, element: string, typeCode: string, asid: string): void {
   w.element(element, { typeCode }, () => {
-    w.element('device', { classCode: 'DEV', determinerCode: 'INSTANCE' }, () => w.empty('id', { root: OIDS.asid, extension: asid }));
+    w.element('device', { classCode: 'DEV', determinerCode: 'INSTANCE' }, () =>
+      w.empty('id', { root: OIDS.asid, extension: asid }),
+    );
   });
 }
 

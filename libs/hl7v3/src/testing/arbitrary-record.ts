@@ -21,7 +21,10 @@ const SNOMED = (code: string, display: string, read?: string): Concept => ({
   ],
   text: display,
 });
-const READ_ONLY = (code: string, display: string): Concept => ({ coding: [{ system: CODE_SYSTEMS.readv2, code, display }], text: display });
+const READ_ONLY = (code: string, display: string): Concept => ({
+  coding: [{ system: CODE_SYSTEMS.readv2, code, display }],
+  text: display,
+});
 const LOCAL = (code: string, display: string): Concept => ({
   coding: [{ system: `${CODE_SYSTEMS.localPrefix}P30003`, code, display }],
   text: display,
@@ -42,26 +45,68 @@ const PROBLEM_CODES: Concept[] = [
   READ_ONLY('C10..', 'Diabetes mellitus'),
   LOCAL('LOC-PROB-1', 'Local problem'),
 ];
-const ALLERGY_CODES: Concept[] = [SNOMED('294505008', 'Amoxicillin allergy'), READ_ONLY('TJ00300', 'Adverse reaction to amoxycillin'), SNOMED('91935009', 'Peanut allergy')];
-const DRUG_CODES: Concept[] = [SNOMED('322236009', 'Paracetamol 500mg tablets'), SNOMED('318420003', 'Amlodipine 5mg tablets'), LOCAL('EMIS-DRUG-9', 'Local drug')];
-const IMMUNISATION_CODES: Concept[] = [SNOMED('86198006', 'Influenza vaccination', '65E..'), READ_ONLY('65M1.', 'Measles/mumps/rubella vaccn.')];
-const REFERRAL_CODES: Concept[] = [SNOMED('183545006', 'Orthopaedic referral'), READ_ONLY('8H54.', 'Orthopaedic referral'), { text: 'Referral to community team' }];
-const LAB_CODES: Concept[] = [SNOMED('1022451000000103', 'Serum sodium level'), SNOMED('1000731000000107', 'Serum creatinine level'), READ_ONLY('44J3.', 'Serum creatinine')];
-const ENCOUNTER_TYPES: Concept[] = [SNOMED('185316007', 'Indirect encounter'), SNOMED('11429006', 'Consultation'), { text: 'Surgery consultation' }];
+const ALLERGY_CODES: Concept[] = [
+  SNOMED('294505008', 'Amoxicillin allergy'),
+  READ_ONLY('TJ00300', 'Adverse reaction to amoxycillin'),
+  SNOMED('91935009', 'Peanut allergy'),
+];
+const DRUG_CODES: Concept[] = [
+  SNOMED('322236009', 'Paracetamol 500mg tablets'),
+  SNOMED('318420003', 'Amlodipine 5mg tablets'),
+  LOCAL('EMIS-DRUG-9', 'Local drug'),
+];
+const IMMUNISATION_CODES: Concept[] = [
+  SNOMED('86198006', 'Influenza vaccination', '65E..'),
+  READ_ONLY('65M1.', 'Measles/mumps/rubella vaccn.'),
+];
+const REFERRAL_CODES: Concept[] = [
+  SNOMED('183545006', 'Orthopaedic referral'),
+  READ_ONLY('8H54.', 'Orthopaedic referral'),
+  { text: 'Referral to community team' },
+];
+const LAB_CODES: Concept[] = [
+  SNOMED('1022451000000103', 'Serum sodium level'),
+  SNOMED('1000731000000107', 'Serum creatinine level'),
+  READ_ONLY('44J3.', 'Serum creatinine'),
+];
+const ENCOUNTER_TYPES: Concept[] = [
+  SNOMED('185316007', 'Indirect encounter'),
+  SNOMED('11429006', 'Consultation'),
+  { text: 'Surgery consultation' },
+];
 
 /** A date with a random precision, as canonical records carry them (dateTimes in UK local offset). */
 const fhirDate = fc
-  .tuple(fc.date({ min: new Date('1995-01-01T00:00:00Z'), max: new Date('2023-12-31T23:59:59Z'), noInvalidDate: true }), fc.integer({ min: 0, max: 3 }))
+  .tuple(
+    fc.date({ min: new Date('1995-01-01T00:00:00Z'), max: new Date('2023-12-31T23:59:59Z'), noInvalidDate: true }),
+    fc.integer({ min: 0, max: 3 }),
+  )
   .map(([d, precision]) => {
     const iso = d.toISOString().replace(/\.\d+Z$/, 'Z');
     const full = tsToFhir(fhirToTs(iso))!;
     return [full.slice(0, 4), full.slice(0, 7), full.slice(0, 10), full][precision]!;
   });
 
-const note = fc.constantFrom('Seen in clinic', 'Patient reports improvement', 'Check again in 3 months', 'Text with <angle> & "quotes"');
+const note = fc.constantFrom(
+  'Seen in clinic',
+  'Patient reports improvement',
+  'Check again in 3 months',
+  'Text with <angle> & "quotes"',
+);
 
 interface ItemSpec {
-  kind: 'observation' | 'comment' | 'panel' | 'immunisation' | 'allergy' | 'problem' | 'medication' | 'referral' | 'plan' | 'document' | 'report';
+  kind:
+    | 'observation'
+    | 'comment'
+    | 'panel'
+    | 'immunisation'
+    | 'allergy'
+    | 'problem'
+    | 'medication'
+    | 'referral'
+    | 'plan'
+    | 'document'
+    | 'report';
   date: string;
   confidential: boolean;
   inEncounter: boolean;
@@ -71,7 +116,19 @@ interface ItemSpec {
 }
 
 const item: fc.Arbitrary<ItemSpec> = fc.record({
-  kind: fc.constantFrom<ItemSpec['kind']>('observation', 'comment', 'panel', 'immunisation', 'allergy', 'problem', 'medication', 'referral', 'plan', 'document', 'report'),
+  kind: fc.constantFrom<ItemSpec['kind']>(
+    'observation',
+    'comment',
+    'panel',
+    'immunisation',
+    'allergy',
+    'problem',
+    'medication',
+    'referral',
+    'plan',
+    'document',
+    'report',
+  ),
   date: fhirDate,
   confidential: fc.boolean(),
   inEncounter: fc.boolean(),
@@ -101,6 +158,10 @@ class RecordAssembler {
     return uuid(this.n);
   }
 
+  push<T extends fhir4.Resource>(resource: T): void {
+    this.resources.push(resource);
+  }
+
   meta(confidential: boolean): { meta?: fhir4.Meta } {
     return confidential ? { meta: { security: [{ ...CONFIDENTIAL_SECURITY_LABEL }] } } : {};
   }
@@ -109,7 +170,12 @@ class RecordAssembler {
     return spec.inEncounter && encounter ? { encounter: { reference: `Encounter/${encounter.id}` } } : {};
   }
 
-  observation(spec: ItemSpec, encounter: fhir4.Encounter | undefined, code: Concept, extra: Partial<fhir4.Observation> = {}): fhir4.Observation {
+  observation(
+    spec: ItemSpec,
+    encounter: fhir4.Encounter | undefined,
+    code: Concept,
+    extra: Partial<fhir4.Observation> = {},
+  ): fhir4.Observation {
     const observation: fhir4.Observation = {
       resourceType: 'Observation',
       id: this.id(),
@@ -140,13 +206,20 @@ class RecordAssembler {
         break;
       }
       case 'comment':
-        this.observation({ ...spec, notes: [] }, encounter, { coding: [{ ...COMMENT_NOTE_CODE }], text: 'Comment note' }, {
-          note: [{ text: spec.notes[0] ?? 'A free-text comment' }],
-        });
+        this.observation(
+          { ...spec, notes: [] },
+          encounter,
+          { coding: [{ ...COMMENT_NOTE_CODE }], text: 'Comment note' },
+          {
+            note: [{ text: spec.notes[0] ?? 'A free-text comment' }],
+          },
+        );
         break;
       case 'panel': {
         const members = [0, 1].map((i) =>
-          this.observation({ ...spec, notes: [] }, encounter, pick(OBSERVATION_CODES, i), { valueQuantity: { value: spec.value + i, unit: 'mmHg' } }),
+          this.observation({ ...spec, notes: [] }, encounter, pick(OBSERVATION_CODES, i), {
+            valueQuantity: { value: spec.value + i, unit: 'mmHg' },
+          }),
         );
         this.observation(spec, encounter, SNOMED('75367002', 'Blood pressure'), {
           hasMember: members.map((m) => ({ reference: `Observation/${m.id}` })),
@@ -154,7 +227,7 @@ class RecordAssembler {
         break;
       }
       case 'immunisation':
-        this.resources.push({
+        this.push<fhir4.Immunization>({
           resourceType: 'Immunization',
           id: this.id(),
           ...this.meta(spec.confidential),
@@ -164,15 +237,22 @@ class RecordAssembler {
           ...this.context(spec, encounter),
           occurrenceDateTime: spec.date,
           ...(spec.notes.length > 0 ? { note: spec.notes.map((text) => ({ text })) } : {}),
-        } satisfies fhir4.Immunization);
+        });
         break;
       case 'allergy': {
         const resolved = v % 3 === 0;
-        this.resources.push({
+        this.push<fhir4.AllergyIntolerance>({
           resourceType: 'AllergyIntolerance',
           id: this.id(),
           ...this.meta(spec.confidential),
-          clinicalStatus: { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/allergyintolerance-clinical', code: resolved ? 'resolved' : 'active' }] },
+          clinicalStatus: {
+            coding: [
+              {
+                system: 'http://terminology.hl7.org/CodeSystem/allergyintolerance-clinical',
+                code: resolved ? 'resolved' : 'active',
+              },
+            ],
+          },
           type: 'allergy',
           ...(v % 2 === 0 ? { category: ['medication' as const] } : {}),
           code: pick(ALLERGY_CODES, v),
@@ -180,13 +260,13 @@ class RecordAssembler {
           ...this.context(spec, encounter),
           onsetDateTime: spec.date,
           recordedDate: spec.date,
-        } satisfies fhir4.AllergyIntolerance);
+        });
         break;
       }
       case 'problem': {
         const code = pick(PROBLEM_CODES, v);
         const named = this.observation({ ...spec, notes: [] }, encounter, structuredClone(code));
-        this.resources.push({
+        this.push<fhir4.Condition>({
           resourceType: 'Condition',
           id: this.id(),
           ...this.meta(spec.confidential),
@@ -194,13 +274,20 @@ class RecordAssembler {
             { url: EXTENSIONS.problemSignificance, valueCode: v % 2 === 0 ? 'major' : 'minor' },
             { url: EXTENSIONS.relatedClinicalContent, valueReference: { reference: `Observation/${named.id}` } },
           ],
-          clinicalStatus: { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/condition-clinical', code: v % 3 === 0 ? 'inactive' : 'active' }] },
+          clinicalStatus: {
+            coding: [
+              {
+                system: 'http://terminology.hl7.org/CodeSystem/condition-clinical',
+                code: v % 3 === 0 ? 'inactive' : 'active',
+              },
+            ],
+          },
           code,
           subject: this.patient,
           ...this.context(spec, encounter),
           onsetDateTime: spec.date,
           ...(v % 3 === 0 ? { abatementDateTime: spec.date } : {}),
-        } satisfies fhir4.Condition);
+        });
         break;
       }
       case 'medication':
@@ -208,7 +295,7 @@ class RecordAssembler {
         break;
       case 'referral':
       case 'plan':
-        this.resources.push({
+        this.push<fhir4.ServiceRequest>({
           resourceType: 'ServiceRequest',
           id: this.id(),
           ...this.meta(spec.confidential),
@@ -220,10 +307,10 @@ class RecordAssembler {
           authoredOn: spec.date,
           requester: this.practitioner,
           ...(spec.notes.length > 0 ? { note: spec.notes.map((text) => ({ text })) } : {}),
-        } satisfies fhir4.ServiceRequest);
+        });
         break;
       case 'document':
-        this.resources.push({
+        this.push<fhir4.DocumentReference>({
           resourceType: 'DocumentReference',
           id: this.id(),
           ...this.meta(spec.confidential),
@@ -232,9 +319,19 @@ class RecordAssembler {
           type: SNOMED('37251000000104', 'Other digital signal'),
           subject: this.patient,
           description: spec.notes[0] ?? 'Letter from hospital',
-          content: [{ attachment: { contentType: 'application/pdf', url: `file://localhost/letter-${this.n}.pdf`, title: `letter-${this.n}.pdf` } }],
-          ...(spec.inEncounter && encounter ? { context: { encounter: [{ reference: `Encounter/${encounter.id}` }] } } : {}),
-        } satisfies fhir4.DocumentReference);
+          content: [
+            {
+              attachment: {
+                contentType: 'application/pdf',
+                url: `file://localhost/letter-${this.n}.pdf`,
+                title: `letter-${this.n}.pdf`,
+              },
+            },
+          ],
+          ...(spec.inEncounter && encounter
+            ? { context: { encounter: [{ reference: `Encounter/${encounter.id}` }] } }
+            : {}),
+        });
         break;
       case 'report':
         this.report(spec, encounter);
@@ -246,7 +343,12 @@ class RecordAssembler {
     const v = spec.variant;
     const code = pick(DRUG_CODES, v);
     const drug = (): fhir4.Reference => {
-      const medication: fhir4.Medication = { resourceType: 'Medication', id: this.id(), ...this.meta(spec.confidential), code: structuredClone(code) };
+      const medication: fhir4.Medication = {
+        resourceType: 'Medication',
+        id: this.id(),
+        ...this.meta(spec.confidential),
+        code: structuredClone(code),
+      };
       this.resources.push(medication);
       return { reference: `Medication/${medication.id}` };
     };
@@ -272,7 +374,7 @@ class RecordAssembler {
       dispenseRequest: { quantity: { value: 28, unit: 'tablet' } },
     };
     this.resources.push(plan);
-    this.resources.push({
+    this.push<fhir4.MedicationStatement>({
       resourceType: 'MedicationStatement',
       id: this.id(),
       ...this.meta(spec.confidential),
@@ -282,9 +384,9 @@ class RecordAssembler {
       subject: this.patient,
       effectivePeriod: { start: spec.date },
       dateAsserted: spec.date,
-    } satisfies fhir4.MedicationStatement);
+    });
     for (let i = 0; i < v % 3; i++) {
-      this.resources.push({
+      this.push<fhir4.MedicationRequest>({
         resourceType: 'MedicationRequest',
         id: this.id(),
         ...this.meta(spec.confidential),
@@ -296,7 +398,7 @@ class RecordAssembler {
         authoredOn: spec.date,
         requester: this.practitioner,
         dispenseRequest: { quantity: { value: 28, unit: 'tablet' } },
-      } satisfies fhir4.MedicationRequest);
+      });
     }
   }
 
@@ -317,7 +419,7 @@ class RecordAssembler {
         specimen: { reference: `Specimen/${specimen.id}` },
       }),
     );
-    this.resources.push({
+    this.push<fhir4.DiagnosticReport>({
       resourceType: 'DiagnosticReport',
       id: this.id(),
       ...this.meta(spec.confidential),
@@ -329,7 +431,7 @@ class RecordAssembler {
       specimen: [{ reference: `Specimen/${specimen.id}` }],
       result: results.map((r) => ({ reference: `Observation/${r.id}` })),
       ...(spec.notes.length > 0 ? { conclusion: spec.notes.join('\n\n') } : {}),
-    } satisfies fhir4.DiagnosticReport);
+    });
   }
 }
 
@@ -339,10 +441,26 @@ interface RecordShape {
 }
 
 function assemble({ encounters, items }: RecordShape): CanonicalRecord {
-  const patient: fhir4.Patient = { resourceType: 'Patient', id: '9990000034', identifier: [{ system: NHS_NUMBER_SYSTEM, value: '9990000034' }] };
-  const practice: fhir4.Organization = { resourceType: 'Organization', id: 'P30003', identifier: [{ system: ODS_SYSTEM, value: 'P30003' }], name: 'The Surgery' };
-  const practitioner: fhir4.Practitioner = { resourceType: 'Practitioner', id: 'A0000000-0000-4000-8000-0000000000AA', name: [{ prefix: ['Dr'], given: ['Ann'], family: 'Jones' }] };
-  const assembler = new RecordAssembler({ reference: `Patient/${patient.id}` }, { reference: `Practitioner/${practitioner.id}` });
+  const patient: fhir4.Patient = {
+    resourceType: 'Patient',
+    id: '9990000034',
+    identifier: [{ system: NHS_NUMBER_SYSTEM, value: '9990000034' }],
+  };
+  const practice: fhir4.Organization = {
+    resourceType: 'Organization',
+    id: 'P30003',
+    identifier: [{ system: ODS_SYSTEM, value: 'P30003' }],
+    name: 'The Surgery',
+  };
+  const practitioner: fhir4.Practitioner = {
+    resourceType: 'Practitioner',
+    id: 'A0000000-0000-4000-8000-0000000000AA',
+    name: [{ prefix: ['Dr'], given: ['Ann'], family: 'Jones' }],
+  };
+  const assembler = new RecordAssembler(
+    { reference: `Patient/${patient.id}` },
+    { reference: `Practitioner/${practitioner.id}` },
+  );
   const encounterResources = encounters.map(([date, type, confidential]): fhir4.Encounter => ({
     resourceType: 'Encounter',
     id: assembler.id(),
@@ -355,7 +473,13 @@ function assemble({ encounters, items }: RecordShape): CanonicalRecord {
     participant: [{ individual: { reference: `Practitioner/${practitioner.id}` } }],
   }));
   items.forEach((spec, i) => assembler.add(spec, encounterResources[i % Math.max(1, encounterResources.length)]));
-  return { patient, practice, practitioners: [practitioner], practitionerRoles: [], resources: [...encounterResources, ...assembler.resources] };
+  return {
+    patient,
+    practice,
+    practitioners: [practitioner],
+    practitionerRoles: [],
+    resources: [...encounterResources, ...assembler.resources],
+  };
 }
 
 /** Canonical records for round-trip property tests (see the module comment for the conventions). */
@@ -368,7 +492,19 @@ export function arbitraryCanonicalRecord(): fc.Arbitrary<CanonicalRecord> {
     .map(assemble);
 }
 
-const KINDS: ItemSpec['kind'][] = ['observation', 'comment', 'panel', 'immunisation', 'allergy', 'problem', 'medication', 'referral', 'plan', 'document', 'report'];
+const KINDS: ItemSpec['kind'][] = [
+  'observation',
+  'comment',
+  'panel',
+  'immunisation',
+  'allergy',
+  'problem',
+  'medication',
+  'referral',
+  'plan',
+  'document',
+  'report',
+];
 
 /**
  * A fixed record with every kind of item in several variants (values, codings, statuses, dates of each precision),

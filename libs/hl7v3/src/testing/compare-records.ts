@@ -20,8 +20,10 @@ export function roundTripDifferences(before: CanonicalRecord, after: CanonicalRe
     if (a.get(type) !== b.get(type)) problems.push(`${type}: ${a.get(type) ?? 0} before, ${b.get(type) ?? 0} after`);
   }
   const byKey = new Map(after.resources.map((r) => [`${r.resourceType}/${r.id}`, r]));
-  const lookup = (record: CanonicalRecord) => (reference: fhir4.Reference | undefined): fhir4.Resource | undefined =>
-    record.resources.find((r) => `${r.resourceType}/${r.id}` === reference?.reference);
+  const lookup =
+    (record: CanonicalRecord) =>
+    (reference: fhir4.Reference | undefined): fhir4.Resource | undefined =>
+      record.resources.find((r) => `${r.resourceType}/${r.id}` === reference?.reference);
   for (const original of before.resources) {
     // A Medication has no statement of its own in GP2GP (it is the drug of an authorisation or issue): it is
     // compared through the MedicationRequest that names it, below.
@@ -45,7 +47,12 @@ export function roundTripDifferences(before: CanonicalRecord, after: CanonicalRe
   return problems;
 }
 
-function compareConcepts(key: string, x: fhir4.CodeableConcept | undefined, y: fhir4.CodeableConcept | undefined, problems: string[]): void {
+function compareConcepts(
+  key: string,
+  x: fhir4.CodeableConcept | undefined,
+  y: fhir4.CodeableConcept | undefined,
+  problems: string[],
+): void {
   if (!x) return;
   for (const coding of x.coding ?? []) {
     if (!(y?.coding ?? []).some((c) => c.system === coding.system && c.code === coding.code)) {
@@ -79,14 +86,20 @@ function fieldPairs(x: fhir4.Resource, y: fhir4.Resource): [string, unknown, unk
       ['effective', a.effectiveDateTime ?? a.effectivePeriod?.start, b.effectiveDateTime ?? b.effectivePeriod?.start],
       ['valueQuantity', quantity(a.valueQuantity), quantity(b.valueQuantity)],
       ['valueString', a.valueString, b.valueString],
-      ['valueCodeableConcept', a.valueCodeableConcept?.coding?.map((c) => c.code), b.valueCodeableConcept?.coding?.map((c) => c.code)],
+      [
+        'valueCodeableConcept',
+        a.valueCodeableConcept?.coding?.map((c) => c.code),
+        b.valueCodeableConcept?.coding?.map((c) => c.code),
+      ],
       ['hasMember', a.hasMember?.length, b.hasMember?.length],
       ['note', a.note?.map((n) => n.text), b.note?.map((n) => n.text)],
     ];
   }
-  if (a.resourceType === 'Immunization' && b.resourceType === 'Immunization') return [['occurrence', a.occurrenceDateTime, b.occurrenceDateTime]];
+  if (a.resourceType === 'Immunization' && b.resourceType === 'Immunization')
+    return [['occurrence', a.occurrenceDateTime, b.occurrenceDateTime]];
   if (a.resourceType === 'AllergyIntolerance' && b.resourceType === 'AllergyIntolerance') {
-    const resolved = (c: fhir4.CodeableConcept | undefined): boolean => ['resolved', 'inactive'].includes(status(c) ?? '');
+    const resolved = (c: fhir4.CodeableConcept | undefined): boolean =>
+      ['resolved', 'inactive'].includes(status(c) ?? '');
     return [
       ['onset', a.onsetDateTime, b.onsetDateTime],
       ['resolved', resolved(a.clinicalStatus), resolved(b.clinicalStatus)],
@@ -149,7 +162,8 @@ function fieldPairs(x: fhir4.Resource, y: fhir4.Resource): [string, unknown, unk
       ['type', a.type?.text, b.type?.text],
     ];
   }
-  if (a.resourceType === 'Encounter' && b.resourceType === 'Encounter') return [['start', a.period?.start, b.period?.start]];
+  if (a.resourceType === 'Encounter' && b.resourceType === 'Encounter')
+    return [['start', a.period?.start, b.period?.start]];
   return [];
 }
 
@@ -159,6 +173,9 @@ function fieldPairs(x: fhir4.Resource, y: fhir4.Resource): [string, unknown, unk
  */
 export function foldedComments(resources: readonly fhir4.Resource[]): number {
   return resources
-    .filter((r): r is fhir4.Observation => r.resourceType === 'Observation' && ((r as fhir4.Observation).hasMember ?? []).length > 0)
+    .filter(
+      (r): r is fhir4.Observation =>
+        r.resourceType === 'Observation' && ((r as fhir4.Observation).hasMember ?? []).length > 0,
+    )
     .reduce((sum, o) => sum + (o.note ?? []).length, 0);
 }

@@ -3,7 +3,8 @@ import { validateWithXmllint, xmllintAvailable, type SchemaResult } from './xmll
 
 export type SchemaValidator = (xml: string, schema: string) => Promise<SchemaResult>;
 
-const MISSING = 'xmllint not found: install it (apt-get install -y libxml2-utils) to validate GP2GP messages against the schemas';
+const MISSING =
+  'xmllint not found: install it (apt-get install -y libxml2-utils) to validate GP2GP messages against the schemas';
 
 /**
  * A suite that validates messages with `xmllint` against the GP2GP schemas in `../shared/data`. Without the data
@@ -25,7 +26,9 @@ export function describeWithSchemas(title: string, fn: (validate: SchemaValidato
     });
     return;
   }
-  console.warn(`\n*** ${MISSING}. SKIPPING "${title}"; CI sets REQUIRE_SHARED_DATA=1, which makes this a failure. ***\n`);
+  console.warn(
+    `\n*** ${MISSING}. SKIPPING "${title}"; CI sets REQUIRE_SHARED_DATA=1, which makes this a failure. ***\n`,
+  );
   // The announced skip when xmllint is missing (see above).
   describe.skip(title, () => fn(validate));
 }

@@ -49,9 +49,7 @@ export function validateWithXmllint(xml: string, schemasDir: string, schema: str
     });
     child.once('error', reject);
     child.once('close', (code) => {
-      const errors = stderr
-        .split('\n')
-        .filter((l) => l.trim() !== '' && !/ validates$/.test(l));
+      const errors = stderr.split('\n').filter((l) => l.trim() !== '' && !/ validates$/.test(l));
       resolve({ valid: code === 0, errors });
     });
     child.stdin.end(xml);

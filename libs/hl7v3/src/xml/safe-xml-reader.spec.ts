@@ -20,7 +20,11 @@ async function refusal(xml: string | Readable, limits?: Parameters<typeof readXm
   throw new Error(`document was accepted (saw ${events.length} elements)`);
 }
 
-async function expectRefused(xml: string | Readable, violation: XmlSafetyViolation, limits?: Parameters<typeof readXml>[2]): Promise<XmlSafetyError> {
+async function expectRefused(
+  xml: string | Readable,
+  violation: XmlSafetyViolation,
+  limits?: Parameters<typeof readXml>[2],
+): Promise<XmlSafetyError> {
   const err = await refusal(xml, limits);
   expect(err.violation).toBe(violation);
   expect(err.message).toMatch(/refused/);
@@ -67,7 +71,9 @@ describe('SafeXmlReader', () => {
   it('refuses nesting deeper than the cap', async () => {
     const depth = 300;
     await expectRefused(`${'<a>'.repeat(depth)}${'</a>'.repeat(depth)}`, 'depth');
-    await expect(readXml(`${'<a>'.repeat(10)}${'</a>'.repeat(10)}`, new TreeBuilder(), { maxDepth: 10 })).resolves.toBeUndefined();
+    await expect(
+      readXml(`${'<a>'.repeat(10)}${'</a>'.repeat(10)}`, new TreeBuilder(), { maxDepth: 10 }),
+    ).resolves.toBeUndefined();
     await expectRefused(`${'<a>'.repeat(11)}${'</a>'.repeat(11)}`, 'depth', { maxDepth: 10 });
   });
 
@@ -87,7 +93,11 @@ describe('SafeXmlReader', () => {
       yield '<a v="';
       for (let i = 0; i < 100; i++) yield 'x'.repeat(64 * 1024);
     }
-    await expectRefused(Readable.from(endlessAttribute()), 'token-length', { maxTextLength: 1024, maxAttributeLength: 1024, maxAttributes: 4 });
+    await expectRefused(Readable.from(endlessAttribute()), 'token-length', {
+      maxTextLength: 1024,
+      maxAttributeLength: 1024,
+      maxAttributes: 4,
+    });
   });
 
   it('refuses truncated input, whether cut in a tag or between elements', async () => {
@@ -110,7 +120,9 @@ describe('SafeXmlReader', () => {
   });
 
   it('returns nothing partial: a refused extract rejects instead of yielding the compositions read so far', async () => {
-    const good = extract('<component><NarrativeStatement><id root="N1"/><text>hello</text></NarrativeStatement></component>');
+    const good = extract(
+      '<component><NarrativeStatement><id root="N1"/><text>hello</text></NarrativeStatement></component>',
+    );
     const parsed = await parseEhrExtract(good);
     expect(parsed.record.resources.length).toBeGreaterThan(0);
     const truncated = good.slice(0, good.indexOf('</ehrFolder>'));

@@ -28,7 +28,8 @@ export async function* sourceChunks(source: XmlSource): AsyncGenerator<SourceChu
     yield* bufferChunks(source);
     return;
   }
-  if (!isAsyncIterable(source)) throw new TypeError('XML source must be a string, bytes, a stream or an async iterable');
+  if (!isAsyncIterable(source))
+    throw new TypeError('XML source must be a string, bytes, a stream or an async iterable');
   const decoder = new TextDecoder('utf-8');
   for await (const chunk of source) {
     if (typeof chunk === 'string') {

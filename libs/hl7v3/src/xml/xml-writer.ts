@@ -2,8 +2,9 @@
 export type XmlAttributes = Readonly<Record<string, string | number | boolean | undefined>>;
 
 // Characters XML 1.0 cannot carry at all (C0 controls other than tab/newline/return, lone surrogates, U+FFFE/F).
-// eslint-disable-next-line no-control-regex
-const INVALID_XML_CHARS = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
+const INVALID_XML_CHARS =
+  // eslint-disable-next-line no-control-regex -- matching control characters is the point
+  /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
 const TEXT_SPECIALS = /[&<>]/g;
 const ATTR_SPECIALS = /[&<>"\t\n\r]/g;
 const ENTITIES: Record<string, string> = {
@@ -72,7 +73,17 @@ export class XmlWriter {
 
   /** An element holding only text. */
   text(name: string, text: string, attributes?: XmlAttributes): this {
-    this.parts.push(this.pad(), '<', checkName(name), this.attributes(attributes), '>', escapeText(text), '</', name, '>\n');
+    this.parts.push(
+      this.pad(),
+      '<',
+      checkName(name),
+      this.attributes(attributes),
+      '>',
+      escapeText(text),
+      '</',
+      name,
+      '>\n',
+    );
     return this;
   }
 

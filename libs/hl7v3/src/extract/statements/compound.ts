@@ -111,9 +111,14 @@ function allergy(scope: CompositionScope, node: XNode, kind: 'drug' | 'non-drug'
       type: 'allergy',
       patient: ctx.patientRef,
     };
-    put(allergyIntolerance, 'meta', confidentialMeta(scope.confidential || isConfidentialNode(node) || isConfidentialNode(source)));
+    put(
+      allergyIntolerance,
+      'meta',
+      confidentialMeta(scope.confidential || isConfidentialNode(node) || isConfidentialNode(source)),
+    );
     if (kind === 'drug') allergyIntolerance.category = ['medication'];
-    allergyIntolerance.code = parseConcept(child(source, 'code')) ?? parseConcept(child(node, 'code')) ?? { text: 'Allergy' };
+    allergyIntolerance.code = parseConcept(child(source, 'code')) ??
+      parseConcept(child(node, 'code')) ?? { text: 'Allergy' };
     put(allergyIntolerance, 'encounter', scope.encounter);
     put(allergyIntolerance, 'onsetDateTime', intervalStart(ownInterval) ?? intervalStart(outerInterval));
     put(allergyIntolerance, 'recordedDate', availability(source) ?? availability(node));
@@ -182,7 +187,8 @@ function specimen(scope: CompositionScope, node: XNode, state: ReportState, walk
 
 function panel(scope: CompositionScope, node: XNode, container: Container, walk: Walk): void {
   const ctx = scope.ctx;
-  const reportState = container.kind === 'report' ? container.report : container.kind === 'panel' ? container.report : undefined;
+  const reportState =
+    container.kind === 'report' ? container.report : container.kind === 'panel' ? container.report : undefined;
   const specimenRef = container.kind === 'plain' ? undefined : container.specimen;
   const statements = statementChildren(node);
   const observations = statements.filter((s) => s.name === 'ObservationStatement');
@@ -195,7 +201,11 @@ function panel(scope: CompositionScope, node: XNode, container: Container, walk:
       .map((s) => narrativeText(s))
       .filter((t): t is string => t !== undefined)
       .map((text) => ({ text }));
-    const result = observationFromStatement(scope, observations[0]!, { laboratory: true, specimen: specimenRef, extraNotes });
+    const result = observationFromStatement(scope, observations[0]!, {
+      laboratory: true,
+      specimen: specimenRef,
+      extraNotes,
+    });
     ctx.add(result, statementId(observations[0]!));
     addToParent(container, { reference: `Observation/${result.id}` });
     walkDocuments(scope, statements, walk, container);
@@ -228,7 +238,12 @@ function panel(scope: CompositionScope, node: XNode, container: Container, walk:
 function walkDocuments(scope: CompositionScope, statements: XNode[], walk: Walk, container: Container): void {
   const documents = statements.filter((s) => s.name === 'NarrativeStatement' && isDocumentNarrative(s));
   if (documents.length === 0) return;
-  const holder = { name: 'documents', attrs: {}, text: '', children: documents.map((d) => ({ name: 'component', attrs: {}, text: '', children: [d] })) };
+  const holder = {
+    name: 'documents',
+    attrs: {},
+    text: '',
+    children: documents.map((d) => ({ name: 'component', attrs: {}, text: '', children: [d] })),
+  };
   walk(scope, holder, container);
 }
 
@@ -243,7 +258,12 @@ function addToParent(container: Container, reference: fhir4.Reference): void {
  * grouping Observation with `hasMember` (as the NHS adaptor does with templates); topics and categories are only
  * containers.
  */
-export function translateCompoundStatement(outer: CompositionScope, node: XNode, container: Container, walk: Walk): void {
+export function translateCompoundStatement(
+  outer: CompositionScope,
+  node: XNode,
+  container: Container,
+  walk: Walk,
+): void {
   // Confidentiality of a compound statement conducts to everything inside it.
   const scope = !outer.confidential && isConfidentialNode(node) ? { ...outer, confidential: true } : outer;
   const kind = allergyKind(node);

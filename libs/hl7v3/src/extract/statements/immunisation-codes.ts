@@ -20,7 +20,8 @@ const SNOMED_IMMUNISATIONS = new Set([
 ]);
 
 const VACCINATION_TERM = /\b(vaccination|vaccine given|immunisation given|immunization given|vaccn\.?)(\b|$)/i;
-const NOT_GIVEN = /declin|not given|contraindicat|refus|not wanted|\bdue\b|invit|remind|status|consent|dissent|unsuitable/i;
+const NOT_GIVEN =
+  /declin|not given|contraindicat|refus|not wanted|\bdue\b|invit|remind|status|consent|dissent|unsuitable/i;
 
 export function isImmunisationCode(concept: fhir4.CodeableConcept | undefined): boolean {
   if (!concept) return false;

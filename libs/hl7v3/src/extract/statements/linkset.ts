@@ -1,7 +1,15 @@
 import { EXTENSIONS } from '@lloyd/adapters-core';
 import { parseConcept, qualifierNames } from '../../datatypes/codeable-concept.js';
 import { attr, child, children, path, type XNode } from '../../xml/xml-tree.js';
-import { availability, parseInterval, participants, put, statementId, statementMeta, type CompositionScope } from '../statement-common.js';
+import {
+  availability,
+  parseInterval,
+  participants,
+  put,
+  statementId,
+  statementMeta,
+  type CompositionScope,
+} from '../statement-common.js';
 
 /** SNOMED codes GP2GP puts on a LinkSet to say whether the problem is active (the problem itself is named). */
 export const PROBLEM_STATUS = { active: '394774009', inactive: '394775005', unspecified: '394776006' } as const;
@@ -21,7 +29,8 @@ export function translateLinkSet(scope: CompositionScope, node: XNode): void {
   const codeNode = child(node, 'code');
   const statusCode = attr(codeNode, 'code');
   const interval = parseInterval(child(node, 'effectiveTime'));
-  const inactive = statusCode === PROBLEM_STATUS.inactive || (statusCode !== PROBLEM_STATUS.active && interval.high !== undefined);
+  const inactive =
+    statusCode === PROBLEM_STATUS.inactive || (statusCode !== PROBLEM_STATUS.active && interval.high !== undefined);
   const major = qualifierNames(codeNode).includes(MAJOR_SIGNIFICANCE);
   const condition: fhir4.Condition = {
     resourceType: 'Condition',
@@ -39,7 +48,11 @@ export function translateLinkSet(scope: CompositionScope, node: XNode): void {
     category: [
       {
         coding: [
-          { system: 'http://terminology.hl7.org/CodeSystem/condition-category', code: 'problem-list-item', display: 'Problem List Item' },
+          {
+            system: 'http://terminology.hl7.org/CodeSystem/condition-category',
+            code: 'problem-list-item',
+            display: 'Problem List Item',
+          },
         ],
       },
     ],

@@ -53,7 +53,10 @@ function supplyNotes(supply: XNode): { notes: fhir4.Annotation[]; prescriptionTy
   return prescriptionType ? { notes, prescriptionType } : { notes };
 }
 
-function dispenseRequest(supply: XNode, validity: fhir4.Period | undefined): fhir4.MedicationRequestDispenseRequest | undefined {
+function dispenseRequest(
+  supply: XNode,
+  validity: fhir4.Period | undefined,
+): fhir4.MedicationRequestDispenseRequest | undefined {
   const request: fhir4.MedicationRequestDispenseRequest = {};
   put(request, 'validityPeriod', validity);
   put(request, 'quantity', parseQuantity(child(supply, 'quantity')));

@@ -14,7 +14,11 @@ import {
 } from '../statement-common.js';
 
 /** SNOMED "Comment note": the code of an Observation that only carries free text. */
-export const COMMENT_NOTE_CODE: fhir4.Coding = { system: CODE_SYSTEMS.snomed, code: '37331000000100', display: 'Comment note' };
+export const COMMENT_NOTE_CODE: fhir4.Coding = {
+  system: CODE_SYSTEMS.snomed,
+  code: '37331000000100',
+  display: 'Comment note',
+};
 
 /** Identifier system for the id of an external document (attachment) named in the extract. */
 export const DOCUMENT_ID_SYSTEM = 'https://fhir.lloyd.example/Id/gp2gp-document-id';

@@ -6,7 +6,13 @@ import { edText, put } from '../statement-common.js';
 
 type ObservationValue = Pick<
   fhir4.Observation,
-  'valueQuantity' | 'valueCodeableConcept' | 'valueString' | 'valueRange' | 'valueBoolean' | 'valueInteger' | 'valueDateTime'
+  | 'valueQuantity'
+  | 'valueCodeableConcept'
+  | 'valueString'
+  | 'valueRange'
+  | 'valueBoolean'
+  | 'valueInteger'
+  | 'valueDateTime'
 >;
 
 /** An ObservationStatement `value` (typed by `xsi:type`) as the matching FHIR `value[x]`. */
@@ -35,7 +41,10 @@ export function parseObservationValue(node: XNode | undefined): ObservationValue
   }
 }
 
-function wrap<K extends keyof ObservationValue>(key: K, value: ObservationValue[K] | undefined): ObservationValue | undefined {
+function wrap<K extends keyof ObservationValue>(
+  key: K,
+  value: ObservationValue[K] | undefined,
+): ObservationValue | undefined {
   if (value === undefined) return undefined;
   const out: ObservationValue = {};
   out[key] = value;

@@ -15,7 +15,9 @@ import { isImmunisationCode } from './immunisation-codes.js';
 import { parseObservationValue, parseReferenceRanges } from './observation-value.js';
 
 export const LABORATORY_CATEGORY: fhir4.CodeableConcept = {
-  coding: [{ system: 'http://terminology.hl7.org/CodeSystem/observation-category', code: 'laboratory', display: 'Laboratory' }],
+  coding: [
+    { system: 'http://terminology.hl7.org/CodeSystem/observation-category', code: 'laboratory', display: 'Laboratory' },
+  ],
 };
 
 export interface ObservationOptions {
@@ -38,7 +40,11 @@ export function observationEffective(node: XNode, target: fhir4.Observation): vo
 }
 
 /** An ObservationStatement as an Observation (uncategorised unless it is a laboratory result). */
-export function observationFromStatement(scope: CompositionScope, node: XNode, options: ObservationOptions = {}): fhir4.Observation {
+export function observationFromStatement(
+  scope: CompositionScope,
+  node: XNode,
+  options: ObservationOptions = {},
+): fhir4.Observation {
   const sourceId = statementId(node);
   const code = parseConcept(child(node, 'code'));
   const observation: fhir4.Observation = {
@@ -64,7 +70,11 @@ export function observationFromStatement(scope: CompositionScope, node: XNode, o
   return observation;
 }
 
-function immunizationFromStatement(scope: CompositionScope, node: XNode, code: fhir4.CodeableConcept): fhir4.Immunization {
+function immunizationFromStatement(
+  scope: CompositionScope,
+  node: XNode,
+  code: fhir4.CodeableConcept,
+): fhir4.Immunization {
   const sourceId = statementId(node);
   const immunization: fhir4.Immunization = {
     resourceType: 'Immunization',
