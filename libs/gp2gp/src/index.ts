@@ -41,6 +41,22 @@ export type { StepAttempt, StepResult, TransferStep } from './steps/step-runner.
 export { TransferStepError } from './steps/step-error.js';
 export { StepBusyError } from './store/step-lease.js';
 
+// The transfer port (defined in @lloyd/adapters-core), re-exported for the apps until that lib's index exports it.
+export {
+  isTransferEndpoint,
+  TransferEndpoint,
+  TransferRefusedError,
+  type AttachmentSource,
+  type ExportedExtract,
+  type ExportedRecord,
+  type ImportDecision,
+  type IntegrationItem,
+  type IntegrationMode,
+  type IntegrationResult,
+  type RecordDelivery,
+  type TransferCallContext,
+} from './transfer-port.js';
+
 // Parts others wire or replace
 export { TransferEndpoints, type PracticeLookup } from './endpoints/transfer-endpoints.js';
 export { AutoIntegrationPolicy } from './endpoints/auto-integration.js';
@@ -62,3 +78,15 @@ export { classifyTransfer, EIGHT_DAYS_MS, THREE_DAYS_MS, type TransferClass } fr
 export type { IntegrationReport, PracticeIntegrationStats } from './report/integration-report.js';
 export { renderIntegrationReportCsv } from './report/render-csv.js';
 export { londonDay } from './store/london-day.js';
+
+// In-memory supplier systems for tests and benchmarks (no I/O beyond what the caller gives them).
+export {
+  FakeTransferSystem,
+  generatedAttachment,
+  generateBytes,
+  readAll,
+  type FakeSystemOptions,
+  type ReceivedImport,
+  type ReceiverBehaviour,
+} from './testing/fake-systems.js';
+export { sampleRecord } from './testing/sample-records.js';

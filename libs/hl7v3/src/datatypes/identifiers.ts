@@ -16,8 +16,11 @@ export function derivedUuid(seed: string): string {
  * A source identifier made into a FHIR id (`[A-Za-z0-9\-.]{1,64}`): other characters become `-`, and an over-long
  * id keeps its start plus a hash so it stays unique. Undefined for an empty identifier.
  */
+const FHIR_ID = /^[A-Za-z0-9\-.]{1,64}$/;
+
 export function toFhirId(raw: string | undefined): string | undefined {
   if (!raw) return undefined;
+  if (FHIR_ID.test(raw) && !raw.startsWith('-') && !raw.endsWith('-')) return raw;
   let id = raw
     .trim()
     .replace(FHIR_ID_INVALID, '-')

@@ -44,6 +44,7 @@ export class ParseContext {
   readonly discontinued = new Map<string, string | undefined>();
   readonly stats: ExtractStats = { compositions: 0, resources: {}, skipped: {}, degraded: 0 };
   private readonly usedIds = new Map<string, Set<string>>();
+  private readonly nextSuffix = new Map<string, number>();
   /** The resource produced for each source statement id, for statementRef / namedStatementRef resolution. */
   readonly bySourceId = new Map<string, fhir4.Resource>();
   patientId = 'patient';
@@ -68,7 +69,13 @@ export class ParseContext {
       this.usedIds.set(type, used);
     }
     let id = base;
-    for (let n = 2; used.has(id); n++) id = `${base.slice(0, 58)}-${n}`;
+    if (used.has(id)) {
+      const key = `${type}/${base}`;
+      let n = this.nextSuffix.get(key) ?? 2;
+      do id = `${base.slice(0, 58)}-${n++}`;
+      while (used.has(id));
+      this.nextSuffix.set(key, n);
+    }
     used.add(id);
     return id;
   }

@@ -1,7 +1,10 @@
 import { Readable } from 'node:stream';
 import { CODE_SYSTEMS, EXTENSIONS, isConfidential } from '@lloyd/adapters-core';
+import { r4Errors } from '@lloyd/adapters-core-testing';
 import { FIXTURE_EXTRACT } from '../testing/fixture-extract.js';
+import { benchParse } from './bench.js';
 import { parseEhrExtract, type ParsedEhrExtract } from './parse-ehr-extract.js';
+import { translateExtractToBundle } from './translate-bundle.js';
 
 let parsed: ParsedEhrExtract;
 
@@ -291,5 +294,22 @@ describe('parseEhrExtract', () => {
     expect(result.record.resources.map((r) => `${r.resourceType}/${r.id}`)).toEqual(['Encounter/C9', 'Observation/O9']);
     expect(result.record.patient.id).toBe('patient');
     expect(result.stats.skipped['component(empty)']).toBe(1);
+  });
+
+  it('translates to an R4 collection Bundle that both validators accept', async () => {
+    const bundle = await translateExtractToBundle(FIXTURE_EXTRACT);
+    expect(bundle).toMatchObject({ resourceType: 'Bundle', type: 'collection' });
+    const resources = (bundle.entry ?? []).map((e) => e.resource!);
+    expect(resources.slice(0, 2).map((r) => r.resourceType)).toEqual(['Patient', 'Organization']);
+    const errors: string[] = [];
+    for (const r of resources)
+      for (const e of await r4Errors(r))
+        errors.push(`${r.resourceType}/${r.id} [${e.validator}] ${e.location}: ${e.message}`);
+    expect(errors).toEqual([]);
+  });
+
+  it('measures parse throughput for benchmarks (a positive rate; no timing is asserted)', async () => {
+    const rate = await benchParse(Buffer.from(FIXTURE_EXTRACT), 1);
+    expect(Number.isFinite(rate) && rate > 0).toBe(true);
   });
 });

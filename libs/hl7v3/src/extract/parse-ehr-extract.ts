@@ -106,8 +106,15 @@ export async function parseEhrExtract(
   };
 
   const builder = new TreeBuilder(
-    (node) => node.name === 'ehrComposition' || node.name === 'agentDirectory',
+    (node, ancestors) =>
+      node.name === 'ehrComposition' ||
+      node.name === 'agentDirectory' ||
+      // The emptied wrapper of a translated composition is dropped too, so nothing accumulates per composition.
+      (node.name === 'component' &&
+        node.children.length === 0 &&
+        ancestors[ancestors.length - 1]?.name === 'ehrFolder'),
     (node, ancestors) => {
+      if (node.name === 'component') return;
       ensureParties(ancestors);
       if (node.name === 'agentDirectory') practice = { ...readAgentDirectory(ctx, node), ...practice };
       else translateComposition(ctx, node);

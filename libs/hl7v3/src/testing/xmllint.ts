@@ -1,5 +1,6 @@
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, symlinkSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { mkdirSync, readlinkSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -20,10 +21,15 @@ export function xmllintAvailable(): boolean {
 function schemaRoot(schemasDir: string): string {
   let root = layouts.get(schemasDir);
   if (!root) {
-    const base = mkdtempSync(join(tmpdir(), 'lloyd-gp2gp-xsd-'));
+    // One fixed folder per schema location, shared by test workers and runs (nothing accumulates in /tmp).
+    const base = join(tmpdir(), `lloyd-gp2gp-xsd-${createHash('sha1').update(schemasDir).digest('hex').slice(0, 12)}`);
     mkdirSync(join(base, 'schema', 'src', 'main'), { recursive: true });
     root = join(base, 'schema', 'src', 'main', 'resources');
-    symlinkSync(schemasDir, root, 'dir');
+    try {
+      symlinkSync(schemasDir, root, 'dir');
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST' || readlinkSync(root) !== schemasDir) throw err;
+    }
     layouts.set(schemasDir, root);
   }
   return root;

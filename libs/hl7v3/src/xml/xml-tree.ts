@@ -61,6 +61,14 @@ export function childText(node: XNode | undefined, name: string): string | undef
   return text === '' ? undefined : text;
 }
 
+function isBlank(text: string): boolean {
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c !== 0x20 && c !== 0x0a && c !== 0x0d && c !== 0x09) return false;
+  }
+  return true;
+}
+
 /**
  * Builds element trees from reader events. `detach` is asked when each element closes; when it answers true the
  * element is handed to `onDetached` and removed from its parent, so a streaming caller holds only the open part of
@@ -85,7 +93,10 @@ export class TreeBuilder implements XmlEventHandler {
   }
 
   text(text: string): void {
-    this.stack[this.stack.length - 1]!.text += text;
+    const node = this.stack[this.stack.length - 1]!;
+    // Indentation between elements is most of the text events; keeping it only makes garbage.
+    if (node.text === '' && isBlank(text)) return;
+    node.text += text;
   }
 
   closeElement(): void {

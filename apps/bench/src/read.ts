@@ -1,0 +1,166 @@
+/**
+ * `npm run -s bench:read`: Lloyd's read path against a bare pass-through proxy to the same supplier simulator.
+ *
+ * Starts the simulators, a Lloyd gateway and the proxy as separate processes, warms up, then drives each with
+ * autocannon and prints one JSON line (last line of stdout): lloydRps, proxyRps, ratio, lloydP99Ms, proxyP99Ms,
+ * addedP99Ms, plus p50s and the RESTful search figures. Progress goes to stderr.
+ */
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { availableParallelism, cpus, tmpdir, totalmem } from 'node:os';
+import { join } from 'node:path';
+import autocannon from 'autocannon';
+import { stringify } from 'yaml';
+import { generatePatients } from '../../supplier-sim/src/generator/index.js';
+import { main as tokenMain } from '../../cli/src/token.js';
+import { distEntry, freePort, progress, startChild, waitFor, type Child } from './harness.js';
+
+const SEED = 20261123;
+const PATIENTS = 50;
+const DURATION = Number(process.env['BENCH_SECONDS'] ?? 10);
+const CONNECTIONS = Number(process.env['BENCH_CONNECTIONS'] ?? 16);
+
+interface Measured {
+  rps: number;
+  p50: number;
+  p99: number;
+  errors: number;
+  non2xx: number;
+}
+
+async function measure(title: string, options: autocannon.Options): Promise<Measured> {
+  progress(`${title}: ${DURATION} s at ${CONNECTIONS} connections`);
+  const result = await autocannon({ connections: CONNECTIONS, duration: DURATION, ...options });
+  return {
+    rps: Math.round(result.requests.average),
+    p50: result.latency.p50,
+    p99: result.latency.p99,
+    errors: result.errors,
+    non2xx: result.non2xx,
+  };
+}
+
+async function token(baseUrl: string): Promise<string> {
+  let out = '';
+  let err = '';
+  const code = await tokenMain(['--client', 'hospital-epr', '--practitioner', 'G1234567', '--base-url', baseUrl], {
+    stdout: (t) => (out += t),
+    stderr: (t) => (err += t),
+  });
+  if (code !== 0) throw new Error(`could not get a token: ${err}`);
+  return out.trim();
+}
+
+const children: Child[] = [];
+try {
+  const [simPort, gatewayPort, proxyPort] = [await freePort(), await freePort(), await freePort()];
+  const sim = `http://127.0.0.1:${simPort}`;
+  const patients = generatePatients(SEED, PATIENTS, 'P10001').map((p) => p.demographics.nhsNumber);
+  const dir = mkdtempSync(join(tmpdir(), 'lloyd-bench-'));
+  const configFile = join(dir, 'bench.yaml');
+  writeFileSync(
+    configFile,
+    stringify({
+      suppliers: [{ ods: 'P10001', name: 'bench XML/Read v2', format: 'xml-readv2', baseUrl: sim, timeoutMs: 5000 }],
+      registry: { patients: Object.fromEntries(patients.map((n) => [n, 'P10001'])) },
+      access: { rateLimits: { defaultLimit: 100_000_000 } },
+      resilience: { maxConcurrentPerSupplier: 64, maxQueuedPerSupplier: 1024 },
+    }),
+  );
+  progress('starting the simulator, the gateway and the proxy');
+  children.push(
+    startChild('supplier-sim', distEntry('apps', 'supplier-sim', 'src', 'main.js'), {
+      SIM_PORT_P10001: String(simPort),
+      SIM_PORT_P20002: '0',
+      SIM_PORT_P30003: '0',
+      SIM_PORT_P40004: '0',
+      SIM_SEED: String(SEED),
+      SIM_EXTRA_PATIENTS: String(PATIENTS),
+    }),
+    startChild('gateway', distEntry('apps', 'gateway', 'src', 'main.js'), {
+      PORT: String(gatewayPort),
+      LLOYD_CONFIG: configFile,
+      LOG_LEVEL: 'warn',
+      LLOYD_DATA_DIR: join(dir, 'data'),
+    }),
+    startChild('proxy', distEntry('apps', 'bench', 'src', 'proxy.js'), { PROXY_PORT: String(proxyPort), PROXY_TARGET: sim }),
+  );
+  const lloyd = `http://127.0.0.1:${gatewayPort}`;
+  const proxy = `http://127.0.0.1:${proxyPort}`;
+  await Promise.all([waitFor(`${sim}/health`), waitFor(`${lloyd}/health/live`), waitFor(`${proxy}/health`)]);
+  const bearer = `Bearer ${await token(lloyd)}`;
+
+  let next = 0;
+  const nextPatient = () => patients[next++ % patients.length]!;
+  const structured: autocannon.Options = {
+    url: lloyd,
+    requests: [
+      {
+        method: 'POST',
+        path: '/fhir/Patient/$gpc.getstructuredrecord',
+        headers: { authorization: bearer, 'content-type': 'application/fhir+json' },
+        setupRequest: (req) => ({
+          ...req,
+          body: JSON.stringify({
+            resourceType: 'Parameters',
+            parameter: [
+              { name: 'patientNHSNumber', valueIdentifier: { system: 'https://fhir.nhs.uk/Id/nhs-number', value: nextPatient() } },
+              { name: 'includeAllergies', part: [{ name: 'includeResolvedAllergies', valueBoolean: true }] },
+              { name: 'includeMedication' },
+              { name: 'includeProblems' },
+            ],
+          }),
+        }),
+      },
+    ],
+  };
+  const bare: autocannon.Options = {
+    url: proxy,
+    requests: [{ method: 'GET', setupRequest: (req) => ({ ...req, path: `/record/${nextPatient()}` }) }],
+  };
+  progress('warming up');
+  await autocannon({ ...structured, duration: 3, connections: 4 });
+  await autocannon({ ...bare, duration: 3, connections: 4 });
+
+  const lloydResult = await measure('Lloyd $gpc.getstructuredrecord', structured);
+  const proxyResult = await measure('bare proxy', bare);
+  const patientIds = await Promise.all(
+    patients.slice(0, 10).map(async (nhs) => {
+      const res = await fetch(`${lloyd}/fhir/Patient?identifier=https://fhir.nhs.uk/Id/nhs-number|${nhs}`, { headers: { authorization: bearer } });
+      return ((await res.json()) as { entry: { resource: { id: string } }[] }).entry[0]!.resource.id;
+    }),
+  );
+  const searchResult = await measure('Lloyd RESTful search', {
+    url: lloyd,
+    requests: [
+      {
+        method: 'GET',
+        headers: { authorization: bearer },
+        setupRequest: (req) => ({ ...req, path: `/fhir/AllergyIntolerance?patient=${patientIds[next++ % patientIds.length]!}` }),
+      },
+    ],
+  });
+  const report = {
+    benchmark: 'read',
+    lloydRps: lloydResult.rps,
+    proxyRps: proxyResult.rps,
+    ratio: Number((lloydResult.rps / Math.max(1, proxyResult.rps)).toFixed(3)),
+    lloydP50Ms: lloydResult.p50,
+    lloydP99Ms: lloydResult.p99,
+    proxyP50Ms: proxyResult.p50,
+    proxyP99Ms: proxyResult.p99,
+    addedP99Ms: Number((lloydResult.p99 - proxyResult.p99).toFixed(2)),
+    searchRps: searchResult.rps,
+    searchP99Ms: searchResult.p99,
+    errors: lloydResult.errors + proxyResult.errors + searchResult.errors,
+    non2xx: lloydResult.non2xx + proxyResult.non2xx + searchResult.non2xx,
+    connections: CONNECTIONS,
+    seconds: DURATION,
+    machine: { cpus: availableParallelism(), model: cpus()[0]?.model ?? 'unknown', memoryGb: Math.round(totalmem() / 2 ** 30), node: process.version },
+  };
+  console.log(JSON.stringify(report));
+} catch (err) {
+  process.stderr.write(`bench:read failed: ${(err as Error).message}\n`);
+  process.exitCode = 1;
+} finally {
+  await Promise.all(children.map((c) => c.stop()));
+}
