@@ -69,10 +69,10 @@ export async function main(argv: string[], io: TranslateIo = processIo): Promise
     const stu3 = isStu3(bundle as fhir4.Bundle);
     if (to === 'r4') {
       if (!stu3) throw new Error(`${file} is already FHIR R4; --to r4 translates GP Connect STU3 records`);
-      io.stdout(`${JSON.stringify(convertStu3BundleToR4Bundle(bundle as never), null, 2)}\n`);
+      io.stdout(`${JSON.stringify(convertStu3BundleToR4Bundle(bundle), null, 2)}\n`);
       return 0;
     }
-    const record = stu3 ? convertStructuredRecord(bundle as never, {}) : recordFromR4Bundle(bundle as fhir4.Bundle);
+    const record = stu3 ? convertStructuredRecord(bundle, {}) : recordFromR4Bundle(bundle as fhir4.Bundle);
     const xml = buildEhrExtract(record, {
       messageId: randomUUID().toUpperCase(),
       conversationId: randomUUID().toUpperCase(),

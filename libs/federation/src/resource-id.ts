@@ -49,7 +49,7 @@ export function decodeResourceId(id: string): (ResourceRef & { digest?: boolean 
   const ods = bytes.subarray(2, 2 + odsLength).toString('ascii');
   if (!/^[A-Z0-9]+$/.test(ods)) return null;
   const nhsNumber = String(bytes.readUIntBE(2 + odsLength, 5)).padStart(10, '0');
-  const kind = bytes[2 + odsLength + 5];
+  const kind = bytes[2 + odsLength + 5] ?? -1;
   const body = bytes.subarray(2 + odsLength + 6);
   switch (kind) {
     case Kind.Patient:

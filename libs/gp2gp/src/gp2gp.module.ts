@@ -1,5 +1,6 @@
 import { Injectable, Module, type OnModuleDestroy } from '@nestjs/common';
 import { AccessModule, AccessPolicyStore, AuditTrail } from '@lloyd/access';
+import { LLOYD_CONFIG, type LloydConfig } from '@lloyd/config';
 import { PatientRegistry, SupplierDirectory, TransferMarkers } from '@lloyd/federation';
 import { LOGGER, MetricsService, type AppLogger } from '@lloyd/observability';
 import { BlobStore, JobQueue, KeyValueStore } from '@lloyd/store';
@@ -8,7 +9,7 @@ import { AutoIntegrationPolicy } from './endpoints/auto-integration.js';
 import { TransferEndpoints } from './endpoints/transfer-endpoints.js';
 import { Gp2gp } from './gp2gp.js';
 import { InProcessSpineTransport, SpineTransport } from './messaging/spine-transport.js';
-import { GP2GP_CLOCK, GP2GP_OPTIONS, type Gp2gpClock, type Gp2gpOptions } from './options.js';
+import { DEFAULT_GP2GP_OPTIONS, GP2GP_CLOCK, GP2GP_OPTIONS, type Gp2gpClock, type Gp2gpOptions } from './options.js';
 import { isTransferEndpoint } from './transfer-port.js';
 
 /** Closes live progress streams when the application shuts down. */
@@ -19,6 +20,21 @@ class Gp2gpLifecycle implements OnModuleDestroy {
   onModuleDestroy(): void {
     this.gp2gp.close();
   }
+}
+
+/**
+ * Tunables from config key `gp2gp` (see {@link Gp2gpOptions}), read defensively until the config schema declares the
+ * key; `GP2GP_OPTIONS`, when provided, overrides them.
+ */
+export function configuredOptions(config: LloydConfig): Partial<Gp2gpOptions> {
+  const section = (config as { gp2gp?: unknown }).gp2gp;
+  if (!section || typeof section !== 'object') return {};
+  return Object.fromEntries(
+    Object.entries(section).filter(
+      ([key, value]) =>
+        key in DEFAULT_GP2GP_OPTIONS && typeof value === 'number' && Number.isFinite(value) && value > 0,
+    ),
+  );
 }
 
 /** The practices' transfer endpoints: the configured supplier adapters that implement `TransferEndpoint`. */
@@ -59,6 +75,7 @@ export function endpointsFromDirectory(directory: SupplierDirectory): TransferEn
         audit: AuditTrail,
         policy: AccessPolicyStore,
         transport: SpineTransport,
+        config: LloydConfig,
         options?: Partial<Gp2gpOptions>,
         clock?: Gp2gpClock,
         logger?: AppLogger,
@@ -77,7 +94,7 @@ export function endpointsFromDirectory(directory: SupplierDirectory): TransferEn
             (await policy.snapshot()).practices.some((p) => p.ods === ods && p.autoIntegrate),
           ),
           transport,
-          ...(options ? { options } : {}),
+          options: { ...configuredOptions(config), ...options },
           ...(clock ? { clock } : {}),
           ...(logger ? { logger } : {}),
         }),
@@ -93,6 +110,7 @@ export function endpointsFromDirectory(directory: SupplierDirectory): TransferEn
         AuditTrail,
         AccessPolicyStore,
         SpineTransport,
+        LLOYD_CONFIG,
         { token: GP2GP_OPTIONS, optional: true },
         { token: GP2GP_CLOCK, optional: true },
         { token: LOGGER, optional: true },

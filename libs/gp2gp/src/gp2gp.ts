@@ -31,6 +31,7 @@ import { GetTransfer } from './usecases/get-transfer.js';
 import { ListTransfers } from './usecases/list-transfers.js';
 import { ReceiveExtract } from './usecases/receive-extract.js';
 import { RejectTransfer } from './usecases/reject-transfer.js';
+import { ResumeStalledTransfers } from './usecases/resume-stalled-transfers.js';
 import { SettleAcceptance } from './usecases/settle-acceptance.js';
 import { StartTransfer } from './usecases/start-transfer.js';
 import { WatchTransfer } from './usecases/watch-transfer.js';
@@ -85,6 +86,8 @@ export class Gp2gp {
   readonly receiveExtract: ReceiveExtract;
   /** Sending side: the requester's continue arrived (out of order before the extract). */
   readonly answerContinue: AnswerContinue;
+  /** The lost-job safety net the worker runs periodically. */
+  readonly resumeStalled: ResumeStalledTransfers;
 
   constructor(deps: Gp2gpDependencies) {
     const options = (this.options = resolveOptions(deps.options));
@@ -107,7 +110,14 @@ export class Gp2gp {
 
     this.receiveExtract = new ReceiveExtract(this.transfers, deps.blobs, this.messages, options);
     this.answerContinue = new AnswerContinue(this.messages, transport);
-    const answerRequest = new AnswerEhrRequest(deps.endpoints, deps.blobs, this.fragments, this.messages, deps.terminology, options);
+    const answerRequest = new AnswerEhrRequest(
+      deps.endpoints,
+      deps.blobs,
+      this.fragments,
+      this.messages,
+      deps.terminology,
+      options,
+    );
     this.steps = [
       new RequestExtractStep(this.transfers, deps.blobs, this.messages, answerRequest, this.receiveExtract),
       new ReceiveFragmentsStep(
@@ -141,6 +151,7 @@ export class Gp2gp {
     this.acceptTransfer = new AcceptTransfer(settle, deps.audit);
     this.rejectTransfer = new RejectTransfer(settle, deps.audit);
     this.integrationReport = new BuildIntegrationReport(this.repository, clock);
+    this.resumeStalled = new ResumeStalledTransfers(this.transfers, this.scheduler, options.resumeStalledAfterMs);
   }
 
   /** The step a job runs. */

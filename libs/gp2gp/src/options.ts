@@ -34,6 +34,10 @@ export interface Gp2gpOptions {
   eventPollMs: number;
   /** Jobs of one kind run at once in one worker process. */
   concurrency: number;
+  /** An open transfer that has not moved for this long has its next step enqueued again (lost-job safety net). */
+  resumeStalledAfterMs: number;
+  /** How often each worker looks for such transfers. */
+  resumeIntervalMs: number;
 }
 
 export const DEFAULT_GP2GP_OPTIONS: Readonly<Gp2gpOptions> = Object.freeze({
@@ -48,6 +52,8 @@ export const DEFAULT_GP2GP_OPTIONS: Readonly<Gp2gpOptions> = Object.freeze({
   leaseTtlMs: 30_000,
   eventPollMs: 1000,
   concurrency: 4,
+  resumeStalledAfterMs: 10 * 60 * 1000,
+  resumeIntervalMs: 60 * 1000,
 });
 
 export function resolveOptions(options: Partial<Gp2gpOptions> | undefined): Gp2gpOptions {

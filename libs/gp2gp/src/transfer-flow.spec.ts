@@ -1,8 +1,7 @@
-import { BlobStore } from '@lloyd/store';
+import { type BlobStore } from '@lloyd/store';
 import { buildEhrExtract } from '@lloyd/hl7v3';
 import { Terminology } from '@lloyd/terminology';
 import { createHash } from 'node:crypto';
-import { Readable } from 'node:stream';
 import {
   createGp2gpHarness,
   FakeTransferSystem,
@@ -43,7 +42,10 @@ describe('GP2GP transfer: whole flow over in-process store and queue', () => {
       patients: { [NHS]: 'P10001' },
       autoIntegrate: ['P20002'],
     });
-    const { transfer, created } = await h.gp2gp.startTransfer.execute({ nhsNumber: NHS, fromOds: 'P10001', toOds: 'P20002' }, h.caller);
+    const { transfer, created } = await h.gp2gp.startTransfer.execute(
+      { nhsNumber: NHS, fromOds: 'P10001', toOds: 'P20002' },
+      h.caller,
+    );
     expect(created).toBe(true);
     expect(await h.markers.isInTransit('P20002', NHS)).toBe(true);
 
@@ -69,8 +71,8 @@ describe('GP2GP transfer: whole flow over in-process store and queue', () => {
 
     const imported = receiver.imports.get(transfer.conversationId)!;
     expect(imported.delivery.mode).toBe('integrate');
-    const snomed = imported.delivery.record.resources.map((r) =>
-      ((r as fhir4.Condition).code?.coding ?? []).find((c) => c.system === 'http://snomed.info/sct')?.code,
+    const snomed = imported.delivery.record.resources.map(
+      (r) => ((r as fhir4.Condition).code?.coding ?? []).find((c) => c.system === 'http://snomed.info/sct')?.code,
     );
     expect(snomed).toEqual(expect.arrayContaining(['195967001', '293586001']));
 
@@ -81,6 +83,12 @@ describe('GP2GP transfer: whole flow over in-process store and queue', () => {
     expect(ack).toContain('typeCode="AA"');
     expect(ack).toContain(done.messageIds.extract);
     expect(await text(h.blobs, transferBlobs.ehrRequest(transfer.id))).toContain('RCMR_IN010000UK05');
+
+    const { text: metrics } = await h.metrics.metrics();
+    expect(metrics).toContain('lloyd_gp2gp_transfers_total{state="completed"} 1');
+    expect(metrics).toContain('lloyd_gp2gp_transfer_duration_seconds_count{outcome="integrated"} 1');
+    const audited = await h.audit.search({ patient: NHS });
+    expect(audited.events.map((e) => e.subtype?.[0]?.code)).toEqual(['operation']);
   });
 
   it('holds a record for acceptance where auto-integration is off, then integrates it on accept', async () => {
@@ -89,7 +97,10 @@ describe('GP2GP transfer: whole flow over in-process store and queue', () => {
       systems: { P10001: FakeTransferSystem.sendingCanonical((nhs) => sampleRecord(nhs, 'P10001')), P20002: receiver },
       patients: { [NHS]: 'P10001' },
     });
-    const { transfer } = await h.gp2gp.startTransfer.execute({ nhsNumber: NHS, fromOds: 'P10001', toOds: 'P20002' }, h.caller);
+    const { transfer } = await h.gp2gp.startTransfer.execute(
+      { nhsNumber: NHS, fromOds: 'P10001', toOds: 'P20002' },
+      h.caller,
+    );
     const held = await h.waitFor(transfer.id, DONE);
     expect(held.state).toBe('awaiting-acceptance');
     expect(receiver.imports.get(transfer.id)!.delivery.mode).toBe('hold');
@@ -106,11 +117,17 @@ describe('GP2GP transfer: whole flow over in-process store and queue', () => {
   it('does not auto-integrate a record with degraded codes, and a rejection sends AE with the reason code', async () => {
     const receiver = new FakeTransferSystem({ receive: 'integrate' });
     h = await createGp2gpHarness({
-      systems: { P10001: FakeTransferSystem.sendingCanonical((nhs) => sampleRecord(nhs, 'P10001', { degraded: true })), P20002: receiver },
+      systems: {
+        P10001: FakeTransferSystem.sendingCanonical((nhs) => sampleRecord(nhs, 'P10001', { degraded: true })),
+        P20002: receiver,
+      },
       patients: { [NHS]: 'P10001' },
       autoIntegrate: ['P20002'],
     });
-    const { transfer } = await h.gp2gp.startTransfer.execute({ nhsNumber: NHS, fromOds: 'P10001', toOds: 'P20002' }, h.caller);
+    const { transfer } = await h.gp2gp.startTransfer.execute(
+      { nhsNumber: NHS, fromOds: 'P10001', toOds: 'P20002' },
+      h.caller,
+    );
     const held = await h.waitFor(transfer.id, DONE);
     expect(held.state).toBe('awaiting-acceptance');
     expect(held.degradedCount).toBe(1);
@@ -128,7 +145,7 @@ describe('GP2GP transfer: whole flow over in-process store and queue', () => {
     expect(await h.markers.isInTransit('P20002', NHS)).toBe(false);
   });
 
-  it('transfers a GP2GP-native sender\'s own HL7 V3 extract', async () => {
+  it("transfers a GP2GP-native sender's own HL7 V3 extract", async () => {
     const receiver = new FakeTransferSystem({ receive: 'integrate' });
     const xml = (nhs: string) =>
       buildEhrExtract(Terminology.sample().normaliseRecord(sampleRecord(nhs, 'P30003')).record, {
@@ -142,19 +159,22 @@ describe('GP2GP transfer: whole flow over in-process store and queue', () => {
       patients: { [NHS]: 'P30003' },
       autoIntegrate: ['P40004'],
     });
-    const { transfer } = await h.gp2gp.startTransfer.execute({ nhsNumber: NHS, fromOds: 'P30003', toOds: 'P40004' }, h.caller);
+    const { transfer } = await h.gp2gp.startTransfer.execute(
+      { nhsNumber: NHS, fromOds: 'P30003', toOds: 'P40004' },
+      h.caller,
+    );
     const done = await h.waitFor(transfer.id, DONE);
     expect(done.state).toBe('completed');
     expect(done.itemCount).toBe(4);
-    expect(receiver.imports.get(transfer.id)!.delivery.record.resources.map((r) => r.resourceType).sort()).toEqual([
-      'AllergyIntolerance',
-      'Condition',
-      'Observation',
-      'Observation',
-    ]);
+    expect(
+      receiver.imports
+        .get(transfer.id)!
+        .delivery.record.resources.map((r) => r.resourceType)
+        .sort(),
+    ).toEqual(['AllergyIntolerance', 'Condition', 'Observation', 'Observation']);
   });
 
-  it('fails with reason 28 when the extract is another patient\'s', async () => {
+  it("fails with reason 28 when the extract is another patient's", async () => {
     const xml = () =>
       buildEhrExtract(sampleRecord(OTHER_NHS, 'P30003'), {
         messageId: 'A1B2C3D4-0000-4000-8000-000000000002',
@@ -167,7 +187,10 @@ describe('GP2GP transfer: whole flow over in-process store and queue', () => {
       systems: { P30003: FakeTransferSystem.sendingHl7(xml), P40004: receiver },
       patients: { [NHS]: 'P30003' },
     });
-    const { transfer } = await h.gp2gp.startTransfer.execute({ nhsNumber: NHS, fromOds: 'P30003', toOds: 'P40004' }, h.caller);
+    const { transfer } = await h.gp2gp.startTransfer.execute(
+      { nhsNumber: NHS, fromOds: 'P30003', toOds: 'P40004' },
+      h.caller,
+    );
     const done = await h.waitFor(transfer.id, DONE);
     expect(done.state).toBe('failed');
     expect(done.failure?.code).toBe('28');
@@ -176,12 +199,15 @@ describe('GP2GP transfer: whole flow over in-process store and queue', () => {
     expect(await text(h.blobs, transferBlobs.finalAck(transfer.id))).toContain('code="28"');
   });
 
-  it('fails with the sender\'s reason code when the sender refuses the request', async () => {
+  it("fails with the sender's reason code when the sender refuses the request", async () => {
     h = await createGp2gpHarness({
       systems: { P10001: new FakeTransferSystem(), P20002: new FakeTransferSystem() },
       patients: { [NHS]: 'P10001' },
     });
-    const { transfer } = await h.gp2gp.startTransfer.execute({ nhsNumber: NHS, fromOds: 'P10001', toOds: 'P20002' }, h.caller);
+    const { transfer } = await h.gp2gp.startTransfer.execute(
+      { nhsNumber: NHS, fromOds: 'P10001', toOds: 'P20002' },
+      h.caller,
+    );
     const done = await h.waitFor(transfer.id, DONE);
     expect(done.failure).toMatchObject({ code: '06', step: 'gp2gp.request-extract' });
     // Settled: nothing to acknowledge (no extract came), the in-transit marker is gone.
@@ -206,7 +232,10 @@ describe('GP2GP transfer: whole flow over in-process store and queue', () => {
       autoIntegrate: ['P20002'],
       options: { fragmentBytes: 512 * 1024 },
     });
-    const { transfer } = await h.gp2gp.startTransfer.execute({ nhsNumber: NHS, fromOds: 'P10001', toOds: 'P20002' }, h.caller);
+    const { transfer } = await h.gp2gp.startTransfer.execute(
+      { nhsNumber: NHS, fromOds: 'P10001', toOds: 'P20002' },
+      h.caller,
+    );
     const done = await h.waitFor(transfer.id, DONE);
     expect(done.state).toBe('completed');
     expect(done.largeMessage).toBe(true);
@@ -233,7 +262,10 @@ describe('GP2GP transfer: whole flow over in-process store and queue', () => {
       autoIntegrate: ['P20002'],
       options: { largeMessageThresholdBytes: 2000, fragmentBytes: 1024 },
     });
-    const { transfer } = await h.gp2gp.startTransfer.execute({ nhsNumber: NHS, fromOds: 'P10001', toOds: 'P20002' }, h.caller);
+    const { transfer } = await h.gp2gp.startTransfer.execute(
+      { nhsNumber: NHS, fromOds: 'P10001', toOds: 'P20002' },
+      h.caller,
+    );
     const done = await h.waitFor(transfer.id, DONE);
     expect(done.state).toBe('completed');
     expect(done.largeMessage).toBe(true);
@@ -244,21 +276,32 @@ describe('GP2GP transfer: whole flow over in-process store and queue', () => {
 
   it('sends a placeholder for a document the sender cannot produce, and does not auto-integrate', async () => {
     const receiver = new FakeTransferSystem({ receive: 'integrate' });
-    const broken = { id: 'D1', filename: 'lost.pdf', contentType: 'application/pdf', open: () => Promise.reject(new Error('file missing on disk')) };
+    const broken = {
+      id: 'D1',
+      filename: 'lost.pdf',
+      contentType: 'application/pdf',
+      open: () => Promise.reject(new Error('file missing on disk')),
+    };
     h = await createGp2gpHarness({
       systems: {
-        P10001: FakeTransferSystem.sendingCanonical((nhs) => sampleRecord(nhs, 'P10001', { documents: ['lost.pdf'] }), () => [broken]),
+        P10001: FakeTransferSystem.sendingCanonical(
+          (nhs) => sampleRecord(nhs, 'P10001', { documents: ['lost.pdf'] }),
+          () => [broken],
+        ),
         P20002: receiver,
       },
       patients: { [NHS]: 'P10001' },
       autoIntegrate: ['P20002'],
     });
-    const { transfer } = await h.gp2gp.startTransfer.execute({ nhsNumber: NHS, fromOds: 'P10001', toOds: 'P20002' }, h.caller);
+    const { transfer } = await h.gp2gp.startTransfer.execute(
+      { nhsNumber: NHS, fromOds: 'P10001', toOds: 'P20002' },
+      h.caller,
+    );
     const held = await h.waitFor(transfer.id, DONE);
     expect(held.state).toBe('awaiting-acceptance');
     expect(held.attachments[0]).toMatchObject({ absent: true, filename: 'AbsentAttachment_lost.pdf.txt' });
     expect(receiver.imports.get(transfer.id)!.delivery.missingAttachments).toEqual(['D1']);
-    const placeholder = await readAll(Readable.from(await (await h.gp2gp.fragments.read(1, (p) => transferBlobs.fragment(transfer.id, 0, p)))));
+    const placeholder = await readAll(h.gp2gp.fragments.read(1, (p) => transferBlobs.fragment(transfer.id, 0, p)));
     expect(placeholder.toString()).toContain('file missing on disk');
   });
 });

@@ -71,10 +71,32 @@ describe('GP2GP transfer reliability', () => {
     throw new Error('the transfer did not finish');
   }
 
+  it('enqueues the next step again for an open transfer that stopped moving (a lost job), and only then', async () => {
+    const queue = new RecordingQueue();
+    h = await createGp2gpHarness({
+      systems: { P10001: new FakeTransferSystem(), P20002: new FakeTransferSystem() },
+      patients: { [NHS]: 'P10001' },
+      queue,
+      process: false,
+      options: { resumeStalledAfterMs: 10 * 60_000 },
+    });
+    const { transfer } = await h.gp2gp.startTransfer.execute(START, h.caller);
+    h.clock.advance(10 * 60_000 - 1);
+    expect(await h.gp2gp.resumeStalled.execute()).toEqual([]);
+    h.clock.advance(1);
+    expect(await h.gp2gp.resumeStalled.execute()).toEqual([transfer.id]);
+    expect(await h.gp2gp.resumeStalled.execute()).toEqual([transfer.id]);
+    // One resumed job per version of the transfer, however often the safety net runs.
+    expect((await queue.counts()).waiting).toBe(2);
+    expect(queue.added).toEqual([Gp2gpJob.RequestExtract, Gp2gpJob.RequestExtract, Gp2gpJob.RequestExtract]);
+    await queue.close();
+  });
+
   it('gives the same result when every step runs twice, with nothing exported, delivered or recorded twice', async () => {
-    const sender = FakeTransferSystem.sendingCanonical((nhs) => sampleRecord(nhs, 'P10001', { documents: ['a.pdf'] }), () => [
-      generatedAttachment('D1', 'a.pdf', 300_000),
-    ]);
+    const sender = FakeTransferSystem.sendingCanonical(
+      (nhs) => sampleRecord(nhs, 'P10001', { documents: ['a.pdf'] }),
+      () => [generatedAttachment('D1', 'a.pdf', 300_000)],
+    );
     const receiver = new FakeTransferSystem();
     h = await createGp2gpHarness({
       systems: { P10001: sender, P20002: receiver },
@@ -97,7 +119,10 @@ describe('GP2GP transfer reliability', () => {
   it('repairs a crash between writing a state and enqueueing the next step: the redelivered job enqueues it', async () => {
     const queue = new RecordingQueue();
     h = await createGp2gpHarness({
-      systems: { P10001: FakeTransferSystem.sendingCanonical((nhs) => sampleRecord(nhs, 'P10001')), P20002: new FakeTransferSystem() },
+      systems: {
+        P10001: FakeTransferSystem.sendingCanonical((nhs) => sampleRecord(nhs, 'P10001')),
+        P20002: new FakeTransferSystem(),
+      },
       patients: { [NHS]: 'P10001' },
       queue,
       process: false,
@@ -115,9 +140,14 @@ describe('GP2GP transfer reliability', () => {
 
   it('retries a delivery whose answer was lost, without integrating anything twice', async () => {
     class LosesFirstAnswer extends FakeTransferSystem {
-      override async importRecord(nhs: string, delivery: RecordDelivery, ctx: TransferCallContext): Promise<IntegrationResult> {
+      override async importRecord(
+        nhs: string,
+        delivery: RecordDelivery,
+        ctx: TransferCallContext,
+      ): Promise<IntegrationResult> {
         const result = await super.importRecord(nhs, delivery, ctx);
-        if (this.importCalls === 1) throw new SupplierUnavailableError({ ods: 'P20002', format: 'fake', detail: 'connection reset' });
+        if (this.importCalls === 1)
+          throw new SupplierUnavailableError({ ods: 'P20002', format: 'fake', detail: 'connection reset' });
         return result;
       }
     }
@@ -135,14 +165,19 @@ describe('GP2GP transfer reliability', () => {
     expect(done.timeline.filter((e) => e.state === 'delivered')).toHaveLength(1);
   });
 
-  it('fails the transfer with the step\'s reason code once its tries are used up', async () => {
+  it("fails the transfer with the step's reason code once its tries are used up", async () => {
     class Down extends FakeTransferSystem {
       override importRecord(): Promise<IntegrationResult> {
-        return Promise.reject(new SupplierUnavailableError({ ods: 'P20002', format: 'fake', detail: 'connection refused' }));
+        return Promise.reject(
+          new SupplierUnavailableError({ ods: 'P20002', format: 'fake', detail: 'connection refused' }),
+        );
       }
     }
     h = await createGp2gpHarness({
-      systems: { P10001: FakeTransferSystem.sendingCanonical((nhs) => sampleRecord(nhs, 'P10001')), P20002: new Down() },
+      systems: {
+        P10001: FakeTransferSystem.sendingCanonical((nhs) => sampleRecord(nhs, 'P10001')),
+        P20002: new Down(),
+      },
       patients: { [NHS]: 'P10001' },
       options: { stepAttempts: 3 },
     });
@@ -159,7 +194,7 @@ describe('GP2GP transfer reliability', () => {
       systems: { P10001: sender, P20002: new FakeTransferSystem() },
       patients: { [NHS]: 'P10001' },
       process: false,
-      options: { leaseTtlMs: 300 },
+      options: { leaseTtlMs: 3000 },
     });
     const { transfer } = await h.gp2gp.startTransfer.execute(START, h.caller);
     const results = await Promise.all([
@@ -178,11 +213,15 @@ describe('GP2GP transfer reliability', () => {
     const t = newTransfer({ id: 'T-RACE', nhsNumber: NHS, fromOds: 'P10001', toOds: 'P20002', at: new Date() });
     await h.gp2gp.repository.create(t);
     const move = () =>
-      h!.gp2gp.repository.update(t.id, (c) => (c.state === 'requested' ? moveTo(c, 'extract-requested', new Date()) : null));
+      h!.gp2gp.repository.update(t.id, (c) =>
+        c.state === 'requested' ? moveTo(c, 'extract-requested', new Date()) : null,
+      );
     const results = await Promise.all(Array.from({ length: 8 }, move));
     expect(results.filter((r) => r?.changed)).toHaveLength(1);
     // Writers that do not conflict in meaning all land, each after re-reading.
-    await Promise.all(Array.from({ length: 8 }, (_, i) => h!.gp2gp.repository.update(t.id, (c) => note(c, `n${i}`, new Date()))));
+    await Promise.all(
+      Array.from({ length: 8 }, (_, i) => h!.gp2gp.repository.update(t.id, (c) => note(c, `n${i}`, new Date()))),
+    );
     const final = (await h.gp2gp.repository.get(t.id))!;
     expect(final.timeline.filter((e) => e.note)).toHaveLength(8);
     expect(final.version).toBe(1 + 1 + 8);
@@ -192,11 +231,16 @@ describe('GP2GP transfer reliability', () => {
 
   it('returns the open transfer when the same transfer is asked for again, even concurrently', async () => {
     h = await createGp2gpHarness({
-      systems: { P10001: FakeTransferSystem.sendingCanonical((nhs) => sampleRecord(nhs, 'P10001')), P20002: new FakeTransferSystem() },
+      systems: {
+        P10001: FakeTransferSystem.sendingCanonical((nhs) => sampleRecord(nhs, 'P10001')),
+        P20002: new FakeTransferSystem(),
+      },
       patients: { [NHS]: 'P10001' },
       process: false,
     });
-    const started = await Promise.all(Array.from({ length: 5 }, () => h!.gp2gp.startTransfer.execute(START, h!.caller)));
+    const started = await Promise.all(
+      Array.from({ length: 5 }, () => h!.gp2gp.startTransfer.execute(START, h!.caller)),
+    );
     expect(new Set(started.map((s) => s.transfer.id)).size).toBe(1);
     expect(started.filter((s) => s.created)).toHaveLength(1);
     const again = await h.gp2gp.startTransfer.execute(START, h.caller);
@@ -210,7 +254,11 @@ describe('GP2GP transfer reliability', () => {
       patients: { [NHS]: 'P10001', '9990000026': 'P20002' },
       process: false,
     });
-    const attempt = (body: unknown) => h!.gp2gp.startTransfer.execute(body, h!.caller).then(() => undefined, (e: unknown) => e);
+    const attempt = (body: unknown) =>
+      h!.gp2gp.startTransfer.execute(body, h!.caller).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
     expectOutcome(await attempt({ ...START, nhsNumber: '9990000019' }), 422, 'nhsNumber');
     expectOutcome(await attempt({ ...START, nhsNumber: undefined }), 422, 'nhsNumber');
     expectOutcome(await attempt({ ...START, fromOds: 'Q99999' }), 422, 'fromOds');
@@ -222,14 +270,23 @@ describe('GP2GP transfer reliability', () => {
 
   it('refuses a second, different extract for a conversation with reason 12 and drops an exact duplicate', async () => {
     h = await createGp2gpHarness({
-      systems: { P10001: FakeTransferSystem.sendingCanonical((nhs) => sampleRecord(nhs, 'P10001')), P20002: new FakeTransferSystem() },
+      systems: {
+        P10001: FakeTransferSystem.sendingCanonical((nhs) => sampleRecord(nhs, 'P10001')),
+        P20002: new FakeTransferSystem(),
+      },
       patients: { [NHS]: 'P10001' },
       process: false,
     });
     const { transfer } = await h.gp2gp.startTransfer.execute(START, h.caller);
     await h.gp2gp.runStep(Gp2gpJob.RequestExtract, transfer.id);
     const received = (await h.gp2gp.transfers.get(transfer.id))!;
-    const arrival = { messageId: received.messageIds.extract!, requestAckId: 'X', extractBytes: 1, largeMessage: false, attachments: [] };
+    const arrival = {
+      messageId: received.messageIds.extract!,
+      requestAckId: 'X',
+      extractBytes: 1,
+      largeMessage: false,
+      attachments: [],
+    };
 
     expect((await h.gp2gp.receiveExtract.execute(transfer.id, arrival)).receipt).toBe('duplicate');
     const refused = await h.gp2gp.receiveExtract.execute(transfer.id, { ...arrival, messageId: 'OTHER-EXTRACT' });
@@ -243,7 +300,9 @@ describe('GP2GP transfer reliability', () => {
   it('treats a continue that arrives before the extract was sent as out of order', async () => {
     h = await createGp2gpHarness({ systems: {}, patients: {}, process: false });
     const t = newTransfer({ id: 'T-EARLY', nhsNumber: NHS, fromOds: 'P10001', toOds: 'P20002', at: new Date() });
-    await expect(h.gp2gp.answerContinue.execute({ ...t, state: 'extract-requested' })).rejects.toBeInstanceOf(OutOfOrderMessageError);
+    await expect(h.gp2gp.answerContinue.execute({ ...t, state: 'extract-requested' })).rejects.toBeInstanceOf(
+      OutOfOrderMessageError,
+    );
   });
 
   it('reports a missing attachment with reason 31 when its fragments do not arrive before the large-message timeout', async () => {
@@ -251,10 +310,10 @@ describe('GP2GP transfer reliability', () => {
     h = await createGp2gpHarness({
       transport: (blobs) => (spine = new LossySpine(blobs)),
       systems: {
-        P10001: FakeTransferSystem.sendingCanonical((nhs) => sampleRecord(nhs, 'P10001', { documents: ['a.pdf', 'b.pdf'] }), () => [
-          generatedAttachment('D1', 'a.pdf', 1000),
-          generatedAttachment('D2', 'b.pdf', 250_000),
-        ]),
+        P10001: FakeTransferSystem.sendingCanonical(
+          (nhs) => sampleRecord(nhs, 'P10001', { documents: ['a.pdf', 'b.pdf'] }),
+          () => [generatedAttachment('D1', 'a.pdf', 1000), generatedAttachment('D2', 'b.pdf', 250_000)],
+        ),
         P20002: new FakeTransferSystem(),
       },
       patients: { [NHS]: 'P10001' },
@@ -294,9 +353,10 @@ describe('GP2GP transfer reliability', () => {
     h = await createGp2gpHarness({
       transport: (blobs) => (spine = new LossySpine(blobs)),
       systems: {
-        P10001: FakeTransferSystem.sendingCanonical((nhs) => sampleRecord(nhs, 'P10001', { documents: ['a.pdf'] }), () => [
-          generatedAttachment('D1', 'a.pdf', 250_000),
-        ]),
+        P10001: FakeTransferSystem.sendingCanonical(
+          (nhs) => sampleRecord(nhs, 'P10001', { documents: ['a.pdf'] }),
+          () => [generatedAttachment('D1', 'a.pdf', 250_000)],
+        ),
         P20002: new FakeTransferSystem(),
       },
       patients: { [NHS]: 'P10001' },
@@ -330,7 +390,10 @@ describe('GP2GP transfer reliability', () => {
 
   it('flags the paper fallback for a record not integrated 8×24 h after the extract arrived, but not at exactly 8×24 h', async () => {
     h = await createGp2gpHarness({
-      systems: { P10001: FakeTransferSystem.sendingCanonical((nhs) => sampleRecord(nhs, 'P10001')), P20002: new FakeTransferSystem() },
+      systems: {
+        P10001: FakeTransferSystem.sendingCanonical((nhs) => sampleRecord(nhs, 'P10001')),
+        P20002: new FakeTransferSystem(),
+      },
       patients: { [NHS]: 'P10001' },
       process: false,
     });

@@ -46,7 +46,10 @@ describeWithRedis('GP2GP transfers on Redis and BullMQ, two workers', (getUrl) =
   });
 
   /** Two workers (as two processes would be) sharing one Redis: each with its own connections and queue. */
-  async function twoWorkers(systems: Record<string, FakeTransferSystem>, options = {}): Promise<[Gp2gpHarness, Gp2gpHarness]> {
+  async function twoWorkers(
+    systems: Record<string, FakeTransferSystem>,
+    options = {},
+  ): Promise<[Gp2gpHarness, Gp2gpHarness]> {
     const clock = new FakeClock();
     const make = () =>
       createGp2gpHarness({
@@ -83,9 +86,10 @@ describeWithRedis('GP2GP transfers on Redis and BullMQ, two workers', (getUrl) =
     const receiver = new FakeTransferSystem();
     const [a, b] = await twoWorkers(
       {
-        P10001: FakeTransferSystem.sendingCanonical((nhs) => sampleRecord(nhs, 'P10001', { documents: ['big.pdf'] }), () => [
-          generatedAttachment('D1', 'big.pdf', size),
-        ]),
+        P10001: FakeTransferSystem.sendingCanonical(
+          (nhs) => sampleRecord(nhs, 'P10001', { documents: ['big.pdf'] }),
+          () => [generatedAttachment('D1', 'big.pdf', size)],
+        ),
         P20002: receiver,
       },
       { fragmentBytes: 512 * 1024 },
@@ -94,7 +98,9 @@ describeWithRedis('GP2GP transfers on Redis and BullMQ, two workers', (getUrl) =
     const done = await b.waitFor(transfer.id, ['completed', 'failed'], 60_000);
     expect(done.state).toBe('completed');
     expect(done.fragmentCount).toBe(5);
-    expect(receiver.imports.get(transfer.id)!.attachments).toEqual([{ id: 'D1', bytes: size, sha256: sha256Of(size, 'D1') }]);
+    expect(receiver.imports.get(transfer.id)!.attachments).toEqual([
+      { id: 'D1', bytes: size, sha256: sha256Of(size, 'D1') },
+    ]);
   });
 
   it('lets one of two workers racing on a step through Redis compare-and-set and leases; the other finds it done', async () => {
@@ -109,7 +115,7 @@ describeWithRedis('GP2GP transfers on Redis and BullMQ, two workers', (getUrl) =
         queue: new BullMqJobQueue({ redisUrl: getUrl(), prefix: 'race:bull' }),
         clock,
         process: false,
-        options: { leaseTtlMs: 500 },
+        options: { leaseTtlMs: 3000 },
       });
     const a = await make();
     const b = await make();

@@ -34,8 +34,19 @@ describe('GP2GP HTTP API', () => {
     await close();
   });
 
-  const call = (method: 'GET' | 'POST', url: string, payload?: unknown, authorization = broker, headers: Record<string, string> = {}) =>
-    app.inject({ method, url, headers: { authorization, ...headers }, ...(payload !== undefined ? { payload: payload as object } : {}) });
+  const call = (
+    method: 'GET' | 'POST',
+    url: string,
+    payload?: unknown,
+    authorization = broker,
+    headers: Record<string, string> = {},
+  ) =>
+    app.inject({
+      method,
+      url,
+      headers: { authorization, ...headers },
+      ...(payload !== undefined ? { payload: payload as object } : {}),
+    });
 
   async function waitForState(id: string, state: string): Promise<Record<string, unknown>> {
     for (let i = 0; i < 500; i++) {
@@ -115,7 +126,9 @@ describe('GP2GP HTTP API', () => {
   it('lists transfers by state and receiving practice', async () => {
     const { id } = (await call('POST', '/gp2gp/transfers', START)).json<{ id: string }>();
     await waitForState(id, 'awaiting-acceptance');
-    const waiting = (await call('GET', '/gp2gp/transfers?state=awaiting-acceptance&toOds=P20002')).json<{ transfers: { id: string }[] }>();
+    const waiting = (await call('GET', '/gp2gp/transfers?state=awaiting-acceptance&toOds=P20002')).json<{
+      transfers: { id: string }[];
+    }>();
     expect(waiting.transfers.map((t) => t.id)).toEqual([id]);
     expect((await call('GET', '/gp2gp/transfers?state=completed')).json<{ count: number }>().count).toBe(0);
     expect((await call('GET', '/gp2gp/transfers?toOds=P40004')).json<{ count: number }>().count).toBe(0);
@@ -153,12 +166,18 @@ describe('GP2GP HTTP API', () => {
     await waitForState(id, 'awaiting-acceptance');
     const json = await call('GET', '/gp2gp/reports/integrations?from=2026-03-01&to=2026-03-31');
     expect(json.statusCode).toBe(200);
-    expect(json.json()).toMatchObject({ from: '2026-03-01', to: '2026-03-31', practices: [{ ods: 'P20002', transfers: 1, inProgress: 1 }] });
+    expect(json.json()).toMatchObject({
+      from: '2026-03-01',
+      to: '2026-03-31',
+      practices: [{ ods: 'P20002', transfers: 1, inProgress: 1 }],
+    });
 
     const csv = await call('GET', '/gp2gp/reports/integrations?from=2026-03-01&to=2026-03-31&format=csv');
     expect(csv.headers['content-type']).toContain('text/csv');
     expect(csv.body.split('\r\n')[1]).toBe('P20002,1,0,0,0,0,,1,');
-    const accepted = await call('GET', '/gp2gp/reports/integrations?from=2026-03-01&to=2026-03-31', undefined, broker, { accept: 'text/csv' });
+    const accepted = await call('GET', '/gp2gp/reports/integrations?from=2026-03-01&to=2026-03-31', undefined, broker, {
+      accept: 'text/csv',
+    });
     expect(accepted.body).toBe(csv.body);
 
     const bad = await call('GET', '/gp2gp/reports/integrations?from=2026-03-01');
@@ -172,12 +191,19 @@ describe('GP2GP HTTP API', () => {
     const { id } = (await call('POST', '/gp2gp/transfers', START)).json<{ id: string }>();
     const text = new Promise<{ status: number; type: string; body: string }>((resolve, reject) => {
       const req = httpRequest(
-        { host: '127.0.0.1', port: address.port, path: `/gp2gp/transfers/${id}/events`, headers: { authorization: broker } },
+        {
+          host: '127.0.0.1',
+          port: address.port,
+          path: `/gp2gp/transfers/${id}/events`,
+          headers: { authorization: broker },
+        },
         (res) => {
           let body = '';
           res.setEncoding('utf8');
           res.on('data', (chunk: string) => (body += chunk));
-          res.on('end', () => resolve({ status: res.statusCode ?? 0, type: String(res.headers['content-type']), body }));
+          res.on('end', () =>
+            resolve({ status: res.statusCode ?? 0, type: String(res.headers['content-type']), body }),
+          );
         },
       );
       req.on('error', reject);
@@ -191,7 +217,10 @@ describe('GP2GP HTTP API', () => {
     const events = body
       .split('\n\n')
       .filter((block) => block.includes('data: '))
-      .map((block) => JSON.parse(block.slice(block.indexOf('data: ') + 6)) as { state: string; seq: number; final: boolean });
+      .map(
+        (block) =>
+          JSON.parse(block.slice(block.indexOf('data: ') + 6)) as { state: string; seq: number; final: boolean },
+      );
     expect(events.map((e) => e.state)).toEqual([
       'requested',
       'extract-requested',

@@ -48,7 +48,8 @@ export class TransfersController {
     @Res() reply: FastifyReply,
   ): Promise<void> {
     const closed = new AbortController();
-    request.raw.once('close', () => closed.abort());
+    // The response's close: the client went away (or the stream ended), unlike the request's, which ends with its body.
+    reply.raw.once('close', () => closed.abort());
     const lastEventId = request.headers['last-event-id'];
     const events = await this.gp2gp.watchTransfer.execute(
       id,

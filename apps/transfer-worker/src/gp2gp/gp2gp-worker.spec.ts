@@ -49,7 +49,10 @@ describe('Gp2gpWorkerModule', () => {
         { provide: KeyValueStore, useValue: kv },
         { provide: BlobStore, useValue: new FileBlobStore(join(dir, 'blobs')) },
         { provide: JobQueue, useValue: queue },
-        { provide: PatientRegistry, useValue: new ConfigPatientRegistry({ registry: { patients: { [NHS]: 'P10001' } } }) },
+        {
+          provide: PatientRegistry,
+          useValue: new ConfigPatientRegistry({ registry: { patients: { [NHS]: 'P10001' } } }),
+        },
         { provide: SupplierDirectory, useValue: new SupplierDirectory([]) },
         { provide: TransferMarkers, useValue: new TransferMarkers(kv) },
         { provide: GP2GP_OPTIONS, useValue: { stepBackoffMs: 10 } },
@@ -63,7 +66,10 @@ describe('Gp2gpWorkerModule', () => {
     })
       .overrideProvider(TransferEndpoints)
       .useValue(
-        TransferEndpoints.of({ P10001: FakeTransferSystem.sendingCanonical((nhs) => sampleRecord(nhs, 'P10001')), P20002: receiver }),
+        TransferEndpoints.of({
+          P10001: FakeTransferSystem.sendingCanonical((nhs) => sampleRecord(nhs, 'P10001')),
+          P20002: receiver,
+        }),
       )
       .compile();
     app = await moduleRef.init();
@@ -82,7 +88,10 @@ describe('Gp2gpWorkerModule', () => {
   it('runs a transfer from its first job to a record held for acceptance', async () => {
     const gp2gp = app.get(Gp2gp);
     const caller = { who: { clientId: 'gp2gp-broker', organisation: 'X26' }, correlationId: 'c1', request: 'test' };
-    const { transfer } = await gp2gp.startTransfer.execute({ nhsNumber: NHS, fromOds: 'P10001', toOds: 'P20002' }, caller);
+    const { transfer } = await gp2gp.startTransfer.execute(
+      { nhsNumber: NHS, fromOds: 'P10001', toOds: 'P20002' },
+      caller,
+    );
     let state = transfer.state;
     for (let i = 0; i < 500 && state !== 'awaiting-acceptance' && state !== 'failed'; i++) {
       await new Promise((resolve) => setTimeout(resolve, 10));

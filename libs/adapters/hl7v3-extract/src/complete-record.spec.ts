@@ -43,7 +43,7 @@ function record(): CanonicalRecord {
             { system: 'urn:oid:2.16.840.1.113883.2.1.6.5', code: 'PA' },
           ],
         },
-      },
+      } as fhir4.Observation,
     ],
   };
 }

@@ -35,6 +35,21 @@ export class TransferScheduler {
   }
 
   /**
+   * Enqueues the transfer's next step again under a new key (its version), for a transfer whose job was lost: a
+   * queue that gave up on a job whose workers kept dying keeps its id, so the usual key would be a no-op.
+   */
+  async resume(transfer: Transfer): Promise<Gp2gpJob | undefined> {
+    const job = jobFor(transfer);
+    if (!job) return undefined;
+    await this.queue.add<Gp2gpJobPayload>(job, payload(transfer), {
+      jobId: `${jobIdFor(transfer, job)}:resume:${transfer.version}`,
+      attempts: this.options.stepAttempts,
+      backoffMs: this.options.stepBackoffMs,
+    });
+    return job;
+  }
+
+  /**
    * Schedules a timeout check at each pending deadline of the open transfer (large-message timeout, 8-day rule).
    * `again` schedules a further check of deadlines not yet reached (a check that ran early, its delay capped).
    */

@@ -1,4 +1,4 @@
-import { OperationOutcomeError } from '@lloyd/fhir';
+import { type OperationOutcomeError } from '@lloyd/fhir';
 import { InMemoryKeyValueStore } from '@lloyd/store';
 import { newTransfer, type Transfer } from '../model/transfer.js';
 import type { TransferState } from '../model/transfer-state.js';
@@ -12,10 +12,19 @@ const HOUR = 3600_000;
 const DAY = 24 * HOUR;
 
 /** A transfer requested at `requested` that went through `path` (state, ISO time) in order. */
-function transfer(id: string, toOds: string, requested: string, path: [TransferState, string][], patch: Partial<Transfer> = {}): Transfer {
+function transfer(
+  id: string,
+  toOds: string,
+  requested: string,
+  path: [TransferState, string][],
+  patch: Partial<Transfer> = {},
+): Transfer {
   let t = newTransfer({ id, nhsNumber: '9990000018', fromOds: 'P10001', toOds, at: new Date(requested) });
   for (const [state, at] of path) {
-    t = state === 'failed' ? fail(t, patch.failure?.code ?? '99', 'failed', new Date(at)) : moveTo(t, state, new Date(at));
+    t =
+      state === 'failed'
+        ? fail(t, patch.failure?.code ?? '99', 'failed', new Date(at))
+        : moveTo(t, state, new Date(at));
   }
   return { ...t, ...patch };
 }
@@ -77,7 +86,11 @@ describe('GP2GP integration report (management information)', () => {
   });
 
   it('counts transfers by the London calendar day they were requested on (GMT and BST)', async () => {
-    const received = (t: string) => [['extract-requested', t], ['extract-received', t]] as [TransferState, string][];
+    const received = (t: string) =>
+      [
+        ['extract-requested', t],
+        ['extract-received', t],
+      ] as [TransferState, string][];
     await store(
       // 23:30 GMT on 28 March is still 28 March in London.
       transfer('GMT-LATE', 'P20002', '2026-03-28T23:30:00Z', received('2026-03-28T23:31:00Z')),
@@ -86,7 +99,8 @@ describe('GP2GP integration report (management information)', () => {
       // 23:00 UTC on 24 October is midnight BST: 25 October in London.
       transfer('OCT', 'P20002', '2026-10-24T23:00:00Z', received('2026-10-24T23:01:00Z')),
     );
-    const ids = async (from: string, to: string) => (await repository.requestedBetween(from, to)).map((t) => t.id).sort();
+    const ids = async (from: string, to: string) =>
+      (await repository.requestedBetween(from, to)).map((t) => t.id).sort();
     expect(await ids('2026-03-28', '2026-03-28')).toEqual(['GMT-LATE']);
     expect(await ids('2026-03-29', '2026-03-29')).toEqual([]);
     expect(await ids('2026-03-30', '2026-03-30')).toEqual(['BST-LATE']);
@@ -99,8 +113,12 @@ describe('GP2GP integration report (management information)', () => {
     clock.set('2026-04-20T12:00:00Z');
     const day = '2026-04-10T09:00:00Z';
     await store(
-      transfer('F1', 'P20002', day, [['failed', '2026-04-10T10:00:00Z']], { failure: { code: '31', reason: 'missing' } }),
-      transfer('F2', 'P20002', day, [['failed', '2026-04-10T10:00:00Z']], { failure: { code: '31', reason: 'missing' } }),
+      transfer('F1', 'P20002', day, [['failed', '2026-04-10T10:00:00Z']], {
+        failure: { code: '31', reason: 'missing' },
+      }),
+      transfer('F2', 'P20002', day, [['failed', '2026-04-10T10:00:00Z']], {
+        failure: { code: '31', reason: 'missing' },
+      }),
       transfer(
         'R1',
         'P20002',
@@ -142,8 +160,18 @@ describe('GP2GP integration report (management information)', () => {
       inProgress: 0,
       medianSecondsToIntegrate: null,
     });
-    expect(result.practices[1]).toMatchObject({ transfers: 2, inProgress: 1, notIntegratedWithin8Days: 1, technicalFailures: 0 });
-    expect(result.total).toMatchObject({ transfers: 5, technicalFailures: 3, inProgress: 1, notIntegratedWithin8Days: 1 });
+    expect(result.practices[1]).toMatchObject({
+      transfers: 2,
+      inProgress: 1,
+      notIntegratedWithin8Days: 1,
+      technicalFailures: 0,
+    });
+    expect(result.total).toMatchObject({
+      transfers: 5,
+      technicalFailures: 3,
+      inProgress: 1,
+      notIntegratedWithin8Days: 1,
+    });
 
     const csv = renderIntegrationReportCsv(result).split('\r\n');
     expect(csv[0]).toBe(
@@ -156,7 +184,11 @@ describe('GP2GP integration report (management information)', () => {
   });
 
   it('refuses a bad period with 422 naming the parameter', async () => {
-    const refused = (query: unknown) => report.execute(query).then(() => undefined, (e: unknown) => e as OperationOutcomeError);
+    const refused = (query: unknown) =>
+      report.execute(query).then(
+        () => undefined,
+        (e: unknown) => e as OperationOutcomeError,
+      );
     expect((await refused({ from: '2026-02-30', to: '2026-03-01' }))?.outcome.issue[0]?.expression).toEqual(['from']);
     expect((await refused({ from: '2026-03-02', to: '2026-03-01' }))?.outcome.issue[0]?.expression).toEqual(['to']);
     expect((await refused({ to: '2026-03-01' }))?.status).toBe(422);

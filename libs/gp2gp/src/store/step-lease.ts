@@ -42,8 +42,8 @@ export class StepLeases {
     let released = false;
     const timer = setInterval(
       () => {
-        // Losing the renewal means the lease lapsed and someone else may hold it; the step's final compare-and-set
-        // still decides who wins, so the renewal only logs nothing and stops.
+        // A lost renewal means the lease lapsed and may be someone else's now: stop renewing. The step's final
+        // compare-and-set still decides whether its result counts.
         this.kv.compareAndSet(key, owner, owner, { ttlSeconds }).then(
           (ok) => {
             if (!ok) clearInterval(timer);

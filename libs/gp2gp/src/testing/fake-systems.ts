@@ -12,7 +12,12 @@ import type {
 import type { CanonicalRecord } from '@lloyd/adapters-core';
 
 /** An attachment whose content is generated on the fly (`bytes` long, deterministic), never held whole. */
-export function generatedAttachment(id: string, filename: string, bytes: number, contentType = 'application/pdf'): AttachmentSource {
+export function generatedAttachment(
+  id: string,
+  filename: string,
+  bytes: number,
+  contentType = 'application/pdf',
+): AttachmentSource {
   return {
     id,
     filename,
@@ -25,7 +30,7 @@ export function generatedAttachment(id: string, filename: string, bytes: number,
 /** Deterministic pseudo-random bytes in 64 KiB chunks. */
 export function* generateBytes(total: number, seed: string): Generator<Buffer> {
   let state = [...seed].reduce((h, c) => (h * 31 + c.charCodeAt(0)) >>> 0, 2166136261);
-  for (let sent = 0; sent < total; ) {
+  for (let sent = 0; sent < total;) {
     const size = Math.min(64 * 1024, total - sent);
     const chunk = Buffer.allocUnsafe(size);
     for (let i = 0; i < size; i++) {
@@ -81,14 +86,20 @@ export class FakeTransferSystem extends TransferEndpoint {
   }
 
   /** A sender of `record` (canonical) with these attachments. */
-  static sendingCanonical(record: (nhsNumber: string) => CanonicalRecord, attachments: () => AttachmentSource[] = () => []): FakeTransferSystem {
+  static sendingCanonical(
+    record: (nhsNumber: string) => CanonicalRecord,
+    attachments: () => AttachmentSource[] = () => [],
+  ): FakeTransferSystem {
     return new FakeTransferSystem({
       exports: (nhs) => ({ extract: { format: 'canonical', record: record(nhs) }, attachments: attachments() }),
     });
   }
 
   /** A GP2GP-native sender that gives its own HL7 V3 extract. */
-  static sendingHl7(xml: (nhsNumber: string) => string, attachments: () => AttachmentSource[] = () => []): FakeTransferSystem {
+  static sendingHl7(
+    xml: (nhsNumber: string) => string,
+    attachments: () => AttachmentSource[] = () => [],
+  ): FakeTransferSystem {
     return new FakeTransferSystem({
       exports: (nhs) => ({
         extract: { format: 'hl7v3', open: () => Promise.resolve(Readable.from([Buffer.from(xml(nhs), 'utf8')])) },
@@ -103,7 +114,11 @@ export class FakeTransferSystem extends TransferEndpoint {
     return this.options.exports(nhsNumber);
   }
 
-  async importRecord(nhsNumber: string, delivery: RecordDelivery, ctx: TransferCallContext): Promise<IntegrationResult> {
+  async importRecord(
+    nhsNumber: string,
+    delivery: RecordDelivery,
+    ctx: TransferCallContext,
+  ): Promise<IntegrationResult> {
     this.importCalls++;
     const earlier = this.imports.get(ctx.conversationId);
     if (earlier) return this.result(earlier);
@@ -119,7 +134,11 @@ export class FakeTransferSystem extends TransferEndpoint {
     }
     const behaviour = this.options.receive ?? 'integrate';
     const status: IntegrationResult['status'] =
-      behaviour === 'reject' ? 'rejected' : behaviour === 'hold' || delivery.mode === 'hold' ? 'awaiting-acceptance' : 'integrated';
+      behaviour === 'reject'
+        ? 'rejected'
+        : behaviour === 'hold' || delivery.mode === 'hold'
+          ? 'awaiting-acceptance'
+          : 'integrated';
     const received: ReceivedImport = { conversationId: ctx.conversationId, nhsNumber, delivery, attachments, status };
     this.imports.set(ctx.conversationId, received);
     return this.result(received);

@@ -66,6 +66,7 @@ export interface Gp2gpHarness {
   clock: FakeClock;
   markers: TransferMarkers;
   audit: AuditTrail;
+  metrics: MetricsService;
   caller: Gp2gpCaller;
   /** Resolves once the transfer reaches one of `states` (polling the store); rejects after `timeoutMs`. */
   waitFor(id: string, states: readonly TransferState[], timeoutMs?: number): Promise<Transfer>;
@@ -77,9 +78,13 @@ export interface Gp2gpHarness {
 /** Registers every GP2GP step as a processor on `queue` (what the transfer worker does at bootstrap). */
 export function processGp2gpJobs(gp2gp: Gp2gp, queue: JobQueue, concurrency = 2): void {
   for (const step of gp2gp.steps) {
-    queue.process<Gp2gpJobPayload>(step.job, async (job) => {
-      await gp2gp.handle(job);
-    }, { concurrency });
+    queue.process<Gp2gpJobPayload>(
+      step.job,
+      async (job) => {
+        await gp2gp.handle(job);
+      },
+      { concurrency },
+    );
   }
 }
 
@@ -117,7 +122,12 @@ export async function createGp2gpHarness(options: HarnessOptions): Promise<Gp2gp
     clock,
     markers,
     audit,
-    caller: { who: { clientId: 'gp2gp-broker', organisation: 'X26' }, correlationId: 'test-correlation', request: 'POST /gp2gp/transfers' },
+    metrics,
+    caller: {
+      who: { clientId: 'gp2gp-broker', organisation: 'X26' },
+      correlationId: 'test-correlation',
+      request: 'POST /gp2gp/transfers',
+    },
     waitFor(id, states, timeoutMs) {
       return harness.waitUntil(id, (t) => states.includes(t.state), states.join('|'), timeoutMs);
     },

@@ -25,7 +25,9 @@ export function sampleRecord(
       id: 'C1',
       subject: patient,
       code: readV2('H33..', 'Asthma'),
-      clinicalStatus: { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/condition-clinical', code: 'active' }] },
+      clinicalStatus: {
+        coding: [{ system: 'http://terminology.hl7.org/CodeSystem/condition-clinical', code: 'active' }],
+      },
       onsetDateTime: '2015-03-02',
       recordedDate: '2015-03-02',
     } satisfies fhir4.Condition,
@@ -47,7 +49,9 @@ export function sampleRecord(
         coding: [{ system: 'http://terminology.hl7.org/CodeSystem/allergyintolerance-clinical', code: 'active' }],
       },
       verificationStatus: {
-        coding: [{ system: 'http://terminology.hl7.org/CodeSystem/allergyintolerance-verification', code: 'confirmed' }],
+        coding: [
+          { system: 'http://terminology.hl7.org/CodeSystem/allergyintolerance-verification', code: 'confirmed' },
+        ],
       },
       category: ['medication'],
       recordedDate: '2012-10-11',
@@ -60,7 +64,9 @@ export function sampleRecord(
       status: 'final',
       subject: patient,
       code: {
-        coding: [{ system: `${CODE_SYSTEMS.localPrefix}${ods}`, code: 'LOC-OBS-1', display: 'Practice local observation' }],
+        coding: [
+          { system: `${CODE_SYSTEMS.localPrefix}${ods}`, code: 'LOC-OBS-1', display: 'Practice local observation' },
+        ],
         text: 'Practice local observation',
       },
       effectiveDateTime: '2022-01-05',
@@ -74,7 +80,9 @@ export function sampleRecord(
       subject: patient,
       date: '2020-02-02T10:00:00+00:00',
       description: `Scanned letter ${index + 1}`,
-      content: [{ attachment: { contentType: 'application/pdf', url: `file://localhost/${filename}`, title: filename } }],
+      content: [
+        { attachment: { contentType: 'application/pdf', url: `file://localhost/${filename}`, title: filename } },
+      ],
     } satisfies fhir4.DocumentReference);
   }
   return {
@@ -86,7 +94,12 @@ export function sampleRecord(
       gender: 'female',
       birthDate: '1980-04-01',
     },
-    practice: { resourceType: 'Organization', id: 'practice', identifier: [{ system: ODS, value: ods }], name: `Practice ${ods}` },
+    practice: {
+      resourceType: 'Organization',
+      id: 'practice',
+      identifier: [{ system: ODS, value: ods }],
+      name: `Practice ${ods}`,
+    },
     practitioners: [],
     practitionerRoles: [],
     resources,

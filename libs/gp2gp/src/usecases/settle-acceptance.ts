@@ -1,3 +1,4 @@
+import { SupplierError, SupplierTimeoutError } from '@lloyd/adapters-core';
 import { OperationOutcomeError } from '@lloyd/fhir';
 import { type BlobStore } from '@lloyd/store';
 import { callContext } from '../endpoints/call-context.js';
@@ -42,11 +43,20 @@ export class SettleAcceptance {
         `The supplier system of practice ${transfer.toOds} has no GP2GP endpoint; the decision cannot be passed on. Try again later.`,
       );
     }
-    const result = await endpoint.completeImport(
-      transfer.nhsNumber,
-      decision,
-      callContext(transfer, transfer.fromOds, this.options.supplierCallTimeoutMs),
-    );
+    let result;
+    try {
+      result = await endpoint.completeImport(
+        transfer.nhsNumber,
+        decision,
+        callContext(transfer, transfer.fromOds, this.options.supplierCallTimeoutMs),
+      );
+    } catch (error) {
+      if (!(error instanceof SupplierError)) throw error;
+      throw OperationOutcomeError.of(
+        error instanceof SupplierTimeoutError ? 'GATEWAY_TIMEOUT' : 'BAD_GATEWAY',
+        `The supplier system of practice ${transfer.toOds} could not take the decision (${error.detail}). The record is still awaiting acceptance; try again later.`,
+      );
+    }
     if (result.status === 'awaiting-acceptance') {
       throw OperationOutcomeError.of(
         'BAD_GATEWAY',

@@ -138,17 +138,3 @@ function writeQualifiers(w: XmlWriter, qualifiers: readonly { code: string; disp
     });
   }
 }
-
-/** A single fixed code (CV/CS style) with an optional original text. */
-export function writeFixedCode(
-  w: XmlWriter,
-  name: string,
-  code: { code: string; codeSystem: string; displayName?: string },
-  originalText?: string,
-): void {
-  if (originalText === undefined) {
-    w.empty(name, code);
-    return;
-  }
-  w.element(name, code, () => w.text('originalText', originalText));
-}

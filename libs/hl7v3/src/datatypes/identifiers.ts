@@ -39,8 +39,3 @@ export function toXmlId(id: string): string {
   if (RUID.test(id) || OID.test(id)) return id;
   return derivedUuid(`lloyd-id:${id}`);
 }
-
-/** True when the value is an HL7 uid (UUID, OID or ruid). */
-export function isXmlUid(value: string): boolean {
-  return (UUID.test(value) && value === value.toUpperCase()) || RUID.test(value) || OID.test(value);
-}

@@ -64,8 +64,3 @@ export function writeQuantity(
     w.element('translation', { value }, () => w.text('originalText', unitText));
   });
 }
-
-/** A PQ inside an interval (`low`/`high` of IVL_PQ): the same shape with the PQ_inc element names. */
-export function writeBound(w: XmlWriter, name: string, quantity: fhir4.Quantity): void {
-  writeQuantity(w, name, quantity);
-}

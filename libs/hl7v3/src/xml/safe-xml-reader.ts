@@ -19,8 +19,10 @@ export function localName(name: string): string {
 }
 
 /** Carries an error thrown by the caller's handler through saxes, so it is not mistaken for a parse error. */
-class HandlerFailure {
-  constructor(readonly cause: unknown) {}
+class HandlerFailure extends Error {
+  constructor(override readonly cause: unknown) {
+    super('handler failed');
+  }
 }
 
 const ADVICE = 'Ask the sender to correct the message, or raise the limit in the reader options if it is legitimate.';

@@ -61,9 +61,3 @@ function* bufferChunks(bytes: Uint8Array): Generator<SourceChunk> {
   const rest = decoder.decode();
   if (rest.length > 0) yield { text: rest, bytes: 0 };
 }
-
-/** Decodes a whole in-memory source synchronously (strings and bytes only). */
-export function sourceText(source: string | Uint8Array): string {
-  if (typeof source === 'string') return source.charCodeAt(0) === 0xfeff ? source.slice(1) : source;
-  return new TextDecoder('utf-8').decode(source);
-}

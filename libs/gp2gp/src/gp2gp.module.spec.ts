@@ -1,0 +1,31 @@
+import { loadConfig } from '@lloyd/config';
+import { SupplierDirectory } from '@lloyd/federation';
+import { configuredOptions, endpointsFromDirectory } from './gp2gp.module.js';
+import { FakeTransferSystem } from './testing/index.js';
+
+describe('Gp2gpModule wiring', () => {
+  it("finds a practice's endpoint in its supplier adapter only when the adapter implements TransferEndpoint", () => {
+    const directory = new SupplierDirectory([
+      { ods: 'P10001', name: 'XML practice', format: 'xml-readv2', baseUrl: 'http://127.0.0.1:1', timeoutMs: 1000 },
+    ]);
+    const endpoints = endpointsFromDirectory(directory);
+    expect(endpoints.practice('P10001')).toEqual({ known: true, endpoint: undefined });
+    expect(endpoints.practice('Q00000')).toEqual({ known: false });
+
+    const transferring = new FakeTransferSystem();
+    const withTransfer = endpointsFromDirectory({
+      get: (ods: string) =>
+        ods === 'P10001' ? { config: directory.get('P10001')!.config, adapter: transferring } : undefined,
+    } as unknown as SupplierDirectory);
+    expect(withTransfer.get('P10001')).toBe(transferring);
+  });
+
+  it('takes tunables from config key gp2gp, keeping only known positive numbers', () => {
+    const config = {
+      ...loadConfig({ env: {} }),
+      gp2gp: { leaseTtlMs: 5000, fragmentBytes: -1, unknown: 3, stepAttempts: '9' },
+    };
+    expect(configuredOptions(config)).toEqual({ leaseTtlMs: 5000 });
+    expect(configuredOptions(loadConfig({ env: {} }))).toEqual({});
+  });
+});

@@ -1,0 +1,34 @@
+import type { TransferScheduler } from '../jobs/transfer-scheduler.js';
+import { TRANSFER_STATES, isTerminal, type TransferState } from '../model/transfer-state.js';
+import type { Transfers } from '../store/transfers.js';
+
+/** States in which a transfer waits for a person, not for a job. */
+const WAITING_FOR_PEOPLE: ReadonlySet<TransferState> = new Set(['awaiting-acceptance']);
+
+/**
+ * Re-enqueues the next step of open transfers that have not moved for `staleAfterMs`: the safety net for a job the
+ * queue lost or gave up on (e.g. its workers were killed more often than the queue tolerates). Safe to run on every
+ * worker at any time: a step that is in fact running elsewhere holds its lease, and a moot step does nothing.
+ * Resolves the ids of the transfers resumed.
+ */
+export class ResumeStalledTransfers {
+  constructor(
+    private readonly transfers: Transfers,
+    private readonly scheduler: TransferScheduler,
+    private readonly staleAfterMs: number,
+  ) {}
+
+  async execute(): Promise<string[]> {
+    const now = this.transfers.now().getTime();
+    const resumed: string[] = [];
+    for (const state of TRANSFER_STATES) {
+      if (WAITING_FOR_PEOPLE.has(state)) continue;
+      for (const t of await this.transfers.repository.list({ state }, 10_000)) {
+        const stuck = !isTerminal(t.state) || !t.settled;
+        if (!stuck || now - Date.parse(t.updatedAt) < this.staleAfterMs) continue;
+        if (await this.scheduler.resume(t)) resumed.push(t.id);
+      }
+    }
+    return resumed;
+  }
+}
