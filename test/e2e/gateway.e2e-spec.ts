@@ -1,3 +1,4 @@
+import { connect } from 'node:net';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Controller, Get, Module } from '@nestjs/common';
 import { loadConfig, type LloydConfig } from '@lloyd/config';
@@ -139,6 +140,20 @@ describe('gateway end to end (one supplier slice over real HTTP)', () => {
     const big = await fetch(`${base}/oauth2/token`, { method: 'POST', headers, body: JSON.stringify({ x: 'y'.repeat(10_000) }) });
     expect(big.status).toBe(413);
     expect(spineCode((await big.json()) as OperationOutcomeBody)).toBe('PAYLOAD_TOO_LARGE');
+  });
+
+  it('answers an HTTP request too malformed to route with a 400 OperationOutcome', async () => {
+    const { port } = new URL(base);
+    const answer = await new Promise<string>((resolve, reject) => {
+      const socket = connect(Number(port), '127.0.0.1', () => socket.write('GET /fhir/metadata HTTP/1.1\r\nHost: x\r\nX-Bad: a\u0001b\r\n\r\n'));
+      let data = '';
+      socket.on('data', (chunk: Buffer) => (data += chunk.toString()));
+      socket.on('end', () => resolve(data));
+      socket.on('error', reject);
+    });
+    expect(answer).toMatch(/^HTTP\/1\.1 400/);
+    expect(answer).toContain('application/fhir+json');
+    expect(answer).toContain('"resourceType":"OperationOutcome"');
   });
 
   it('hides unexpected errors behind a generic 500 with a correlation id', async () => {

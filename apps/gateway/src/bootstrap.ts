@@ -4,15 +4,15 @@ import type { IncomingMessage } from 'node:http';
 import { Module, type DynamicModule, type Type } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
-import type { FastifyInstance } from 'fastify';
+import { LogController, type FastifyInstance } from 'fastify';
+import type { Socket } from 'node:net';
 import type { Logger } from 'pino';
 import type { LloydConfig } from '@lloyd/config';
 import { createLogger, MetricsService, PinoNestLogger, registerHttpMetrics } from '@lloyd/observability';
 import { CoreModule } from '@lloyd/platform';
 import { GatewayModule } from './gateway.module.js';
 import { RouteTable } from './http/route-table.js';
-import { sendOutcomeError } from './http/send-outcome.js';
-import { toOutcomeError } from './http/to-outcome-error.js';
+import { outcomes } from '@lloyd/fhir';
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
 
@@ -33,7 +33,9 @@ export async function createGatewayApp(config: LloydConfig, options: GatewayOpti
   const logger = options.logger ?? createLogger(config);
   const adapter = new FastifyAdapter({
     loggerInstance: logger,
-    disableRequestLogging: true,
+    // Lloyd logs one line per request itself (onResponse below), with the route pattern and status.
+    logController: new LogController({ disableRequestLogging: true }),
+    clientErrorHandler: answerMalformedRequest,
     bodyLimit: config.server.bodyLimitBytes,
     trustProxy: config.server.trustProxy,
     genReqId: (req: IncomingMessage) => {
@@ -56,12 +58,6 @@ export async function createGatewayApp(config: LloydConfig, options: GatewayOpti
     );
     done();
   });
-  // Errors raised before a route handler runs (body parsing, size limits) never reach Nest's filters.
-  fastify.setErrorHandler((err, request, reply) => {
-    const { error, expected } = toOutcomeError(err, { correlationId: String(request.id), bodyLimit: config.server.bodyLimitBytes });
-    if (!expected) request.log.error({ err }, 'unexpected error');
-    sendOutcomeError(reply, error);
-  });
 
   const root: DynamicModule = {
     module: GatewayRoot,
@@ -76,6 +72,15 @@ export async function createGatewayApp(config: LloydConfig, options: GatewayOpti
   });
   registerHttpMetrics(fastify, app.get(MetricsService));
   return app;
+}
+
+/** Requests too malformed to reach Fastify (bad header bytes, broken framing) still get an OperationOutcome. */
+function answerMalformedRequest(_err: Error, socket: Socket): void {
+  if (!socket.writable) return;
+  const body = JSON.stringify(outcomes.badRequest('The HTTP request is malformed (for example a header with invalid characters).').outcome);
+  socket.end(
+    `HTTP/1.1 400 Bad Request\r\nContent-Type: application/fhir+json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+  );
 }
 
 function configureParsers(fastify: FastifyInstance): void {

@@ -151,7 +151,12 @@ export class Gp2gp {
     this.acceptTransfer = new AcceptTransfer(settle, deps.audit);
     this.rejectTransfer = new RejectTransfer(settle, deps.audit);
     this.integrationReport = new BuildIntegrationReport(this.repository, clock);
-    this.resumeStalled = new ResumeStalledTransfers(this.transfers, this.scheduler, options.resumeStalledAfterMs);
+    this.resumeStalled = new ResumeStalledTransfers(
+      this.transfers,
+      deps.kv,
+      this.scheduler,
+      options.resumeStalledAfterMs,
+    );
   }
 
   /** The step a job runs. */

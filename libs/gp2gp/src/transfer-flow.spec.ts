@@ -145,6 +145,43 @@ describe('GP2GP transfer: whole flow over in-process store and queue', () => {
     expect(await h.markers.isInTransit('P20002', NHS)).toBe(false);
   });
 
+  it('ends with a negative acknowledgement when the receiving system rejects the record on delivery', async () => {
+    const receiver = new FakeTransferSystem({ receive: 'reject', rejectCode: '13' });
+    h = await createGp2gpHarness({
+      systems: { P10001: FakeTransferSystem.sendingCanonical((nhs) => sampleRecord(nhs, 'P10001')), P20002: receiver },
+      patients: { [NHS]: 'P10001' },
+      autoIntegrate: ['P20002'],
+    });
+    const { transfer } = await h.gp2gp.startTransfer.execute(
+      { nhsNumber: NHS, fromOds: 'P10001', toOds: 'P20002' },
+      h.caller,
+    );
+    const done = await h.waitFor(transfer.id, DONE);
+    expect(done.state).toBe('completed');
+    expect(done.rejection?.code).toBe('13');
+    expect(done.timeline.map((e) => e.state)).toEqual(
+      expect.arrayContaining(['delivered', 'rejected', 'acknowledged']),
+    );
+    expect(await text(h.blobs, transferBlobs.finalAck(transfer.id))).toContain('code="13"');
+    expect(await h.gp2gp.registry.practiceFor(NHS)).toBe('P10001');
+  });
+
+  it('waits for acceptance when the receiving system holds the record itself, even where auto-integration is on', async () => {
+    const receiver = new FakeTransferSystem({ receive: 'hold' });
+    h = await createGp2gpHarness({
+      systems: { P10001: FakeTransferSystem.sendingCanonical((nhs) => sampleRecord(nhs, 'P10001')), P20002: receiver },
+      patients: { [NHS]: 'P10001' },
+      autoIntegrate: ['P20002'],
+    });
+    const { transfer } = await h.gp2gp.startTransfer.execute(
+      { nhsNumber: NHS, fromOds: 'P10001', toOds: 'P20002' },
+      h.caller,
+    );
+    const held = await h.waitFor(transfer.id, DONE);
+    expect(held).toMatchObject({ state: 'awaiting-acceptance', autoIntegrate: true });
+    expect(receiver.imports.get(transfer.id)!.delivery.mode).toBe('integrate');
+  });
+
   it("transfers a GP2GP-native sender's own HL7 V3 extract", async () => {
     const receiver = new FakeTransferSystem({ receive: 'integrate' });
     const xml = (nhs: string) =>

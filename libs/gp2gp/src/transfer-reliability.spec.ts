@@ -89,6 +89,19 @@ describe('GP2GP transfer reliability', () => {
     // One resumed job per version of the transfer, however often the safety net runs.
     expect((await queue.counts()).waiting).toBe(2);
     expect(queue.added).toEqual([Gp2gpJob.RequestExtract, Gp2gpJob.RequestExtract, Gp2gpJob.RequestExtract]);
+
+    // A start that crashed before claiming the patient's open slot left an orphan: it is dropped, not run.
+    const orphan = newTransfer({
+      id: 'ORPHAN',
+      nhsNumber: NHS,
+      fromOds: 'P10001',
+      toOds: 'P20002',
+      at: new Date(h.clock.now()),
+    });
+    await h.gp2gp.repository.create(orphan);
+    h.clock.advance(10 * 60_000);
+    expect(await h.gp2gp.resumeStalled.execute()).toEqual([transfer.id]);
+    expect(await h.gp2gp.transfers.get('ORPHAN')).toBeNull();
     await queue.close();
   });
 

@@ -88,10 +88,16 @@ export class AcknowledgeTransferStep implements TransferStep {
     return written?.transfer ?? t;
   }
 
-  /** Clears the data-in-transit marker and the open-transfer claim (only if the claim is still this transfer's). */
+  /**
+   * Clears the data-in-transit marker and the open-transfer claim, unless a newer transfer of the patient into the
+   * practice has claimed them since (its marker must stay).
+   */
   private async release(t: Transfer): Promise<void> {
-    await this.markers.clear(t.toOds, t.nhsNumber);
     const openKey = transferKeys.open(t.toOds, t.nhsNumber);
-    if ((await this.kv.get(openKey)) === t.id) await this.kv.delete(openKey);
+    const claim = await this.kv.get(openKey);
+    if (claim !== null && claim !== t.id) return;
+    await this.markers.clear(t.toOds, t.nhsNumber);
+    // Compare-and-delete (expire at once), so a claim a new transfer has just taken over is never removed.
+    if (claim === t.id) await this.kv.compareAndSet(openKey, t.id, t.id, { ttlSeconds: 0.001 });
   }
 }

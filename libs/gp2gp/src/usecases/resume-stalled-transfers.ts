@@ -1,5 +1,8 @@
+import type { KeyValueStore } from '@lloyd/store';
 import type { TransferScheduler } from '../jobs/transfer-scheduler.js';
+import type { Transfer } from '../model/transfer.js';
 import { TRANSFER_STATES, isTerminal, type TransferState } from '../model/transfer-state.js';
+import { transferKeys } from '../store/transfer-keys.js';
 import type { Transfers } from '../store/transfers.js';
 
 /** States in which a transfer waits for a person, not for a job. */
@@ -9,11 +12,14 @@ const WAITING_FOR_PEOPLE: ReadonlySet<TransferState> = new Set(['awaiting-accept
  * Re-enqueues the next step of open transfers that have not moved for `staleAfterMs`: the safety net for a job the
  * queue lost or gave up on (e.g. its workers were killed more often than the queue tolerates). Safe to run on every
  * worker at any time: a step that is in fact running elsewhere holds its lease, and a moot step does nothing.
+ * A transfer still `requested` that never won its open-transfer claim (its start crashed between the two writes,
+ * and a retried start made another) is discarded instead: running it would transfer the record twice.
  * Resolves the ids of the transfers resumed.
  */
 export class ResumeStalledTransfers {
   constructor(
     private readonly transfers: Transfers,
+    private readonly kv: KeyValueStore,
     private readonly scheduler: TransferScheduler,
     private readonly staleAfterMs: number,
   ) {}
@@ -26,9 +32,17 @@ export class ResumeStalledTransfers {
       for (const t of await this.transfers.repository.list({ state }, 10_000)) {
         const stuck = !isTerminal(t.state) || !t.settled;
         if (!stuck || now - Date.parse(t.updatedAt) < this.staleAfterMs) continue;
+        if (await this.orphaned(t)) {
+          await this.transfers.repository.discard(t);
+          continue;
+        }
         if (await this.scheduler.resume(t)) resumed.push(t.id);
       }
     }
     return resumed;
+  }
+
+  private async orphaned(t: Transfer): Promise<boolean> {
+    return t.state === 'requested' && (await this.kv.get(transferKeys.open(t.toOds, t.nhsNumber))) !== t.id;
   }
 }
