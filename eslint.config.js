@@ -20,7 +20,10 @@ export default tseslint.config(
         'error',
         {
           patterns: [
-            { group: ['**/libs/*/src/**', '**/libs/adapters/*/src/**'], message: 'Import a lib through its @lloyd/* alias (its index.ts).' },
+            {
+              group: ['**/libs/*/src/**', '**/libs/adapters/*/src/**'],
+              message: 'Import a lib through its @lloyd/* alias (its index.ts).',
+            },
             { group: ['@lloyd/*/**'], message: 'Import a lib through its public index only.' },
           ],
         },

@@ -21,12 +21,18 @@ export function ensureBuilt() {
   const latest = Math.max(...inputs.map((p) => newest(join(root, p))));
   if (built >= latest) return;
   process.stderr.write('Building Lloyd (nest build)… this takes a few seconds the first time.\n');
-  const result = spawnSync(process.execPath, [join(root, 'node_modules', '@nestjs', 'cli', 'bin', 'nest.js'), 'build'], {
-    cwd: root,
-    stdio: ['ignore', process.stderr, process.stderr],
-  });
+  const result = spawnSync(
+    process.execPath,
+    [join(root, 'node_modules', '@nestjs', 'cli', 'bin', 'nest.js'), 'build'],
+    {
+      cwd: root,
+      stdio: ['ignore', process.stderr, process.stderr],
+    },
+  );
   if (result.status !== 0) {
-    process.stderr.write('Build failed: fix the errors above (npm run check shows them too), then run the command again.\n');
+    process.stderr.write(
+      'Build failed: fix the errors above (npm run check shows them too), then run the command again.\n',
+    );
     process.exit(result.status ?? 1);
   }
   writeFileSync(stamp, new Date().toISOString());

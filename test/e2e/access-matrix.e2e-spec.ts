@@ -9,7 +9,16 @@ import { startLloyd, type RunningLloyd } from '../support/lloyd.js';
 
 const NHS = 'https://fhir.nhs.uk/Id/nhs-number';
 const SPINE = 'https://fhir.nhs.uk/CodeSystem/Spine-ErrorOrWarningCode';
-const ALL = ['allergies', 'medications', 'problems', 'consultations', 'immunisations', 'investigations', 'referrals', 'uncategorised'];
+const ALL = [
+  'allergies',
+  'medications',
+  'problems',
+  'consultations',
+  'immunisations',
+  'investigations',
+  'referrals',
+  'uncategorised',
+];
 const SOCIAL = ['allergies', 'medications', 'problems'];
 const LIST_CODE: Record<string, string> = {
   allergies: '886921000000105',
@@ -50,9 +59,7 @@ const PATIENTS: [string, string, Situation][] = [
 
 /** What a client gets for a patient, before the read path is considered. */
 type Verdict =
-  | { kind: 'allowed'; sections: string[] }
-  | { kind: 'denied'; status: number; code: string }
-  | { kind: 'not-found' };
+  { kind: 'allowed'; sections: string[] } | { kind: 'denied'; status: number; code: string } | { kind: 'not-found' };
 
 const CLIENTS: DevClient[] = ['hospital-epr', 'social-care', 'no-agreement', 'gp2gp-broker', 'auditor', 'admin'];
 
@@ -85,12 +92,18 @@ describe('access matrix', () => {
   const call = async (client: DevClient, path: string, init: RequestInit = {}) => {
     const res = await fetch(path.startsWith('http') ? path : `${lloyd.base}${path}`, {
       ...init,
-      headers: { authorization: `Bearer ${tokens.get(client)!}`, 'content-type': 'application/fhir+json', ...init.headers },
+      headers: {
+        authorization: `Bearer ${tokens.get(client)!}`,
+        'content-type': 'application/fhir+json',
+        ...init.headers,
+      },
     });
     return { status: res.status, body: (await res.json()) as Record<string, unknown> };
   };
 
-  const rows = CLIENTS.flatMap((client) => PATIENTS.map(([nhs, ods, situation]) => [client, nhs, ods, situation, verdict(client, situation)] as const));
+  const rows = CLIENTS.flatMap((client) =>
+    PATIENTS.map(([nhs, ods, situation]) => [client, nhs, ods, situation, verdict(client, situation)] as const),
+  );
 
   /** What a structured-record answer shows, summarised the same way whatever the outcome. */
   interface StructuredSummary {
@@ -112,7 +125,9 @@ describe('access matrix', () => {
         .filter(([, code]) => lists.some((l) => l.code?.coding?.[0]?.code === code))
         .map(([section]) => section)
         .sort(),
-      withheldWarning: Boolean(outcome?.issue.some((i) => /consultations/.test(i.diagnostics ?? '') && /agreement/i.test(i.diagnostics ?? ''))),
+      withheldWarning: Boolean(
+        outcome?.issue.some((i) => /consultations/.test(i.diagnostics ?? '') && /agreement/i.test(i.diagnostics ?? '')),
+      ),
       confidentialWarning: lists.some((l) => l.extension?.some((e) => e.valueCode === 'confidential-items')),
     };
   }
@@ -149,7 +164,8 @@ describe('access matrix', () => {
     if (expected.kind === 'denied') return { status: expected.status, code: expected.code };
     const sections = TYPE_SECTIONS[type]!;
     const visible =
-      expected.kind === 'allowed' && sections.some((s) => expected.sections.includes(s) || (s === 'documents' && client === 'hospital-epr'));
+      expected.kind === 'allowed' &&
+      sections.some((s) => expected.sections.includes(s) || (s === 'documents' && client === 'hospital-epr'));
     // The small record has no items of some types; visibility is then shown by the absence of a refusal only.
     return { status: 200, matches: !visible ? 'none' : situation === 'small' ? 'any' : 'some' };
   }
@@ -165,7 +181,15 @@ describe('access matrix', () => {
           parameter: [
             { name: 'patientNHSNumber', valueIdentifier: { system: NHS, value: nhs } },
             { name: 'includeAllergies', part: [{ name: 'includeResolvedAllergies', valueBoolean: true }] },
-            ...['includeMedication', 'includeConsultations', 'includeProblems', 'includeImmunisations', 'includeUncategorisedData', 'includeInvestigations', 'includeReferrals'].map((name) => ({ name })),
+            ...[
+              'includeMedication',
+              'includeConsultations',
+              'includeProblems',
+              'includeImmunisations',
+              'includeUncategorisedData',
+              'includeInvestigations',
+              'includeReferrals',
+            ].map((name) => ({ name })),
           ],
         }),
       });
@@ -174,7 +198,10 @@ describe('access matrix', () => {
 
     it('Patient search by NHS number', async () => {
       const { status, body } = await call(client, `/fhir/Patient?identifier=${encodeURIComponent(`${NHS}|${nhs}`)}`);
-      const actual = status === 200 ? { status, total: (body as unknown as fhir4.Bundle).total } : { status, code: codeOf(body as unknown as Outcome) };
+      const actual =
+        status === 200
+          ? { status, total: (body as unknown as fhir4.Bundle).total }
+          : { status, code: codeOf(body as unknown as Outcome) };
       expect(actual).toEqual(expectedSearch(expected));
     });
 
@@ -201,9 +228,11 @@ describe('access matrix', () => {
 
     beforeAll(async () => {
       const patientId = encodeResourceId({ ods: 'P10001', nhsNumber: '9990000018', sourceId: '' });
-      const conditions = (await call('hospital-epr', `/fhir/Condition?patient=${patientId}`)).body as unknown as fhir4.Bundle;
+      const conditions = (await call('hospital-epr', `/fhir/Condition?patient=${patientId}`))
+        .body as unknown as fhir4.Bundle;
       condition = conditions.entry![0]!.resource!.id!;
-      const encounters = (await call('hospital-epr', `/fhir/Encounter?patient=${patientId}&_count=1`)).body as unknown as fhir4.Bundle;
+      const encounters = (await call('hospital-epr', `/fhir/Encounter?patient=${patientId}&_count=1`))
+        .body as unknown as fhir4.Bundle;
       encounter = encounters.entry![0]!.resource!.id!;
       nextLink = encounters.link!.find((l) => l.relation === 'next')!.url;
     });
@@ -219,7 +248,10 @@ describe('access matrix', () => {
     ] as const)('%s reading a %s by id gets %i', async (client, type, status, code) => {
       const id = type === 'Condition' ? condition : encounter;
       const res = await call(client, `/fhir/${type}/${id}`);
-      const actual = { status: res.status, code: res.status === 200 ? undefined : codeOf(res.body as unknown as Outcome) };
+      const actual = {
+        status: res.status,
+        code: res.status === 200 ? undefined : codeOf(res.body as unknown as Outcome),
+      };
       expect(actual).toEqual({ status, code });
     });
 
@@ -227,9 +259,12 @@ describe('access matrix', () => {
       ['hospital-epr', 200, 1],
       ['social-care', 200, 0],
       ['no-agreement', 403, undefined],
-    ] as const)('%s following the hospital\'s paging link gets %i', async (client, status, count) => {
+    ] as const)("%s following the hospital's paging link gets %i", async (client, status, count) => {
       const res = await call(client, nextLink);
-      const matches = res.status === 200 ? ((res.body as unknown as fhir4.Bundle).entry ?? []).filter((e) => e.search?.mode === 'match').length : undefined;
+      const matches =
+        res.status === 200
+          ? ((res.body as unknown as fhir4.Bundle).entry ?? []).filter((e) => e.search?.mode === 'match').length
+          : undefined;
       expect({ status: res.status, matches }).toEqual({ status, matches: count });
     });
 
@@ -249,14 +284,22 @@ describe('access matrix', () => {
           { name: 'includeAllergies', part: [{ name: 'includeResolvedAllergies', valueBoolean: false }] },
         ],
       });
-      const emergency = await lloyd.token('hospital-epr', { practitioner: 'G1234567', reason: 'emergency', reasonText: 'Unconscious in A&E' });
+      const emergency = await lloyd.token('hospital-epr', {
+        practitioner: 'G1234567',
+        reason: 'emergency',
+        reasonText: 'Unconscious in A&E',
+      });
       const ok = await fetch(`${lloyd.base}/fhir/Patient/$gpc.getstructuredrecord`, {
         method: 'POST',
         headers: { authorization: `Bearer ${emergency}`, 'content-type': 'application/fhir+json' },
         body,
       });
       expect(ok.status).toBe(200);
-      const social = await lloyd.token('social-care', { practitioner: 'G1234567', reason: 'emergency', reasonText: 'Unconscious in A&E' });
+      const social = await lloyd.token('social-care', {
+        practitioner: 'G1234567',
+        reason: 'emergency',
+        reasonText: 'Unconscious in A&E',
+      });
       const refused = await fetch(`${lloyd.base}/fhir/Patient/$gpc.getstructuredrecord`, {
         method: 'POST',
         headers: { authorization: `Bearer ${social}`, 'content-type': 'application/fhir+json' },

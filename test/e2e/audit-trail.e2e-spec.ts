@@ -23,14 +23,20 @@ describe('audit trail end to end', () => {
 
   const auditEvents = async (query: string) => {
     const token = await lloyd.token('auditor');
-    const res = await fetch(`${lloyd.base}/fhir/AuditEvent?${query}`, { headers: { authorization: `Bearer ${token}` } });
+    const res = await fetch(`${lloyd.base}/fhir/AuditEvent?${query}`, {
+      headers: { authorization: `Bearer ${token}` },
+    });
     expect(res.status).toBe(200);
     const bundle = (await res.json()) as fhir4.Bundle;
-    return (bundle.entry ?? []).map((e) => e.resource as fhir4.AuditEvent).filter((e) => e.resourceType === 'AuditEvent');
+    return (bundle.entry ?? [])
+      .map((e) => e.resource as fhir4.AuditEvent)
+      .filter((e) => e.resourceType === 'AuditEvent');
   };
 
   const byCorrelation = (events: fhir4.AuditEvent[], id: string) =>
-    events.filter((e) => e.entity?.some((x) => x.what?.identifier?.system === CORRELATION && x.what.identifier.value === id));
+    events.filter((e) =>
+      e.entity?.some((x) => x.what?.identifier?.system === CORRELATION && x.what.identifier.value === id),
+    );
 
   it('writes exactly one event per request, allowed or denied, with its outcome', async () => {
     expect(await search('hospital-epr', '9990000018', 'audit-allowed-1')).toBe(200);
@@ -52,7 +58,9 @@ describe('audit trail end to end', () => {
   it('verifies the chain, and reports the first tampered event', async () => {
     const token = await lloyd.token('auditor');
     const verify = async () =>
-      (await (await fetch(`${lloyd.base}/admin/audit/$verify`, { headers: { authorization: `Bearer ${token}` } })).json()) as {
+      (await (
+        await fetch(`${lloyd.base}/admin/audit/$verify`, { headers: { authorization: `Bearer ${token}` } })
+      ).json()) as {
         ok: boolean;
         firstBreak?: { seq: number };
       };

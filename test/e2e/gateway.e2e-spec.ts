@@ -25,7 +25,12 @@ class ExplodingModule {}
 
 interface OperationOutcomeBody {
   resourceType: string;
-  issue: { severity: string; code: string; diagnostics?: string; details?: { coding?: { system: string; code: string }[] } }[];
+  issue: {
+    severity: string;
+    code: string;
+    diagnostics?: string;
+    details?: { coding?: { system: string; code: string }[] };
+  }[];
 }
 
 function spineCode(body: OperationOutcomeBody): string | undefined {
@@ -137,7 +142,11 @@ describe('gateway end to end (one supplier slice over real HTTP)', () => {
     const malformed = await fetch(`${base}/oauth2/token`, { method: 'POST', headers, body: '{"resourceType": ' });
     expect(malformed.status).toBe(400);
     expect(spineCode((await malformed.json()) as OperationOutcomeBody)).toBe('BAD_REQUEST');
-    const big = await fetch(`${base}/oauth2/token`, { method: 'POST', headers, body: JSON.stringify({ x: 'y'.repeat(10_000) }) });
+    const big = await fetch(`${base}/oauth2/token`, {
+      method: 'POST',
+      headers,
+      body: JSON.stringify({ x: 'y'.repeat(10_000) }),
+    });
     expect(big.status).toBe(413);
     expect(spineCode((await big.json()) as OperationOutcomeBody)).toBe('PAYLOAD_TOO_LARGE');
   });
@@ -145,7 +154,9 @@ describe('gateway end to end (one supplier slice over real HTTP)', () => {
   it('answers an HTTP request too malformed to route with a 400 OperationOutcome', async () => {
     const { port } = new URL(base);
     const answer = await new Promise<string>((resolve, reject) => {
-      const socket = connect(Number(port), '127.0.0.1', () => socket.write('GET /fhir/metadata HTTP/1.1\r\nHost: x\r\nX-Bad: a\u0001b\r\n\r\n'));
+      const socket = connect(Number(port), '127.0.0.1', () =>
+        socket.write('GET /fhir/metadata HTTP/1.1\r\nHost: x\r\nX-Bad: a\u0001b\r\n\r\n'),
+      );
       let data = '';
       socket.on('data', (chunk: Buffer) => (data += chunk.toString()));
       socket.on('end', () => resolve(data));
@@ -170,11 +181,19 @@ describe('gateway end to end (one supplier slice over real HTTP)', () => {
   it('answers 504 when the supplier is too slow and 502 when it drops the connection', async () => {
     const faults = `${sims.urls.P10001!}/_faults`;
     try {
-      await fetch(faults, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ latencyMs: 2500 }) });
+      await fetch(faults, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ latencyMs: 2500 }),
+      });
       const slow = await get(`/fhir/Patient?identifier=${encodeURIComponent(`${NHS}|9990000018`)}`);
       expect(slow.status).toBe(504);
       expect(spineCode((await slow.json()) as OperationOutcomeBody)).toBe('GATEWAY_TIMEOUT');
-      await fetch(faults, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ drop: true }) });
+      await fetch(faults, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ drop: true }),
+      });
       const dropped = await get(`/fhir/Patient?identifier=${encodeURIComponent(`${NHS}|9990000018`)}`);
       expect(dropped.status).toBe(502);
       expect(spineCode((await dropped.json()) as OperationOutcomeBody)).toBe('BAD_GATEWAY');

@@ -35,7 +35,9 @@ const parameters = (nhsNumber: string, ...rest: fhir4.ParametersParameter[]): fh
 
 const codedElements = (r: fhir4.Resource): fhir4.CodeableConcept[] => {
   const any = r as unknown as Record<string, fhir4.CodeableConcept | undefined>;
-  return ['code', 'vaccineCode', 'medicationCodeableConcept'].map((k) => any[k]).filter((c): c is fhir4.CodeableConcept => Boolean(c?.coding));
+  return ['code', 'vaccineCode', 'medicationCodeableConcept']
+    .map((k) => any[k])
+    .filter((c): c is fhir4.CodeableConcept => Boolean(c?.coding));
 };
 
 describe('federated record view: the four supplier systems through one FHIR API', () => {
@@ -58,7 +60,9 @@ describe('federated record view: the four supplier systems through one FHIR API'
   };
   const resources = (bundle: fhir4.Bundle) => (bundle.entry ?? []).map((e) => e.resource!);
   const listOf = (bundle: fhir4.Bundle, code: string) =>
-    resources(bundle).find((r): r is fhir4.List => r.resourceType === 'List' && (r as fhir4.List).code?.coding?.[0]?.code === code);
+    resources(bundle).find(
+      (r): r is fhir4.List => r.resourceType === 'List' && (r as fhir4.List).code?.coding?.[0]?.code === code,
+    );
 
   describe.each([
     ['9990000018', 'P10001', 'http://read.info/readv2'],
@@ -97,9 +101,20 @@ describe('federated record view: the four supplier systems through one FHIR API'
         expect(list).toBeDefined();
         expect(list!.status).toBe('current');
         expect(list!.mode).toBe('snapshot');
-        expect(Boolean(list!.entry?.length) || list!.emptyReason?.coding?.[0]?.code === 'no-content-recorded').toBe(true);
+        expect(Boolean(list!.entry?.length) || list!.emptyReason?.coding?.[0]?.code === 'no-content-recorded').toBe(
+          true,
+        );
       }
-      for (const code of [LIST_CODES.allergies, LIST_CODES.endedAllergies, LIST_CODES.medications, LIST_CODES.problems, LIST_CODES.consultations, LIST_CODES.immunisations, LIST_CODES.investigations, LIST_CODES.referrals]) {
+      for (const code of [
+        LIST_CODES.allergies,
+        LIST_CODES.endedAllergies,
+        LIST_CODES.medications,
+        LIST_CODES.problems,
+        LIST_CODES.consultations,
+        LIST_CODES.immunisations,
+        LIST_CODES.investigations,
+        LIST_CODES.referrals,
+      ]) {
         expect(listOf(bundle, code)?.entry?.length ?? 0).toBeGreaterThan(0);
       }
     });
@@ -112,19 +127,27 @@ describe('federated record view: the four supplier systems through one FHIR API'
     });
 
     it('gives translatable coded items a SNOMED CT coding and keeps the original coding', () => {
-      const clinical = resources(bundle).filter((r) => ['AllergyIntolerance', 'Condition', 'Immunization', 'Medication'].includes(r.resourceType));
+      const clinical = resources(bundle).filter((r) =>
+        ['AllergyIntolerance', 'Condition', 'Immunization', 'Medication'].includes(r.resourceType),
+      );
       expect(clinical.length).toBeGreaterThan(0);
-      const translated = clinical.flatMap(codedElements).filter((concept) => !concept.extension?.some((e) => e.url === DEGRADED));
+      const translated = clinical
+        .flatMap(codedElements)
+        .filter((concept) => !concept.extension?.some((e) => e.url === DEGRADED));
       expect(translated.length).toBeGreaterThan(0);
       expect(translated.filter((concept) => !concept.coding?.some((c) => c.system === SNOMED))).toEqual([]);
-      const withoutNative = translated.filter((concept) => !concept.coding?.some((c) => c.system === (nativeSystem ?? SNOMED)));
+      const withoutNative = translated.filter(
+        (concept) => !concept.coding?.some((c) => c.system === (nativeSystem ?? SNOMED)),
+      );
       expect(withoutNative).toEqual([]);
     });
   });
 
   it('keeps untranslatable items of 9990000034, marked degraded, and counts them', async () => {
     const { bundle } = await structured(parameters('9990000034', ...ALL_AREAS));
-    const degraded = resources(bundle).filter((r) => (r as fhir4.DomainResource).extension?.some((e) => e.url === DEGRADED));
+    const degraded = resources(bundle).filter((r) =>
+      (r as fhir4.DomainResource).extension?.some((e) => e.url === DEGRADED),
+    );
     expect(degraded.length).toBeGreaterThan(0);
     for (const r of degraded) {
       const concept = codedElements(r)[0];
@@ -152,7 +175,10 @@ describe('federated record view: the four supplier systems through one FHIR API'
     expect(conditions.length).toBeGreaterThan(0);
     expect(conditions.every((c) => c.clinicalStatus?.coding?.[0]?.code === 'active')).toBe(true);
     const { bundle: allergies } = await structured(
-      parameters('9990000018', { name: 'includeAllergies', part: [{ name: 'includeResolvedAllergies', valueBoolean: false }] }),
+      parameters('9990000018', {
+        name: 'includeAllergies',
+        part: [{ name: 'includeResolvedAllergies', valueBoolean: false }],
+      }),
     );
     expect(listOf(allergies, LIST_CODES.endedAllergies)).toBeUndefined();
     expect(listOf(allergies, LIST_CODES.allergies)?.entry?.length).toBeGreaterThan(0);
@@ -167,15 +193,20 @@ describe('federated record view: the four supplier systems through one FHIR API'
 
   it('serves RESTful searches with signed paging links and reads by id that route back to the source', async () => {
     const headers = { authorization: `Bearer ${token}` };
-    const search = await fetch(`${lloyd.base}/fhir/Patient?identifier=${encodeURIComponent(`${NHS}|9990000026`)}`, { headers });
+    const search = await fetch(`${lloyd.base}/fhir/Patient?identifier=${encodeURIComponent(`${NHS}|9990000026`)}`, {
+      headers,
+    });
     const patientId = ((await search.json()) as fhir4.Bundle).entry![0]!.resource!.id!;
-    const page1 = (await (await fetch(`${lloyd.base}/fhir/MedicationRequest?patient=${patientId}&_count=2`, { headers })).json()) as fhir4.Bundle;
+    const page1 = (await (
+      await fetch(`${lloyd.base}/fhir/MedicationRequest?patient=${patientId}&_count=2`, { headers })
+    ).json()) as fhir4.Bundle;
     expect(page1.entry?.filter((e) => e.search?.mode === 'match')).toHaveLength(2);
     expect(page1.total).toBeGreaterThan(2);
     const next = page1.link?.find((l) => l.relation === 'next')?.url;
     expect(next).toBeDefined();
     const page2 = (await (await fetch(next!, { headers })).json()) as fhir4.Bundle;
-    const ids = (b: fhir4.Bundle) => (b.entry ?? []).filter((e) => e.search?.mode === 'match').map((e) => e.resource!.id);
+    const ids = (b: fhir4.Bundle) =>
+      (b.entry ?? []).filter((e) => e.search?.mode === 'match').map((e) => e.resource!.id);
     expect(ids(page2).some((id) => ids(page1).includes(id))).toBe(false);
     const tampered = next!.replace(/_page=(\d+)\./, (_m, n: string) => `_page=${Number(n) + 1}.`);
     expect((await fetch(tampered, { headers })).status).toBe(400);
@@ -190,24 +221,36 @@ describe('federated record view: the four supplier systems through one FHIR API'
     expect(patientRead.status).toBe(200);
   });
 
-  it.each(['AllergyIntolerance', 'Condition', 'MedicationStatement', 'MedicationRequest', 'Immunization', 'Observation', 'Encounter', 'DiagnosticReport', 'ServiceRequest', 'DocumentReference'])(
-    'searches %s by patient and returns valid R4',
-    async (type) => {
-      const headers = { authorization: `Bearer ${token}` };
-      const search = await fetch(`${lloyd.base}/fhir/Patient?identifier=${encodeURIComponent(`${NHS}|9990000018`)}`, { headers });
-      const patientId = ((await search.json()) as fhir4.Bundle).entry![0]!.resource!.id!;
-      const res = await fetch(`${lloyd.base}/fhir/${type}?patient=${patientId}`, { headers });
-      expect(res.status).toBe(200);
-      const bundle = (await res.json()) as fhir4.Bundle;
-      const matches = (bundle.entry ?? []).filter((e) => e.search?.mode === 'match');
-      expect(matches.length).toBeGreaterThan(0);
-      expect(matches.every((e) => e.resource?.resourceType === type)).toBe(true);
-      await assertValidR4(bundle);
-    },
-  );
+  it.each([
+    'AllergyIntolerance',
+    'Condition',
+    'MedicationStatement',
+    'MedicationRequest',
+    'Immunization',
+    'Observation',
+    'Encounter',
+    'DiagnosticReport',
+    'ServiceRequest',
+    'DocumentReference',
+  ])('searches %s by patient and returns valid R4', async (type) => {
+    const headers = { authorization: `Bearer ${token}` };
+    const search = await fetch(`${lloyd.base}/fhir/Patient?identifier=${encodeURIComponent(`${NHS}|9990000018`)}`, {
+      headers,
+    });
+    const patientId = ((await search.json()) as fhir4.Bundle).entry![0]!.resource!.id!;
+    const res = await fetch(`${lloyd.base}/fhir/${type}?patient=${patientId}`, { headers });
+    expect(res.status).toBe(200);
+    const bundle = (await res.json()) as fhir4.Bundle;
+    const matches = (bundle.entry ?? []).filter((e) => e.search?.mode === 'match');
+    expect(matches.length).toBeGreaterThan(0);
+    expect(matches.every((e) => e.resource?.resourceType === type)).toBe(true);
+    await assertValidR4(bundle);
+  });
 
   it('answers an unknown resource id as not found', async () => {
-    const res = await fetch(`${lloyd.base}/fhir/Condition/AAAAAAAAAAAAAAAA`, { headers: { authorization: `Bearer ${token}` } });
+    const res = await fetch(`${lloyd.base}/fhir/Condition/AAAAAAAAAAAAAAAA`, {
+      headers: { authorization: `Bearer ${token}` },
+    });
     expect(res.status).toBe(404);
   });
 });

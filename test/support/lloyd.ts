@@ -25,7 +25,11 @@ export interface StartLloydOptions {
  * embedded defaults (in-process store, dev issuer). Tokens come from the gateway's own token endpoint.
  */
 export async function startLloyd(options: StartLloydOptions = {}): Promise<RunningLloyd> {
-  const sims = await startSimulators({ seed: 20261123, host: '127.0.0.1', ports: { P10001: 0, P20002: 0, P30003: 0, P40004: 0 } });
+  const sims = await startSimulators({
+    seed: 20261123,
+    host: '127.0.0.1',
+    ports: { P10001: 0, P20002: 0, P30003: 0, P40004: 0 },
+  });
   const base = loadConfig({ env: {} });
   const suppliers = base.suppliers.map((s) => ({ ...s, baseUrl: sims.urls[s.ods as SimulatedSystem] ?? s.baseUrl }));
   const overrides = options.overrides ?? {};

@@ -1,4 +1,3 @@
- 
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { createConnection, createServer } from 'node:net';
 
@@ -138,7 +137,7 @@ export function describeWithRedis(title: string, fn: (getUrl: () => string) => v
     });
     return;
   }
-   
+
   describe(title, () => {
     let server: RedisServer | undefined;
     beforeAll(async () => {

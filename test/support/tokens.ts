@@ -20,7 +20,11 @@ export function devClientKey(client: DevClient): JWK {
 }
 
 /** Signs a SMART Backend Services client assertion as the dev client would. */
-export async function clientAssertion(client: DevClient, tokenEndpoint: string, request: TokenRequest = {}): Promise<string> {
+export async function clientAssertion(
+  client: DevClient,
+  tokenEndpoint: string,
+  request: TokenRequest = {},
+): Promise<string> {
   const jwk = devClientKey(client);
   const key = await importJWK(jwk, 'ES256');
   const claims: Record<string, string> = {};
@@ -49,6 +53,7 @@ export async function fetchToken(baseUrl: string, client: DevClient, request: To
   if (request.scope) form.set('scope', request.scope);
   const response = await fetch(tokenEndpoint, { method: 'POST', body: form });
   const body = (await response.json()) as { access_token?: string };
-  if (!response.ok || !body.access_token) throw new Error(`token request failed: ${response.status} ${JSON.stringify(body)}`);
+  if (!response.ok || !body.access_token)
+    throw new Error(`token request failed: ${response.status} ${JSON.stringify(body)}`);
   return body.access_token;
 }

@@ -27,7 +27,10 @@ await runMain('lloyd', async () => {
       },
     });
     closeSimulators = () => sims.close();
-    const suppliers = config.suppliers.map((s) => ({ ...s, baseUrl: sims.urls[s.ods as keyof typeof sims.urls] ?? s.baseUrl }));
+    const suppliers = config.suppliers.map((s) => ({
+      ...s,
+      baseUrl: sims.urls[s.ods as keyof typeof sims.urls] ?? s.baseUrl,
+    }));
     config = loadConfig({ overrides: { suppliers } });
     for (const [ods, url] of Object.entries(sims.urls)) console.log(`supplier simulator ${ods}: ${url}`);
   }
@@ -35,8 +38,12 @@ await runMain('lloyd', async () => {
   await app.listen(config.server.port, config.server.host);
   await pingWorkers(app.get(JobQueue));
   const url = `http://${config.server.host}:${config.server.port}`;
-  console.log(`Lloyd (gateway + transfer worker${config.simulators.embedded ? ' + supplier simulators' : ''}) listening on ${url}`);
-  console.log(`  store and queue: ${config.store.redisUrl ? `Redis at ${new URL(config.store.redisUrl).host}` : 'in-process'}`);
+  console.log(
+    `Lloyd (gateway + transfer worker${config.simulators.embedded ? ' + supplier simulators' : ''}) listening on ${url}`,
+  );
+  console.log(
+    `  store and queue: ${config.store.redisUrl ? `Redis at ${new URL(config.store.redisUrl).host}` : 'in-process'}`,
+  );
   console.log(`  get a token:     npm run -s token -- --client hospital-epr --practitioner G1234567`);
   console.log(`ready: ${url}/fhir/metadata`);
   return async () => {

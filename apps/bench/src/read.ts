@@ -82,7 +82,10 @@ try {
       LOG_LEVEL: 'warn',
       LLOYD_DATA_DIR: join(dir, 'data'),
     }),
-    startChild('proxy', distEntry('apps', 'bench', 'src', 'proxy.js'), { PROXY_PORT: String(proxyPort), PROXY_TARGET: sim }),
+    startChild('proxy', distEntry('apps', 'bench', 'src', 'proxy.js'), {
+      PROXY_PORT: String(proxyPort),
+      PROXY_TARGET: sim,
+    }),
   );
   const lloyd = `http://127.0.0.1:${gatewayPort}`;
   const proxy = `http://127.0.0.1:${proxyPort}`;
@@ -103,7 +106,10 @@ try {
           body: JSON.stringify({
             resourceType: 'Parameters',
             parameter: [
-              { name: 'patientNHSNumber', valueIdentifier: { system: 'https://fhir.nhs.uk/Id/nhs-number', value: nextPatient() } },
+              {
+                name: 'patientNHSNumber',
+                valueIdentifier: { system: 'https://fhir.nhs.uk/Id/nhs-number', value: nextPatient() },
+              },
               { name: 'includeAllergies', part: [{ name: 'includeResolvedAllergies', valueBoolean: true }] },
               { name: 'includeMedication' },
               { name: 'includeProblems' },
@@ -125,7 +131,9 @@ try {
   const proxyResult = await measure('bare proxy', bare);
   const patientIds = await Promise.all(
     patients.slice(0, 10).map(async (nhs) => {
-      const res = await fetch(`${lloyd}/fhir/Patient?identifier=https://fhir.nhs.uk/Id/nhs-number|${nhs}`, { headers: { authorization: bearer } });
+      const res = await fetch(`${lloyd}/fhir/Patient?identifier=https://fhir.nhs.uk/Id/nhs-number|${nhs}`, {
+        headers: { authorization: bearer },
+      });
       return ((await res.json()) as { entry: { resource: { id: string } }[] }).entry[0]!.resource.id;
     }),
   );
@@ -135,7 +143,10 @@ try {
       {
         method: 'GET',
         headers: { authorization: bearer },
-        setupRequest: (req) => ({ ...req, path: `/fhir/AllergyIntolerance?patient=${patientIds[next++ % patientIds.length]!}` }),
+        setupRequest: (req) => ({
+          ...req,
+          path: `/fhir/AllergyIntolerance?patient=${patientIds[next++ % patientIds.length]!}`,
+        }),
       },
     ],
   });
@@ -155,7 +166,12 @@ try {
     non2xx: lloydResult.non2xx + proxyResult.non2xx + searchResult.non2xx,
     connections: CONNECTIONS,
     seconds: DURATION,
-    machine: { cpus: availableParallelism(), model: cpus()[0]?.model ?? 'unknown', memoryGb: Math.round(totalmem() / 2 ** 30), node: process.version },
+    machine: {
+      cpus: availableParallelism(),
+      model: cpus()[0]?.model ?? 'unknown',
+      memoryGb: Math.round(totalmem() / 2 ** 30),
+      node: process.version,
+    },
   };
   console.log(JSON.stringify(report));
 } catch (err) {

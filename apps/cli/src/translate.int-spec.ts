@@ -21,7 +21,15 @@ function xmllint(xml: string, schema: string): { ok: boolean; output: string } {
 
 /** Counts the clinical statement kinds an EHR extract carries, to compare two extracts of the same record. */
 function statementCounts(xml: string): Record<string, number> {
-  const kinds = ['ObservationStatement', 'MedicationStatement', 'PlanStatement', 'RequestStatement', 'LinkSet', 'CompoundStatement', 'NarrativeStatement'];
+  const kinds = [
+    'ObservationStatement',
+    'MedicationStatement',
+    'PlanStatement',
+    'RequestStatement',
+    'LinkSet',
+    'CompoundStatement',
+    'NarrativeStatement',
+  ];
   return Object.fromEntries(kinds.map((k) => [k, (xml.match(new RegExp(`<${k}[\\s>]`, 'g')) ?? []).length]));
 }
 
@@ -54,26 +62,36 @@ describeWithSharedData('translate CLI over the NHS sample records', () => {
     await assertValidR4(bundle);
   });
 
-  it.each(structured)('translates the STU3 record %s to an EHR extract that validates and carries the same statements', async (file) => {
-    const { code, stdout } = await run(sharedDataPath('gpconnect', 'structured', file));
-    expect(code).toBe(0);
-    const uk07 = stdout.includes('RCMR_IN030000UK07');
-    const result = xmllint(stdout, uk07 ? schemaUk07 : schema);
-    expect(result.output).toContain('validates');
-    expect(result.ok).toBe(true);
-    const expected = spawnSync('cat', [sharedDataPath('gpconnect', 'ehr-extract-expected', file.replace(/\.json$/, '.xml'))], { encoding: 'utf8' }).stdout;
-    const ours = statementCounts(stdout);
-    const theirs = statementCounts(expected);
-    // The same record through two translators. Problems (LinkSet), plans and referrals must match exactly, and no
-    // medication statement may be lost. Observations may differ by up to half: the NHS adaptor and Lloyd group test
-    // results and blood pressures differently. Narrative is not compared: the NHS adaptor writes result comments as
-    // separate NarrativeStatements where Lloyd keeps them on the observation (a known difference, see README).
-    const exact = ['PlanStatement', 'RequestStatement', 'LinkSet'].map((k) => [k, ours[k]]);
-    expect(exact).toEqual(['PlanStatement', 'RequestStatement', 'LinkSet'].map((k) => [k, theirs[k]]));
-    expect(ours['MedicationStatement']).toBeGreaterThanOrEqual(theirs['MedicationStatement']!);
-    const observations = (c: Record<string, number>) => (c['ObservationStatement'] ?? 0) + (c['CompoundStatement'] ?? 0);
-    expect(Math.abs(observations(ours) - observations(theirs))).toBeLessThanOrEqual(Math.max(3, observations(theirs) * 0.5));
-  });
+  it.each(structured)(
+    'translates the STU3 record %s to an EHR extract that validates and carries the same statements',
+    async (file) => {
+      const { code, stdout } = await run(sharedDataPath('gpconnect', 'structured', file));
+      expect(code).toBe(0);
+      const uk07 = stdout.includes('RCMR_IN030000UK07');
+      const result = xmllint(stdout, uk07 ? schemaUk07 : schema);
+      expect(result.output).toContain('validates');
+      expect(result.ok).toBe(true);
+      const expected = spawnSync(
+        'cat',
+        [sharedDataPath('gpconnect', 'ehr-extract-expected', file.replace(/\.json$/, '.xml'))],
+        { encoding: 'utf8' },
+      ).stdout;
+      const ours = statementCounts(stdout);
+      const theirs = statementCounts(expected);
+      // The same record through two translators. Problems (LinkSet), plans and referrals must match exactly, and no
+      // medication statement may be lost. Observations may differ by up to half: the NHS adaptor and Lloyd group test
+      // results and blood pressures differently. Narrative is not compared: the NHS adaptor writes result comments as
+      // separate NarrativeStatements where Lloyd keeps them on the observation (a known difference, see README).
+      const exact = ['PlanStatement', 'RequestStatement', 'LinkSet'].map((k) => [k, ours[k]]);
+      expect(exact).toEqual(['PlanStatement', 'RequestStatement', 'LinkSet'].map((k) => [k, theirs[k]]));
+      expect(ours['MedicationStatement']).toBeGreaterThanOrEqual(theirs['MedicationStatement']!);
+      const observations = (c: Record<string, number>) =>
+        (c['ObservationStatement'] ?? 0) + (c['CompoundStatement'] ?? 0);
+      expect(Math.abs(observations(ours) - observations(theirs))).toBeLessThanOrEqual(
+        Math.max(3, observations(theirs) * 0.5),
+      );
+    },
+  );
 
   it('translates an EHR extract to a valid R4 Bundle', async () => {
     const { code, stdout } = await run(sharedDataPath('gp2gp', 'pwtp', 'PWTP2.xml'));

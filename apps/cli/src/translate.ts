@@ -65,7 +65,8 @@ export async function main(argv: string[], io: TranslateIo = processIo): Promise
       return 0;
     }
     const bundle = JSON.parse(await readFile(file, 'utf8')) as { resourceType?: string };
-    if (bundle.resourceType !== 'Bundle') throw new Error(`${file} is JSON but not a FHIR Bundle (resourceType "${bundle.resourceType ?? ''}")`);
+    if (bundle.resourceType !== 'Bundle')
+      throw new Error(`${file} is JSON but not a FHIR Bundle (resourceType "${bundle.resourceType ?? ''}")`);
     const stu3 = isStu3(bundle as fhir4.Bundle);
     if (to === 'r4') {
       if (!stu3) throw new Error(`${file} is already FHIR R4; --to r4 translates GP Connect STU3 records`);
@@ -79,7 +80,8 @@ export async function main(argv: string[], io: TranslateIo = processIo): Promise
       fromAsid: '000000000000',
       toAsid: '000000000000',
       toOds,
-      onSkipped: (resource, reason) => io.stderr(`translate: ${resource.resourceType}/${resource.id ?? ''} not carried: ${String(reason)}\n`),
+      onSkipped: (resource, reason) =>
+        io.stderr(`translate: ${resource.resourceType}/${resource.id ?? ''} not carried: ${String(reason)}\n`),
     });
     io.stdout(xml.endsWith('\n') ? xml : `${xml}\n`);
     return 0;
@@ -95,7 +97,11 @@ async function sniff(file: string): Promise<'xml' | 'json'> {
   });
   try {
     const { buffer, bytesRead } = await handle.read(Buffer.alloc(512), 0, 512, 0);
-    const head = buffer.subarray(0, bytesRead).toString('utf8').replace(/^\uFEFF/, '').trimStart();
+    const head = buffer
+      .subarray(0, bytesRead)
+      .toString('utf8')
+      .replace(/^\uFEFF/, '')
+      .trimStart();
     if (head.startsWith('<')) return 'xml';
     if (head.startsWith('{')) return 'json';
     throw new Error('neither XML (an HL7 V3 EHR extract) nor JSON (a FHIR Bundle)');
@@ -110,7 +116,10 @@ function isStu3(bundle: fhir4.Bundle): boolean {
   if (text.includes('/STU3/')) return true;
   return (bundle.entry ?? []).some((e) => {
     const r = e.resource as { resourceType?: string; meta?: { profile?: string[] } } | undefined;
-    return ['ReferralRequest', 'ProcedureRequest'].includes(r?.resourceType ?? '') || (r?.meta?.profile ?? []).some((p) => p.includes('/STU3/'));
+    return (
+      ['ReferralRequest', 'ProcedureRequest'].includes(r?.resourceType ?? '') ||
+      (r?.meta?.profile ?? []).some((p) => p.includes('/STU3/'))
+    );
   });
 }
 
@@ -122,7 +131,9 @@ export function recordFromR4Bundle(bundle: fhir4.Bundle): CanonicalRecord {
   const patient = resources.find((r): r is fhir4.Patient => r.resourceType === 'Patient');
   if (!patient) throw new Error('the Bundle has no Patient');
   const organisations = resources.filter((r): r is fhir4.Organization => r.resourceType === 'Organization');
-  const practiceRef = patient.managingOrganization?.reference ?? patient.generalPractitioner?.find((g) => g.reference?.startsWith('Organization/'))?.reference;
+  const practiceRef =
+    patient.managingOrganization?.reference ??
+    patient.generalPractitioner?.find((g) => g.reference?.startsWith('Organization/'))?.reference;
   const practice = organisations.find((o) => `Organization/${o.id ?? ''}` === practiceRef) ?? organisations[0];
   if (!practice) throw new Error('the Bundle has no Organization for the registered practice');
   return {

@@ -29,7 +29,10 @@ class GatewayRoot {}
  * Builds the gateway application (not yet listening). Used by the gateway's own entry point, the all-in-one
  * launcher and the end-to-end tests, so all three run the same wiring.
  */
-export async function createGatewayApp(config: LloydConfig, options: GatewayOptions = {}): Promise<NestFastifyApplication> {
+export async function createGatewayApp(
+  config: LloydConfig,
+  options: GatewayOptions = {},
+): Promise<NestFastifyApplication> {
   const logger = options.logger ?? createLogger(config);
   const adapter = new FastifyAdapter({
     loggerInstance: logger,
@@ -53,7 +56,12 @@ export async function createGatewayApp(config: LloydConfig, options: GatewayOpti
   });
   fastify.addHook('onResponse', (request, reply, done) => {
     request.log.info(
-      { method: request.method, route: request.routeOptions?.url ?? 'unmatched', status: reply.statusCode, ms: Math.round(reply.elapsedTime) },
+      {
+        method: request.method,
+        route: request.routeOptions?.url ?? 'unmatched',
+        status: reply.statusCode,
+        ms: Math.round(reply.elapsedTime),
+      },
       'request completed',
     );
     done();
@@ -77,7 +85,9 @@ export async function createGatewayApp(config: LloydConfig, options: GatewayOpti
 /** Requests too malformed to reach Fastify (bad header bytes, broken framing) still get an OperationOutcome. */
 function answerMalformedRequest(_err: Error, socket: Socket): void {
   if (!socket.writable) return;
-  const body = JSON.stringify(outcomes.badRequest('The HTTP request is malformed (for example a header with invalid characters).').outcome);
+  const body = JSON.stringify(
+    outcomes.badRequest('The HTTP request is malformed (for example a header with invalid characters).').outcome,
+  );
   socket.end(
     `HTTP/1.1 400 Bad Request\r\nContent-Type: application/fhir+json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
   );

@@ -12,7 +12,10 @@ import { WorkerModule } from './worker.module.js';
 class WorkerRoot {}
 
 /** Builds the standalone transfer worker: no HTTP, only queue processors. */
-export async function createWorkerApp(config: LloydConfig, options: { logger?: Logger } = {}): Promise<INestApplicationContext> {
+export async function createWorkerApp(
+  config: LloydConfig,
+  options: { logger?: Logger } = {},
+): Promise<INestApplicationContext> {
   const logger = options.logger ?? createLogger(config);
   const app = await NestFactory.createApplicationContext(
     { module: WorkerRoot, imports: [CoreModule.forRoot(config, { logger }), WorkerModule] },

@@ -1,7 +1,14 @@
 import { Inject, Injectable, type OnApplicationBootstrap } from '@nestjs/common';
 import type { Logger } from 'pino';
 import { LOGGER } from '@lloyd/observability';
-import { JobQueue, KeyValueStore, SystemJob, WORKER_HEARTBEAT_KEY, type HealthPingPayload, type Job } from '@lloyd/store';
+import {
+  JobQueue,
+  KeyValueStore,
+  SystemJob,
+  WORKER_HEARTBEAT_KEY,
+  type HealthPingPayload,
+  type Job,
+} from '@lloyd/store';
 
 /** Consumes health pings: records that this worker took a job off the queue, so operators can see workers alive. */
 @Injectable()
@@ -17,7 +24,12 @@ export class HealthPingProcessor implements OnApplicationBootstrap {
   }
 
   async handle(job: Job<HealthPingPayload>): Promise<void> {
-    const heartbeat = { jobId: job.id, requestedAt: job.data.requestedAt, processedAt: new Date().toISOString(), pid: process.pid };
+    const heartbeat = {
+      jobId: job.id,
+      requestedAt: job.data.requestedAt,
+      processedAt: new Date().toISOString(),
+      pid: process.pid,
+    };
     await this.kv.set(WORKER_HEARTBEAT_KEY, JSON.stringify(heartbeat), { ttlSeconds: 3600 });
     this.logger.info({ job: job.id }, 'health ping processed');
   }

@@ -39,7 +39,9 @@ describe('loadConfig', () => {
   });
 
   it('rejects an unreadable or malformed LLOYD_CONFIG file with its path', () => {
-    expect(() => loadConfig({ env: { LLOYD_CONFIG: '/nonexistent/lloyd.yaml' } })).toThrow(/Cannot read config file \/nonexistent\/lloyd.yaml/);
+    expect(() => loadConfig({ env: { LLOYD_CONFIG: '/nonexistent/lloyd.yaml' } })).toThrow(
+      /Cannot read config file \/nonexistent\/lloyd.yaml/,
+    );
     const dir = mkdtempSync(join(tmpdir(), 'lloyd-config-'));
     writeFileSync(join(dir, 'bad.yaml'), 'server: [unclosed');
     expect(() => loadConfig({ env: { LLOYD_CONFIG: join(dir, 'bad.yaml') } })).toThrow(/is not valid YAML/);

@@ -65,7 +65,9 @@ function readFile(path: string): Json {
     if (typeof parsed !== 'object' || Array.isArray(parsed)) throw new Error('top level must be a mapping');
     return parsed as Json;
   } catch (err) {
-    throw new ConfigError(`Config file ${path} is not valid ${path.endsWith('.json') ? 'JSON' : 'YAML'}: ${(err as Error).message}`);
+    throw new ConfigError(
+      `Config file ${path} is not valid ${path.endsWith('.json') ? 'JSON' : 'YAML'}: ${(err as Error).message}`,
+    );
   }
 }
 
@@ -92,7 +94,9 @@ function convertEnv(name: string, raw: string, kind: 'string' | 'int' | 'number'
     case 'number': {
       const n = Number(raw);
       if (raw.trim() === '' || Number.isNaN(n) || (kind === 'int' && !Number.isInteger(n))) {
-        throw new ConfigError(`Invalid configuration: environment variable ${name}="${raw}" must be ${kind === 'int' ? 'a whole number' : 'a number'}`);
+        throw new ConfigError(
+          `Invalid configuration: environment variable ${name}="${raw}" must be ${kind === 'int' ? 'a whole number' : 'a number'}`,
+        );
       }
       return n;
     }

@@ -40,7 +40,10 @@ export const sharingAgreementSchema = z
     validTo: isoDate.optional(),
     emergencyAccess: z.boolean().default(false),
   })
-  .refine((a) => !a.validTo || a.validTo >= a.validFrom, { message: 'validTo must not be before validFrom', path: ['validTo'] });
+  .refine((a) => !a.validTo || a.validTo >= a.validFrom, {
+    message: 'validTo must not be before validFrom',
+    path: ['validTo'],
+  });
 
 export const accessSchema = z
   .object({

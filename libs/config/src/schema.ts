@@ -51,7 +51,10 @@ export const configSchema = z.object({
     .prefault({}),
   store: z
     .object({
-      redisUrl: z.string().regex(/^rediss?:\/\//, 'must be a redis:// or rediss:// URL').optional(),
+      redisUrl: z
+        .string()
+        .regex(/^rediss?:\/\//, 'must be a redis:// or rediss:// URL')
+        .optional(),
       keyPrefix: z.string().default('lloyd:'),
       dataDir: z.string().min(1).default('.data'),
     })

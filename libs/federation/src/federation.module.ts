@@ -18,7 +18,11 @@ export class FederationModule {
         { provide: PatientRegistry, useValue: new ConfigPatientRegistry(config) },
         { provide: SupplierDirectory, useValue: directory },
         { provide: SupplierCaller, useValue: new SupplierCaller(directory, config.resilience) },
-        { provide: TransferMarkers, useFactory: (kv: KeyValueStore) => new TransferMarkers(kv), inject: [KeyValueStore] },
+        {
+          provide: TransferMarkers,
+          useFactory: (kv: KeyValueStore) => new TransferMarkers(kv),
+          inject: [KeyValueStore],
+        },
       ],
       exports: [PatientRegistry, SupplierDirectory, SupplierCaller, TransferMarkers],
     };

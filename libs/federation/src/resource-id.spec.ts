@@ -16,7 +16,9 @@ describe('resource ids', () => {
   });
 
   it('keeps NHS numbers with leading zeros', () => {
-    expect(decodeResourceId(encodeResourceId({ ods: 'RX1', nhsNumber: '0123456789', sourceId: 'a' }))?.nhsNumber).toBe('0123456789');
+    expect(decodeResourceId(encodeResourceId({ ods: 'RX1', nhsNumber: '0123456789', sourceId: 'a' }))?.nhsNumber).toBe(
+      '0123456789',
+    );
   });
 
   it('digests supplier ids too long to carry, and still matches them', () => {
@@ -34,10 +36,13 @@ describe('resource ids', () => {
     expect(encodeResourceId(ref)).toBe(encodeResourceId({ ...ref }));
   });
 
-  it.each(['', 'not-an-id!', 'AAAA', 'a'.repeat(65), encodeResourceId({ ods: 'P10001', nhsNumber: '9990000018', sourceId: 'x' }).slice(0, 8)])(
-    'rejects %p',
-    (id) => {
-      expect(decodeResourceId(id)).toBeNull();
-    },
-  );
+  it.each([
+    '',
+    'not-an-id!',
+    'AAAA',
+    'a'.repeat(65),
+    encodeResourceId({ ods: 'P10001', nhsNumber: '9990000018', sourceId: 'x' }).slice(0, 8),
+  ])('rejects %p', (id) => {
+    expect(decodeResourceId(id)).toBeNull();
+  });
 });

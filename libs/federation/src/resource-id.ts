@@ -57,7 +57,11 @@ export function decodeResourceId(id: string): (ResourceRef & { digest?: boolean 
     case Kind.Guid: {
       if (body.length !== 16) return null;
       const hex = body.toString('hex');
-      return { ods, nhsNumber, sourceId: `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}` };
+      return {
+        ods,
+        nhsNumber,
+        sourceId: `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`,
+      };
     }
     case Kind.Text:
       return body.length > 0 ? { ods, nhsNumber, sourceId: body.toString('utf8') } : null;

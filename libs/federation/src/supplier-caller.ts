@@ -61,7 +61,12 @@ export class SupplierCaller {
     const policy = options.idempotent === false ? policies.guarded : policies.retrying;
     try {
       return await policy.execute(async ({ signal }) => {
-        if (deadline.aborted) throw new SupplierTimeoutError({ ods, format: endpoint.adapter.format, detail: 'the deadline passed before the call could start' });
+        if (deadline.aborted)
+          throw new SupplierTimeoutError({
+            ods,
+            format: endpoint.adapter.format,
+            detail: 'the deadline passed before the call could start',
+          });
         return fn(endpoint.adapter, { signal: AbortSignal.any([deadline, signal]), correlationId });
       });
     } catch (err) {
@@ -77,7 +82,10 @@ export class SupplierCaller {
     const endpoint = this.directory.get(ods);
     if (!endpoint) throw outcomes.badGateway(ods);
     try {
-      await endpoint.adapter.health({ signal: AbortSignal.timeout(endpoint.config.timeoutMs), correlationId: randomUUID() });
+      await endpoint.adapter.health({
+        signal: AbortSignal.timeout(endpoint.config.timeoutMs),
+        correlationId: randomUUID(),
+      });
     } catch (err) {
       throw this.translate(err, ods);
     }
@@ -115,7 +123,8 @@ export class SupplierCaller {
   private translate(err: unknown, ods: string): unknown {
     if (err instanceof OperationOutcomeError) return err;
     if (err instanceof SupplierTimeoutError) return outcomes.gatewayTimeout(ods);
-    if (err instanceof SupplierUnavailableError || err instanceof SupplierProtocolError) return outcomes.badGateway(ods);
+    if (err instanceof SupplierUnavailableError || err instanceof SupplierProtocolError)
+      return outcomes.badGateway(ods);
     if (err instanceof BrokenCircuitError) {
       return OperationOutcomeError.of(
         'BAD_GATEWAY',
@@ -123,9 +132,13 @@ export class SupplierCaller {
       );
     }
     if (err instanceof BulkheadRejectedError) {
-      return OperationOutcomeError.of('SERVICE_UNAVAILABLE', `Too many requests are waiting for the GP supplier system for ${ods}. Try again shortly.`, {
-        headers: { 'retry-after': '1' },
-      });
+      return OperationOutcomeError.of(
+        'SERVICE_UNAVAILABLE',
+        `Too many requests are waiting for the GP supplier system for ${ods}. Try again shortly.`,
+        {
+          headers: { 'retry-after': '1' },
+        },
+      );
     }
     return err;
   }

@@ -22,7 +22,8 @@ export function searchsetBundle<T extends Resource>(matches: readonly T[], optio
     resource,
     search: { mode: 'match' },
   }));
-  if (options.outcome && options.outcome.issue.length > 0) entry.push({ resource: options.outcome, search: { mode: 'outcome' } });
+  if (options.outcome && options.outcome.issue.length > 0)
+    entry.push({ resource: options.outcome, search: { mode: 'outcome' } });
   const link: NonNullable<Bundle['link']> = [{ relation: 'self', url: options.selfUrl }];
   if (options.nextUrl) link.push({ relation: 'next', url: options.nextUrl });
   return {

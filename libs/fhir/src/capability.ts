@@ -45,7 +45,8 @@ export function capabilityStatement(
               ],
             },
           ],
-          description: 'Signed JWT bearer tokens from a trusted issuer (SMART Backend Services). See /.well-known/smart-configuration.',
+          description:
+            'Signed JWT bearer tokens from a trusted issuer (SMART Backend Services). See /.well-known/smart-configuration.',
         },
         resource: resources,
       },

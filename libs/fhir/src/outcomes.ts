@@ -34,7 +34,9 @@ export function operationOutcome(...issues: OperationOutcomeIssue[]): OperationO
 
 /** An outcome that holds only warnings or information, for inclusion in a successful response. */
 export function warningOutcome(code: SpineCode, diagnostics: string, expression?: string[]): OperationOutcome {
-  return operationOutcome(spineIssue(code, diagnostics, { severity: 'warning', ...(expression ? { expression } : {}) }));
+  return operationOutcome(
+    spineIssue(code, diagnostics, { severity: 'warning', ...(expression ? { expression } : {}) }),
+  );
 }
 
 /**
@@ -58,7 +60,11 @@ export class OperationOutcomeError extends Error {
   }
 
   static of(code: SpineCode, diagnostics: string, options: IssueOptions & { headers?: Record<string, string> } = {}) {
-    return new OperationOutcomeError(statusFor(code), operationOutcome(spineIssue(code, diagnostics, options)), options.headers);
+    return new OperationOutcomeError(
+      statusFor(code),
+      operationOutcome(spineIssue(code, diagnostics, options)),
+      options.headers,
+    );
   }
 }
 
@@ -74,15 +80,25 @@ export const outcomes = {
     OperationOutcomeError.of('INVALID_PARAMETER', why, expression ? { expression } : {}),
   invalidResource: (why: string) => OperationOutcomeError.of('INVALID_RESOURCE', why),
   invalidNhsNumber: (value: string) =>
-    OperationOutcomeError.of('INVALID_NHS_NUMBER', `"${truncate(value)}" is not a valid NHS number: it must be 10 digits with a correct check digit.`),
+    OperationOutcomeError.of(
+      'INVALID_NHS_NUMBER',
+      `"${truncate(value)}" is not a valid NHS number: it must be 10 digits with a correct check digit.`,
+    ),
   invalidIdentifierSystem: (system: string, expected: string) =>
-    OperationOutcomeError.of('INVALID_IDENTIFIER_SYSTEM', `Identifier system "${truncate(system)}" is not supported; use ${expected}.`),
+    OperationOutcomeError.of(
+      'INVALID_IDENTIFIER_SYSTEM',
+      `Identifier system "${truncate(system)}" is not supported; use ${expected}.`,
+    ),
   patientNotFound: () => OperationOutcomeError.of('PATIENT_NOT_FOUND', 'No patient record was found for this request.'),
   notFound: (what: string) => OperationOutcomeError.of('NO_RECORD_FOUND', `${what} was not found.`),
   routeNotFound: (method: string, url: string) =>
-    OperationOutcomeError.of('NO_RECORD_FOUND', `${method} ${truncate(url, 200)} is not a Lloyd endpoint. See GET /fhir/metadata for what is supported.`, {
-      issueType: 'not-found',
-    }),
+    OperationOutcomeError.of(
+      'NO_RECORD_FOUND',
+      `${method} ${truncate(url, 200)} is not a Lloyd endpoint. See GET /fhir/metadata for what is supported.`,
+      {
+        issueType: 'not-found',
+      },
+    ),
   methodNotAllowed: (method: string, allowed: string[]) =>
     OperationOutcomeError.of('METHOD_NOT_ALLOWED', `${method} is not allowed here; use ${allowed.join(' or ')}.`, {
       headers: { allow: allowed.join(', ') },
@@ -96,11 +112,20 @@ export const outcomes = {
   payloadTooLarge: (limit: number) =>
     OperationOutcomeError.of('PAYLOAD_TOO_LARGE', `The request body is larger than the limit of ${limit} bytes.`),
   badGateway: (supplier: string) =>
-    OperationOutcomeError.of('BAD_GATEWAY', `The GP supplier system for ${supplier} could not be reached. Try again later; the failure has been logged.`),
+    OperationOutcomeError.of(
+      'BAD_GATEWAY',
+      `The GP supplier system for ${supplier} could not be reached. Try again later; the failure has been logged.`,
+    ),
   gatewayTimeout: (supplier: string) =>
-    OperationOutcomeError.of('GATEWAY_TIMEOUT', `The GP supplier system for ${supplier} did not answer in time. Try again later.`),
+    OperationOutcomeError.of(
+      'GATEWAY_TIMEOUT',
+      `The GP supplier system for ${supplier} did not answer in time. Try again later.`,
+    ),
   internal: (correlationId: string) =>
-    OperationOutcomeError.of('INTERNAL_SERVER_ERROR', `An unexpected error occurred. Quote correlation id ${correlationId} when reporting it.`),
+    OperationOutcomeError.of(
+      'INTERNAL_SERVER_ERROR',
+      `An unexpected error occurred. Quote correlation id ${correlationId} when reporting it.`,
+    ),
 } as const;
 
 function truncate(value: string, max = 64): string {

@@ -10,7 +10,9 @@ export async function runMain(name: string, start: () => Promise<() => Promise<v
     stop = await start();
   } catch (err) {
     if (err instanceof ConfigError) {
-      console.error(`${name}: ${err.message}\nFix the configuration (config/default.yaml, LLOYD_CONFIG or the environment) and start again.`);
+      console.error(
+        `${name}: ${err.message}\nFix the configuration (config/default.yaml, LLOYD_CONFIG or the environment) and start again.`,
+      );
       process.exit(78);
     }
     console.error(`${name}: failed to start:`, err);

@@ -1,15 +1,25 @@
 import { CLINICAL_TYPES } from '@lloyd/adapters-core';
 import type { CapabilityDeclaration } from '@lloyd/fhir';
 
-const PATIENT_SEARCH = { name: 'patient', type: 'reference', documentation: 'The Patient id (from a Patient search or read).' } as const;
-const COUNT = { name: '_count', type: 'number', documentation: 'Page size; capped at the configured maximum (next links carry signed paging state).' } as const;
+const PATIENT_SEARCH = {
+  name: 'patient',
+  type: 'reference',
+  documentation: 'The Patient id (from a Patient search or read).',
+} as const;
+const COUNT = {
+  name: '_count',
+  type: 'number',
+  documentation: 'Page size; capped at the configured maximum (next links carry signed paging state).',
+} as const;
 
 /** Exactly what the gateway's FHIR endpoint implements; the CapabilityStatement is generated from this list. */
 export const FHIR_CAPABILITIES: readonly CapabilityDeclaration[] = [
   {
     type: 'Patient',
     interactions: ['read', 'search-type'],
-    searchParams: [{ name: 'identifier', type: 'token', documentation: 'NHS number: https://fhir.nhs.uk/Id/nhs-number|<10 digits>' }],
+    searchParams: [
+      { name: 'identifier', type: 'token', documentation: 'NHS number: https://fhir.nhs.uk/Id/nhs-number|<10 digits>' },
+    ],
     operations: [
       {
         name: 'gpc.getstructuredrecord',
@@ -17,7 +27,11 @@ export const FHIR_CAPABILITIES: readonly CapabilityDeclaration[] = [
       },
     ],
   },
-  ...CLINICAL_TYPES.map((type): CapabilityDeclaration => ({ type, interactions: ['read', 'search-type'], searchParams: [PATIENT_SEARCH, COUNT] })),
+  ...CLINICAL_TYPES.map((type): CapabilityDeclaration => ({
+    type,
+    interactions: ['read', 'search-type'],
+    searchParams: [PATIENT_SEARCH, COUNT],
+  })),
   { type: 'Organization', interactions: ['read'] },
   { type: 'Practitioner', interactions: ['read'] },
   { type: 'PractitionerRole', interactions: ['read'] },

@@ -43,9 +43,21 @@ export class ClinicalController {
 
   @Get(':type/:id')
   @Header('content-type', FHIR_JSON)
-  read(@Param('type') type: string, @Param('id') id: string, @CurrentToken() token: VerifiedToken, @Req() request: FastifyRequest) {
-    if (type === 'Patient' || !(READABLE_TYPES as readonly string[]).includes(type)) throw outcomes.routeNotFound('GET', request.url);
+  read(
+    @Param('type') type: string,
+    @Param('id') id: string,
+    @CurrentToken() token: VerifiedToken,
+    @Req() request: FastifyRequest,
+  ) {
+    if (type === 'Patient' || !(READABLE_TYPES as readonly string[]).includes(type))
+      throw outcomes.routeNotFound('GET', request.url);
     if (!grantsRead(token.scopes, type)) throw outcomes.insufficientScope(`read of ${type}`);
-    return this.readResource.execute({ type: type as ReadableType, id, token, correlationId: String(request.id), now: new Date() });
+    return this.readResource.execute({
+      type: type as ReadableType,
+      id,
+      token,
+      correlationId: String(request.id),
+      now: new Date(),
+    });
   }
 }

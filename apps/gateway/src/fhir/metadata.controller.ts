@@ -17,6 +17,10 @@ export class MetadataController {
   @Public()
   @Header('content-type', FHIR_JSON)
   metadata(@Req() request: FastifyRequest) {
-    return capabilityStatement(FHIR_CAPABILITIES, { baseUrl: fhirBaseUrl(this.config, request), version: '0.1.0', date: STARTED });
+    return capabilityStatement(FHIR_CAPABILITIES, {
+      baseUrl: fhirBaseUrl(this.config, request),
+      version: '0.1.0',
+      date: STARTED,
+    });
   }
 }

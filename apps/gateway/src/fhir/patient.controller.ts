@@ -21,7 +21,11 @@ export class PatientController {
   @Get()
   @RequireScopes('search:Patient')
   @Header('content-type', FHIR_JSON)
-  search(@Query('identifier') identifier: string | undefined, @CurrentToken() token: VerifiedToken, @Req() request: FastifyRequest) {
+  search(
+    @Query('identifier') identifier: string | undefined,
+    @CurrentToken() token: VerifiedToken,
+    @Req() request: FastifyRequest,
+  ) {
     return this.searchPatients.execute({
       identifier,
       token,
@@ -51,6 +55,12 @@ export class PatientController {
   @RequireScopes('read:Patient')
   @Header('content-type', FHIR_JSON)
   read(@Param('id') id: string, @CurrentToken() token: VerifiedToken, @Req() request: FastifyRequest) {
-    return this.readResource.execute({ type: 'Patient', id, token, correlationId: String(request.id), now: new Date() });
+    return this.readResource.execute({
+      type: 'Patient',
+      id,
+      token,
+      correlationId: String(request.id),
+      now: new Date(),
+    });
   }
 }

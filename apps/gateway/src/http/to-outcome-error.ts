@@ -53,7 +53,10 @@ export function toOutcomeError(err: unknown, ctx: ErrorContext): { error: Operat
   const byCode = fastifyErr?.code ? FASTIFY_CODES[fastifyErr.code] : undefined;
   if (byCode) return { error: byCode(fastifyErr, ctx), expected: true };
   if (fastifyErr?.code === 'FST_ERR_CTP_INVALID_JSON_BODY' || fastifyErr?.code?.startsWith('FST_ERR_CTP')) {
-    return { error: outcomes.badRequest(`The request body could not be parsed: ${fastifyErr.message ?? 'unknown error'}`), expected: true };
+    return {
+      error: outcomes.badRequest(`The request body could not be parsed: ${fastifyErr.message ?? 'unknown error'}`),
+      expected: true,
+    };
   }
   const status = err instanceof HttpException ? err.getStatus() : fastifyErr?.statusCode;
   if (typeof status === 'number' && status >= 400 && status < 500) {

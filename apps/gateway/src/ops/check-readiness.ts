@@ -35,7 +35,10 @@ export class CheckReadiness {
           await probe();
           return [name, { ok: true, ms: Math.round(performance.now() - started) }] as const;
         } catch (err) {
-          return [name, { ok: false, detail: (err as Error).message, ms: Math.round(performance.now() - started) }] as const;
+          return [
+            name,
+            { ok: false, detail: (err as Error).message, ms: Math.round(performance.now() - started) },
+          ] as const;
         }
       }),
     );

@@ -24,9 +24,13 @@ export class HealthController {
       503,
       operationOutcome(
         ...failing.map(([name, c]) =>
-          spineIssue('SERVICE_UNAVAILABLE', `${name} is not ready: ${c.detail ?? 'no answer'}. Check that it is running and reachable.`, {
-            expression: [name],
-          }),
+          spineIssue(
+            'SERVICE_UNAVAILABLE',
+            `${name} is not ready: ${c.detail ?? 'no answer'}. Check that it is running and reachable.`,
+            {
+              expression: [name],
+            },
+          ),
         ),
       ),
     );

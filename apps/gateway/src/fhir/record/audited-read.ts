@@ -21,7 +21,10 @@ export interface AuditContext {
 export class AuditedRead {
   constructor(private readonly audit: AuditTrail) {}
 
-  async run<T>(context: AuditContext, work: (progress: ReadProgress) => Promise<{ result: T; resources?: string[] }>): Promise<T> {
+  async run<T>(
+    context: AuditContext,
+    work: (progress: ReadProgress) => Promise<{ result: T; resources?: string[] }>,
+  ): Promise<T> {
     const progress: ReadProgress = {};
     const entry = (extra: Partial<PatientAccessEntry>): PatientAccessEntry => ({
       kind: 'patient-access',

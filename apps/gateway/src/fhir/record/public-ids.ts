@@ -15,7 +15,10 @@ export function publishIds(record: CanonicalRecord, ods: string, nhsNumber: stri
     const key = `${type}/${sourceId}`;
     let id = ids.get(key);
     if (!id) {
-      id = type === 'Patient' ? encodeResourceId({ ods, nhsNumber, sourceId: '' }) : encodeResourceId({ ods, nhsNumber, sourceId });
+      id =
+        type === 'Patient'
+          ? encodeResourceId({ ods, nhsNumber, sourceId: '' })
+          : encodeResourceId({ ods, nhsNumber, sourceId });
       ids.set(key, id);
     }
     return id;

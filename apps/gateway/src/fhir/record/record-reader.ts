@@ -80,9 +80,13 @@ export class RecordReader {
       now: request.now,
     });
     progress.decision = organisation;
-    const supplierPatient = await this.suppliers.call(ods, (adapter, ctx) => adapter.findPatient(request.nhsNumber, ctx), {
-      correlationId: request.correlationId,
-    });
+    const supplierPatient = await this.suppliers.call(
+      ods,
+      (adapter, ctx) => adapter.findPatient(request.nhsNumber, ctx),
+      {
+        correlationId: request.correlationId,
+      },
+    );
     if (!supplierPatient) throw outcomes.patientNotFound();
     const decision = this.access.decidePatient(organisation, supplierPatient.flags, request.now);
     progress.decision = decision;
@@ -91,14 +95,21 @@ export class RecordReader {
 
   /** The patient's demographics as found, under their public id (no record read needed). */
   publicPatient(opened: OpenedPatient): fhir4.Patient {
-    return { ...opened.supplierPatient.patient, id: encodeResourceId({ ods: opened.ods, nhsNumber: opened.nhsNumber, sourceId: '' }) };
+    return {
+      ...opened.supplierPatient.patient,
+      id: encodeResourceId({ ods: opened.ods, nhsNumber: opened.nhsNumber, sourceId: '' }),
+    };
   }
 
   async read(opened: OpenedPatient, correlationId: string, progress: ReadProgress = {}): Promise<PreparedRecord> {
     const { ods, nhsNumber, decision } = opened;
-    const raw = await this.suppliers.call(ods, (adapter, ctx) => adapter.getRecord(nhsNumber, { sections: decision.sections }, ctx), {
-      correlationId,
-    });
+    const raw = await this.suppliers.call(
+      ods,
+      (adapter, ctx) => adapter.getRecord(nhsNumber, { sections: decision.sections }, ctx),
+      {
+        correlationId,
+      },
+    );
     if (!raw) throw outcomes.patientNotFound();
     const normalised = this.terminology.normaliseRecord(raw);
     if (normalised.degraded > 0) this.degradedCounter.inc({ ods }, normalised.degraded);

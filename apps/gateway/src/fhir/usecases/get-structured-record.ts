@@ -40,7 +40,13 @@ export class GetStructuredRecord {
         const opened = await this.reader.open({ ...command, nhsNumber: request.nhsNumber, sections }, progress);
         const prepared = await this.reader.read(opened, command.correlationId, progress);
         const dataInTransit = await this.transfers.isInTransit(opened.ods, request.nhsNumber);
-        const bundle = buildStructuredBundle({ request, prepared, baseUrl: command.baseUrl, now: command.now, dataInTransit });
+        const bundle = buildStructuredBundle({
+          request,
+          prepared,
+          baseUrl: command.baseUrl,
+          now: command.now,
+          dataInTransit,
+        });
         const resources = (bundle.entry ?? []).map((e) => `${e.resource?.resourceType ?? ''}/${e.resource?.id ?? ''}`);
         return { result: bundle, resources };
       },

@@ -7,7 +7,13 @@ import { AuditedRead } from '../record/audited-read.js';
 import { RecordReader } from '../record/record-reader.js';
 import { sectionsForType } from './search-clinical.js';
 
-export const READABLE_TYPES = ['Patient', 'Organization', 'Practitioner', 'PractitionerRole', ...CLINICAL_TYPES] as const;
+export const READABLE_TYPES = [
+  'Patient',
+  'Organization',
+  'Practitioner',
+  'PractitionerRole',
+  ...CLINICAL_TYPES,
+] as const;
 export type ReadableType = (typeof READABLE_TYPES)[number];
 
 export interface ReadResourceCommand {
@@ -53,10 +59,17 @@ export class ReadResource {
           throw err;
         }
         if (opened.ods !== ref.ods) throw notFound();
-        if (command.type === 'Patient') return { result: this.reader.publicPatient(opened), resources: [`Patient/${command.id}`] };
+        if (command.type === 'Patient')
+          return { result: this.reader.publicPatient(opened), resources: [`Patient/${command.id}`] };
         if (sections.length && !sections.some((s) => opened.decision.sections.includes(s))) throw notFound();
         const { record } = await this.reader.read(opened, command.correlationId, progress);
-        const candidates = [record.patient, record.practice, ...record.practitioners, ...record.practitionerRoles, ...record.resources];
+        const candidates = [
+          record.patient,
+          record.practice,
+          ...record.practitioners,
+          ...record.practitionerRoles,
+          ...record.resources,
+        ];
         // Public ids are derived from the supplier's ids, so the same id names the same item on every read.
         const found = candidates.find((r) => r.resourceType === command.type && r.id === command.id);
         if (!found) throw notFound();

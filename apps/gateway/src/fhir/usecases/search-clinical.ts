@@ -4,7 +4,14 @@ import { sectionOf, type ClinicalType } from '@lloyd/adapters-core';
 import type { VerifiedToken } from '@lloyd/auth';
 import { LLOYD_CONFIG, type LloydConfig, type RecordSection } from '@lloyd/config';
 import { decodeResourceId } from '@lloyd/federation';
-import { operationOutcome, OperationOutcomeError, outcomes, searchsetBundle, spineIssue, type Bundle } from '@lloyd/fhir';
+import {
+  operationOutcome,
+  OperationOutcomeError,
+  outcomes,
+  searchsetBundle,
+  spineIssue,
+  type Bundle,
+} from '@lloyd/fhir';
 import { AuditedRead } from '../record/audited-read.js';
 import { PageTokens } from '../record/page-tokens.js';
 import { RecordReader } from '../record/record-reader.js';
@@ -43,12 +50,16 @@ export class SearchClinical {
   ) {}
 
   async execute(command: SearchClinicalCommand): Promise<Bundle> {
-    if (!command.patient) throw outcomes.badRequest(`Searching ${command.type} needs the patient parameter: ${command.type}?patient=<Patient id>.`);
+    if (!command.patient)
+      throw outcomes.badRequest(
+        `Searching ${command.type} needs the patient parameter: ${command.type}?patient=<Patient id>.`,
+      );
     const { count, capped } = parseCount(command.count, this.config.access.maxCount);
     const query = `${command.type}?patient=${command.patient}&_count=${count}`;
     const offset = command.page ? this.pages.offsetOf(query, command.page) : 0;
     const selfUrl = `${command.baseUrl}/${query}${command.page ? `&_page=${command.page}` : ''}`;
-    const empty = (outcome?: fhir4.OperationOutcome) => searchsetBundle([], { baseUrl: command.baseUrl, selfUrl, ...(outcome ? { outcome } : {}) });
+    const empty = (outcome?: fhir4.OperationOutcome) =>
+      searchsetBundle([], { baseUrl: command.baseUrl, selfUrl, ...(outcome ? { outcome } : {}) });
     const ref = decodeResourceId(command.patient);
     const sections = sectionsForType(command.type);
     return this.audited.run(
@@ -73,10 +84,14 @@ export class SearchClinical {
         const warnings = [...opened.decision.warnings];
         if (capped) {
           warnings.push(
-            spineIssue('INVALID_PARAMETER', `_count was reduced to the maximum page size of ${count}; follow the next link for more.`, {
-              severity: 'warning',
-              expression: ['_count'],
-            }),
+            spineIssue(
+              'INVALID_PARAMETER',
+              `_count was reduced to the maximum page size of ${count}; follow the next link for more.`,
+              {
+                severity: 'warning',
+                expression: ['_count'],
+              },
+            ),
           );
         }
         if (!sections.some((s) => opened.decision.sections.includes(s))) {
@@ -103,6 +118,7 @@ export class SearchClinical {
 function parseCount(raw: string | undefined, max: number): { count: number; capped: boolean } {
   if (raw === undefined) return { count: Math.min(DEFAULT_COUNT, max), capped: false };
   const n = Number(raw);
-  if (!Number.isInteger(n) || n < 1) throw outcomes.invalidParameter('_count must be a whole number of at least 1.', ['_count']);
+  if (!Number.isInteger(n) || n < 1)
+    throw outcomes.invalidParameter('_count must be a whole number of at least 1.', ['_count']);
   return { count: Math.min(n, max), capped: n > max };
 }

@@ -35,16 +35,24 @@ export class SearchPatients {
 
   async execute(command: SearchPatientsCommand): Promise<Bundle> {
     const nhsNumber = parseNhsNumberIdentifier(command.identifier);
-    const bundle = (patients: fhir4.Patient[]) => searchsetBundle(patients, { baseUrl: command.baseUrl, selfUrl: command.selfUrl });
+    const bundle = (patients: fhir4.Patient[]) =>
+      searchsetBundle(patients, { baseUrl: command.baseUrl, selfUrl: command.selfUrl });
     return this.audited.run(
-      { token: command.token, correlationId: command.correlationId, request: 'GET /fhir/Patient?identifier', interaction: 'search', patient: nhsNumber },
+      {
+        token: command.token,
+        correlationId: command.correlationId,
+        request: 'GET /fhir/Patient?identifier',
+        interaction: 'search',
+        patient: nhsNumber,
+      },
       async (progress) => {
         try {
           const opened = await this.reader.open({ ...command, nhsNumber, sections: [] }, progress);
           const patient = this.reader.publicPatient(opened);
           return { result: bundle([patient]), resources: [`Patient/${patient.id ?? ''}`] };
         } catch (err) {
-          if (err instanceof OperationOutcomeError && err.spineCode === 'PATIENT_NOT_FOUND') return { result: bundle([]) };
+          if (err instanceof OperationOutcomeError && err.spineCode === 'PATIENT_NOT_FOUND')
+            return { result: bundle([]) };
           throw err;
         }
       },
@@ -54,15 +62,20 @@ export class SearchPatients {
 
 /** Parses `system|value` for an NHS number, with GP Connect's error codes for each way it can be wrong. */
 export function parseNhsNumberIdentifier(identifier: string | undefined): string {
-  if (!identifier) throw outcomes.badRequest(`The identifier search parameter is required, as ${NHS_NUMBER_SYSTEM}|<NHS number>.`);
+  if (!identifier)
+    throw outcomes.badRequest(`The identifier search parameter is required, as ${NHS_NUMBER_SYSTEM}|<NHS number>.`);
   const bar = identifier.indexOf('|');
   if (bar < 0) {
-    throw OperationOutcomeError.of('INVALID_IDENTIFIER_SYSTEM', `The identifier must name its system: ${NHS_NUMBER_SYSTEM}|<NHS number>.`);
+    throw OperationOutcomeError.of(
+      'INVALID_IDENTIFIER_SYSTEM',
+      `The identifier must name its system: ${NHS_NUMBER_SYSTEM}|<NHS number>.`,
+    );
   }
   const system = identifier.slice(0, bar);
   const value = identifier.slice(bar + 1);
   if (system !== NHS_NUMBER_SYSTEM) throw outcomes.invalidIdentifierSystem(system, NHS_NUMBER_SYSTEM);
-  if (!value) throw OperationOutcomeError.of('INVALID_IDENTIFIER_VALUE', 'The identifier has no NHS number after the system.');
+  if (!value)
+    throw OperationOutcomeError.of('INVALID_IDENTIFIER_VALUE', 'The identifier has no NHS number after the system.');
   if (!isValidNhsNumber(value)) throw outcomes.invalidNhsNumber(value);
   return value;
 }
