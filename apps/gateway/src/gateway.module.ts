@@ -6,6 +6,7 @@ import { AdminModule } from './admin/admin.module.js';
 import { AuditModule } from './audit/audit.module.js';
 import { AuthHttpModule } from './auth/auth-http.module.js';
 import { FhirModule } from './fhir/fhir.module.js';
+import { Gp2gpHttpModule } from './gp2gp/gp2gp-http.module.js';
 import { FhirExceptionFilter } from './http/fhir-exception.filter.js';
 import { OpsModule } from './ops/ops.module.js';
 
@@ -14,7 +15,7 @@ import { OpsModule } from './ops/ops.module.js';
  * default), then passes the per-organisation rate limit (RateLimitGuard); guards run in this order.
  */
 @Module({
-  imports: [AuthHttpModule, AccessModule, FhirModule, AuditModule, AdminModule, OpsModule],
+  imports: [AuthHttpModule, AccessModule, FhirModule, AuditModule, AdminModule, Gp2gpHttpModule, OpsModule],
   providers: [
     { provide: APP_GUARD, useExisting: AuthGuard },
     { provide: APP_GUARD, useExisting: RateLimitGuard },

@@ -83,6 +83,25 @@ export const configSchema = z.object({
       releaseDir: z.string().min(1).optional(),
     })
     .prefault({}),
+  /** GP2GP transfer tunables (milliseconds and bytes); unset keys take GP2GP's values (see libs/gp2gp/README.md). */
+  gp2gp: z
+    .object({
+      largeMessageThresholdBytes: z.number().int().positive().optional(),
+      fragmentBytes: z.number().int().positive().optional(),
+      extractPersistMs: z.number().int().positive().optional(),
+      copcPersistMs: z.number().int().positive().optional(),
+      integrationDeadlineMs: z.number().int().positive().optional(),
+      supplierCallTimeoutMs: z.number().int().positive().optional(),
+      stepAttempts: z.number().int().positive().optional(),
+      stepBackoffMs: z.number().int().positive().optional(),
+      leaseTtlMs: z.number().int().positive().optional(),
+      eventPollMs: z.number().int().positive().optional(),
+      concurrency: z.number().int().positive().optional(),
+      resumeStalledAfterMs: z.number().int().positive().optional(),
+      resumeIntervalMs: z.number().int().positive().optional(),
+    })
+    .strict()
+    .prefault({}),
   /** Protection of Lloyd and of supplier systems from each other; applied per supplier system. */
   resilience: z
     .object({

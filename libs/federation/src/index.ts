@@ -1,4 +1,5 @@
 export { PatientRegistry, ConfigPatientRegistry } from './patient-registry.js';
+export { StorePatientRegistry } from './store-patient-registry.js';
 export { SupplierDirectory, type SupplierEndpoint } from './supplier-directory.js';
 export { SupplierCaller } from './supplier-caller.js';
 export { FederationModule } from './federation.module.js';

@@ -1,5 +1,5 @@
 import type { SupplierConfig, SupplierFormat } from '@lloyd/config';
-import type { SupplierAdapter } from '@lloyd/adapters-core';
+import type { SupplierAdapter, TransferEndpoint } from '@lloyd/adapters-core';
 import { FhirStu3Adapter } from '@lloyd/adapter-fhir-stu3';
 import { Hl7v3ExtractAdapter } from '@lloyd/adapter-hl7v3-extract';
 import { JsonCtv3Adapter } from '@lloyd/adapter-json-ctv3';
@@ -8,6 +8,8 @@ import { XmlReadV2Adapter } from '@lloyd/adapter-xml-readv2';
 export interface SupplierEndpoint {
   config: SupplierConfig;
   adapter: SupplierAdapter;
+  /** The system's GP2GP side, when its adapter library can send and receive whole records. */
+  transfer?: TransferEndpoint;
 }
 
 type AdapterFactory = (config: SupplierConfig) => SupplierAdapter;

@@ -20,12 +20,10 @@ describe('Gp2gpModule wiring', () => {
     expect(withTransfer.get('P10001')).toBe(transferring);
   });
 
-  it('takes tunables from config key gp2gp, keeping only known positive numbers', () => {
-    const config = {
-      ...loadConfig({ env: {} }),
-      gp2gp: { leaseTtlMs: 5000, fragmentBytes: -1, unknown: 3, stepAttempts: '9' },
-    };
-    expect(configuredOptions(config)).toEqual({ leaseTtlMs: 5000 });
+  it('takes tunables from config key gp2gp, which the config schema validates', () => {
+    expect(configuredOptions(loadConfig({ env: {}, overrides: { gp2gp: { leaseTtlMs: 5000 } } }))).toEqual({ leaseTtlMs: 5000 });
     expect(configuredOptions(loadConfig({ env: {} }))).toEqual({});
+    expect(() => loadConfig({ env: {}, overrides: { gp2gp: { fragmentBytes: -1 } } })).toThrow(/gp2gp\.fragmentBytes/);
+    expect(() => loadConfig({ env: {}, overrides: { gp2gp: { unknown: 3 } as never } })).toThrow(/gp2gp/);
   });
 });

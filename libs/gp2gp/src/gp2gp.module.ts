@@ -9,7 +9,7 @@ import { AutoIntegrationPolicy } from './endpoints/auto-integration.js';
 import { TransferEndpoints } from './endpoints/transfer-endpoints.js';
 import { Gp2gp } from './gp2gp.js';
 import { InProcessSpineTransport, SpineTransport } from './messaging/spine-transport.js';
-import { DEFAULT_GP2GP_OPTIONS, GP2GP_CLOCK, GP2GP_OPTIONS, type Gp2gpClock, type Gp2gpOptions } from './options.js';
+import { GP2GP_CLOCK, GP2GP_OPTIONS, type Gp2gpClock, type Gp2gpOptions } from './options.js';
 import { isTransferEndpoint } from './transfer-port.js';
 
 /** Closes live progress streams when the application shuts down. */
@@ -22,19 +22,9 @@ class Gp2gpLifecycle implements OnModuleDestroy {
   }
 }
 
-/**
- * Tunables from config key `gp2gp` (see {@link Gp2gpOptions}), read defensively until the config schema declares the
- * key; `GP2GP_OPTIONS`, when provided, overrides them.
- */
+/** Tunables from config key `gp2gp` (see {@link Gp2gpOptions}); `GP2GP_OPTIONS`, when provided, overrides them. */
 export function configuredOptions(config: LloydConfig): Partial<Gp2gpOptions> {
-  const section = (config as { gp2gp?: unknown }).gp2gp;
-  if (!section || typeof section !== 'object') return {};
-  return Object.fromEntries(
-    Object.entries(section).filter(
-      ([key, value]) =>
-        key in DEFAULT_GP2GP_OPTIONS && typeof value === 'number' && Number.isFinite(value) && value > 0,
-    ),
-  );
+  return Object.fromEntries(Object.entries(config.gp2gp).filter(([, value]) => value !== undefined));
 }
 
 /** The practices' transfer endpoints: the configured supplier adapters that implement `TransferEndpoint`. */
@@ -42,7 +32,7 @@ export function endpointsFromDirectory(directory: SupplierDirectory): TransferEn
   return new TransferEndpoints((ods) => {
     const supplier = directory.get(ods);
     if (!supplier) return { known: false };
-    return { known: true, endpoint: isTransferEndpoint(supplier.adapter) ? supplier.adapter : undefined };
+    return { known: true, endpoint: supplier.transfer ?? (isTransferEndpoint(supplier.adapter) ? supplier.adapter : undefined) };
   });
 }
 

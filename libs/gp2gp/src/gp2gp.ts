@@ -12,7 +12,7 @@ import { Gp2gpMessages } from './messaging/gp2gp-messages.js';
 import { InProcessSpineTransport, type SpineTransport } from './messaging/spine-transport.js';
 import { TransferMetrics } from './metrics/transfer-metrics.js';
 import { resolveOptions, type Gp2gpClock, type Gp2gpOptions } from './options.js';
-import { StorePatientRegistry } from './registry/store-patient-registry.js';
+import { StorePatientRegistry } from '@lloyd/federation';
 import { BuildIntegrationReport } from './report/integration-report.js';
 import { AnswerContinue } from './sender/answer-continue.js';
 import { AnswerEhrRequest } from './sender/answer-ehr-request.js';
@@ -103,7 +103,7 @@ export class Gp2gp {
       options.leaseTtlMs,
       deps.logger,
     );
-    this.registry = new StorePatientRegistry(deps.registry, deps.kv);
+    this.registry = deps.registry instanceof StorePatientRegistry ? deps.registry : new StorePatientRegistry(deps.registry, deps.kv);
     this.messages = new Gp2gpMessages(clock);
     this.fragments = new FragmentStore(deps.blobs, options.fragmentBytes);
     const transport = deps.transport ?? new InProcessSpineTransport(deps.blobs);

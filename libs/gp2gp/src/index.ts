@@ -60,7 +60,6 @@ export {
 // Parts others wire or replace
 export { TransferEndpoints, type PracticeLookup } from './endpoints/transfer-endpoints.js';
 export { AutoIntegrationPolicy } from './endpoints/auto-integration.js';
-export { StorePatientRegistry } from './registry/store-patient-registry.js';
 export { SpineTransport, InProcessSpineTransport, type FragmentMessage } from './messaging/spine-transport.js';
 export { TransferEvents, type TransferEvent } from './events/transfer-events.js';
 export { transferBlobs, transferKeys } from './store/transfer-keys.js';

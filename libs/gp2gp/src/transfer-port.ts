@@ -1,5 +1,4 @@
-// The transfer port lives in @lloyd/adapters-core (libs/adapters/core/src/transfer.ts). Until that lib's index
-// exports it, this is the one place that reaches it; replace the path by '@lloyd/adapters-core' then.
+// The transfer port lives in @lloyd/adapters-core (libs/adapters/core/src/transfer.ts), beside the adapter port.
 export {
   isTransferEndpoint,
   TransferEndpoint,
@@ -13,4 +12,4 @@ export {
   type IntegrationResult,
   type RecordDelivery,
   type TransferCallContext,
-} from '../../adapters/core/src/transfer.js';
+} from '@lloyd/adapters-core';

@@ -20,3 +20,4 @@ export {
   type SupplierResponse,
 } from './http.js';
 export * from './canonical.js';
+export * from './transfer.js';

@@ -4,7 +4,7 @@ import { Gp2gpJob } from '../jobs/gp2gp-job.js';
 import type { FinalAck, Gp2gpMessages } from '../messaging/gp2gp-messages.js';
 import type { Transfer } from '../model/transfer.js';
 import { moveTo } from '../model/transitions.js';
-import type { StorePatientRegistry } from '../registry/store-patient-registry.js';
+import type { StorePatientRegistry } from '@lloyd/federation';
 import { transferBlobs, transferKeys } from '../store/transfer-keys.js';
 import type { Transfers } from '../store/transfers.js';
 import type { TransferStep } from './step-runner.js';

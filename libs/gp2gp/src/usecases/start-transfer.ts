@@ -8,7 +8,7 @@ import type { TransferEndpoints } from '../endpoints/transfer-endpoints.js';
 import type { TransferScheduler } from '../jobs/transfer-scheduler.js';
 import { newTransfer, type Transfer } from '../model/transfer.js';
 import { isTerminal } from '../model/transfer-state.js';
-import type { StorePatientRegistry } from '../registry/store-patient-registry.js';
+import type { StorePatientRegistry } from '@lloyd/federation';
 import { transferKeys } from '../store/transfer-keys.js';
 import type { Transfers } from '../store/transfers.js';
 import { audited, invalidInput, invalidParameter, type Gp2gpCaller } from './caller.js';

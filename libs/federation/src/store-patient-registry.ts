@@ -1,5 +1,5 @@
-import { PatientRegistry } from '@lloyd/federation';
-import { type KeyValueStore } from '@lloyd/store';
+import type { KeyValueStore } from '@lloyd/store';
+import { PatientRegistry } from './patient-registry.js';
 
 const moveKey = (nhsNumber: string) => `registry:moved:${nhsNumber}`;
 
