@@ -57,6 +57,8 @@ export const configSchema = z.object({
         .optional(),
       keyPrefix: z.string().default('lloyd:'),
       dataDir: z.string().min(1).default('.data'),
+      /** BullMQ job lock: a killed worker's jobs move to another worker within about twice this. */
+      jobLockMs: z.number().int().min(1000).default(30_000),
     })
     .prefault({}),
   auth: z

@@ -37,6 +37,11 @@ export interface BullMqJobQueueOptions {
   keepCompleted?: number;
   /** Test hook: extra ioredis options for every connection. */
   connectionOverrides?: RedisClientOptions['overrides'];
+  /**
+   * How long a job stays locked to the worker running it without renewal; a worker that dies (SIGKILL) loses its
+   * jobs to another worker within about twice this. Default 30 s (BullMQ's own default).
+   */
+  lockDurationMs?: number;
 }
 
 /**
@@ -88,7 +93,15 @@ export class BullMqJobQueue extends JobQueue implements OnModuleDestroy {
         async (job: BullJob<T>) => {
           await handler({ id: fromBullJobId(job.id ?? ''), name, data: job.data, attemptsMade: job.attemptsMade });
         },
-        { connection, prefix: this.options.prefix, concurrency },
+        {
+          connection,
+          prefix: this.options.prefix,
+          concurrency,
+          ...(this.options.lockDurationMs && {
+            lockDuration: this.options.lockDurationMs,
+            stalledInterval: this.options.lockDurationMs,
+          }),
+        },
       );
       created.on('error', (error: Error) => this.logger.error(`Worker for "${name}" failed: ${error.message}`));
       return created;

@@ -41,7 +41,7 @@ export async function createStores(config: LloydConfig): Promise<Stores> {
     };
   }
   const redis = await connectRedis(redisUrl, { name: 'store' });
-  const queue = new BullMqJobQueue({ redisUrl, prefix: `${keyPrefix}bull` });
+  const queue = new BullMqJobQueue({ redisUrl, prefix: `${keyPrefix}bull`, lockDurationMs: config.store.jobLockMs });
   return {
     kv: new RedisKeyValueStore(redis, { keyPrefix: `${keyPrefix}kv:` }),
     blobs: new RedisBlobStore(redis, { keyPrefix }),
