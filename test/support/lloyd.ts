@@ -3,7 +3,10 @@ import type { Type } from '@nestjs/common';
 import { loadConfig, type LloydConfig, type LloydConfigInput } from '@lloyd/config';
 import { createGatewayApp } from '../../apps/gateway/src/bootstrap.js';
 import { startSimulators, type RunningSimulators, type SimulatedSystem } from '../../apps/supplier-sim/src/server.js';
+import { generatePatients } from '../../apps/supplier-sim/src/generator/index.js';
 import { fetchToken, type DevClient, type TokenRequest } from './tokens.js';
+
+const SEED = 20261123;
 
 export interface RunningLloyd {
   base: string;
@@ -18,6 +21,8 @@ export interface StartLloydOptions {
   overrides?: LloydConfigInput;
   /** Extra modules to mount beside the gateway (test-only controllers, the worker). */
   mount?: Type[];
+  /** Synthetic patients per simulated practice, beyond the demo patients (they are added to the registry). */
+  extraPatients?: number;
 }
 
 /**
@@ -25,12 +30,19 @@ export interface StartLloydOptions {
  * embedded defaults (in-process store, dev issuer). Tokens come from the gateway's own token endpoint.
  */
 export async function startLloyd(options: StartLloydOptions = {}): Promise<RunningLloyd> {
+  const extraPatients = options.extraPatients ?? 0;
   const sims = await startSimulators({
-    seed: 20261123,
+    seed: SEED,
     host: '127.0.0.1',
     ports: { P10001: 0, P20002: 0, P30003: 0, P40004: 0 },
+    ...(extraPatients ? { extraPatients } : {}),
   });
   const base = loadConfig({ env: {} });
+  const synthetic = Object.fromEntries(
+    (['P10001', 'P20002', 'P30003', 'P40004'] as const).flatMap((ods) =>
+      extraPatients ? generatePatients(SEED, extraPatients, ods).map((p) => [p.demographics.nhsNumber, ods] as const) : [],
+    ),
+  );
   const suppliers = base.suppliers.map((s) => ({ ...s, baseUrl: sims.urls[s.ods as SimulatedSystem] ?? s.baseUrl }));
   const overrides = options.overrides ?? {};
   const config = loadConfig({
@@ -39,6 +51,7 @@ export async function startLloyd(options: StartLloydOptions = {}): Promise<Runni
       ...overrides,
       server: { port: 0, ...overrides.server },
       suppliers: overrides.suppliers ?? suppliers,
+      registry: { patients: { ...base.registry.patients, ...synthetic, ...overrides.registry?.patients } },
       observability: { logLevel: 'silent', ...overrides.observability },
     },
   });

@@ -7,6 +7,7 @@ import { parseArgs } from 'node:util';
 import { CODE_SYSTEMS, type SupplierAdapter } from '@lloyd/adapters-core';
 import { runConformanceChecks, type ConformanceFixture, type ConformanceResult } from '@lloyd/adapters-core-testing';
 import { FhirStu3Adapter } from '@lloyd/adapter-fhir-stu3';
+import { Hl7v3ExtractAdapter } from '@lloyd/adapter-hl7v3-extract';
 import { JsonCtv3Adapter } from '@lloyd/adapter-json-ctv3';
 import { XmlReadV2Adapter } from '@lloyd/adapter-xml-readv2';
 import { isValidNhsNumber } from '@lloyd/fhir';
@@ -24,6 +25,7 @@ const FACTORIES: Partial<Record<AdapterName, (connection: AdapterConnection) => 
   'xml-readv2': (c) => new XmlReadV2Adapter(c),
   'json-ctv3': (c) => new JsonCtv3Adapter(c),
   'fhir-stu3': (c) => new FhirStu3Adapter(c),
+  'hl7v3-extract': (c) => new Hl7v3ExtractAdapter(c),
 };
 
 /** Each format's demo practice and patients (CONTRACT.md), and the code systems its records use. */

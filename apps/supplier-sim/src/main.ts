@@ -5,6 +5,8 @@
  * - `SIM_SEED` (default 1)
  * - `SIM_PORT_P10001`, `SIM_PORT_P20002`, `SIM_PORT_P30003`, `SIM_PORT_P40004` (default 8091 to 8094)
  * - `SIM_EXTRA_PATIENTS` synthetic patients per practice (default 0)
+ * - `SIM_LARGE_CONSULTATIONS`, `SIM_LARGE_ATTACHMENTS`, `SIM_LARGE_ATTACHMENT_BYTES`: the size of the large demo
+ *   record (9990000107); defaults 250 consultations and 6 attachments of 1 MB
  */
 import { simulatedFormats, startSimulators } from './server.js';
 
@@ -29,6 +31,11 @@ const sims = await startSimulators({
     P40004: integer('SIM_PORT_P40004', 8094),
   },
   extraPatients: integer('SIM_EXTRA_PATIENTS', 0),
+  largeRecord: {
+    consultations: integer('SIM_LARGE_CONSULTATIONS', 250),
+    attachments: integer('SIM_LARGE_ATTACHMENTS', 6),
+    attachmentBytes: integer('SIM_LARGE_ATTACHMENT_BYTES', 1_000_000),
+  },
 });
 
 const formats = simulatedFormats();

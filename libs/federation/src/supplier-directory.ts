@@ -1,8 +1,8 @@
 import type { SupplierConfig, SupplierFormat } from '@lloyd/config';
 import type { SupplierAdapter, TransferEndpoint } from '@lloyd/adapters-core';
-import { FhirStu3Adapter } from '@lloyd/adapter-fhir-stu3';
-import { Hl7v3ExtractAdapter } from '@lloyd/adapter-hl7v3-extract';
-import { JsonCtv3Adapter } from '@lloyd/adapter-json-ctv3';
+import { FhirStu3Adapter, FhirStu3Transfer } from '@lloyd/adapter-fhir-stu3';
+import { Hl7v3ExtractAdapter, Hl7v3ExtractTransfer } from '@lloyd/adapter-hl7v3-extract';
+import { JsonCtv3Adapter, JsonCtv3Transfer } from '@lloyd/adapter-json-ctv3';
 import { XmlReadV2Adapter } from '@lloyd/adapter-xml-readv2';
 
 export interface SupplierEndpoint {
@@ -12,14 +12,23 @@ export interface SupplierEndpoint {
   transfer?: TransferEndpoint;
 }
 
-type AdapterFactory = (config: SupplierConfig) => SupplierAdapter;
+type Factory = (config: SupplierConfig) => Omit<SupplierEndpoint, 'config'>;
 
-/** One factory per native supplier format. */
-const FACTORIES: Record<SupplierFormat, AdapterFactory> = {
-  'xml-readv2': (c) => new XmlReadV2Adapter({ ods: c.ods, baseUrl: c.baseUrl }),
-  'json-ctv3': (c) => new JsonCtv3Adapter({ ods: c.ods, baseUrl: c.baseUrl }),
-  'hl7v3-extract': (c) => new Hl7v3ExtractAdapter({ ods: c.ods, baseUrl: c.baseUrl }),
-  'fhir-stu3': (c) => new FhirStu3Adapter({ ods: c.ods, baseUrl: c.baseUrl }),
+/** One factory per native supplier format: the record adapter and the GP2GP transfer endpoint of that format. */
+const FACTORIES: Record<SupplierFormat, Factory> = {
+  'xml-readv2': (c) => ({ adapter: new XmlReadV2Adapter({ ods: c.ods, baseUrl: c.baseUrl }) }),
+  'json-ctv3': (c) => ({
+    adapter: new JsonCtv3Adapter({ ods: c.ods, baseUrl: c.baseUrl }),
+    transfer: new JsonCtv3Transfer({ ods: c.ods, baseUrl: c.baseUrl }),
+  }),
+  'hl7v3-extract': (c) => ({
+    adapter: new Hl7v3ExtractAdapter({ ods: c.ods, baseUrl: c.baseUrl }),
+    transfer: new Hl7v3ExtractTransfer({ ods: c.ods, baseUrl: c.baseUrl }),
+  }),
+  'fhir-stu3': (c) => ({
+    adapter: new FhirStu3Adapter({ ods: c.ods, baseUrl: c.baseUrl }),
+    transfer: new FhirStu3Transfer({ ods: c.ods, baseUrl: c.baseUrl }),
+  }),
 };
 
 /** The configured supplier systems, one per practice, each with the adapter that speaks its native format. */
@@ -28,7 +37,7 @@ export class SupplierDirectory {
 
   constructor(suppliers: readonly SupplierConfig[]) {
     for (const config of suppliers) {
-      this.byOds.set(config.ods, { config, adapter: FACTORIES[config.format](config) });
+      this.byOds.set(config.ods, { config, ...FACTORIES[config.format](config) });
     }
   }
 
