@@ -17,7 +17,9 @@ function newest(path) {
 }
 
 export function ensureBuilt() {
-  const built = existsSync(stamp) ? statSync(stamp).mtimeMs : 0;
+  // `npm run build` (nest build) writes no stamp; its output is as new as the build itself.
+  const output = join(root, 'dist', 'apps', 'gateway', 'src', 'main.js');
+  const built = existsSync(stamp) ? statSync(stamp).mtimeMs : existsSync(output) ? statSync(output).mtimeMs : 0;
   const latest = Math.max(...inputs.map((p) => newest(join(root, p))));
   if (built >= latest) return;
   process.stderr.write('Building Lloyd (nest build)… this takes a few seconds the first time.\n');

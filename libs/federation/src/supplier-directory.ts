@@ -3,7 +3,7 @@ import type { SupplierAdapter, TransferEndpoint } from '@lloyd/adapters-core';
 import { FhirStu3Adapter, FhirStu3Transfer } from '@lloyd/adapter-fhir-stu3';
 import { Hl7v3ExtractAdapter, Hl7v3ExtractTransfer } from '@lloyd/adapter-hl7v3-extract';
 import { JsonCtv3Adapter, JsonCtv3Transfer } from '@lloyd/adapter-json-ctv3';
-import { XmlReadV2Adapter } from '@lloyd/adapter-xml-readv2';
+import { XmlReadV2Adapter, XmlReadV2Transfer } from '@lloyd/adapter-xml-readv2';
 
 export interface SupplierEndpoint {
   config: SupplierConfig;
@@ -16,7 +16,10 @@ type Factory = (config: SupplierConfig) => Omit<SupplierEndpoint, 'config'>;
 
 /** One factory per native supplier format: the record adapter and the GP2GP transfer endpoint of that format. */
 const FACTORIES: Record<SupplierFormat, Factory> = {
-  'xml-readv2': (c) => ({ adapter: new XmlReadV2Adapter({ ods: c.ods, baseUrl: c.baseUrl }) }),
+  'xml-readv2': (c) => ({
+    adapter: new XmlReadV2Adapter({ ods: c.ods, baseUrl: c.baseUrl }),
+    transfer: new XmlReadV2Transfer({ ods: c.ods, baseUrl: c.baseUrl }),
+  }),
   'json-ctv3': (c) => ({
     adapter: new JsonCtv3Adapter({ ods: c.ods, baseUrl: c.baseUrl }),
     transfer: new JsonCtv3Transfer({ ods: c.ods, baseUrl: c.baseUrl }),

@@ -1,7 +1,7 @@
 import { Injectable, Module, type OnModuleDestroy } from '@nestjs/common';
 import { AccessModule, AccessPolicyStore, AuditTrail } from '@lloyd/access';
 import { LLOYD_CONFIG, type LloydConfig } from '@lloyd/config';
-import { PatientRegistry, SupplierDirectory, TransferMarkers } from '@lloyd/federation';
+import { PatientRegistry, SupplierCaller, SupplierDirectory, TransferMarkers } from '@lloyd/federation';
 import { LOGGER, MetricsService, type AppLogger } from '@lloyd/observability';
 import { BlobStore, JobQueue, KeyValueStore } from '@lloyd/store';
 import { Terminology, TerminologyModule } from '@lloyd/terminology';
@@ -66,6 +66,7 @@ export function endpointsFromDirectory(directory: SupplierDirectory): TransferEn
         policy: AccessPolicyStore,
         transport: SpineTransport,
         config: LloydConfig,
+        suppliers: SupplierCaller,
         options?: Partial<Gp2gpOptions>,
         clock?: Gp2gpClock,
         logger?: AppLogger,
@@ -84,6 +85,8 @@ export function endpointsFromDirectory(directory: SupplierDirectory): TransferEn
             (await policy.snapshot()).practices.some((p) => p.ods === ods && p.autoIntegrate),
           ),
           transport,
+          demographics: async (nhsNumber, ods) =>
+            (await suppliers.call(ods, (adapter, ctx) => adapter.findPatient(nhsNumber, ctx)))?.patient ?? null,
           options: { ...configuredOptions(config), ...options },
           ...(clock ? { clock } : {}),
           ...(logger ? { logger } : {}),
@@ -101,6 +104,7 @@ export function endpointsFromDirectory(directory: SupplierDirectory): TransferEn
         AccessPolicyStore,
         SpineTransport,
         LLOYD_CONFIG,
+        SupplierCaller,
         { token: GP2GP_OPTIONS, optional: true },
         { token: GP2GP_CLOCK, optional: true },
         { token: LOGGER, optional: true },

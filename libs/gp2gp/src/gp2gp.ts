@@ -55,7 +55,15 @@ export interface Gp2gpDependencies {
   /** Carries fragments between the practices; in-process by default. */
   transport?: SpineTransport;
   logger?: AppLogger;
+  /**
+   * The patient's demographics, as the receiving practice has them from the national demographics service (PDS):
+   * an EHR extract carries the NHS number but not the full demographics the receiving system files with the record.
+   */
+  demographics?: DemographicsLookup;
 }
+
+/** Looks up a patient's demographics by NHS number, asking the given practice's system; null when unknown. */
+export type DemographicsLookup = (nhsNumber: string, ods: string) => Promise<fhir4.Patient | null>;
 
 /**
  * The GP2GP transfer broker, assembled: use cases for the HTTP API, the steps the worker runs as jobs, and the
@@ -129,7 +137,7 @@ export class Gp2gp {
         this.scheduler,
         options,
       ),
-      new TranslateExtractStep(this.transfers, deps.blobs, this.messages, deps.terminology),
+      new TranslateExtractStep(this.transfers, deps.blobs, this.messages, deps.terminology, deps.demographics),
       new DeliverRecordStep(this.transfers, deps.blobs, this.fragments, deps.endpoints, deps.autoIntegration, options),
       new AcknowledgeTransferStep(this.transfers, deps.blobs, deps.kv, this.messages, this.registry, deps.markers),
       new CheckTimeoutsStep(this.transfers, this.scheduler),

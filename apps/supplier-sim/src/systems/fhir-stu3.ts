@@ -1,3 +1,5 @@
+import { createReadStream } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { installFaults } from '../faults.js';
 import { documentContent } from '../generator/documents.js';
@@ -15,6 +17,14 @@ import {
 import { renderDocument, type ItemContext } from './fhir-stu3-items.js';
 import { parseStructuredRecordRequest } from './fhir-stu3-params.js';
 import { renderStructuredRecord } from './fhir-stu3-record.js';
+import { CONVERSATION_HEADER, installTransferRoutes } from './fhir-stu3-transfer.js';
+import {
+  filedDocuments,
+  renderFiledConsent,
+  renderFiledPatient,
+  renderFiledRecord,
+} from './fhir-stu3-transfer-record.js';
+import { FhirStu3TransferStore } from './fhir-stu3-transfer-store.js';
 
 export interface FhirStu3SystemOptions {
   readonly dataset: SyntheticDataset;
@@ -53,11 +63,13 @@ function capabilityStatement(ods: string, asOf: string): Json {
               reference: 'https://fhir.nhs.uk/STU3/OperationDefinition/GPConnect-GetStructuredRecord-Operation-1',
             },
           },
+          { name: 'gp2gp.import', definition: { reference: 'OperationDefinition/gp2gp-import' } },
+          { name: 'gp2gp.decision', definition: { reference: 'OperationDefinition/gp2gp-decision' } },
         ],
         resource: [
           search('Patient', ['identifier']),
           search('DocumentReference', ['patient']),
-          { type: 'Binary', interaction: [{ code: 'read' }] },
+          { type: 'Binary', interaction: [{ code: 'read' }, { code: 'update' }] },
         ],
       },
     ],
@@ -86,7 +98,10 @@ function searchset(entries: { resource: Json; mode: 'match' | 'include' }[], bas
  *   (sharing decision, see `renderConsent`), empty when unknown
  * - `POST /Patient/$gpc.getstructuredrecord`: STU3 Parameters → collection Bundle
  * - `GET /Patient/{id}/DocumentReference`: searchset of the patient's documents (GP Connect Access Document)
- * - `GET /Binary/{id}`: a document (a FHIR Binary for `Accept: application/fhir+json`, else the bytes)
+ * - `GET /Binary/{id}`: a document (a FHIR Binary for `Accept: application/fhir+json`, else the bytes); GP Connect's
+ *   5 MB limit does not apply to a GP2GP transfer's read (header `X-GP2GP-ConversationId`)
+ * - GP2GP receiving: `PUT /Binary/{id}`, `POST /Patient/$gp2gp.import`, `POST /Patient/$gp2gp.decision` (see
+ *   fhir-stu3-transfer.ts); a transferred patient is then served by the endpoints above like any other
  *
  * plus fault injection (see faults.ts). Confidential items carry `meta.security` NOPAT and are not removed.
  */
@@ -95,6 +110,8 @@ export function createFhirStu3System(options: FhirStu3SystemOptions): FastifyIns
   const practice = practiceProfile(options.ods ?? 'P40004');
   const app = Fastify({ logger: false, forceCloseConnections: true });
   const asOf = dataset.asOf;
+  const transfers = new FhirStu3TransferStore(() => new Date().toISOString().slice(0, 10));
+  app.addHook('onClose', () => transfers.close());
 
   const fhir = (reply: FastifyReply, status: number, body: Json) =>
     reply.code(status).header('content-type', FHIR_JSON).header('cache-control', 'no-store').send(JSON.stringify(body));
@@ -128,6 +145,8 @@ export function createFhirStu3System(options: FhirStu3SystemOptions): FastifyIns
   const findBySourceId = (id: string): SyntheticPatient | undefined =>
     dataset.patientsOf(practice.ods).find((p) => p.sourceId === id);
 
+  installTransferRoutes(app, { store: transfers, fhir, error });
+
   app.get('/health', () => ({
     status: 'ok',
     practice: practice.ods,
@@ -147,19 +166,27 @@ export function createFhirStu3System(options: FhirStu3SystemOptions): FastifyIns
       return error(reply, 400, 'INVALID_IDENTIFIER_SYSTEM', 'value', `The identifier system must be ${NHS_NUMBER}.`);
     if (!/^\d{10}$/.test(value))
       return error(reply, 400, 'INVALID_IDENTIFIER_VALUE', 'value', 'An NHS number has 10 digits.');
+    const filed = transfers.patient(value);
     const found = dataset.findPatient(practice.ods, value);
-    const entries = found
+    const entries = filed
       ? [
-          { resource: renderPatient(found, practice), mode: 'match' as const },
-          { resource: renderConsent(found, practice, asOf), mode: 'include' as const },
+          { resource: renderFiledPatient(filed, practice), mode: 'match' as const },
+          { resource: renderFiledConsent(filed, practice), mode: 'include' as const },
         ]
-      : [];
+      : found
+        ? [
+            { resource: renderPatient(found, practice), mode: 'match' as const },
+            { resource: renderConsent(found, practice, asOf), mode: 'include' as const },
+          ]
+        : [];
     return fhir(reply, 200, searchset(entries, baseUrl(request)));
   });
 
   app.post('/Patient/$gpc.getstructuredrecord', (request, reply) => {
     const parsed = parseStructuredRecordRequest(request.body);
     if (!parsed.ok) return error(reply, parsed.status, parsed.code, parsed.issue, parsed.message);
+    const filed = transfers.patient(parsed.nhsNumber);
+    if (filed) return fhir(reply, 200, renderFiledRecord(filed, parsed.request, practice));
     const patient = dataset.findPatient(practice.ods, parsed.nhsNumber);
     if (!patient)
       return error(reply, 404, 'PATIENT_NOT_FOUND', 'not-found', 'No patient with that NHS number is registered here.');
@@ -171,6 +198,14 @@ export function createFhirStu3System(options: FhirStu3SystemOptions): FastifyIns
   });
 
   app.get<{ Params: { id: string } }>('/Patient/:id/DocumentReference', (request, reply) => {
+    const filed = transfers.patientById(request.params.id);
+    if (filed) {
+      const documents = filedDocuments(filed, baseUrl(request)).map((resource) => ({
+        resource,
+        mode: 'match' as const,
+      }));
+      return fhir(reply, 200, searchset(documents, baseUrl(request)));
+    }
     const patient = findBySourceId(request.params.id);
     if (!patient)
       return error(reply, 404, 'PATIENT_NOT_FOUND', 'not-found', 'No patient with that id is registered here.');
@@ -186,10 +221,33 @@ export function createFhirStu3System(options: FhirStu3SystemOptions): FastifyIns
     return fhir(reply, 200, searchset(entries, baseUrl(request)));
   });
 
-  app.get<{ Params: { id: string } }>('/Binary/:id', (request, reply) => {
+  app.get<{ Params: { id: string } }>('/Binary/:id', async (request, reply) => {
+    const wantsFhir = (request.headers.accept ?? '').includes('fhir+json');
+    const transfer = typeof request.headers[CONVERSATION_HEADER] === 'string';
+    const binary = transfers.binary(request.params.id);
+    if (binary) {
+      if (binary.size > MAX_DOCUMENT_BYTES && !transfer)
+        return error(
+          reply,
+          422,
+          'INVALID_RESOURCE',
+          'too-costly',
+          'The document is larger than the 5 MB GP Connect allows.',
+        );
+      if (wantsFhir) {
+        const content = await readFile(binary.path);
+        return fhir(reply, 200, {
+          resourceType: 'Binary',
+          id: binary.id,
+          contentType: binary.contentType,
+          content: content.toString('base64'),
+        });
+      }
+      return reply.type(binary.contentType).header('content-length', binary.size).send(createReadStream(binary.path));
+    }
     const found = dataset.findDocument(practice.ods, request.params.id);
     if (!found) return error(reply, 404, 'NO_RECORD_FOUND', 'not-found', 'No document with that id.');
-    if (found.document.size > MAX_DOCUMENT_BYTES)
+    if (found.document.size > MAX_DOCUMENT_BYTES && !transfer)
       return error(
         reply,
         422,
@@ -198,7 +256,7 @@ export function createFhirStu3System(options: FhirStu3SystemOptions): FastifyIns
         'The document is larger than the 5 MB GP Connect allows.',
       );
     const content = documentContent(found.document, found.patient);
-    if ((request.headers.accept ?? '').includes('fhir+json')) {
+    if (wantsFhir) {
       return fhir(reply, 200, {
         resourceType: 'Binary',
         id: found.document.id,

@@ -59,6 +59,8 @@ export type CodingStyle = 'read' | 'snomed';
  * (which no map can translate: the receiver must degrade it).
  */
 export function conceptCode(key: string, recordedTerm: string, style: CodingStyle = 'read'): Coded {
+  const received = receivedCode(key);
+  if (received) return received;
   const c = concept(key);
   const read = READ_V2(c.readV2.code, c.readV2.term);
   if (c.localOnly || c.snomed === null) {
@@ -76,6 +78,21 @@ export function conceptCode(key: string, recordedTerm: string, style: CodingStyl
     ...(recordedTerm !== lead.displayName ? { originalText: recordedTerm } : {}),
     translations: [other],
   };
+}
+
+const RECEIVED_PREFIX = 'received:';
+
+/**
+ * The concept key of an item filed from a received extract: its coded value as the sender coded it, kept inline.
+ * The system stores a received code as it came (GP2GP systems keep the sender's codes and translations), rather
+ * than forcing it into its own catalogue.
+ */
+export function receivedConceptKey(coded: Coded): string {
+  return `${RECEIVED_PREFIX}${JSON.stringify(coded)}`;
+}
+
+function receivedCode(key: string): Coded | undefined {
+  return key.startsWith(RECEIVED_PREFIX) ? (JSON.parse(key.slice(RECEIVED_PREFIX.length)) as Coded) : undefined;
 }
 
 export function writeCoded(w: Hl7Writer, name: string, coded: Coded, attrs: Record<string, string> = {}): void {

@@ -15,6 +15,8 @@ import {
   renderSummary,
   type EhrRequestInfo,
 } from './hl7v3-gp2gp-messages.js';
+import { installInboundTransfer } from './hl7v3-gp2gp-transfer.js';
+import { InboundStore } from './hl7v3-gp2gp-transfer-store.js';
 
 export interface Hl7v3Gp2gpSystemOptions {
   readonly dataset: SyntheticDataset;
@@ -36,6 +38,8 @@ const MAX_REQUEST_BYTES = 1_000_000;
  *   reason 18 when the request cannot be read; `x-sim-nack: NN` forces a NACK with reason NN (HTTP 200)
  * - `GET /gp2gp/patients/{nhsNumber}/summary`: the "PDS-like" demographics and flags (see renderSummary); 404
  * - `GET /documents/{id}`: an attachment's bytes (the extract refers to them by URL)
+ * - `/gp2gp/inbound/…`: receiving a record by GP2GP (see hl7v3-gp2gp-transfer.ts); a filed record is served by the
+ *   endpoints above like any other patient's
  *
  * plus fault injection (see faults.ts); injected failures answer with a NACK reason 99.
  */
@@ -45,6 +49,10 @@ export function createHl7v3Gp2gpSystem(options: Hl7v3Gp2gpSystemOptions): Fastif
   const asid = asidOf(practice.ods);
   const createdAt = `${dataset.asOf}T00:00`;
   const app = Fastify({ logger: false, forceCloseConnections: true, bodyLimit: MAX_REQUEST_BYTES });
+  const inbound = new InboundStore(practice, dataset.asOf);
+  // Patients received by GP2GP are registered here now, whatever the generated dataset says.
+  const findPatient = (nhsNumber: string) =>
+    inbound.findPatient(nhsNumber) ?? dataset.findPatient(practice.ods, nhsNumber);
 
   const nack = (reply: FastifyReply, status: number, reason: string, request?: EhrRequestInfo) =>
     reply
@@ -76,7 +84,9 @@ export function createHl7v3Gp2gpSystem(options: Hl7v3Gp2gpSystemOptions): Fastif
   });
 
   app.get('/health', (_request, reply) =>
-    reply.type(HL7_CONTENT_TYPE).send(renderHealth(practice, asid, dataset.patientsOf(practice.ods).length)),
+    reply
+      .type(HL7_CONTENT_TYPE)
+      .send(renderHealth(practice, asid, dataset.patientsOf(practice.ods).length + inbound.patientCount)),
   );
 
   app.post<{ Body: unknown }>('/gp2gp/ehr-request', (request, reply) => {
@@ -87,7 +97,7 @@ export function createHl7v3Gp2gpSystem(options: Hl7v3Gp2gpSystemOptions): Fastif
     if (typeof forced === 'string' && /^\d{2}$/.test(forced) && forced in NACK_REASONS) {
       return nack(reply, 200, forced, parsed.request);
     }
-    const patient = dataset.findPatient(practice.ods, parsed.request.nhsNumber);
+    const patient = findPatient(parsed.request.nhsNumber);
     if (!patient) return nack(reply, 404, '06', parsed.request);
     const base = `${request.protocol}://${request.host}`;
     return reply.type(HL7_CONTENT_TYPE).send(
@@ -110,7 +120,7 @@ export function createHl7v3Gp2gpSystem(options: Hl7v3Gp2gpSystemOptions): Fastif
         .type(HL7_CONTENT_TYPE)
         .send(renderError(400, 'INVALID_NHS_NUMBER', 'The NHS number must be 10 digits'));
     }
-    const patient = dataset.findPatient(practice.ods, nhsNumber);
+    const patient = findPatient(nhsNumber);
     if (!patient) {
       return reply
         .code(404)
@@ -120,7 +130,11 @@ export function createHl7v3Gp2gpSystem(options: Hl7v3Gp2gpSystemOptions): Fastif
     return reply.type(HL7_CONTENT_TYPE).send(renderSummary(patient, practice));
   });
 
+  installInboundTransfer(app, { store: inbound, practice, asOf: dataset.asOf });
+
   app.get<{ Params: { id: string } }>('/documents/:id', (request, reply) => {
+    const received = inbound.findDocument(request.params.id);
+    if (received) return reply.type(received.document.contentType).send(received.content);
     const found = dataset.findDocument(practice.ods, request.params.id);
     if (!found) {
       return reply

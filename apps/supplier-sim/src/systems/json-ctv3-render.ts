@@ -324,18 +324,22 @@ export interface JournalPage {
 
 /** One page of the journal, with the practice and staff directory every page repeats so each stands alone. */
 export function renderJournalPage(
-  patient: SyntheticPatient,
+  subject: { readonly id: string; readonly nhsNumber: string },
   practice: Practice,
   page: JournalPage,
   extractedAt: string,
+  otherStaff: readonly Json[] = [],
 ): Json {
+  const own = practice.clinicians.map(staffMember);
+  const known = new Set(own.map((m) => m.userId));
   return {
-    patientId: patient.sourceId,
-    nhsNumber: patient.demographics.nhsNumber,
+    patientId: subject.id,
+    nhsNumber: subject.nhsNumber,
     codeScheme: 'CTV3',
     extractedAt,
     practice: practiceSummary(practice),
-    staff: practice.clinicians.map(staffMember),
+    // Clinicians of a transferred-in record (its old practice) are listed after the practice's own staff.
+    staff: [...own, ...otherStaff.filter((m) => !known.has(m.userId as string))],
     totalEvents: page.total,
     events: page.events,
     next: page.next,

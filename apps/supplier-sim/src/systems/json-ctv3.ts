@@ -14,6 +14,8 @@ import {
   renderSearchResult,
   type JournalEvent,
 } from './json-ctv3-render.js';
+import { installTransferRoutes } from './json-ctv3-transfer.js';
+import { JsonCtv3TransferStore } from './json-ctv3-transfer-store.js';
 
 export interface JsonCtv3SystemOptions {
   readonly dataset: SyntheticDataset;
@@ -56,6 +58,8 @@ function decodeCursor(text: string): Cursor | undefined {
  * - `GET /api/v2/patients/{id}/journal?limit=L&cursor=C`: one page of the clinical journal, with `next` (a cursor,
  *   or null on the last page)
  * - `GET /api/v2/documents/{id}`: the document's bytes
+ * - `/api/v2/transfers/…`: GP2GP record transfers in (json-ctv3-transfer.ts); a transferred-in patient is then
+ *   served by the endpoints above like any other
  *
  * Errors are `{ error: { status, code, message } }`; fault injection as in faults.ts.
  */
@@ -67,6 +71,7 @@ export function createJsonCtv3System(options: JsonCtv3SystemOptions): FastifyIns
   const byId = new Map(dataset.patientsOf(practice.ods).map((p) => [p.sourceId, p]));
   // Journals are derived from immutable records, so each is built once, on first request.
   const journals = new Map<string, JournalEvent[]>();
+  const transfers = new JsonCtv3TransferStore();
   const journalOf = (patient: SyntheticPatient): JournalEvent[] => {
     let events = journals.get(patient.sourceId);
     if (!events) {
@@ -98,17 +103,26 @@ export function createJsonCtv3System(options: JsonCtv3SystemOptions): FastifyIns
     return fail(reply, status, status === 500 ? 'INTERNAL_ERROR' : 'BAD_REQUEST', err.message);
   });
 
-  app.get('/health', (_request, reply) => reply.type(JSON_CONTENT_TYPE).send(renderHealth(practice.ods, byId.size)));
+  app.get('/health', (_request, reply) =>
+    reply.type(JSON_CONTENT_TYPE).send(renderHealth(practice.ods, byId.size + transfers.size)),
+  );
+
+  installTransferRoutes(app, { practice, store: transfers });
 
   app.get<{ Querystring: { nhsNumber?: string } }>('/api/v2/patients', (request, reply) => {
     const { nhsNumber } = request.query;
     if (nhsNumber === undefined) return fail(reply, 400, 'MISSING_PARAMETER', 'Search by nhsNumber');
     if (!NHS_NUMBER.test(nhsNumber)) return fail(reply, 400, 'INVALID_NHS_NUMBER', 'nhsNumber must be 10 digits');
+    // A patient transferred in shadows the generated one of the same NHS number.
+    const transferred = transfers.patientByNhsNumber(nhsNumber);
+    if (transferred) return reply.type(JSON_CONTENT_TYPE).send({ total: 1, results: [transferred.resource] });
     const found = dataset.findPatient(practice.ods, nhsNumber);
     return reply.type(JSON_CONTENT_TYPE).send(renderSearchResult(found ? [found] : [], practice));
   });
 
   app.get<{ Params: { id: string } }>('/api/v2/patients/:id', (request, reply) => {
+    const transferred = transfers.patient(request.params.id);
+    if (transferred) return reply.type(JSON_CONTENT_TYPE).send(transferred.resource);
     const patient = byId.get(request.params.id);
     if (!patient) return fail(reply, 404, 'PATIENT_NOT_FOUND', 'No patient with that id is registered here');
     return reply.type(JSON_CONTENT_TYPE).send(renderPatient(patient, practice));
@@ -117,7 +131,16 @@ export function createJsonCtv3System(options: JsonCtv3SystemOptions): FastifyIns
   app.get<{ Params: { id: string }; Querystring: { limit?: string; cursor?: string } }>(
     '/api/v2/patients/:id/journal',
     (request, reply) => {
-      const patient = byId.get(request.params.id);
+      const transferred = transfers.patient(request.params.id);
+      const generated = transferred ? undefined : byId.get(request.params.id);
+      const patient = transferred
+        ? { id: transferred.id, nhsNumber: transferred.nhsNumber, events: transferred.events, staff: transferred.staff }
+        : generated && {
+            id: generated.sourceId,
+            nhsNumber: generated.demographics.nhsNumber,
+            events: journalOf(generated),
+            staff: [],
+          };
       if (!patient) return fail(reply, 404, 'PATIENT_NOT_FOUND', 'No patient with that id is registered here');
       const { limit: limitText, cursor: cursorText } = request.query;
       const limit = limitText === undefined ? DEFAULT_PAGE : Number(limitText);
@@ -126,22 +149,25 @@ export function createJsonCtv3System(options: JsonCtv3SystemOptions): FastifyIns
       let offset = 0;
       if (cursorText !== undefined) {
         const cursor = decodeCursor(cursorText);
-        if (!cursor || cursor.patientId !== patient.sourceId)
+        if (!cursor || cursor.patientId !== patient.id)
           return fail(reply, 400, 'INVALID_CURSOR', 'Use the next cursor of a previous page of this journal');
         offset = cursor.offset;
       }
-      const events = journalOf(patient);
+      const { events } = patient;
       const end = offset + limit;
       const page = {
         events: events.slice(offset, end),
         total: events.length,
-        next: end < events.length ? encodeCursor({ patientId: patient.sourceId, offset: end }) : null,
+        next: end < events.length ? encodeCursor({ patientId: patient.id, offset: end }) : null,
       };
-      return reply.type(JSON_CONTENT_TYPE).send(renderJournalPage(patient, practice, page, extractedAt));
+      return reply.type(JSON_CONTENT_TYPE).send(renderJournalPage(patient, practice, page, extractedAt, patient.staff));
     },
   );
 
   app.get<{ Params: { id: string } }>('/api/v2/documents/:id', (request, reply) => {
+    const stored = transfers.document(request.params.id);
+    if (stored)
+      return reply.type(stored.contentType).header('content-length', stored.size).send(transfers.openDocument(stored));
     const found = dataset.findDocument(practice.ods, request.params.id);
     if (!found) return fail(reply, 404, 'DOCUMENT_NOT_FOUND', 'No document with that id');
     return reply.type(found.document.contentType).send(documentContent(found.document, found.patient));

@@ -2,17 +2,19 @@
  * P10001's native vocabulary: XML over REST, every clinical item coded in Read v2 (5-character code plus its
  * term). The vocabulary is the simulator's own invention, neither FHIR nor HL7 V3, as a vendor's would be.
  */
-import { concept } from '../generator/catalogue.js';
 import type { Clinician, Gender, ItemBase, Practice, SyntheticPatient } from '../generator/model.js';
+import { catalogueCode, type CodeOf } from './xml-readv2-transfer-store.js';
 import { XmlWriter } from './xml-writer.js';
 
 const SEX: Record<Gender, string> = { male: 'M', female: 'F', other: 'I', unknown: 'U' };
 
 export const XML_CONTENT_TYPE = 'application/xml; charset=utf-8';
 
-function writeCode(w: XmlWriter, key: string): void {
-  const read = concept(key).readV2;
-  w.element('Code', { scheme: read.local ? 'LOCAL' : 'READ2', code: read.code, term: read.term });
+function writeCode(w: XmlWriter, key: string, codeOf: CodeOf): void {
+  const code = codeOf(key);
+  w.element('Code', { scheme: code.scheme, code: code.code, term: code.term });
+  // A transfer-degraded item keeps the code it arrived with beside the degraded code, as GP2GP asks.
+  if (code.original) w.element('OriginalCode', code.original);
 }
 
 /** The attributes and children every clinical item carries. */
@@ -20,8 +22,8 @@ function itemAttributes(item: ItemBase) {
   return { id: item.id, date: item.date, confidential: item.confidential, consultation: item.consultationId };
 }
 
-function writeItemBody(w: XmlWriter, item: ItemBase): void {
-  writeCode(w, item.concept);
+function writeItemBody(w: XmlWriter, item: ItemBase, codeOf: CodeOf): void {
+  writeCode(w, item.concept, codeOf);
   w.text('Term', item.term);
 }
 
@@ -76,7 +78,12 @@ export function renderSearchResult(patients: readonly SyntheticPatient[], practi
 }
 
 /** `GET /patients/{nhsNumber}/record`: the whole clinical record, with confidential items marked, not removed. */
-export function renderRecord(patient: SyntheticPatient, practice: Practice, extractedAt: string): string {
+export function renderRecord(
+  patient: SyntheticPatient,
+  practice: Practice,
+  extractedAt: string,
+  codeOf: CodeOf = catalogueCode,
+): string {
   const r = patient.record;
   const clinicians = new Map(practice.clinicians.map((c) => [c.sdsUserId, c]));
   const w = new XmlWriter();
@@ -91,7 +98,7 @@ export function renderRecord(patient: SyntheticPatient, practice: Practice, extr
   w.start('Allergies');
   for (const a of r.allergies) {
     w.start('Allergy', { ...itemAttributes(a), category: a.category, status: a.status });
-    writeItemBody(w, a);
+    writeItemBody(w, a, codeOf);
     w.text('Reaction', a.reaction, { severity: a.severity });
     if (a.status === 'resolved') w.element('Ended', { date: a.endDate, reason: a.endReason });
     w.end();
@@ -101,7 +108,7 @@ export function renderRecord(patient: SyntheticPatient, practice: Practice, extr
   w.start('Problems');
   for (const p of r.problems) {
     w.start('Problem', { ...itemAttributes(p), status: p.status, significance: p.significance, endDate: p.endDate });
-    writeItemBody(w, p);
+    writeItemBody(w, p, codeOf);
     for (const id of p.consultationIds) w.element('Link', { type: 'consultation', ref: id });
     for (const id of p.linkedItemIds) w.element('Link', { type: 'item', ref: id });
     w.end();
@@ -117,7 +124,7 @@ export function renderRecord(patient: SyntheticPatient, practice: Practice, extr
       endDate: m.endDate,
       maxIssues: m.maxIssues,
     });
-    writeItemBody(w, m);
+    writeItemBody(w, m, codeOf);
     w.text('Dosage', m.dosage);
     w.element('Quantity', { value: m.quantity.value, unit: m.quantity.unit });
     w.element('Prescriber', clinicianAttributes(clinicians.get(m.prescriberSdsUserId), m.prescriberSdsUserId));
@@ -148,7 +155,7 @@ export function renderRecord(patient: SyntheticPatient, practice: Practice, extr
   w.start('Observations');
   for (const o of r.observations) {
     w.start('Observation', itemAttributes(o));
-    writeItemBody(w, o);
+    writeItemBody(w, o, codeOf);
     if (o.value) w.element('Value', { value: o.value.value, unit: o.value.unit });
     w.text('Comment', o.comment);
     w.end();
@@ -158,7 +165,7 @@ export function renderRecord(patient: SyntheticPatient, practice: Practice, extr
   w.start('Immunisations');
   for (const i of r.immunisations) {
     w.start('Immunisation', { ...itemAttributes(i), given: i.given, sequence: i.doseSequence });
-    writeItemBody(w, i);
+    writeItemBody(w, i, codeOf);
     w.text('NotGivenReason', i.notGivenReason);
     w.text('Batch', i.batch);
     w.text('Site', i.site);
@@ -169,11 +176,11 @@ export function renderRecord(patient: SyntheticPatient, practice: Practice, extr
   w.start('TestResults');
   for (const t of r.testResults) {
     w.start('TestResult', { ...itemAttributes(t), status: t.status });
-    writeItemBody(w, t);
+    writeItemBody(w, t, codeOf);
     w.text('Laboratory', t.laboratory);
     for (const v of t.results) {
       w.start('Result', { id: v.id, interpretation: v.interpretation });
-      writeCode(w, v.concept);
+      writeCode(w, v.concept, codeOf);
       w.text('Term', v.term);
       w.element('Value', { value: v.value.value, unit: v.value.unit });
       w.element('Range', { low: v.referenceRange.low, high: v.referenceRange.high, unit: v.value.unit });
@@ -187,7 +194,7 @@ export function renderRecord(patient: SyntheticPatient, practice: Practice, extr
   w.start('Referrals');
   for (const f of r.referrals) {
     w.start('Referral', { ...itemAttributes(f), priority: f.priority, status: f.status, specialty: f.specialty });
-    writeItemBody(w, f);
+    writeItemBody(w, f, codeOf);
     w.text('Reason', f.reason);
     w.text('Recipient', f.recipient);
     w.end();
@@ -202,7 +209,7 @@ export function renderRecord(patient: SyntheticPatient, practice: Practice, extr
       size: doc.size,
       href: `/documents/${doc.id}`,
     });
-    writeItemBody(w, doc);
+    writeItemBody(w, doc, codeOf);
     w.text('Title', doc.title);
     w.element('Author', clinicianAttributes(clinicians.get(doc.authorSdsUserId), doc.authorSdsUserId));
     w.end();

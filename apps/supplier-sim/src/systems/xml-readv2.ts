@@ -1,3 +1,4 @@
+import { createReadStream } from 'node:fs';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { installFaults } from '../faults.js';
 import { documentContent } from '../generator/documents.js';
@@ -11,6 +12,8 @@ import {
   renderSearchResult,
   XML_CONTENT_TYPE,
 } from './xml-readv2-render.js';
+import { installTransferRoutes } from './xml-readv2-transfer.js';
+import { XmlReadV2Store } from './xml-readv2-transfer-store.js';
 
 export interface XmlReadV2SystemOptions {
   readonly dataset: SyntheticDataset;
@@ -28,6 +31,8 @@ const NHS_NUMBER = /^\d{10}$/;
  * - `GET /patients/{nhsNumber}`: 200 `<Patient>`, 404 when unknown
  * - `GET /patients/{nhsNumber}/record`: 200 `<ClinicalRecord>`, 404 when unknown
  * - `GET /documents/{id}`: the document's bytes, 404 when unknown
+ * - GP2GP transfers in (see xml-readv2-transfer.ts): a transferred patient is filed in this system's own store and
+ *   served by the endpoints above like any other
  *
  * plus fault injection (see faults.ts).
  */
@@ -35,6 +40,8 @@ export function createXmlReadV2System(options: XmlReadV2SystemOptions): FastifyI
   const { dataset } = options;
   const practice = practiceProfile(options.ods ?? 'P10001');
   const app = Fastify({ logger: false, forceCloseConnections: true });
+  const store = new XmlReadV2Store(dataset, practice.ods);
+  app.addHook('onClose', () => store.close());
 
   const xml = (status: number, body: string) => ({ status, body });
   const error = (status: number, code: string, message: string) => xml(status, renderError(status, code, message));
@@ -62,7 +69,7 @@ export function createXmlReadV2System(options: XmlReadV2SystemOptions): FastifyI
   });
 
   app.get('/health', (_request, reply) =>
-    reply.type(XML_CONTENT_TYPE).send(renderHealth(practice.ods, dataset.patientsOf(practice.ods).length)),
+    reply.type(XML_CONTENT_TYPE).send(renderHealth(practice.ods, store.patients().length)),
   );
 
   app.get<{ Querystring: { nhsNumber?: string; id?: string } }>('/patients', (request, reply) => {
@@ -71,14 +78,14 @@ export function createXmlReadV2System(options: XmlReadV2SystemOptions): FastifyI
     if (nhsNumber !== undefined) {
       if (!NHS_NUMBER.test(nhsNumber)) answer = error(400, 'INVALID_NHS_NUMBER', 'nhsNumber must be 10 digits');
       else {
-        const found = dataset.findPatient(practice.ods, nhsNumber);
-        answer = xml(200, renderSearchResult(found ? [found] : [], practice));
+        const found = store.findPatient(nhsNumber);
+        answer = xml(200, renderSearchResult(found ? [found.patient] : [], practice));
       }
     } else if (id !== undefined) {
       answer = xml(
         200,
         renderSearchResult(
-          dataset.patientsOf(practice.ods).filter((p) => p.sourceId === id),
+          store.patients().filter((p) => p.sourceId === id),
           practice,
         ),
       );
@@ -89,30 +96,35 @@ export function createXmlReadV2System(options: XmlReadV2SystemOptions): FastifyI
   });
 
   app.get<{ Params: { nhsNumber: string } }>('/patients/:nhsNumber', (request, reply) => {
-    const patient = dataset.findPatient(practice.ods, request.params.nhsNumber);
-    const answer = patient
-      ? xml(200, renderPatient(patient, practice))
+    const found = store.findPatient(request.params.nhsNumber);
+    const answer = found
+      ? xml(200, renderPatient(found.patient, practice))
       : error(404, 'PATIENT_NOT_FOUND', 'No patient with that NHS number is registered here');
     return reply.code(answer.status).type(XML_CONTENT_TYPE).send(answer.body);
   });
 
   app.get<{ Params: { nhsNumber: string } }>('/patients/:nhsNumber/record', (request, reply) => {
-    const patient = dataset.findPatient(practice.ods, request.params.nhsNumber);
-    const answer = patient
-      ? xml(200, renderRecord(patient, practice, `${dataset.asOf}T00:00:00Z`))
+    const found = store.findPatient(request.params.nhsNumber);
+    const answer = found
+      ? xml(200, renderRecord(found.patient, practice, `${dataset.asOf}T00:00:00Z`, found.codeOf))
       : error(404, 'PATIENT_NOT_FOUND', 'No patient with that NHS number is registered here');
     return reply.code(answer.status).type(XML_CONTENT_TYPE).send(answer.body);
   });
 
   app.get<{ Params: { id: string } }>('/documents/:id', (request, reply) => {
-    const found = dataset.findDocument(practice.ods, request.params.id);
+    const found = store.findDocument(request.params.id);
     if (!found)
       return reply
         .code(404)
         .type(XML_CONTENT_TYPE)
         .send(renderError(404, 'DOCUMENT_NOT_FOUND', 'No document with that id'));
-    return reply.type(found.document.contentType).send(documentContent(found.document, found.patient));
+    reply.type(found.document.contentType);
+    return found.kind === 'file'
+      ? reply.header('content-length', found.document.size).send(createReadStream(found.path))
+      : reply.send(documentContent(found.document, found.patient));
   });
+
+  installTransferRoutes(app, { store, practice, registrationDate: () => dataset.asOf });
 
   return app;
 }

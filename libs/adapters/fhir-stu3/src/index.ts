@@ -12,3 +12,12 @@ export { DIARY_ENTRY_CATEGORY, REFERRAL_CATEGORY } from './convert/requests.js';
 export type { ConversionReport } from './convert/report.js';
 export { FhirStu3Adapter, type FhirStu3AdapterLogger, type FhirStu3AdapterOptions } from './fhir-stu3.adapter.js';
 export { structuredRecordParameters } from './parameters.js';
+export { FhirStu3Transfer } from './fhir-stu3.transfer.js';
+export {
+  STU3_TARGET_TYPES,
+  toStu3Record,
+  toStu3Resource,
+  type Stu3RecordConversion,
+  type Stu3RecordOptions,
+} from './convert/to-stu3-record.js';
+export { stu3CodeSystem, toStu3Value } from './convert/to-stu3-base.js';

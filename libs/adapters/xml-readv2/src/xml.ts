@@ -19,6 +19,9 @@ const REPEATING = new Set([
   'Result',
   'Referral',
   'Document',
+  // Transfer receipts
+  'Item',
+  'Attachment',
 ]);
 
 // Hardening: DTDs are refused before parsing, so only XML's five predefined entities are ever expanded, and those

@@ -29,6 +29,7 @@ export class TranslateExtractStep implements TransferStep {
     private readonly blobs: BlobStore,
     private readonly messages: Gp2gpMessages,
     private readonly terminology: Terminology,
+    private readonly demographics?: (nhsNumber: string, ods: string) => Promise<fhir4.Patient | null>,
   ) {}
 
   handles(t: Transfer): boolean {
@@ -57,7 +58,10 @@ export class TranslateExtractStep implements TransferStep {
           'The record was not delivered; contact the sending practice.',
       );
     }
-    const translated = this.terminology.normaliseRecord(parsed.record);
+    const found = this.demographics ? await this.demographics(t.nhsNumber, t.fromOds) : null;
+    // Keep the extract's patient id: the record's references point at it.
+    const record = found ? { ...parsed.record, patient: { ...found, id: parsed.record.patient.id } } : parsed.record;
+    const translated = this.terminology.normaliseRecord(record);
     await this.blobs.put(transferBlobs.translated(t.id), JSON.stringify(translated.record), {
       contentType: 'application/json',
     });

@@ -1,0 +1,284 @@
+import { Readable } from 'node:stream';
+import type { ReadableStream as NodeReadableStream } from 'node:stream/web';
+import {
+  SupplierError,
+  SupplierProtocolError,
+  SupplierUnavailableError,
+  toSupplierError,
+  TransferEndpoint,
+  TransferRefusedError,
+  type AttachmentSource,
+  type ExportedRecord,
+  type ImportDecision,
+  type IntegrationResult,
+  type RecordDelivery,
+  type SupplierIdentity,
+  type TransferCallContext,
+} from '@lloyd/adapters-core';
+import { buildEhrRequest, messageKind, parseAcknowledgement, parseEhrExtract, streamEhrExtract } from '@lloyd/hl7v3';
+import type { Hl7v3ExtractAdapterOptions } from './hl7v3-extract.adapter.js';
+import { derivedUuid, documentStatementIds, inboundItems, readReport, type InboundReport } from './inbound-report.js';
+import { renderRegistration } from './registration.js';
+import { peekRoot } from './xml-root.js';
+
+const XML = 'application/xml';
+const UNKNOWN_ASID = '000000000000';
+
+/**
+ * GP2GP transfers for the HL7 V3 GP2GP system (P30003). Sending: the system's own EHR extract, exactly as it answers
+ * an EHR request (`POST /gp2gp/ehr-request`), plus the external documents it refers to, streamed from
+ * `GET /documents/{id}`. Receiving: Lloyd builds an EHR extract from the delivered record and hands it to the
+ * system's inbound endpoints (`/gp2gp/inbound/{conversationId}`): the extract, the registration (a PDS-style
+ * `PatientSummary`), each attachment as a streamed upload, then filing (`integrate` or `hold`); the system answers
+ * with its integration report.
+ */
+export class Hl7v3ExtractTransfer extends TransferEndpoint {
+  readonly format = 'hl7v3-extract';
+  readonly ods: string;
+  private readonly identity: SupplierIdentity;
+  private readonly base: URL;
+  private readonly asid: string;
+  private readonly maxSmallAnswerBytes: number;
+
+  constructor(options: Hl7v3ExtractAdapterOptions) {
+    super();
+    this.ods = options.ods;
+    this.identity = { ods: options.ods, format: this.format };
+    this.base = new URL(options.baseUrl.endsWith('/') ? options.baseUrl : `${options.baseUrl}/`);
+    this.asid = options.asid ?? UNKNOWN_ASID;
+    this.maxSmallAnswerBytes = options.maxSmallAnswerBytes ?? 1024 * 1024;
+  }
+
+  override async exportRecord(nhsNumber: string, ctx: TransferCallContext): Promise<ExportedRecord> {
+    // The first request reads the extract to learn which documents it refers to; open() asks again, and gets the
+    // same extract, because the request's ids derive from the conversation.
+    const first = await this.requestExtract(nhsNumber, ctx);
+    let documents: fhir4.DocumentReference[];
+    try {
+      const parsed = await parseEhrExtract(first);
+      if (parsed.header.nhsNumber !== nhsNumber) throw this.protocolError('the EHR extract is for a different patient');
+      documents = parsed.record.resources.filter(
+        (r): r is fhir4.DocumentReference => r.resourceType === 'DocumentReference',
+      );
+    } catch (err) {
+      throw this.supplierError(err, ctx.signal, 'EHR extract');
+    }
+    return {
+      extract: {
+        format: 'hl7v3',
+        open: async () => Readable.from(await this.requestExtract(nhsNumber, ctx)),
+      },
+      attachments: documents.flatMap((d) => this.attachmentOf(d, ctx)),
+    };
+  }
+
+  private attachmentOf(document: fhir4.DocumentReference, ctx: TransferCallContext): AttachmentSource[] {
+    const attachment = document.content[0]?.attachment;
+    // Only the system's own document endpoint is read: the id is the last segment of the URL the extract gives.
+    const documentId = attachment?.url?.replace(/^.*\//, '');
+    if (!attachment || !documentId || !document.id) return [];
+    const url = new URL(`documents/${encodeURIComponent(decodeURIComponent(documentId))}`, this.base);
+    const source: AttachmentSource = {
+      id: document.id,
+      filename: attachment.title ?? documentId,
+      contentType: attachment.contentType ?? 'application/octet-stream',
+      ...(attachment.size !== undefined ? { length: attachment.size } : {}),
+      open: async () => {
+        try {
+          const response = await fetch(url, {
+            signal: ctx.signal,
+            headers: { 'x-correlation-id': ctx.correlationId },
+          });
+          if (response.status >= 500) {
+            await response.body?.cancel();
+            throw new SupplierUnavailableError({ ...this.identity, status: response.status, detail: 'document' });
+          }
+          if (response.status !== 200 || !response.body) {
+            await response.body?.cancel();
+            throw this.protocolError(`unexpected HTTP ${response.status} to a document request`);
+          }
+          return Readable.fromWeb(response.body as NodeReadableStream<Uint8Array>);
+        } catch (err) {
+          throw this.supplierError(err, ctx.signal, 'document');
+        }
+      },
+    };
+    return [source];
+  }
+
+  /** Posts the EHR request; the answer's body is the extract, streamed. A NACK becomes a refusal. */
+  private async requestExtract(nhsNumber: string, ctx: TransferCallContext): Promise<AsyncIterable<Uint8Array>> {
+    const messageId = derivedUuid(`lloyd-ehr-request-message:${ctx.conversationId}`);
+    const body = buildEhrRequest({
+      messageId,
+      fromAsid: UNKNOWN_ASID,
+      toAsid: this.asid,
+      ehrRequestId: ctx.conversationId.toUpperCase(),
+      nhsNumber,
+      requestingOds: ctx.counterpartOds,
+      sendingOds: this.ods,
+    });
+    try {
+      const response = await fetch(new URL('gp2gp/ehr-request', this.base), {
+        method: 'POST',
+        signal: ctx.signal,
+        headers: { 'content-type': `${XML}; charset=utf-8`, accept: XML, 'x-correlation-id': ctx.correlationId },
+        body,
+      });
+      const { status } = response;
+      if (status >= 500 && !response.headers.get('content-type')?.includes('xml')) {
+        await response.body?.cancel();
+        throw new SupplierUnavailableError({ ...this.identity, status, detail: `HTTP ${status} to the EHR request` });
+      }
+      if (!response.body) throw this.protocolError(`empty answer (HTTP ${status}) to the EHR request`);
+      const peeked = await peekRoot(response.body as ReadableStream<Uint8Array>);
+      const kind = messageKind(peeked.root ?? '');
+      if (kind === 'acknowledgement') {
+        const ack = await parseAcknowledgement(peeked.body, { maxBytes: this.maxSmallAnswerBytes });
+        const code = ack.reason?.code ?? '99';
+        if (ack.typeCode === 'AA') throw this.protocolError('the EHR request was acknowledged but no extract was sent');
+        // A fault of the moment (reason 99 with a 5xx) is retried; any other NACK is the system's answer.
+        if (status >= 500) throw new SupplierUnavailableError({ ...this.identity, status, detail: `reason ${code}` });
+        throw new TransferRefusedError(code, `${this.ods} refused the EHR request: GP2GP reason ${code}`);
+      }
+      if (kind !== 'ehr-extract' || status !== 200) {
+        await peeked.cancel();
+        throw this.protocolError(`unexpected answer to the EHR request: HTTP ${status}`);
+      }
+      return peeked.body;
+    } catch (err) {
+      if (err instanceof TransferRefusedError) throw err;
+      throw this.supplierError(err, ctx.signal, 'EHR extract');
+    }
+  }
+
+  override async importRecord(
+    nhsNumber: string,
+    delivery: RecordDelivery,
+    ctx: TransferCallContext,
+  ): Promise<IntegrationResult> {
+    const skipped: fhir4.Resource[] = [];
+    const inbound = `gp2gp/inbound/${encodeURIComponent(ctx.conversationId)}`;
+    const extract = streamEhrExtract(delivery.record, {
+      messageId: derivedUuid(`lloyd-inbound-extract:${ctx.conversationId}`),
+      conversationId: ctx.conversationId,
+      fromAsid: UNKNOWN_ASID,
+      toAsid: this.asid,
+      fromOds: delivery.fromOds,
+      toOds: this.ods,
+      onSkipped: (resource) => skipped.push(resource),
+    });
+    let report = await this.send('POST', inbound, extract, `${XML}; charset=utf-8`, ctx);
+    if (report.nhsNumber !== nhsNumber) throw this.protocolError('the system filed the extract for another patient');
+    if (report.status === 'receiving') {
+      await this.send('PUT', `${inbound}/registration`, renderRegistration(delivery.record.patient), XML, ctx);
+      const documentIds = documentStatementIds(delivery.record);
+      for (const attachment of delivery.attachments) {
+        const target = documentIds.get(attachment.id) ?? attachment.id;
+        const content = await attachment.open();
+        await this.send(
+          'PUT',
+          `${inbound}/attachments/${encodeURIComponent(target)}`,
+          content,
+          'application/octet-stream',
+          ctx,
+        );
+      }
+      report = await this.send('POST', `${inbound}/file?mode=${delivery.mode}`, undefined, undefined, ctx);
+    }
+    return this.resultOf(report, delivery.record, skipped);
+  }
+
+  override async completeImport(
+    _nhsNumber: string,
+    decision: ImportDecision,
+    ctx: TransferCallContext,
+  ): Promise<IntegrationResult> {
+    const inbound = `gp2gp/inbound/${encodeURIComponent(ctx.conversationId)}`;
+    const path = decision.accept
+      ? `${inbound}/accept`
+      : `${inbound}/reject?reason=${encodeURIComponent(decision.reasonCode)}`;
+    return this.resultOf(await this.send('POST', path, undefined, undefined, ctx), undefined, []);
+  }
+
+  private resultOf(
+    report: InboundReport,
+    record: RecordDelivery['record'] | undefined,
+    skipped: readonly fhir4.Resource[],
+  ): IntegrationResult {
+    const items = [
+      ...inboundItems(report, record),
+      ...skipped.map((r) => ({
+        sourceId: `${r.resourceType}/${r.id}`,
+        outcome: 'not-integrated' as const,
+        note: 'An EHR extract cannot carry this item',
+      })),
+    ];
+    switch (report.status) {
+      case 'integrated':
+        return { status: 'integrated', items };
+      case 'held':
+        return { status: 'awaiting-acceptance', items };
+      case 'rejected':
+        return { status: 'rejected', reasonCode: report.reason ?? '11', items };
+      case 'receiving':
+        throw this.protocolError('the system has not filed the record');
+    }
+  }
+
+  /** One call to the inbound endpoints; the body may be a stream (sent as it is read, never held whole). */
+  private async send(
+    method: 'POST' | 'PUT',
+    path: string,
+    body: string | Readable | undefined,
+    contentType: string | undefined,
+    ctx: TransferCallContext,
+  ): Promise<InboundReport> {
+    try {
+      const response = await fetch(new URL(path, this.base), {
+        method,
+        signal: ctx.signal,
+        headers: {
+          accept: XML,
+          'x-correlation-id': ctx.correlationId,
+          ...(contentType ? { 'content-type': contentType } : {}),
+        },
+        ...(body === undefined
+          ? {}
+          : typeof body === 'string'
+            ? { body }
+            : { body: Readable.toWeb(body) as ReadableStream<Uint8Array>, duplex: 'half' as const }),
+      });
+      if (response.status >= 500) {
+        await response.body?.cancel();
+        throw new SupplierUnavailableError({
+          ...this.identity,
+          status: response.status,
+          detail: `HTTP ${response.status}`,
+        });
+      }
+      const text = await response.text();
+      if (response.status >= 400) {
+        const code = /\bcode="([^"]+)"/.exec(text)?.[1] ?? 'UNKNOWN';
+        if (code === 'WRONG_PATIENT') throw new TransferRefusedError('28', 'The record is for another patient');
+        throw this.protocolError(`HTTP ${response.status} (${code}) from the inbound GP2GP endpoint`);
+      }
+      const report = readReport(text);
+      if (!report) throw this.protocolError('the inbound GP2GP endpoint answered without an integration report');
+      return report;
+    } catch (err) {
+      if (err instanceof TransferRefusedError) throw err;
+      throw this.supplierError(err, ctx.signal, 'integration report');
+    }
+  }
+
+  private supplierError(err: unknown, signal: AbortSignal, what: string): Error {
+    const mapped = toSupplierError(err, this.identity, signal);
+    if (mapped instanceof SupplierError) return mapped;
+    return new SupplierProtocolError({ ...this.identity, detail: `unreadable ${what}: ${mapped.message}`, cause: err });
+  }
+
+  private protocolError(detail: string): SupplierProtocolError {
+    return new SupplierProtocolError({ ...this.identity, detail });
+  }
+}
