@@ -21,7 +21,16 @@ function clinicalCounts(bundle: fhir4.Bundle): Record<string, number> {
   const counts: Record<string, number> = {};
   for (const e of bundle.entry ?? []) {
     const type = e.resource?.resourceType ?? '';
-    if (['AllergyIntolerance', 'Condition', 'MedicationStatement', 'Immunization', 'ServiceRequest', 'DiagnosticReport'].includes(type)) {
+    if (
+      [
+        'AllergyIntolerance',
+        'Condition',
+        'MedicationStatement',
+        'Immunization',
+        'ServiceRequest',
+        'DiagnosticReport',
+      ].includes(type)
+    ) {
       counts[type] = (counts[type] ?? 0) + 1;
     }
   }
@@ -33,7 +42,9 @@ describe('GP2GP transfers between every pair of supplier systems', () => {
   let broker: string;
   let clinician: string;
   // One synthetic patient per (from, to) pair, so every pair moves a different patient.
-  const patients = Object.fromEntries(SYSTEMS.map((ods) => [ods, generatePatients(SEED, 3, ods).map((p) => p.demographics.nhsNumber)]));
+  const patients = Object.fromEntries(
+    SYSTEMS.map((ods) => [ods, generatePatients(SEED, 3, ods).map((p) => p.demographics.nhsNumber)]),
+  );
 
   beforeAll(async () => {
     lloyd = await startLloyd({
@@ -60,7 +71,13 @@ describe('GP2GP transfers between every pair of supplier systems', () => {
         parameter: [
           { name: 'patientNHSNumber', valueIdentifier: { system: NHS, value: nhs } },
           { name: 'includeAllergies', part: [{ name: 'includeResolvedAllergies', valueBoolean: true }] },
-          ...['includeMedication', 'includeProblems', 'includeImmunisations', 'includeInvestigations', 'includeReferrals'].map((name) => ({ name })),
+          ...[
+            'includeMedication',
+            'includeProblems',
+            'includeImmunisations',
+            'includeInvestigations',
+            'includeReferrals',
+          ].map((name) => ({ name })),
         ],
       }),
     });
@@ -80,42 +97,60 @@ describe('GP2GP transfers between every pair of supplier systems', () => {
   };
 
   const view = async (id: string) =>
-    (await (await fetch(`${lloyd.base}/gp2gp/transfers/${id}`, { headers: { authorization: `Bearer ${broker}` } })).json()) as TransferView;
+    (await (
+      await fetch(`${lloyd.base}/gp2gp/transfers/${id}`, { headers: { authorization: `Bearer ${broker}` } })
+    ).json()) as TransferView;
 
   const settle = async (id: string, accept = true): Promise<TransferView> => {
     for (let i = 0; i < 300; i++) {
       const current = await view(id);
       if (FINAL.has(current.state)) return current;
       if (current.state === 'awaiting-acceptance' && accept) {
-        await fetch(`${lloyd.base}/gp2gp/transfers/${id}/accept`, { method: 'POST', headers: { authorization: `Bearer ${broker}` } });
+        await fetch(`${lloyd.base}/gp2gp/transfers/${id}/accept`, {
+          method: 'POST',
+          headers: { authorization: `Bearer ${broker}` },
+        });
       }
       await new Promise((r) => setTimeout(r, 100));
     }
     throw new Error(`transfer ${id} did not finish: ${JSON.stringify(await view(id))}`);
   };
 
-  const pairs = SYSTEMS.flatMap((from, i) => SYSTEMS.filter((to) => to !== from).map((to, j) => [from, to, i, j] as const));
+  const pairs = SYSTEMS.flatMap((from, i) =>
+    SYSTEMS.filter((to) => to !== from).map((to, j) => [from, to, i, j] as const),
+  );
 
-  it.each(pairs)('moves a patient from %s to %s, readable at the new practice with every item', async (from, to, _i, j) => {
-    const nhs = patients[from]![j]!;
-    const before = clinicalCounts(await structured(nhs));
-    const id = await start(nhs, from, to);
-    const done = await settle(id);
-    expect({ state: done.state, failure: done.failure }).toEqual({ state: 'completed', failure: undefined });
-    expect(done.timeline.map((t) => t.state)).toEqual(expect.arrayContaining(['requested', 'translated', 'delivered', 'acknowledged', 'completed']));
-    const after = await structured(nhs);
-    const practice = (after.entry ?? []).map((e) => e.resource).find((r): r is fhir4.Organization => r?.resourceType === 'Organization');
-    expect(practice?.identifier?.some((i) => i.value === to)).toBe(true);
-    expect(clinicalCounts(after)).toEqual(before);
-  });
+  it.each(pairs)(
+    'moves a patient from %s to %s, readable at the new practice with every item',
+    async (from, to, _i, j) => {
+      const nhs = patients[from]![j]!;
+      const before = clinicalCounts(await structured(nhs));
+      const id = await start(nhs, from, to);
+      const done = await settle(id);
+      expect({ state: done.state, failure: done.failure }).toEqual({ state: 'completed', failure: undefined });
+      expect(done.timeline.map((t) => t.state)).toEqual(
+        expect.arrayContaining(['requested', 'translated', 'delivered', 'acknowledged', 'completed']),
+      );
+      const after = await structured(nhs);
+      const practice = (after.entry ?? [])
+        .map((e) => e.resource)
+        .find((r): r is fhir4.Organization => r?.resourceType === 'Organization');
+      expect(practice?.identifier?.some((i) => i.value === to)).toBe(true);
+      expect(clinicalCounts(after)).toEqual(before);
+    },
+  );
 
   it('reports the integrations in the management information, as JSON and CSV', async () => {
     const today = new Date().toISOString().slice(0, 10);
-    const res = await fetch(`${lloyd.base}/gp2gp/reports/integrations?from=${today}&to=${today}`, { headers: { authorization: `Bearer ${broker}` } });
+    const res = await fetch(`${lloyd.base}/gp2gp/reports/integrations?from=${today}&to=${today}`, {
+      headers: { authorization: `Bearer ${broker}` },
+    });
     expect(res.status).toBe(200);
     const text = JSON.stringify(await res.json());
     for (const ods of SYSTEMS) expect(text).toContain(ods);
-    const csv = await fetch(`${lloyd.base}/gp2gp/reports/integrations?from=${today}&to=${today}&format=csv`, { headers: { authorization: `Bearer ${broker}` } });
+    const csv = await fetch(`${lloyd.base}/gp2gp/reports/integrations?from=${today}&to=${today}&format=csv`, {
+      headers: { authorization: `Bearer ${broker}` },
+    });
     expect(csv.headers.get('content-type')).toContain('text/csv');
   });
 

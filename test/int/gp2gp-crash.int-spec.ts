@@ -48,10 +48,19 @@ describeWithRedis('GP2GP crash safety: SIGKILL a worker mid-transfer', (redisUrl
   let env: Record<string, string>;
 
   beforeAll(async () => {
-    const build = spawnSync(process.execPath, ['-e', "import('./scripts/ensure-built.mjs').then((m) => m.ensureBuilt())"], { cwd: root, encoding: 'utf8' });
+    const build = spawnSync(
+      process.execPath,
+      ['-e', "import('./scripts/ensure-built.mjs').then((m) => m.ensureBuilt())"],
+      { cwd: root, encoding: 'utf8' },
+    );
     if (build.status !== 0) throw new Error(`build failed: ${build.stderr}`);
     const dir = mkdtempSync(join(tmpdir(), 'lloyd-crash-'));
-    const ports = { P10001: await freePort(), P20002: await freePort(), P30003: await freePort(), P40004: await freePort() };
+    const ports = {
+      P10001: await freePort(),
+      P20002: await freePort(),
+      P30003: await freePort(),
+      P40004: await freePort(),
+    };
     const gatewayPort = await freePort();
     const defaults = loadConfig({ env: {} });
     const config = join(dir, 'crash.yaml');
@@ -60,8 +69,18 @@ describeWithRedis('GP2GP crash safety: SIGKILL a worker mid-transfer', (redisUrl
       stringify({
         store: { jobLockMs: 2000 },
         gp2gp: { leaseTtlMs: 2000, resumeStalledAfterMs: 5000, resumeIntervalMs: 2000 },
-        suppliers: defaults.suppliers.map((s) => ({ ...s, baseUrl: `http://127.0.0.1:${ports[s.ods as keyof typeof ports]}`, timeoutMs: 10_000 })),
-        access: { practices: ['P10001', 'P20002', 'P30003', 'P40004'].map((ods) => ({ ods, enabled: true, autoIntegrate: true })) },
+        suppliers: defaults.suppliers.map((s) => ({
+          ...s,
+          baseUrl: `http://127.0.0.1:${ports[s.ods as keyof typeof ports]}`,
+          timeoutMs: 10_000,
+        })),
+        access: {
+          practices: ['P10001', 'P20002', 'P30003', 'P40004'].map((ods) => ({
+            ods,
+            enabled: true,
+            autoIntegrate: true,
+          })),
+        },
       }),
     );
     env = { REDIS_URL: redisUrl(), LLOYD_CONFIG: config, LOG_LEVEL: 'warn', LLOYD_DATA_DIR: join(dir, 'data') };
@@ -94,7 +113,9 @@ describeWithRedis('GP2GP crash safety: SIGKILL a worker mid-transfer', (redisUrl
           parameter: [
             { name: 'patientNHSNumber', valueIdentifier: { system: NHS, value: PATIENT } },
             { name: 'includeAllergies', part: [{ name: 'includeResolvedAllergies', valueBoolean: true }] },
-            ...['includeMedication', 'includeProblems', 'includeConsultations', 'includeReferrals'].map((name) => ({ name })),
+            ...['includeMedication', 'includeProblems', 'includeConsultations', 'includeReferrals'].map((name) => ({
+              name,
+            })),
           ],
         }),
       });
@@ -102,7 +123,8 @@ describeWithRedis('GP2GP crash safety: SIGKILL a worker mid-transfer', (redisUrl
       const out: Record<string, number> = {};
       for (const e of bundle.entry ?? []) {
         const type = e.resource?.resourceType ?? '';
-        if (['AllergyIntolerance', 'Condition', 'MedicationStatement', 'Encounter', 'ServiceRequest'].includes(type)) out[type] = (out[type] ?? 0) + 1;
+        if (['AllergyIntolerance', 'Condition', 'MedicationStatement', 'Encounter', 'ServiceRequest'].includes(type))
+          out[type] = (out[type] ?? 0) + 1;
       }
       return out;
     };
@@ -119,14 +141,20 @@ describeWithRedis('GP2GP crash safety: SIGKILL a worker mid-transfer', (redisUrl
     expect(res.status).toBe(202);
     const { id } = (await res.json()) as { id: string };
     const state = async () =>
-      (await (await fetch(`${gateway}/gp2gp/transfers/${id}`, { headers: { authorization: `Bearer ${broker}` } })).json()) as {
+      (await (
+        await fetch(`${gateway}/gp2gp/transfers/${id}`, { headers: { authorization: `Bearer ${broker}` } })
+      ).json()) as {
         state: string;
         failure?: unknown;
         timeline: { state: string }[];
       };
 
     // Worker A alone has started the work: once the extract is in, B joins and A dies mid-transfer.
-    for (let i = 0; i < 600 && !['extract-received', 'fragments-pending', 'reassembled'].includes((await state()).state); i++) {
+    for (
+      let i = 0;
+      i < 600 && !['extract-received', 'fragments-pending', 'reassembled'].includes((await state()).state);
+      i++
+    ) {
       await new Promise((r) => setTimeout(r, 50));
     }
     const killedAt = (await state()).state;

@@ -77,9 +77,28 @@ export function progress(message: string): void {
 /** Starts a private redis-server (AOF everysec, as in production) for a benchmark run. */
 export async function startRedisChild(dir: string): Promise<{ url: string; child: Child }> {
   const port = await freePort();
-  const child = spawn('redis-server', ['--bind', '127.0.0.1', '--port', String(port), '--save', '', '--appendonly', 'yes', '--appendfsync', 'everysec', '--dir', dir, '--maxmemory-policy', 'noeviction'], {
-    stdio: 'ignore',
-  });
+  const child = spawn(
+    'redis-server',
+    [
+      '--bind',
+      '127.0.0.1',
+      '--port',
+      String(port),
+      '--save',
+      '',
+      '--appendonly',
+      'yes',
+      '--appendfsync',
+      'everysec',
+      '--dir',
+      dir,
+      '--maxmemory-policy',
+      'noeviction',
+    ],
+    {
+      stdio: 'ignore',
+    },
+  );
   const handle: Child = {
     name: 'redis',
     process: child,
@@ -100,7 +119,8 @@ export async function startRedisChild(dir: string): Promise<{ url: string; child
       socket.once('error', () => resolve(false));
     });
     if (ok) break;
-    if (Date.now() > deadline) throw new Error('redis-server did not start: is it installed (apt-get install -y redis-server)?');
+    if (Date.now() > deadline)
+      throw new Error('redis-server did not start: is it installed (apt-get install -y redis-server)?');
     await new Promise((r) => setTimeout(r, 100));
   }
   return { url: `redis://127.0.0.1:${port}`, child: handle };

@@ -15,7 +15,16 @@ import { buildEhrExtract, benchParse } from '@lloyd/hl7v3';
 import { XmlReadV2Adapter } from '@lloyd/adapter-xml-readv2';
 import { generatePatients } from '../../supplier-sim/src/generator/index.js';
 import { main as tokenMain } from '../../cli/src/token.js';
-import { distEntry, freePort, peakRssMb, progress, startChild, startRedisChild, waitFor, type Child } from './harness.js';
+import {
+  distEntry,
+  freePort,
+  peakRssMb,
+  progress,
+  startChild,
+  startRedisChild,
+  waitFor,
+  type Child,
+} from './harness.js';
 
 const SEED = 20261123;
 const TRANSFERS = Number(process.env['BENCH_TRANSFERS'] ?? 60);
@@ -33,7 +42,10 @@ interface TransferView {
 async function token(baseUrl: string, client: string): Promise<string> {
   let out = '';
   let err = '';
-  const code = await tokenMain(['--client', client, '--base-url', baseUrl], { stdout: (t) => (out += t), stderr: (t) => (err += t) });
+  const code = await tokenMain(['--client', client, '--base-url', baseUrl], {
+    stdout: (t) => (out += t),
+    stderr: (t) => (err += t),
+  });
   if (code !== 0) throw new Error(`could not get a token: ${err}`);
   return out.trim();
 }
@@ -46,14 +58,20 @@ try {
   const ports = Object.fromEntries(await Promise.all(SYSTEMS.map(async (ods) => [ods, await freePort()] as const)));
   const gatewayPort = await freePort();
   const perPractice = Math.ceil(TRANSFERS / SYSTEMS.length) + 1;
-  const synthetic = SYSTEMS.flatMap((ods) => generatePatients(SEED, perPractice, ods).map((p) => [p.demographics.nhsNumber, ods] as const));
+  const synthetic = SYSTEMS.flatMap((ods) =>
+    generatePatients(SEED, perPractice, ods).map((p) => [p.demographics.nhsNumber, ods] as const),
+  );
   const defaults = loadConfig({ env: {} });
   const configFile = join(dir, 'bench.yaml');
   writeFileSync(
     configFile,
     stringify({
       store: { jobLockMs: 5000 },
-      suppliers: defaults.suppliers.map((s) => ({ ...s, baseUrl: `http://127.0.0.1:${ports[s.ods]!}`, timeoutMs: 10_000 })),
+      suppliers: defaults.suppliers.map((s) => ({
+        ...s,
+        baseUrl: `http://127.0.0.1:${ports[s.ods]!}`,
+        timeoutMs: 10_000,
+      })),
       registry: { patients: { ...defaults.registry.patients, ...Object.fromEntries(synthetic) } },
       access: {
         practices: SYSTEMS.map((ods) => ({ ods, enabled: true, autoIntegrate: true })),
@@ -63,8 +81,15 @@ try {
   );
   const attachmentBytes = 25_000_000;
   const attachments = Math.max(1, Math.round((LARGE_MB * 1_000_000) / attachmentBytes));
-  progress(`starting Redis, the simulators, a gateway and two workers (large record: ${attachments} × 25 MB attachments)`);
-  const lloydEnv = { REDIS_URL: redis.url, LLOYD_CONFIG: configFile, LOG_LEVEL: 'warn', LLOYD_DATA_DIR: join(dir, 'data') };
+  progress(
+    `starting Redis, the simulators, a gateway and two workers (large record: ${attachments} × 25 MB attachments)`,
+  );
+  const lloydEnv = {
+    REDIS_URL: redis.url,
+    LLOYD_CONFIG: configFile,
+    LOG_LEVEL: 'warn',
+    LLOYD_DATA_DIR: join(dir, 'data'),
+  };
   const sims = startChild('supplier-sim', distEntry('apps', 'supplier-sim', 'src', 'main.js'), {
     ...Object.fromEntries(SYSTEMS.map((ods) => [`SIM_PORT_${ods}`, String(ports[ods])])),
     SIM_SEED: String(SEED),
@@ -72,11 +97,19 @@ try {
     SIM_LARGE_ATTACHMENTS: String(attachments),
     SIM_LARGE_ATTACHMENT_BYTES: String(attachmentBytes),
   });
-  const gateway = startChild('gateway', distEntry('apps', 'gateway', 'src', 'main.js'), { ...lloydEnv, PORT: String(gatewayPort) });
-  const workers = [1, 2].map((n) => startChild(`worker-${n}`, distEntry('apps', 'transfer-worker', 'src', 'main.js'), lloydEnv));
+  const gateway = startChild('gateway', distEntry('apps', 'gateway', 'src', 'main.js'), {
+    ...lloydEnv,
+    PORT: String(gatewayPort),
+  });
+  const workers = [1, 2].map((n) =>
+    startChild(`worker-${n}`, distEntry('apps', 'transfer-worker', 'src', 'main.js'), lloydEnv),
+  );
   children.push(sims, gateway, ...workers);
   const lloyd = `http://127.0.0.1:${gatewayPort}`;
-  await Promise.all([waitFor(`${lloyd}/health/ready`, 60_000), ...SYSTEMS.map((ods) => waitFor(`http://127.0.0.1:${ports[ods]!}/health`))]);
+  await Promise.all([
+    waitFor(`${lloyd}/health/ready`, 60_000),
+    ...SYSTEMS.map((ods) => waitFor(`http://127.0.0.1:${ports[ods]!}/health`)),
+  ]);
   const bearer = `Bearer ${await token(lloyd, 'gp2gp-broker')}`;
 
   const start = async (nhsNumber: string, fromOds: string, toOds: string) => {
@@ -88,7 +121,10 @@ try {
     if (res.status !== 202) throw new Error(`starting a transfer answered ${res.status}: ${await res.text()}`);
     return ((await res.json()) as { id: string }).id;
   };
-  const view = async (id: string) => (await (await fetch(`${lloyd}/gp2gp/transfers/${id}`, { headers: { authorization: bearer } })).json()) as TransferView;
+  const view = async (id: string) =>
+    (await (
+      await fetch(`${lloyd}/gp2gp/transfers/${id}`, { headers: { authorization: bearer } })
+    ).json()) as TransferView;
   const settle = async (ids: string[], timeoutMs: number) => {
     const deadline = Date.now() + timeoutMs;
     const done = new Map<string, TransferView>();
@@ -97,7 +133,8 @@ try {
         const v = await view(id);
         if (v.state === 'completed' || v.state === 'failed') done.set(id, v);
       }
-      if (Date.now() > deadline) throw new Error(`${ids.length - done.size} transfers did not finish in ${timeoutMs / 1000} s`);
+      if (Date.now() > deadline)
+        throw new Error(`${ids.length - done.size} transfers did not finish in ${timeoutMs / 1000} s`);
       await new Promise((r) => setTimeout(r, 50));
     }
     return [...done.values()];
@@ -105,13 +142,16 @@ try {
 
   // Typical records: synthetic patients, each to the next system round the ring.
   progress(`${TRANSFERS} typical transfers with 2 workers`);
-  const jobs = synthetic.slice(0, TRANSFERS).map(([nhs, from]) => [nhs, from, SYSTEMS[(SYSTEMS.indexOf(from) + 1) % SYSTEMS.length]!] as const);
+  const jobs = synthetic
+    .slice(0, TRANSFERS)
+    .map(([nhs, from]) => [nhs, from, SYSTEMS[(SYSTEMS.indexOf(from) + 1) % SYSTEMS.length]!] as const);
   const t0 = performance.now();
   const ids = await Promise.all(jobs.map(([nhs, from, to]) => start(nhs, from, to)));
   const typical = await settle(ids, 300_000);
   const typicalSeconds = (performance.now() - t0) / 1000;
   const failed = typical.filter((t) => t.state !== 'completed');
-  const typicalBytes = typical.reduce((n, t) => n + t.sizes.extractBytes + t.sizes.attachmentBytes, 0) / Math.max(1, typical.length);
+  const typicalBytes =
+    typical.reduce((n, t) => n + t.sizes.extractBytes + t.sizes.attachmentBytes, 0) / Math.max(1, typical.length);
 
   progress(`one large transfer (${LARGE_PATIENT}, about ${LARGE_MB} MB of attachments)`);
   const t1 = performance.now();
@@ -120,8 +160,14 @@ try {
 
   progress('extract parse throughput');
   const adapter = new XmlReadV2Adapter({ ods: 'P10001', baseUrl: `http://127.0.0.1:${ports['P10001']!}` });
-  const record = await adapter.getRecord(LARGE_PATIENT, { sections: [] }, { signal: AbortSignal.timeout(30_000), correlationId: 'bench' });
-  const extract = Buffer.from(buildEhrExtract(record!, { messageId: 'BENCH', fromAsid: '000000000000', toAsid: '000000000000', toOds: 'P20002' }));
+  const record = await adapter.getRecord(
+    LARGE_PATIENT,
+    { sections: [] },
+    { signal: AbortSignal.timeout(30_000), correlationId: 'bench' },
+  );
+  const extract = Buffer.from(
+    buildEhrExtract(record!, { messageId: 'BENCH', fromAsid: '000000000000', toAsid: '000000000000', toOds: 'P20002' }),
+  );
   const parseMBps = await benchParse(extract, 5);
 
   const rss = Object.fromEntries([gateway, ...workers].map((c) => [c.name, peakRssMb(c.process.pid)]));
@@ -138,7 +184,12 @@ try {
     peakRssMbByProcess: { ...rss, 'supplier-sim': peakRssMb(sims.process.pid) },
     parseMBps: Number(parseMBps.toFixed(1)),
     parsedExtractBytes: extract.byteLength,
-    machine: { cpus: availableParallelism(), model: cpus()[0]?.model ?? 'unknown', memoryGb: Math.round(totalmem() / 2 ** 30), node: process.version },
+    machine: {
+      cpus: availableParallelism(),
+      model: cpus()[0]?.model ?? 'unknown',
+      memoryGb: Math.round(totalmem() / 2 ** 30),
+      node: process.version,
+    },
   };
   console.log(JSON.stringify(report));
 } catch (err) {

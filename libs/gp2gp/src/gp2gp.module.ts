@@ -32,7 +32,10 @@ export function endpointsFromDirectory(directory: SupplierDirectory): TransferEn
   return new TransferEndpoints((ods) => {
     const supplier = directory.get(ods);
     if (!supplier) return { known: false };
-    return { known: true, endpoint: supplier.transfer ?? (isTransferEndpoint(supplier.adapter) ? supplier.adapter : undefined) };
+    return {
+      known: true,
+      endpoint: supplier.transfer ?? (isTransferEndpoint(supplier.adapter) ? supplier.adapter : undefined),
+    };
   });
 }
 
@@ -66,7 +69,7 @@ export function endpointsFromDirectory(directory: SupplierDirectory): TransferEn
         policy: AccessPolicyStore,
         transport: SpineTransport,
         config: LloydConfig,
-        suppliers: SupplierCaller,
+        suppliers: SupplierCaller | undefined,
         options?: Partial<Gp2gpOptions>,
         clock?: Gp2gpClock,
         logger?: AppLogger,
@@ -85,8 +88,10 @@ export function endpointsFromDirectory(directory: SupplierDirectory): TransferEn
             (await policy.snapshot()).practices.some((p) => p.ods === ods && p.autoIntegrate),
           ),
           transport,
-          demographics: async (nhsNumber, ods) =>
-            (await suppliers.call(ods, (adapter, ctx) => adapter.findPatient(nhsNumber, ctx)))?.patient ?? null,
+          ...(suppliers && {
+            demographics: async (nhsNumber: string, ods: string) =>
+              (await suppliers.call(ods, (adapter, ctx) => adapter.findPatient(nhsNumber, ctx)))?.patient ?? null,
+          }),
           options: { ...configuredOptions(config), ...options },
           ...(clock ? { clock } : {}),
           ...(logger ? { logger } : {}),
@@ -104,7 +109,7 @@ export function endpointsFromDirectory(directory: SupplierDirectory): TransferEn
         AccessPolicyStore,
         SpineTransport,
         LLOYD_CONFIG,
-        SupplierCaller,
+        { token: SupplierCaller, optional: true },
         { token: GP2GP_OPTIONS, optional: true },
         { token: GP2GP_CLOCK, optional: true },
         { token: LOGGER, optional: true },

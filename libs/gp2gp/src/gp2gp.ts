@@ -111,7 +111,8 @@ export class Gp2gp {
       options.leaseTtlMs,
       deps.logger,
     );
-    this.registry = deps.registry instanceof StorePatientRegistry ? deps.registry : new StorePatientRegistry(deps.registry, deps.kv);
+    this.registry =
+      deps.registry instanceof StorePatientRegistry ? deps.registry : new StorePatientRegistry(deps.registry, deps.kv);
     this.messages = new Gp2gpMessages(clock);
     this.fragments = new FragmentStore(deps.blobs, options.fragmentBytes);
     const transport = deps.transport ?? new InProcessSpineTransport(deps.blobs);
