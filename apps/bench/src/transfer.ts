@@ -132,6 +132,10 @@ try {
       for (const id of ids.filter((i) => !done.has(i))) {
         const v = await view(id);
         if (v.state === 'completed' || v.state === 'failed') done.set(id, v);
+        // Records with degraded codes wait for a clinician's acceptance; the benchmark accepts them at once.
+        if (v.state === 'awaiting-acceptance') {
+          await fetch(`${lloyd}/gp2gp/transfers/${id}/accept`, { method: 'POST', headers: { authorization: bearer } });
+        }
       }
       if (Date.now() > deadline)
         throw new Error(`${ids.length - done.size} transfers did not finish in ${timeoutMs / 1000} s`);
