@@ -140,6 +140,27 @@ describe('GP2GP transfers between every pair of supplier systems', () => {
     },
   );
 
+  // Each full-record demo patient travels a ring of transfers from its home practice; together the rings cover all 12
+  // directed pairs, and the record must arrive whole at every hop.
+  it.each([
+    ['9990000018', ['P10001', 'P20002', 'P30003', 'P40004', 'P10001']],
+    ['9990000026', ['P20002', 'P10001', 'P40004', 'P30003', 'P20002']],
+    ['9990000034', ['P30003', 'P10001', 'P30003']],
+    ['9990000042', ['P40004', 'P20002', 'P40004']],
+  ] as const)('moves demo patient %s round %j, whole at every hop', async (nhs, ring) => {
+    const original = clinicalCounts(await structured(nhs));
+    expect(Object.keys(original).length).toBeGreaterThanOrEqual(5);
+    for (let hop = 1; hop < ring.length; hop++) {
+      const done = await settle(await start(nhs, ring[hop - 1]!, ring[hop]!));
+      expect({ hop: `${ring[hop - 1]!}->${ring[hop]!}`, state: done.state, failure: done.failure }).toEqual({
+        hop: `${ring[hop - 1]!}->${ring[hop]!}`,
+        state: 'completed',
+        failure: undefined,
+      });
+      expect({ hop, counts: clinicalCounts(await structured(nhs)) }).toEqual({ hop, counts: original });
+    }
+  });
+
   it('reports the integrations in the management information, as JSON and CSV', async () => {
     const today = new Date().toISOString().slice(0, 10);
     const res = await fetch(`${lloyd.base}/gp2gp/reports/integrations?from=${today}&to=${today}`, {
@@ -158,7 +179,7 @@ describe('GP2GP transfers between every pair of supplier systems', () => {
     const res = await fetch(`${lloyd.base}/gp2gp/transfers`, {
       method: 'POST',
       headers: { authorization: `Bearer ${broker}`, 'content-type': 'application/json' },
-      body: JSON.stringify({ nhsNumber: '9990000018', fromOds: 'P20002', toOds: 'P30003' }),
+      body: JSON.stringify({ nhsNumber: '9990000093', fromOds: 'P20002', toOds: 'P10001' }),
     });
     expect(res.status).toBeGreaterThanOrEqual(400);
     expect(((await res.json()) as { resourceType: string }).resourceType).toBe('OperationOutcome');

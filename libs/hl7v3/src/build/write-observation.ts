@@ -189,7 +189,19 @@ export function writeImmunization(w: XmlWriter, ctx: BuildContext, immunization:
     writeInterval(w, 'effectiveTime', when);
     writeTs(w, 'availabilityTime', immunization.recorded ?? when);
     ctx.writeConfidentiality(w, immunization);
-    writeAnnotations(w, immunization.note);
+    writeAnnotations(w, [...notGivenNotes(immunization), ...(immunization.note ?? [])]);
     writeParticipant(w, ctx, 'PRF', immunization.performer?.[0]?.actor);
   });
 }
+
+/**
+ * GP2GP has no field for a vaccination that was not given; suppliers say so in the statement's text, in this form,
+ * and the parser reads it back (`NOT_GIVEN_NOTE`), so a declined vaccination never arrives as a given one.
+ */
+function notGivenNotes(immunization: fhir4.Immunization): fhir4.Annotation[] {
+  if (immunization.status !== 'not-done') return [];
+  const reason = immunization.statusReason?.text ?? immunization.statusReason?.coding?.[0]?.display;
+  return [{ text: `${NOT_GIVEN_NOTE}${reason ? ` Reason not given: ${reason}` : ''}` }];
+}
+
+export const NOT_GIVEN_NOTE = 'Status: not given';

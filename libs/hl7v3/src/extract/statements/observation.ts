@@ -94,7 +94,19 @@ function immunizationFromStatement(
   put(immunization, 'recorded', availability(node));
   const performer = performerOf(scope, node);
   if (performer) immunization.performer = [{ actor: performer }];
-  put(immunization, 'note', annotations(node));
+  const notes = annotations(node);
+  // A vaccination not given travels as text (GP2GP has no field for it): "Status: not given Reason not given: …".
+  const notGiven = notes.find((n) => /^\s*status:\s*not given/i.test(n.text));
+  if (notGiven) {
+    immunization.status = 'not-done';
+    const reason = /reason not given:\s*(.+)$/i.exec(notGiven.text)?.[1]?.trim();
+    if (reason) immunization.statusReason = { text: reason };
+  }
+  put(
+    immunization,
+    'note',
+    notes.filter((n) => n !== notGiven),
+  );
   return immunization;
 }
 
