@@ -43,13 +43,13 @@ describe('GP2GP transfers between every pair of supplier systems', () => {
   let clinician: string;
   // One synthetic patient per (from, to) pair, so every pair moves a different patient.
   const patients = Object.fromEntries(
-    SYSTEMS.map((ods) => [ods, generatePatients(SEED, 3, ods).map((p) => p.demographics.nhsNumber)]),
+    SYSTEMS.map((ods) => [ods, generatePatients(SEED, 4, ods).map((p) => p.demographics.nhsNumber)]),
   );
 
   beforeAll(async () => {
     lloyd = await startLloyd({
       mount: [WorkerModule],
-      extraPatients: 3,
+      extraPatients: 4,
       overrides: {
         access: {
           practices: SYSTEMS.map((ods) => ({ ods, enabled: true, autoIntegrate: ods !== 'P40004' })),
@@ -159,6 +159,26 @@ describe('GP2GP transfers between every pair of supplier systems', () => {
       });
       expect({ hop, counts: clinicalCounts(await structured(nhs)) }).toEqual({ hop, counts: original });
     }
+  });
+
+  it('warns data-in-transit on every list while a transfer is under way, and not after', async () => {
+    const nhs = patients['P10001']![3]!;
+    const warned = (bundle: fhir4.Bundle) =>
+      (bundle.entry ?? [])
+        .map((e) => e.resource)
+        .filter((r): r is fhir4.List => r?.resourceType === 'List')
+        .map((l) => Boolean(l.extension?.some((e) => e.valueCode === 'data-in-transit')));
+    expect(warned(await structured(nhs)).every((w) => !w)).toBe(true);
+    // P40004 does not integrate automatically: the transfer waits there for a clinician's acceptance.
+    const id = await start(nhs, 'P10001', 'P40004');
+    for (let i = 0; i < 200 && (await view(id)).state !== 'awaiting-acceptance'; i++)
+      await new Promise((r) => setTimeout(r, 50));
+    expect((await view(id)).state).toBe('awaiting-acceptance');
+    const during = warned(await structured(nhs));
+    expect(during.length).toBeGreaterThan(0);
+    expect(during.every(Boolean)).toBe(true);
+    expect((await settle(id)).state).toBe('completed');
+    expect(warned(await structured(nhs)).every((w) => !w)).toBe(true);
   });
 
   it('reports the integrations in the management information, as JSON and CSV', async () => {

@@ -39,7 +39,7 @@ export class GetStructuredRecord {
       async (progress) => {
         const opened = await this.reader.open({ ...command, nhsNumber: request.nhsNumber, sections }, progress);
         const prepared = await this.reader.read(opened, command.correlationId, progress);
-        const dataInTransit = await this.transfers.isInTransit(opened.ods, request.nhsNumber);
+        const dataInTransit = await this.transfers.isMoving(request.nhsNumber);
         const bundle = buildStructuredBundle({
           request,
           prepared,
