@@ -40,7 +40,9 @@ export async function startLloyd(options: StartLloydOptions = {}): Promise<Runni
   const base = loadConfig({ env: {} });
   const synthetic = Object.fromEntries(
     (['P10001', 'P20002', 'P30003', 'P40004'] as const).flatMap((ods) =>
-      extraPatients ? generatePatients(SEED, extraPatients, ods).map((p) => [p.demographics.nhsNumber, ods] as const) : [],
+      extraPatients
+        ? generatePatients(SEED, extraPatients, ods).map((p) => [p.demographics.nhsNumber, ods] as const)
+        : [],
     ),
   );
   const suppliers = base.suppliers.map((s) => ({ ...s, baseUrl: sims.urls[s.ods as SimulatedSystem] ?? s.baseUrl }));
