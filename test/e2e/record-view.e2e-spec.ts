@@ -247,6 +247,33 @@ describe('federated record view: the four supplier systems through one FHIR API'
     await assertValidR4(bundle);
   });
 
+  it("follows _include within the caller's view, and warns about unsupported ones", async () => {
+    const headers = { authorization: `Bearer ${token}` };
+    const search = await fetch(`${lloyd.base}/fhir/Patient?identifier=${encodeURIComponent(`${NHS}|9990000018`)}`, {
+      headers,
+    });
+    const patientId = ((await search.json()) as fhir4.Bundle).entry![0]!.resource!.id!;
+    const res = await fetch(
+      `${lloyd.base}/fhir/MedicationRequest?patient=${patientId}&_count=3&_include=MedicationRequest:medication&_include=MedicationRequest:teapot`,
+      { headers },
+    );
+    expect(res.status).toBe(200);
+    const bundle = (await res.json()) as fhir4.Bundle;
+    const byMode = (mode: string) =>
+      (bundle.entry ?? []).filter((e) => e.search?.mode === mode).map((e) => e.resource!);
+    expect(byMode('match')).toHaveLength(3);
+    const included = byMode('include');
+    expect(included.length).toBeGreaterThan(0);
+    expect(included.every((r) => r.resourceType === 'Medication')).toBe(true);
+    const wanted = new Set(byMode('match').map((m) => (m as fhir4.MedicationRequest).medicationReference?.reference));
+    expect(included.every((r) => wanted.has(`Medication/${r.id!}`))).toBe(true);
+    const outcome = byMode('outcome')[0] as fhir4.OperationOutcome;
+    expect(outcome.issue.some((i) => i.diagnostics?.includes('MedicationRequest:teapot'))).toBe(true);
+    const next = bundle.link?.find((l) => l.relation === 'next')?.url;
+    expect(next).toContain('_include=MedicationRequest%3Amedication');
+    await assertValidR4(bundle);
+  });
+
   it('answers an unknown resource id as not found', async () => {
     const res = await fetch(`${lloyd.base}/fhir/Condition/AAAAAAAAAAAAAAAA`, {
       headers: { authorization: `Bearer ${token}` },

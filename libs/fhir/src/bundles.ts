@@ -9,6 +9,8 @@ export interface SearchsetOptions {
   total?: number;
   /** Warnings about the search, included as an entry with `search.mode=outcome`. */
   outcome?: OperationOutcome;
+  /** Resources added by `_include`, as entries with `search.mode=include`. */
+  includes?: readonly Resource[];
 }
 
 export function fullUrl(baseUrl: string, resource: Resource): string {
@@ -22,8 +24,12 @@ export function searchsetBundle<T extends Resource>(matches: readonly T[], optio
     resource,
     search: { mode: 'match' },
   }));
-  if (options.outcome && options.outcome.issue.length > 0)
+  for (const resource of options.includes ?? []) {
+    entry.push({ fullUrl: fullUrl(options.baseUrl, resource), resource, search: { mode: 'include' } });
+  }
+  if (options.outcome && options.outcome.issue.length > 0) {
     entry.push({ resource: options.outcome, search: { mode: 'outcome' } });
+  }
   const link: NonNullable<Bundle['link']> = [{ relation: 'self', url: options.selfUrl }];
   if (options.nextUrl) link.push({ relation: 'next', url: options.nextUrl });
   return {

@@ -23,7 +23,7 @@ export class ClinicalController {
   @Header('content-type', FHIR_JSON)
   search(
     @Param('type') type: string,
-    @Query() query: Record<string, string | undefined>,
+    @Query() query: Record<string, string | string[] | undefined>,
     @CurrentToken() token: VerifiedToken,
     @Req() request: FastifyRequest,
   ) {
@@ -31,9 +31,10 @@ export class ClinicalController {
     if (!grantsSearch(token.scopes, type)) throw outcomes.insufficientScope(`search of ${type}`);
     return this.searchClinical.execute({
       type: type as ClinicalType,
-      patient: query['patient'],
-      count: query['_count'],
-      page: query['_page'],
+      patient: single(query['patient']),
+      count: single(query['_count']),
+      page: single(query['_page']),
+      include: ([] as string[]).concat(query['_include'] ?? []),
       token,
       correlationId: String(request.id),
       baseUrl: fhirBaseUrl(this.config, request),
@@ -60,4 +61,9 @@ export class ClinicalController {
       now: new Date(),
     });
   }
+}
+
+/** A repeated search parameter that must appear once: the first value counts (FHIR servers reject or ignore repeats). */
+function single(value: string | string[] | undefined): string | undefined {
+  return Array.isArray(value) ? value[0] : value;
 }

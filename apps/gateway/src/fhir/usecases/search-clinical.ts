@@ -14,6 +14,7 @@ import {
 } from '@lloyd/fhir';
 import { AuditedRead } from '../record/audited-read.js';
 import { PageTokens } from '../record/page-tokens.js';
+import { resolveIncludes } from '../record/includes.js';
 import { RecordReader } from '../record/record-reader.js';
 
 export interface SearchClinicalCommand {
@@ -21,6 +22,8 @@ export interface SearchClinicalCommand {
   patient: string | undefined;
   count: string | undefined;
   page: string | undefined;
+  /** `_include` values, e.g. `MedicationRequest:medication`. */
+  include?: readonly string[];
   token: VerifiedToken;
   correlationId: string;
   baseUrl: string;
@@ -55,7 +58,8 @@ export class SearchClinical {
         `Searching ${command.type} needs the patient parameter: ${command.type}?patient=<Patient id>.`,
       );
     const { count, capped } = parseCount(command.count, this.config.access.maxCount);
-    const query = `${command.type}?patient=${command.patient}&_count=${count}`;
+    const includes = [...(command.include ?? [])].sort();
+    const query = `${command.type}?patient=${command.patient}&_count=${count}${includes.map((i) => `&_include=${encodeURIComponent(i)}`).join('')}`;
     const offset = command.page ? this.pages.offsetOf(query, command.page) : 0;
     const selfUrl = `${command.baseUrl}/${query}${command.page ? `&_page=${command.page}` : ''}`;
     const empty = (outcome?: fhir4.OperationOutcome) =>
@@ -101,11 +105,26 @@ export class SearchClinical {
         const matches = prepared.record.resources.filter((r) => r.resourceType === command.type);
         if (sections.some((s) => (prepared.redactions[s] ?? 0) > 0)) warnings.push(confidentialItemsIssue());
         const page = matches.slice(offset, offset + count);
+        const all = [
+          prepared.record.patient,
+          prepared.record.practice,
+          ...prepared.record.practitioners,
+          ...prepared.record.resources,
+        ];
+        const { included, warnings: includeWarnings } = resolveIncludes(
+          command.type,
+          includes,
+          page,
+          all,
+          this.config.access.maxCount,
+        );
+        warnings.push(...includeWarnings);
         const next = offset + count < matches.length ? this.pages.issue(query, offset + count) : undefined;
         const bundle = searchsetBundle(page, {
           baseUrl: command.baseUrl,
           selfUrl,
           total: matches.length,
+          includes: included,
           ...(next ? { nextUrl: `${command.baseUrl}/${query}&_page=${next}` } : {}),
           ...(warnings.length ? { outcome: operationOutcome(...warnings) } : {}),
         });
