@@ -9,6 +9,8 @@ export interface CapabilityDeclaration {
   interactions: Interaction[];
   searchParams?: { name: string; type: 'token' | 'reference' | 'date' | 'string' | 'number'; documentation?: string }[];
   operations?: { name: string; definition: string }[];
+  /** `_include` values supported on searches of this type. */
+  searchInclude?: string[];
 }
 
 export function capabilityStatement(
@@ -22,6 +24,7 @@ export function capabilityStatement(
     };
     if (d.searchParams?.length) r.searchParam = d.searchParams.map((p) => ({ ...p }));
     if (d.operations?.length) r.operation = d.operations.map((o) => ({ ...o }));
+    if (d.searchInclude?.length) r.searchInclude = [...d.searchInclude];
     return r;
   });
   return {

@@ -1,5 +1,6 @@
 import { CLINICAL_TYPES } from '@lloyd/adapters-core';
 import type { CapabilityDeclaration } from '@lloyd/fhir';
+import { SUPPORTED_INCLUDES } from './record/includes.js';
 
 const PATIENT_SEARCH = {
   name: 'patient',
@@ -31,6 +32,7 @@ export const FHIR_CAPABILITIES: readonly CapabilityDeclaration[] = [
     type,
     interactions: ['read', 'search-type'],
     searchParams: [PATIENT_SEARCH, COUNT],
+    searchInclude: SUPPORTED_INCLUDES.map((param) => `${type}:${param}`),
   })),
   { type: 'Organization', interactions: ['read'] },
   { type: 'Practitioner', interactions: ['read'] },

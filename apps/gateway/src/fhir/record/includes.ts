@@ -22,6 +22,9 @@ const SUPPORTED: Record<string, ReferencesOf> = {
   performer: field('performer', 'recorder', 'asserter', 'requester'),
 };
 
+/** The search parameters `_include` can follow, for the CapabilityStatement. */
+export const SUPPORTED_INCLUDES = Object.keys(SUPPORTED);
+
 export interface IncludeResult {
   included: Resource[];
   warnings: OperationOutcomeIssue[];
