@@ -160,6 +160,39 @@ describe('federated record view: the four supplier systems through one FHIR API'
     expect(metrics).toMatch(/lloyd_degraded_codes_total\{ods="P30003"\} [1-9]/);
   });
 
+  it('answers a partial record, naming the area, when one area of the supplier fails', async () => {
+    const faults = `${lloyd.sims.urls.P40004!}/_faults/areas`;
+    await fetch(faults, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ fail: ['includeImmunisations'] }),
+    });
+    try {
+      const { res, bundle } = await structured(parameters('9990000042', ...ALL_AREAS));
+      expect(res.status).toBe(200);
+      expect(listOf(bundle, LIST_CODES.immunisations)).toBeUndefined();
+      expect(resources(bundle).some((r) => r.resourceType === 'Immunization')).toBe(false);
+      for (const code of [
+        LIST_CODES.allergies,
+        LIST_CODES.medications,
+        LIST_CODES.problems,
+        LIST_CODES.investigations,
+      ]) {
+        expect(listOf(bundle, code)?.entry?.length).toBeGreaterThan(0);
+      }
+      const outcome = resources(bundle).find((r) => r.resourceType === 'OperationOutcome') as fhir4.OperationOutcome;
+      const warning = outcome.issue.find((i) => i.expression?.includes('includeImmunisations'));
+      expect(warning?.severity).toBe('warning');
+      expect(warning?.diagnostics).toContain('immunisations area could not be read');
+      await assertValidR4(bundle);
+      // Only that area failing on a request for that area alone is a failure, not an empty success.
+      const { res: alone } = await structured(parameters('9990000042', { name: 'includeImmunisations' }));
+      expect(alone.status).toBe(502);
+    } finally {
+      await fetch(faults, { method: 'DELETE' });
+    }
+  });
+
   it('returns the patient and practice alone when only the NHS number is asked for', async () => {
     const { res, bundle } = await structured(parameters('9990000018'));
     expect(res.status).toBe(200);

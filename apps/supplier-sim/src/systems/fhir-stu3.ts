@@ -182,7 +182,27 @@ export function createFhirStu3System(options: FhirStu3SystemOptions): FastifyIns
     return fhir(reply, 200, searchset(entries, baseUrl(request)));
   });
 
+  // Fault injection for one clinical area: a provider whose, say, immunisations module is failing. The record
+  // requests that include a listed parameter fail; the others succeed.
+  let failingParameters = new Set<string>();
+  app.post<{ Body: { fail?: unknown } }>('/_faults/areas', (request, reply) => {
+    const fail = request.body?.fail;
+    if (!Array.isArray(fail) || !fail.every((f) => typeof f === 'string'))
+      return error(reply, 400, 'BAD_REQUEST', 'invalid', 'Send { "fail": ["includeImmunisations", ...] }.');
+    failingParameters = new Set(fail as string[]);
+    return reply.code(204).send();
+  });
+  app.delete('/_faults/areas', (_request, reply) => {
+    failingParameters = new Set();
+    return reply.code(204).send();
+  });
+
   app.post('/Patient/$gpc.getstructuredrecord', (request, reply) => {
+    const asked = ((request.body as { parameter?: { name?: string }[] } | undefined)?.parameter ?? []).map(
+      (p) => p.name,
+    );
+    const failing = asked.find((name) => name !== undefined && failingParameters.has(name));
+    if (failing) return error(reply, 500, 'INTERNAL_SERVER_ERROR', 'processing', `The ${failing} module failed.`);
     const parsed = parseStructuredRecordRequest(request.body);
     if (!parsed.ok) return error(reply, parsed.status, parsed.code, parsed.issue, parsed.message);
     const filed = transfers.patient(parsed.nhsNumber);

@@ -24,6 +24,11 @@ export interface CanonicalRecord {
   practitionerRoles: fhir4.PractitionerRole[];
   /** Clinical resources; their section follows from their type, see `sectionOf`. */
   resources: fhir4.Resource[];
+  /**
+   * Sections that could not be read (set by Lloyd when a supplier failed for some areas and answered for others):
+   * the record is partial and the answer must say which areas are missing.
+   */
+  unavailableSections?: { section: RecordSection; reason: string }[];
 }
 
 /** What the caller wants from a record. Adapters may fetch more, but must return at least these sections. */

@@ -29,6 +29,7 @@ export function publishIds(record: CanonicalRecord, ods: string, nhsNumber: stri
     return copy;
   };
   return {
+    ...record,
     patient: rewrite(record.patient),
     practice: rewrite(record.practice),
     practitioners: record.practitioners.map(rewrite),

@@ -4,7 +4,7 @@ import type { CanonicalRecord, SupplierPatient } from '@lloyd/adapters-core';
 import type { VerifiedToken } from '@lloyd/auth';
 import type { RecordSection } from '@lloyd/config';
 import { encodeResourceId, PatientRegistry, SupplierCaller } from '@lloyd/federation';
-import { outcomes } from '@lloyd/fhir';
+import { OperationOutcomeError, outcomes } from '@lloyd/fhir';
 import { MetricsService } from '@lloyd/observability';
 import { Terminology } from '@lloyd/terminology';
 import type { Counter } from 'prom-client';
@@ -103,13 +103,7 @@ export class RecordReader {
 
   async read(opened: OpenedPatient, correlationId: string, progress: ReadProgress = {}): Promise<PreparedRecord> {
     const { ods, nhsNumber, decision } = opened;
-    const raw = await this.suppliers.call(
-      ods,
-      (adapter, ctx) => adapter.getRecord(nhsNumber, { sections: decision.sections }, ctx),
-      {
-        correlationId,
-      },
-    );
+    const raw = await this.fetchRecord(ods, nhsNumber, decision.sections, correlationId);
     if (!raw) throw outcomes.patientNotFound();
     const normalised = this.terminology.normaliseRecord(raw);
     if (normalised.degraded > 0) this.degradedCounter.inc({ ods }, normalised.degraded);
@@ -117,5 +111,44 @@ export class RecordReader {
     progress.redactions = redaction.removed;
     const record = publishIds({ ...normalised.record, resources: redaction.kept }, ods, nhsNumber);
     return { ods, decision, record, redactions: redaction.removed, degraded: normalised.degraded };
+  }
+
+  /**
+   * Reads the record; when the supplier fails for a request of several areas, asks for each area on its own and
+   * answers with the areas it could read, naming the others (a partial record, never an empty success). When no
+   * area can be read the original failure stands.
+   */
+  private async fetchRecord(
+    ods: string,
+    nhsNumber: string,
+    sections: readonly RecordSection[],
+    correlationId: string,
+  ): Promise<CanonicalRecord | null> {
+    const read = (wanted: readonly RecordSection[]) =>
+      this.suppliers.call(ods, (adapter, ctx) => adapter.getRecord(nhsNumber, { sections: wanted }, ctx), {
+        correlationId,
+      });
+    try {
+      return await read(sections);
+    } catch (err) {
+      if (!(err instanceof OperationOutcomeError) || ![502, 504].includes(err.status) || sections.length < 2) throw err;
+      const attempts = await Promise.allSettled(sections.map((section) => read([section])));
+      const records = attempts.flatMap((a) => (a.status === 'fulfilled' && a.value ? [a.value] : []));
+      if (records.length === 0) throw err;
+      const seen = new Set<string>();
+      const resources = records
+        .flatMap((r) => r.resources)
+        .filter((r) => {
+          const key = `${r.resourceType}/${r.id ?? ''}`;
+          return seen.has(key) ? false : (seen.add(key), true);
+        });
+      const unavailableSections = sections.flatMap((section, i) => {
+        const attempt = attempts[i]!;
+        return attempt.status === 'rejected'
+          ? [{ section, reason: attempt.reason instanceof Error ? attempt.reason.message : String(attempt.reason) }]
+          : [];
+      });
+      return { ...records[0]!, resources, unavailableSections };
+    }
   }
 }

@@ -39,6 +39,17 @@ interface SectionContent {
   extraList?: { code: string; title: string; listed: Resource[] };
 }
 
+const PARAMETER_OF: Record<ListedSection, string> = {
+  allergies: 'includeAllergies',
+  medications: 'includeMedication',
+  problems: 'includeProblems',
+  consultations: 'includeConsultations',
+  immunisations: 'includeImmunisations',
+  investigations: 'includeInvestigations',
+  referrals: 'includeReferrals',
+  uncategorised: 'includeUncategorisedData',
+};
+
 const REQUEST_SECTION: Record<ListedSection, keyof StructuredRecordRequest> = {
   allergies: 'allergies',
   medications: 'medication',
@@ -80,6 +91,17 @@ export function buildStructuredBundle(input: StructuredBundleInput): Bundle {
   const subject = { reference: `Patient/${record.patient.id ?? ''}` };
   for (const section of requestedSections(request)) {
     if (!decision.sections.includes(section)) continue;
+    const unavailable = record.unavailableSections?.find((u) => u.section === section);
+    if (unavailable) {
+      warnings.push(
+        spineIssue(
+          'BAD_GATEWAY',
+          `The ${section} area could not be read from the practice's GP system, so this record is incomplete: it is left out. Try again later.`,
+          { severity: 'warning', issueType: 'incomplete', expression: [PARAMETER_OF[section as ListedSection]] },
+        ),
+      );
+      continue;
+    }
     const content = contentFor(section as ListedSection, request, { ofType, resolve });
     const listWarnings: ListWarning[] = [];
     if ((prepared.redactions[section] ?? 0) > 0) listWarnings.push('confidential-items');
