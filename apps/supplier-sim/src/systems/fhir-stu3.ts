@@ -189,7 +189,7 @@ export function createFhirStu3System(options: FhirStu3SystemOptions): FastifyIns
     const fail = request.body?.fail;
     if (!Array.isArray(fail) || !fail.every((f) => typeof f === 'string'))
       return error(reply, 400, 'BAD_REQUEST', 'invalid', 'Send { "fail": ["includeImmunisations", ...] }.');
-    failingParameters = new Set(fail as string[]);
+    failingParameters = new Set(fail);
     return reply.code(204).send();
   });
   app.delete('/_faults/areas', (_request, reply) => {
