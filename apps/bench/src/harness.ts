@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { createConnection, createServer } from 'node:net';
 import { join } from 'node:path';
 import { projectRoot } from '@lloyd/config';
+import { main as tokenMain } from '../../cli/src/token.js';
 
 /** A child process of the benchmark, stopped with SIGTERM (then SIGKILL) when the run ends. */
 export interface Child {
@@ -136,4 +137,16 @@ export function peakRssMb(pid: number | undefined): number | undefined {
   } catch {
     return undefined;
   }
+}
+
+/** An access token for a dev client from a running Lloyd, through the real token CLI. */
+export async function devToken(baseUrl: string, client: string, extra: string[] = []): Promise<string> {
+  let out = '';
+  let err = '';
+  const code = await tokenMain(['--client', client, ...extra, '--base-url', baseUrl], {
+    stdout: (t) => (out += t),
+    stderr: (t) => (err += t),
+  });
+  if (code !== 0) throw new Error(`could not get a token: ${err}`);
+  return out.trim();
 }

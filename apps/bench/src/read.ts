@@ -11,8 +11,7 @@ import { join } from 'node:path';
 import autocannon from 'autocannon';
 import { stringify } from 'yaml';
 import { generatePatients } from '../../supplier-sim/src/generator/index.js';
-import { main as tokenMain } from '../../cli/src/token.js';
-import { distEntry, freePort, progress, startChild, waitFor, type Child } from './harness.js';
+import { devToken, distEntry, freePort, progress, startChild, waitFor, type Child } from './harness.js';
 
 const SEED = 20261123;
 const PATIENTS = 50;
@@ -37,17 +36,6 @@ async function measure(title: string, options: autocannon.Options): Promise<Meas
     errors: result.errors,
     non2xx: result.non2xx,
   };
-}
-
-async function token(baseUrl: string): Promise<string> {
-  let out = '';
-  let err = '';
-  const code = await tokenMain(['--client', 'hospital-epr', '--practitioner', 'G1234567', '--base-url', baseUrl], {
-    stdout: (t) => (out += t),
-    stderr: (t) => (err += t),
-  });
-  if (code !== 0) throw new Error(`could not get a token: ${err}`);
-  return out.trim();
 }
 
 const children: Child[] = [];
@@ -90,7 +78,7 @@ try {
   const lloyd = `http://127.0.0.1:${gatewayPort}`;
   const proxy = `http://127.0.0.1:${proxyPort}`;
   await Promise.all([waitFor(`${sim}/health`), waitFor(`${lloyd}/health/live`), waitFor(`${proxy}/health`)]);
-  const bearer = `Bearer ${await token(lloyd)}`;
+  const bearer = `Bearer ${await devToken(lloyd, 'hospital-epr', ['--practitioner', 'G1234567'])}`;
 
   let next = 0;
   const nextPatient = () => patients[next++ % patients.length]!;

@@ -14,8 +14,8 @@ import { loadConfig } from '@lloyd/config';
 import { buildEhrExtract, benchParse } from '@lloyd/hl7v3';
 import { XmlReadV2Adapter } from '@lloyd/adapter-xml-readv2';
 import { generatePatients } from '../../supplier-sim/src/generator/index.js';
-import { main as tokenMain } from '../../cli/src/token.js';
 import {
+  devToken,
   distEntry,
   freePort,
   peakRssMb,
@@ -37,17 +37,6 @@ interface TransferView {
   state: string;
   sizes: { extractBytes: number; attachmentBytes: number };
   failure?: { code: string; reason: string };
-}
-
-async function token(baseUrl: string, client: string): Promise<string> {
-  let out = '';
-  let err = '';
-  const code = await tokenMain(['--client', client, '--base-url', baseUrl], {
-    stdout: (t) => (out += t),
-    stderr: (t) => (err += t),
-  });
-  if (code !== 0) throw new Error(`could not get a token: ${err}`);
-  return out.trim();
 }
 
 const children: Child[] = [];
@@ -110,7 +99,7 @@ try {
     waitFor(`${lloyd}/health/ready`, 60_000),
     ...SYSTEMS.map((ods) => waitFor(`http://127.0.0.1:${ports[ods]!}/health`)),
   ]);
-  const bearer = `Bearer ${await token(lloyd, 'gp2gp-broker')}`;
+  const bearer = `Bearer ${await devToken(lloyd, 'gp2gp-broker')}`;
 
   const start = async (nhsNumber: string, fromOds: string, toOds: string) => {
     const res = await fetch(`${lloyd}/gp2gp/transfers`, {

@@ -10,7 +10,7 @@ import { TransferEndpoints } from './endpoints/transfer-endpoints.js';
 import { Gp2gp } from './gp2gp.js';
 import { InProcessSpineTransport, SpineTransport } from './messaging/spine-transport.js';
 import { GP2GP_CLOCK, GP2GP_OPTIONS, type Gp2gpClock, type Gp2gpOptions } from './options.js';
-import { isTransferEndpoint } from './transfer-port.js';
+import { isTransferEndpoint } from '@lloyd/adapters-core';
 
 /** Closes live progress streams when the application shuts down. */
 @Injectable()

@@ -41,22 +41,6 @@ export type { StepAttempt, StepResult, TransferStep } from './steps/step-runner.
 export { TransferStepError } from './steps/step-error.js';
 export { StepBusyError } from './store/step-lease.js';
 
-// The transfer port (defined in @lloyd/adapters-core), re-exported for the apps until that lib's index exports it.
-export {
-  isTransferEndpoint,
-  TransferEndpoint,
-  TransferRefusedError,
-  type AttachmentSource,
-  type ExportedExtract,
-  type ExportedRecord,
-  type ImportDecision,
-  type IntegrationItem,
-  type IntegrationMode,
-  type IntegrationResult,
-  type RecordDelivery,
-  type TransferCallContext,
-} from './transfer-port.js';
-
 // Parts others wire or replace
 export { TransferEndpoints, type PracticeLookup } from './endpoints/transfer-endpoints.js';
 export { AutoIntegrationPolicy } from './endpoints/auto-integration.js';

@@ -14,7 +14,7 @@ import {
   sampleRecord,
   type Gp2gpHarness,
 } from './testing/index.js';
-import type { IntegrationResult, RecordDelivery, TransferCallContext } from './transfer-port.js';
+import type { IntegrationResult, RecordDelivery, TransferCallContext } from '@lloyd/adapters-core';
 
 const NHS = '9990000018';
 const DAY = 24 * 3600 * 1000;

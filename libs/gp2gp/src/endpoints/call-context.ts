@@ -1,5 +1,5 @@
 import type { Transfer } from '../model/transfer.js';
-import type { TransferCallContext } from '../transfer-port.js';
+import type { TransferCallContext } from '@lloyd/adapters-core';
 
 /** The context of one call to a practice's transfer endpoint, with its own deadline. */
 export function callContext(transfer: Transfer, counterpartOds: string, timeoutMs: number): TransferCallContext {

@@ -1,4 +1,4 @@
-import type { TransferEndpoint } from '../transfer-port.js';
+import type { TransferEndpoint } from '@lloyd/adapters-core';
 
 /** What Lloyd knows about a practice for GP2GP. */
 export type PracticeLookup = { known: false } | { known: true; endpoint: TransferEndpoint | undefined };

@@ -12,7 +12,7 @@ import type { Gp2gpOptions } from '../options.js';
 import { TransferStepError } from '../steps/step-error.js';
 import { transferBlobs } from '../store/transfer-keys.js';
 import type { Terminology } from '@lloyd/terminology';
-import { TransferRefusedError, type AttachmentSource, type ExportedRecord } from '../transfer-port.js';
+import { TransferRefusedError, type AttachmentSource, type ExportedRecord } from '@lloyd/adapters-core';
 
 /** The sender's answer to an EHR request, as it arrives at the requesting side. */
 export interface ExtractArrival {

@@ -1,7 +1,7 @@
 import type { FragmentStore } from '../messaging/fragment-store.js';
 import type { Transfer } from '../model/transfer.js';
 import { transferBlobs } from '../store/transfer-keys.js';
-import type { AttachmentSource } from '../transfer-port.js';
+import type { AttachmentSource } from '@lloyd/adapters-core';
 
 /** The transfer's attachments (the skeleton extract aside) as sources streamed from their fragments. */
 export function attachmentSources(t: Transfer, fragments: FragmentStore): AttachmentSource[] {

@@ -3,7 +3,7 @@ import { isReasonCode, REASON_CODES } from '../model/reason-codes.js';
 import type { IntegrationSummary, Transfer } from '../model/transfer.js';
 import { moveTo } from '../model/transitions.js';
 import { transferBlobs } from '../store/transfer-keys.js';
-import type { IntegrationResult } from '../transfer-port.js';
+import type { IntegrationResult } from '@lloyd/adapters-core';
 
 /** Sums the receiving system's per-item outcomes (the GP2GP 2.2 integration note). */
 export function summarise(result: IntegrationResult): IntegrationSummary {

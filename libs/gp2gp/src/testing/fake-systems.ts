@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
-import { TransferEndpoint, TransferRefusedError } from '../transfer-port.js';
+import { TransferEndpoint, TransferRefusedError } from '@lloyd/adapters-core';
 import type {
   AttachmentSource,
   ExportedRecord,
@@ -8,7 +8,7 @@ import type {
   IntegrationResult,
   RecordDelivery,
   TransferCallContext,
-} from '../transfer-port.js';
+} from '@lloyd/adapters-core';
 import type { CanonicalRecord } from '@lloyd/adapters-core';
 
 /** An attachment whose content is generated on the fly (`bytes` long, deterministic), never held whole. */

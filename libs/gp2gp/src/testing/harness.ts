@@ -21,7 +21,7 @@ import type { SpineTransport } from '../messaging/spine-transport.js';
 import type { Transfer } from '../model/transfer.js';
 import type { TransferState } from '../model/transfer-state.js';
 import type { Gp2gpOptions } from '../options.js';
-import type { TransferEndpoint } from '../transfer-port.js';
+import type { TransferEndpoint } from '@lloyd/adapters-core';
 import type { Gp2gpCaller } from '../usecases/caller.js';
 
 /** A clock tests move by hand. */

@@ -8,7 +8,7 @@ import type { Transfer } from '../model/transfer.js';
 import type { Gp2gpOptions } from '../options.js';
 import { applyIntegration, storeIntegrationNote } from '../steps/integration-outcome.js';
 import type { Transfers } from '../store/transfers.js';
-import type { ImportDecision } from '../transfer-port.js';
+import type { ImportDecision } from '@lloyd/adapters-core';
 import { transferNotFound } from './transfer-view.js';
 
 /**

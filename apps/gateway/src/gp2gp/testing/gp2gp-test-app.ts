@@ -11,14 +11,8 @@ import { AccessModule, RateLimitGuard } from '@lloyd/access';
 import { AuthGuard, EmbeddedIssuer } from '@lloyd/auth';
 import { ConfigModule, type LloydConfig } from '@lloyd/config';
 import { ConfigPatientRegistry, PatientRegistry, SupplierDirectory, TransferMarkers } from '@lloyd/federation';
-import {
-  GP2GP_CLOCK,
-  GP2GP_OPTIONS,
-  TransferEndpoints,
-  type Gp2gpClock,
-  type Gp2gpOptions,
-  type TransferEndpoint,
-} from '@lloyd/gp2gp';
+import { GP2GP_CLOCK, GP2GP_OPTIONS, TransferEndpoints, type Gp2gpClock, type Gp2gpOptions } from '@lloyd/gp2gp';
+import type { TransferEndpoint } from '@lloyd/adapters-core';
 import { ObservabilityModule } from '@lloyd/observability';
 import {
   BlobStore,
