@@ -137,6 +137,14 @@ describe('GP2GP transfers between every pair of supplier systems', () => {
         .find((r): r is fhir4.Organization => r?.resourceType === 'Organization');
       expect(practice?.identifier?.some((i) => i.value === to)).toBe(true);
       expect(clinicalCounts(after)).toEqual(before);
+      const note = (await (
+        await fetch(`${lloyd.base}/gp2gp/transfers/${id}/integration-note`, {
+          headers: { authorization: `Bearer ${broker}` },
+        })
+      ).json()) as { status: string; items: { sourceId: string; outcome: string }[] };
+      expect(note.status).toBe('integrated');
+      expect(note.items.length).toBeGreaterThan(0);
+      expect(note.items.every((i) => ['integrated', 'degraded', 'not-integrated'].includes(i.outcome))).toBe(true);
     },
   );
 

@@ -28,6 +28,7 @@ import { TransferRepository } from './store/transfer-repository.js';
 import { Transfers } from './store/transfers.js';
 import { AcceptTransfer } from './usecases/accept-transfer.js';
 import { GetTransfer } from './usecases/get-transfer.js';
+import { GetIntegrationNote } from './usecases/get-integration-note.js';
 import { ListTransfers } from './usecases/list-transfers.js';
 import { ReceiveExtract } from './usecases/receive-extract.js';
 import { RejectTransfer } from './usecases/reject-transfer.js';
@@ -85,6 +86,7 @@ export class Gp2gp {
 
   readonly startTransfer: StartTransfer;
   readonly getTransfer: GetTransfer;
+  readonly getIntegrationNote: GetIntegrationNote;
   readonly listTransfers: ListTransfers;
   readonly watchTransfer: WatchTransfer;
   readonly acceptTransfer: AcceptTransfer;
@@ -154,6 +156,7 @@ export class Gp2gp {
       deps.audit,
     );
     this.getTransfer = new GetTransfer(this.transfers, deps.audit);
+    this.getIntegrationNote = new GetIntegrationNote(this.transfers, deps.blobs, deps.audit);
     this.listTransfers = new ListTransfers(this.transfers, deps.audit);
     this.watchTransfer = new WatchTransfer(this.transfers, this.events, deps.audit);
     const settle = new SettleAcceptance(this.transfers, deps.blobs, deps.endpoints, this.scheduler, options);

@@ -39,6 +39,12 @@ export class TransfersController {
     return this.gp2gp.getTransfer.execute(id, gp2gpCaller(token, request));
   }
 
+  @Get(':id/integration-note')
+  @RequireScopes('system/gp2gp.read')
+  integrationNote(@Param('id') id: string, @CurrentToken() token: VerifiedToken, @Req() request: FastifyRequest) {
+    return this.gp2gp.getIntegrationNote.execute(id, gp2gpCaller(token, request));
+  }
+
   @Get(':id/events')
   @RequireScopes('system/gp2gp.read')
   async events(

@@ -1,0 +1,46 @@
+import { text } from 'node:stream/consumers';
+import { type AuditTrail } from '@lloyd/access';
+import type { IntegrationResult } from '@lloyd/adapters-core';
+import { OperationOutcomeError } from '@lloyd/fhir';
+import { BlobNotFoundError, type BlobStore } from '@lloyd/store';
+import { transferBlobs } from '../store/transfer-keys.js';
+import type { Transfers } from '../store/transfers.js';
+import { audited, type Gp2gpCaller } from './caller.js';
+import { transferNotFound } from './transfer-view.js';
+
+/**
+ * `GET /gp2gp/transfers/{id}/integration-note`: the GP2GP 2.2 integration note sent back to the old practice with
+ * the final acknowledgement: per item of the record, integrated, degraded or not integrated, with why.
+ */
+export class GetIntegrationNote {
+  constructor(
+    private readonly transfers: Transfers,
+    private readonly blobs: BlobStore,
+    private readonly audit: AuditTrail,
+  ) {}
+
+  async execute(id: string, caller: Gp2gpCaller): Promise<Pick<IntegrationResult, 'status' | 'items'>> {
+    const transfer = await this.transfers.get(id);
+    return audited(
+      this.audit,
+      caller,
+      { interaction: 'read', ...(transfer ? { patient: transfer.nhsNumber, practiceOds: transfer.toOds } : {}) },
+      async () => {
+        if (!transfer) throw transferNotFound(id);
+        try {
+          return JSON.parse(await text(await this.blobs.get(transferBlobs.integrationNote(id)))) as Pick<
+            IntegrationResult,
+            'status' | 'items'
+          >;
+        } catch (err) {
+          if (!(err instanceof BlobNotFoundError)) throw err;
+          throw OperationOutcomeError.of(
+            'NO_RECORD_FOUND',
+            `Transfer ${id} has no integration note yet: the receiving practice has not integrated or rejected the record (state ${transfer.state}).`,
+          );
+        }
+      },
+      () => ({ resources: [`Gp2gpTransfer/${id}`] }),
+    );
+  }
+}
