@@ -25,6 +25,8 @@ export interface XmlReadV2AdapterOptions {
 }
 
 const ACCEPT = 'application/xml';
+const SEARCH_REUSE_MS = 5_000;
+const MAX_REUSED_SEARCHES = 1_000;
 
 /**
  * Adapter for supplier systems that speak XML over REST with Read v2 coding (P10001's native format): searches
@@ -37,6 +39,7 @@ export class XmlReadV2Adapter extends SupplierAdapter {
   private readonly base: URL;
   private readonly maxPatientBytes: number;
   private readonly maxRecordBytes: number;
+  private readonly recentSearches = new Map<string, Promise<NativePatient | null>>();
 
   constructor(options: XmlReadV2AdapterOptions) {
     super();
@@ -85,7 +88,26 @@ export class XmlReadV2Adapter extends SupplierAdapter {
     return native.record;
   }
 
-  private async searchPatient(nhsNumber: string, ctx: SupplierCallContext): Promise<NativePatient | null> {
+  /**
+   * The patient search, shared within one request: Lloyd asks for the patient (access checks) and then for the
+   * record, which needs the same search, under one correlation id. A successful answer is reused for a few seconds
+   * by calls of the same request only, never across requests.
+   */
+  private searchPatient(nhsNumber: string, ctx: SupplierCallContext): Promise<NativePatient | null> {
+    const key = `${ctx.correlationId}\u0000${nhsNumber}`;
+    const cached = this.recentSearches.get(key);
+    if (cached) return cached;
+    const search = this.fetchPatient(nhsNumber, ctx);
+    this.recentSearches.set(key, search);
+    const forget = () => this.recentSearches.delete(key);
+    search.then(() => setTimeout(forget, SEARCH_REUSE_MS).unref(), forget);
+    if (this.recentSearches.size > MAX_REUSED_SEARCHES) {
+      this.recentSearches.delete(this.recentSearches.keys().next().value!);
+    }
+    return search;
+  }
+
+  private async fetchPatient(nhsNumber: string, ctx: SupplierCallContext): Promise<NativePatient | null> {
     const url = new URL('patients', this.base);
     url.searchParams.set('nhsNumber', nhsNumber);
     const response = await getFromSupplier(
