@@ -7,6 +7,7 @@
  * - `SIM_EXTRA_PATIENTS` synthetic patients per practice (default 0)
  * - `SIM_LARGE_CONSULTATIONS`, `SIM_LARGE_ATTACHMENTS`, `SIM_LARGE_ATTACHMENT_BYTES`: the size of the large demo
  *   record (9990000107); defaults 250 consultations and 6 attachments of 1 MB
+ * - `SIM_TYPICAL_EXTRA_CONSULTATIONS`: further consultations in every synthetic patient's record (default 0)
  */
 import { simulatedFormats, startSimulators } from './server.js';
 
@@ -31,6 +32,7 @@ const sims = await startSimulators({
     P40004: integer('SIM_PORT_P40004', 8094),
   },
   extraPatients: integer('SIM_EXTRA_PATIENTS', 0),
+  typicalExtraConsultations: integer('SIM_TYPICAL_EXTRA_CONSULTATIONS', 0),
   largeRecord: {
     consultations: integer('SIM_LARGE_CONSULTATIONS', 250),
     attachments: integer('SIM_LARGE_ATTACHMENTS', 6),

@@ -41,6 +41,8 @@ export interface SimulatorOptions {
   readonly extraPatients?: number;
   /** Size of the large demo record (9990000107). */
   readonly largeRecord?: Partial<LargeRecordOptions>;
+  /** Further consultations in every synthetic patient's record (default 0: small records). */
+  readonly typicalExtraConsultations?: number;
   /** Date records are generated relative to (default 2025-06-01). */
   readonly asOf?: string;
 }
@@ -68,6 +70,7 @@ export async function startSimulators(options: SimulatorOptions): Promise<Runnin
     ...(options.asOf ? { asOf: options.asOf } : {}),
     ...(options.extraPatients ? { extraPatients: options.extraPatients } : {}),
     ...(options.largeRecord ? { largeRecord: options.largeRecord } : {}),
+    ...(options.typicalExtraConsultations ? { typicalExtraConsultations: options.typicalExtraConsultations } : {}),
   });
   const started: FastifyInstance[] = [];
   const closeAll = async () => {

@@ -46,6 +46,8 @@ export interface GeneratorOptions {
   /** Records are dated relative to this ISO date (default {@link DEFAULT_AS_OF}). */
   readonly asOf?: string;
   readonly largeRecord?: Partial<LargeRecordOptions>;
+  /** Further consultations in every synthetic (non-demo) patient's record, for realistic record sizes (default 0). */
+  readonly typicalExtraConsultations?: number;
 }
 
 function person(
@@ -126,7 +128,11 @@ export function generatePatients(
   const patients: SyntheticPatient[] = [];
   for (const nhsNumber of syntheticNhsNumbers(region, offset)) {
     if (patients.length >= count) break;
-    patients.push(person({ ...options, seed }, practice.ods, { nhsNumber }, (b, p) => addTypicalRecord(b, p)));
+    patients.push(
+      person({ ...options, seed }, practice.ods, { nhsNumber }, (b, p) =>
+        addTypicalRecord(b, p, options.typicalExtraConsultations ?? 0),
+      ),
+    );
   }
   if (patients.length < count) {
     throw new Error(`Only ${patients.length} synthetic NHS numbers are available per practice; asked for ${count}.`);

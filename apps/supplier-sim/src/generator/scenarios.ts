@@ -302,7 +302,11 @@ export function addLargeHistory(b: RecordBuilder, options: LargeRecordOptions): 
 }
 
 /** An ordinary record of varying size for the synthetic patients. */
-export function addTypicalRecord(b: RecordBuilder, person: Demographics): void {
+/**
+ * A typical synthetic record. `extraConsultations` adds that many further consultations (blood pressure, a symptom,
+ * now and then a test), for benchmarks that want records of realistic size; 0 keeps the default small record.
+ */
+export function addTypicalRecord(b: RecordBuilder, person: Demographics, extraConsultations = 0): void {
   const r = b.random;
   if (r.chance(0.4)) {
     b.allergy(
@@ -354,4 +358,17 @@ export function addTypicalRecord(b: RecordBuilder, person: Demographics): void {
     });
   if (r.chance(0.7)) b.immunisation('influenza-vaccination', b.daysAgo(r.int(100, 300)));
   if (r.chance(0.4)) b.testResult('full-blood-count', b.daysAgo(r.int(60, 900)), fullBloodCount(b, person, false));
+  for (let i = 0; i < extraConsultations; i++) {
+    const visit = b.consultation(b.daysAgo(r.int(30, 7300)));
+    bloodPressure(b, visit, r.int(110, 160), r.int(65, 98));
+    b.observation(
+      r.pick(['abdominal-pain', 'tired-all-the-time', 'dry-eyes', 'co-low-back-pain']),
+      visit.day,
+      undefined,
+      {
+        in: visit,
+      },
+    );
+    if (r.chance(0.15)) b.testResult('full-blood-count', visit.day, fullBloodCount(b, person, r.chance(0.2)));
+  }
 }
