@@ -89,12 +89,17 @@ try {
     SIM_LARGE_ATTACHMENTS: String(attachments),
     SIM_LARGE_ATTACHMENT_BYTES: String(attachmentBytes),
   });
-  const gateway = startChild('gateway', distEntry('apps', 'gateway', 'src', 'main.js'), {
-    ...lloydEnv,
-    PORT: String(gatewayPort),
-  });
+  // BENCH_PROFILE_DIR=<dir> writes V8 CPU profiles of the gateway and workers there (open them in Chrome DevTools).
+  const profileDir = process.env['BENCH_PROFILE_DIR'];
+  const profile = profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [];
+  const gateway = startChild(
+    'gateway',
+    distEntry('apps', 'gateway', 'src', 'main.js'),
+    { ...lloydEnv, PORT: String(gatewayPort) },
+    profile,
+  );
   const workers = [1, 2].map((n) =>
-    startChild(`worker-${n}`, distEntry('apps', 'transfer-worker', 'src', 'main.js'), lloydEnv),
+    startChild(`worker-${n}`, distEntry('apps', 'transfer-worker', 'src', 'main.js'), lloydEnv, profile),
   );
   children.push(sims, gateway, ...workers);
   const lloyd = `http://127.0.0.1:${gatewayPort}`;
