@@ -7,7 +7,8 @@ export type XmlAttributes = Readonly<Record<string, string | number | boolean | 
 
 // Characters XML 1.0 does not allow at all (control characters, lone surrogates, U+FFFE/U+FFFF).
 const NOT_XML_CHAR = /[^\t\n\r\u0020-\uD7FF\uE000-\uFFFD\u{10000}-\u{10FFFF}]/gu;
-const NAME = /^[A-Za-z_][A-Za-z0-9_.-]*$/;
+// A name, optionally with a namespace prefix (`xsi:type`), as HL7 V3 messages need.
+const NAME = /^([A-Za-z_][A-Za-z0-9_.-]*:)?[A-Za-z_][A-Za-z0-9_.-]*$/;
 
 /** Escapes text content: `& < >` become entities; characters XML cannot carry become U+FFFD. */
 export function escapeXmlText(value: string): string {
@@ -73,6 +74,13 @@ export class XmlWriter {
   /** A text-only element, left out when the value is undefined. */
   text(name: string, value: string | number | undefined, attrs?: XmlAttributes): this {
     return value === undefined ? this : this.element(name, attrs, String(value));
+  }
+
+  /** `<name attrs>` … children written by `body` … `</name>`. */
+  wrap(name: string, attrs: XmlAttributes | undefined, body: () => void): this {
+    this.start(name, attrs);
+    body();
+    return this.end();
   }
 
   toString(): string {
