@@ -21,3 +21,4 @@ export {
 } from './http.js';
 export * from './canonical.js';
 export * from './transfer.js';
+export { compact, quantity, UCUM_SYSTEM, practiceReference, clinicianReference } from './fhir-build.js';

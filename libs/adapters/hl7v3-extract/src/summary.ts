@@ -3,10 +3,10 @@
  * itself has no demographics query. The reader is lenient about elements it does not know and strict about what
  * Lloyd relies on: a summary without a consent or confidentiality statement is an error, never "no dissent".
  */
-import { NHS_NUMBER_SYSTEM, ODS_ORGANISATION_SYSTEM, SDS_USER_SYSTEM } from '@lloyd/fhir';
+import { NHS_NUMBER_SYSTEM } from '@lloyd/fhir';
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import { z } from 'zod';
-import type { SupplierPatient } from '@lloyd/adapters-core';
+import { clinicianReference, compact, practiceReference, type SupplierPatient } from '@lloyd/adapters-core';
 
 const REPEATING = new Set(['given', 'prefix', 'streetAddressLine', 'telecom']);
 
@@ -78,12 +78,6 @@ function fhirDate(value: string): string {
   return `${value.slice(0, 4)}-${value.slice(4, 6)}-${value.slice(6, 8)}`;
 }
 
-function compact<T extends object>(value: T): T {
-  return Object.fromEntries(
-    Object.entries(value).filter(([, v]) => v !== undefined && !(Array.isArray(v) && v.length === 0)),
-  ) as T;
-}
-
 export type SummaryResult = { ok: true; patient: SupplierPatient } | { ok: false; reason: string };
 
 /** Parses and maps one summary document; the reason of a failure names the offending path (no patient data). */
@@ -107,20 +101,9 @@ export function readSummary(xml: string): SummaryResult {
 
 function toSupplierPatient(s: Summary): SupplierPatient {
   const registration = s.registration;
-  const practiceRef: fhir4.Reference = compact({
-    type: 'Organization',
-    identifier: { system: ODS_ORGANISATION_SYSTEM, value: registration.practice['@ods'] },
-    display: registration.practice['@name'],
-  });
+  const practiceRef = practiceReference(registration.practice['@ods'], registration.practice['@name']);
   const gp = registration.usualGp;
-  const gpName = gp ? [gp['@prefix'], gp['@given'], gp['@family']].filter(Boolean).join(' ') : '';
-  const gpRef: fhir4.Reference | undefined = gp
-    ? compact({
-        type: 'Practitioner',
-        identifier: { system: SDS_USER_SYSTEM, value: gp['@sdsUserId'] },
-        display: gpName || undefined,
-      })
-    : undefined;
+  const gpRef = gp ? clinicianReference(gp['@sdsUserId'], [gp['@prefix'], gp['@given'], gp['@family']]) : undefined;
   const deceased = s.deceasedTime ? fhirDate(s.deceasedTime['@value']) : undefined;
   const active = registration['@status'] === 'active';
 

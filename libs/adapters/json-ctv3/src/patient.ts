@@ -4,7 +4,7 @@
  */
 import { NHS_NUMBER_SYSTEM, ODS_ORGANISATION_SYSTEM, SDS_USER_SYSTEM } from '@lloyd/fhir';
 import type { SupplierPatient } from '@lloyd/adapters-core';
-import { compact } from './compact.js';
+import { compact } from '@lloyd/adapters-core';
 import type { NativePatient, StaffMember } from './native.js';
 
 const GENDER: Record<NativePatient['patient']['sex'], NonNullable<fhir4.Patient['gender']>> = {

@@ -7,8 +7,6 @@ import type { NativeCode } from './record-schema.js';
  */
 export const ALLERGY_END_EXTENSION = `${LLOYD_FHIR_BASE}/StructureDefinition/allergy-end`;
 
-export const UCUM = 'http://unitsofmeasure.org';
-
 /** What every mapper needs: where the record comes from and how to point at what it already mapped. */
 export interface MappingContext {
   readonly ods: string;
@@ -50,39 +48,8 @@ export function metaFor(confidential: boolean): { meta?: fhir4.Meta } {
   return confidential ? { meta: { security: [{ ...CONFIDENTIAL_SECURITY_LABEL }] } } : {};
 }
 
-/** Units the system uses that are UCUM codes as written; others (tablets, puffs…) stay plain units. */
-const UCUM_UNITS = new Set([
-  '%',
-  '/min',
-  '10*12/L',
-  '10*9/L',
-  'cm',
-  'd',
-  'fL',
-  'g',
-  'g/L',
-  'h',
-  'kg',
-  'kg/m2',
-  'L',
-  'L/min',
-  'mg',
-  'mg/L',
-  'mL',
-  'mm[Hg]',
-  'mmol/L',
-  'mmol/mol',
-  'nmol/L',
-  'pg',
-  'U/L',
-  'umol/L',
-]);
-
-/** A Quantity; UCUM-coded when the unit is one. */
-export function quantity(value: number, unit: string): fhir4.Quantity {
-  if (!unit) return { value };
-  return UCUM_UNITS.has(unit) ? { value, unit, system: UCUM, code: unit } : { value, unit };
-}
+// Quantities are built the same way by every adapter.
+export { quantity, UCUM_SYSTEM as UCUM } from '@lloyd/adapters-core';
 
 const LONDON = new Intl.DateTimeFormat('en-GB', { timeZone: 'Europe/London', timeZoneName: 'shortOffset' });
 

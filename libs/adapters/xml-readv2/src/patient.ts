@@ -3,9 +3,9 @@
  * needs. The reader is lenient about elements it does not know (a vendor may add some) and strict about the ones
  * Lloyd relies on: a missing consent statement is an error, never "no dissent".
  */
-import { NHS_NUMBER_SYSTEM, ODS_ORGANISATION_SYSTEM, SDS_USER_SYSTEM } from '@lloyd/fhir';
+import { NHS_NUMBER_SYSTEM } from '@lloyd/fhir';
 import { z } from 'zod';
-import type { SupplierPatient } from '@lloyd/adapters-core';
+import { clinicianReference, compact, practiceReference, type SupplierPatient } from '@lloyd/adapters-core';
 
 const date = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'expected YYYY-MM-DD');
 const bool = z.enum(['true', 'false']).transform((v) => v === 'true');
@@ -71,29 +71,12 @@ export function readNativePatient(
   return { ok: false, reason: `Patient ${issue?.path.join('.') || '(root)'}: ${issue?.message ?? 'invalid'}` };
 }
 
-function compact<T extends object>(value: T): T {
-  return Object.fromEntries(
-    Object.entries(value).filter(([, v]) => v !== undefined && !(Array.isArray(v) && v.length === 0)),
-  ) as T;
-}
-
 export function toSupplierPatient(native: NativePatient): SupplierPatient {
   const d = native.Demographics;
   const registration = native.Registration;
-  const practiceRef: fhir4.Reference = compact({
-    type: 'Organization',
-    identifier: { system: ODS_ORGANISATION_SYSTEM, value: registration.Practice['@ods'] },
-    display: registration.Practice['@name'],
-  });
+  const practiceRef = practiceReference(registration.Practice['@ods'], registration.Practice['@name']);
   const gp = registration.UsualGP;
-  const gpName = gp ? [gp['@title'], gp['@given'], gp['@family']].filter(Boolean).join(' ') : '';
-  const gpRef: fhir4.Reference | undefined = gp
-    ? compact({
-        type: 'Practitioner',
-        identifier: { system: SDS_USER_SYSTEM, value: gp['@sdsUserId'] },
-        display: gpName || undefined,
-      })
-    : undefined;
+  const gpRef = gp ? clinicianReference(gp['@sdsUserId'], [gp['@title'], gp['@given'], gp['@family']]) : undefined;
 
   const patient: fhir4.Patient = compact({
     resourceType: 'Patient' as const,

@@ -1,3 +1,4 @@
+import { compact } from '@lloyd/adapters-core';
 import { CONFIDENTIAL_SECURITY_LABEL } from '@lloyd/adapters-core';
 import { IdRegistry } from './ids.js';
 import { ReportBuilder } from './report.js';
@@ -206,9 +207,4 @@ export function subExtension(extension: Json, name: string): Json | undefined {
   return parts.find((p) => p['url'] === name);
 }
 
-/** Removes undefined members and empty arrays, so converters can build objects with optional parts. */
-export function compact<T extends object>(value: T): T {
-  return Object.fromEntries(
-    Object.entries(value).filter(([, v]) => v !== undefined && !(Array.isArray(v) && v.length === 0)),
-  ) as T;
-}
+export { compact };

@@ -1,3 +1,4 @@
+import { compact } from '@lloyd/adapters-core';
 /**
  * R4 → STU3 building blocks: the reverse of the generic datatype conversion (HL7 code systems moved back under
  * `http://hl7.org/fhir/…`), the GP Connect / Care Connect extension URLs a GP Connect provider expects, and the
@@ -76,12 +77,7 @@ export function codeOf(concept: fhir4.CodeableConcept | undefined): string | und
   return concept?.coding?.find((c) => typeof c.code === 'string')?.code;
 }
 
-/** Removes undefined members and empty arrays. */
-export function compact<T extends object>(value: T): T {
-  return Object.fromEntries(
-    Object.entries(value).filter(([, v]) => v !== undefined && !(Array.isArray(v) && v.length === 0)),
-  ) as T;
-}
+export { compact };
 
 /**
  * The elements every resource has (id, meta with its security labels, narrative, language), plus the resource's

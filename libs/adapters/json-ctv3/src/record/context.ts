@@ -22,41 +22,8 @@ export interface EntryContext {
  */
 export const ALLERGY_END_EXTENSION = `${LLOYD_FHIR_BASE}/StructureDefinition/allergy-end`;
 
-export const UCUM = 'http://unitsofmeasure.org';
-
-/** Units the system uses that are UCUM codes as written; others (tablets, puffs…) stay plain units. */
-const UCUM_UNITS = new Set([
-  '%',
-  '/min',
-  '10*12/L',
-  '10*9/L',
-  'cm',
-  'd',
-  'fL',
-  'g',
-  'g/L',
-  'h',
-  'kg',
-  'kg/m2',
-  'L',
-  'L/min',
-  'mg',
-  'mg/L',
-  'mL',
-  'mm[Hg]',
-  'mmol/L',
-  'mmol/mol',
-  'nmol/L',
-  'pg',
-  'U/L',
-  'umol/L',
-]);
-
-/** A Quantity; UCUM-coded when the unit is one. */
-export function quantity(value: number, unit: string | undefined): fhir4.Quantity {
-  if (!unit) return { value };
-  return UCUM_UNITS.has(unit) ? { value, unit, system: UCUM, code: unit } : { value, unit };
-}
+// Quantities are built the same way by every adapter.
+export { quantity, UCUM_SYSTEM as UCUM } from '@lloyd/adapters-core';
 
 export function reference(type: string, id: string, display?: string): fhir4.Reference {
   return display ? { reference: `${type}/${id}`, display } : { reference: `${type}/${id}` };

@@ -1,5 +1,5 @@
 import { ODS_ORGANISATION_SYSTEM, SDS_USER_SYSTEM } from '@lloyd/fhir';
-import { compact } from '../compact.js';
+import { compact } from '@lloyd/adapters-core';
 import type { JournalEvent, JournalPage, NativePatient, StaffMember } from '../native.js';
 import { reference } from './context.js';
 

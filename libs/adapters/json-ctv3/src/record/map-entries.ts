@@ -3,7 +3,7 @@
  * referrals and attachments. Shapes follow GP Connect Access Record Structured, translated to R4.
  */
 import { EXTENSIONS } from '@lloyd/adapters-core';
-import { compact } from '../compact.js';
+import { compact } from '@lloyd/adapters-core';
 import type { EntryOf } from '../native.js';
 import {
   ALLERGY_END_EXTENSION,

@@ -2,7 +2,7 @@
  * An investigation (a test battery with its results) becomes a DiagnosticReport referencing one laboratory
  * Observation per result, with value, reference range and interpretation.
  */
-import { compact } from '../compact.js';
+import { compact } from '@lloyd/adapters-core';
 import type { EntryOf } from '../native.js';
 import { codeableConcept, confidentialMeta, fhirDate, quantity, reference, type EntryContext } from './context.js';
 

@@ -5,7 +5,7 @@
  * resource types); issues keep their own ids. The same shapes as the XML/Read v2 adapter's.
  */
 import { EXTENSIONS } from '@lloyd/adapters-core';
-import { compact } from '../compact.js';
+import { compact } from '@lloyd/adapters-core';
 import type { EntryOf } from '../native.js';
 import {
   codeableConcept,

@@ -4,7 +4,7 @@
  * recorded in. Confidential entries (or entries of a confidential event) are marked, never removed.
  */
 import type { CanonicalRecord, SupplierPatient } from '@lloyd/adapters-core';
-import { compact } from '../compact.js';
+import { compact } from '@lloyd/adapters-core';
 import type { JournalEntry, JournalEvent, JournalPage, NativePatient } from '../native.js';
 import {
   confidentialMeta,

@@ -9,7 +9,7 @@
 import { createHash } from 'node:crypto';
 import { CODE_SYSTEMS, EXTENSIONS, isConfidential, type CanonicalRecord } from '@lloyd/adapters-core';
 import { NHS_NUMBER_SYSTEM, SDS_USER_SYSTEM } from '@lloyd/fhir';
-import { compact } from '../compact.js';
+import { compact } from '@lloyd/adapters-core';
 import type { IntegrationItem } from '@lloyd/adapters-core';
 
 type Json = Record<string, unknown>;
