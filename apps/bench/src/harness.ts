@@ -139,6 +139,19 @@ export function peakRssMb(pid: number | undefined): number | undefined {
   }
 }
 
+/** CPU seconds (user + system) a process has used so far, from /proc; undefined where /proc is missing. */
+export function cpuSeconds(pid: number | undefined): number | undefined {
+  if (!pid) return undefined;
+  try {
+    // Fields after the command name (which may hold spaces) start at state; utime and stime are fields 14 and 15.
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return undefined;
+  }
+}
+
 /** An access token for a dev client from a running Lloyd, through the real token CLI. */
 export async function devToken(baseUrl: string, client: string, extra: string[] = []): Promise<string> {
   let out = '';

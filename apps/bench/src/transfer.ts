@@ -18,6 +18,7 @@ import {
   devToken,
   distEntry,
   freePort,
+  cpuSeconds,
   peakRssMb,
   progress,
   startChild,
@@ -81,17 +82,22 @@ try {
     LOG_LEVEL: 'warn',
     LLOYD_DATA_DIR: join(dir, 'data'),
   };
-  const sims = startChild('supplier-sim', distEntry('apps', 'supplier-sim', 'src', 'main.js'), {
-    ...Object.fromEntries(SYSTEMS.map((ods) => [`SIM_PORT_${ods}`, String(ports[ods])])),
-    SIM_SEED: String(SEED),
-    SIM_EXTRA_PATIENTS: String(perPractice),
-    SIM_TYPICAL_EXTRA_CONSULTATIONS: String(TYPICAL_CONSULTATIONS),
-    SIM_LARGE_ATTACHMENTS: String(attachments),
-    SIM_LARGE_ATTACHMENT_BYTES: String(attachmentBytes),
-  });
-  // BENCH_PROFILE_DIR=<dir> writes V8 CPU profiles of the gateway and workers there (open them in Chrome DevTools).
+  // BENCH_PROFILE_DIR=<dir> writes V8 CPU profiles of the simulators, the gateway and the workers there.
   const profileDir = process.env['BENCH_PROFILE_DIR'];
   const profile = profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [];
+  const sims = startChild(
+    'supplier-sim',
+    distEntry('apps', 'supplier-sim', 'src', 'main.js'),
+    {
+      ...Object.fromEntries(SYSTEMS.map((ods) => [`SIM_PORT_${ods}`, String(ports[ods])])),
+      SIM_SEED: String(SEED),
+      SIM_EXTRA_PATIENTS: String(perPractice),
+      SIM_TYPICAL_EXTRA_CONSULTATIONS: String(TYPICAL_CONSULTATIONS),
+      SIM_LARGE_ATTACHMENTS: String(attachments),
+      SIM_LARGE_ATTACHMENT_BYTES: String(attachmentBytes),
+    },
+    profile,
+  );
   const gateway = startChild(
     'gateway',
     distEntry('apps', 'gateway', 'src', 'main.js'),
@@ -154,10 +160,16 @@ try {
   const jobs = synthetic
     .slice(0, TRANSFERS)
     .map(([nhs, from]) => [nhs, from, SYSTEMS[(SYSTEMS.indexOf(from) + 1) % SYSTEMS.length]!] as const);
+  const everyProcess = () => [gateway, ...workers, sims, redis.child];
+  const cpuBefore = everyProcess().map((c) => cpuSeconds(c.process.pid) ?? 0);
   const t0 = performance.now();
   const ids = await Promise.all(jobs.map(([nhs, from, to]) => start(nhs, from, to)));
   const typical = await settle(ids, 300_000);
   const typicalSeconds = (performance.now() - t0) / 1000;
+  // Where the CPU went during the typical phase: the processes share the machine's cores.
+  const typicalCpuSeconds = Object.fromEntries(
+    everyProcess().map((c, i) => [c.name, Number(((cpuSeconds(c.process.pid) ?? 0) - cpuBefore[i]!).toFixed(2))]),
+  );
   const failed = typical.filter((t) => t.state !== 'completed');
   const typicalBytes =
     typical.reduce((n, t) => n + t.sizes.extractBytes + t.sizes.attachmentBytes, 0) / Math.max(1, typical.length);
@@ -186,6 +198,8 @@ try {
     typicalTransfers: typical.length,
     typicalFailed: failed.length,
     typicalRecordBytes: Math.round(typicalBytes),
+    typicalSeconds: Number(typicalSeconds.toFixed(2)),
+    typicalCpuSeconds,
     largeTransferSeconds: Number(largeSeconds.toFixed(2)),
     largeTransferBytes: (large?.sizes.extractBytes ?? 0) + (large?.sizes.attachmentBytes ?? 0),
     largeTransferState: large?.state,

@@ -42,6 +42,7 @@ const parser = new XMLParser({
   parseAttributeValue: false,
   processEntities: false,
   maxNestedTags: 64,
+  jPath: false,
 });
 
 type Node = Record<string, unknown>;

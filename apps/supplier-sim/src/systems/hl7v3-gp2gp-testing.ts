@@ -58,6 +58,7 @@ const parser = new XMLParser({
   parseTagValue: false,
   parseAttributeValue: false,
   isArray: (_name, _jpath, _leaf, isAttribute) => !isAttribute,
+  jPath: false,
 });
 
 /** Parses XML with every element as an array, so tests can walk it without guessing cardinalities. */

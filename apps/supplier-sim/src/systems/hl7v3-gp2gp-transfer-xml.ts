@@ -17,6 +17,7 @@ const parser = new XMLParser({
   maxNestedTags: 256,
   // Every element is a list, so repeated and single elements are read alike; attributes stay scalar.
   isArray: (_name, _path, _leaf, isAttribute) => !isAttribute,
+  jPath: false,
 });
 
 /** Parses a whole document; the reason of a failure says what is wrong with it, never what it contains. */

@@ -82,6 +82,7 @@ const parser = new XMLParser({
   processEntities: { enabled: true, maxEntityCount: 1, maxTotalExpansions: 100_000, maxExpandedLength: 1_000_000 },
   maxNestedTags: 32,
   isArray: (name) => REPEATING.has(name),
+  jPath: false,
 });
 
 type Node = Record<string, unknown>;

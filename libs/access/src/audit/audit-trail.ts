@@ -65,6 +65,7 @@ export class AuditTrail {
   private readonly clock: AccessClock;
   private readonly written: Counter<'outcome'>;
   private readonly failures: Counter;
+  private tail: Promise<unknown> = Promise.resolve();
 
   constructor(
     private readonly store: KeyValueStore,
@@ -87,7 +88,7 @@ export class AuditTrail {
   async record(entry: AuditEntry): Promise<AuditEvent> {
     const event = buildAuditEvent(entry, randomUUID(), new Date(this.clock()));
     try {
-      const sealed = await this.append(event);
+      const sealed = await this.serially(() => this.append(event));
       await this.index(sealed);
       this.written.inc({ outcome: outcomeOf(entry.error) });
       return sealed;
@@ -182,6 +183,17 @@ export class AuditTrail {
   private async load(seqs: readonly number[]): Promise<AuditEvent[]> {
     const raws = await Promise.all(seqs.map((seq) => this.store.get(auditEventKey(seq))));
     return raws.filter((raw): raw is string => raw !== null).map((raw) => JSON.parse(raw) as AuditEvent);
+  }
+
+  /**
+   * Runs appends from this process one at a time. Concurrent writers in one process would otherwise all race for the
+   * same head, and every loser re-hashes and retries: quadratic work under load. Replicas still race each other,
+   * which the claim-then-advance protocol handles.
+   */
+  private serially<T>(work: () => Promise<T>): Promise<T> {
+    const run = this.tail.then(work, work);
+    this.tail = run.catch(() => undefined);
+    return run;
   }
 
   private async append(event: AuditEvent): Promise<AuditEvent> {

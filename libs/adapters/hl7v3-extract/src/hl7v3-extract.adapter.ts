@@ -36,6 +36,8 @@ export interface Hl7v3ExtractAdapterOptions {
   readonly maxExtractBytes?: number;
   /** Largest answer accepted to a summary or health check, or as an acknowledgement (default 1 MB). */
   readonly maxSmallAnswerBytes?: number;
+  /** Largest extract a transfer export keeps in memory to hand on, rather than asking the system again (5 MB). */
+  readonly maxKeptExtractBytes?: number;
 }
 
 const XML = 'application/xml';

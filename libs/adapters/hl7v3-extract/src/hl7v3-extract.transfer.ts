@@ -39,6 +39,7 @@ export class Hl7v3ExtractTransfer extends TransferEndpoint {
   private readonly base: URL;
   private readonly asid: string;
   private readonly maxSmallAnswerBytes: number;
+  private readonly maxKeptExtractBytes: number;
 
   constructor(options: Hl7v3ExtractAdapterOptions) {
     super();
@@ -47,15 +48,18 @@ export class Hl7v3ExtractTransfer extends TransferEndpoint {
     this.base = new URL(options.baseUrl.endsWith('/') ? options.baseUrl : `${options.baseUrl}/`);
     this.asid = options.asid ?? UNKNOWN_ASID;
     this.maxSmallAnswerBytes = options.maxSmallAnswerBytes ?? 1024 * 1024;
+    this.maxKeptExtractBytes = options.maxKeptExtractBytes ?? 5 * 1024 * 1024;
   }
 
   override async exportRecord(nhsNumber: string, ctx: TransferCallContext): Promise<ExportedRecord> {
-    // The first request reads the extract to learn which documents it refers to; open() asks again, and gets the
-    // same extract, because the request's ids derive from the conversation.
+    // The first request reads the extract to learn which documents it refers to, keeping the bytes when the extract
+    // is small enough to hold; open() replays them, or asks again for a bigger one (the system answers the same
+    // extract, because the request's ids derive from the conversation).
     const first = await this.requestExtract(nhsNumber, ctx);
+    const kept = keepUpTo(first, this.maxKeptExtractBytes);
     let documents: fhir4.DocumentReference[];
     try {
-      const parsed = await parseEhrExtract(first);
+      const parsed = await parseEhrExtract(kept.stream);
       if (parsed.header.nhsNumber !== nhsNumber) throw this.protocolError('the EHR extract is for a different patient');
       documents = parsed.record.resources.filter(
         (r): r is fhir4.DocumentReference => r.resourceType === 'DocumentReference',
@@ -66,7 +70,10 @@ export class Hl7v3ExtractTransfer extends TransferEndpoint {
     return {
       extract: {
         format: 'hl7v3',
-        open: async () => Readable.from(await this.requestExtract(nhsNumber, ctx)),
+        open: async () => {
+          const bytes = kept.bytes();
+          return bytes ? Readable.from([bytes]) : Readable.from(await this.requestExtract(nhsNumber, ctx));
+        },
       },
       attachments: documents.flatMap((d) => this.attachmentOf(d, ctx)),
     };
@@ -281,4 +288,27 @@ export class Hl7v3ExtractTransfer extends TransferEndpoint {
   private protocolError(detail: string): SupplierProtocolError {
     return new SupplierProtocolError({ ...this.identity, detail });
   }
+}
+
+/**
+ * Passes a stream through while keeping a copy of its bytes, up to `limit`: `bytes()` answers the whole content once
+ * the stream has been read to the end within the limit, and undefined otherwise.
+ */
+function keepUpTo(
+  source: AsyncIterable<Uint8Array>,
+  limit: number,
+): { stream: AsyncIterable<Uint8Array>; bytes(): Buffer | undefined } {
+  let chunks: Uint8Array[] | undefined = [];
+  let total = 0;
+  let complete = false;
+  async function* stream(): AsyncGenerator<Uint8Array> {
+    for await (const chunk of source) {
+      total += chunk.byteLength;
+      if (chunks && total <= limit) chunks.push(chunk);
+      else chunks = undefined;
+      yield chunk;
+    }
+    complete = true;
+  }
+  return { stream: stream(), bytes: () => (complete && chunks ? Buffer.concat(chunks) : undefined) };
 }

@@ -22,6 +22,7 @@ const parser = new XMLParser({
   processEntities: { enabled: true, maxEntityCount: 1, maxTotalExpansions: 100_000, maxExpandedLength: 1_000_000 },
   maxNestedTags: 8,
   isArray: (name) => name === 'item' || name === 'attachment',
+  jPath: false,
 });
 
 const STATUSES = new Set(['receiving', 'held', 'integrated', 'rejected']);

@@ -21,6 +21,7 @@ const parser = new XMLParser({
   processEntities: { enabled: true, maxEntityCount: 1, maxTotalExpansions: 10_000, maxExpandedLength: 100_000 },
   maxNestedTags: 16,
   isArray: (name) => REPEATING.has(name),
+  jPath: false,
 });
 
 const ts = z.string().regex(/^\d{8}/, 'expected an HL7 date (YYYYMMDD…)');
