@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { createConnection, createServer } from 'node:net';
 import { join } from 'node:path';
 import { projectRoot } from '@lloyd/config';
@@ -136,6 +136,16 @@ export function peakRssMb(pid: number | undefined): number | undefined {
     return match ? Math.round(Number(match[1]) / 1024) : undefined;
   } catch {
     return undefined;
+  }
+}
+
+/** Resets a process's peak RSS (VmHWM) to its current RSS, so a later reading covers only what follows. */
+export function resetPeakRss(pid: number | undefined): void {
+  if (!pid) return;
+  try {
+    writeFileSync(`/proc/${pid}/clear_refs`, '5');
+  } catch {
+    // Not Linux, or not permitted: the reading then covers the whole run, which only overstates the peak.
   }
 }
 

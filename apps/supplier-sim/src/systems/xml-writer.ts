@@ -10,8 +10,13 @@ const NOT_XML_CHAR = /[^\t\n\r\u0020-\uD7FF\uE000-\uFFFD\u{10000}-\u{10FFFF}]/gu
 // A name, optionally with a namespace prefix (`xsi:type`), as HL7 V3 messages need.
 const NAME = /^([A-Za-z_][A-Za-z0-9_.-]*:)?[A-Za-z_][A-Za-z0-9_.-]*$/;
 
+// Anything either escape might change; most values contain none of it and are returned as they are.
+// eslint-disable-next-line no-control-regex -- matching control characters is the point
+const MAY_NEED_ESCAPING = /[&<>"'\u0000-\u001F\uD800-\uDFFF\uFFFE\uFFFF]/;
+
 /** Escapes text content: `& < >` become entities; characters XML cannot carry become U+FFFD. */
 export function escapeXmlText(value: string): string {
+  if (!MAY_NEED_ESCAPING.test(value)) return value;
   return value.replace(NOT_XML_CHAR, '\uFFFD').replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 }
 
@@ -20,6 +25,7 @@ export function escapeXmlText(value: string): string {
  * parser would otherwise normalise them to spaces.
  */
 export function escapeXmlAttribute(value: string): string {
+  if (!MAY_NEED_ESCAPING.test(value)) return value;
   return escapeXmlText(value)
     .replace(/"/g, '&quot;')
     .replace(/'/g, '&apos;')

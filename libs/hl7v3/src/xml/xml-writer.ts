@@ -17,13 +17,20 @@ const ENTITIES: Record<string, string> = {
   '\r': '&#13;',
 };
 
+// Anything either escape might change; most values contain none of it and are returned as they are.
+const MAY_NEED_ESCAPING =
+  // eslint-disable-next-line no-control-regex -- matching control characters is the point
+  /[&<>"\u0000-\u001F\uD800-\uDFFF\uFFFE\uFFFF]/;
+
 /** Escapes character data; characters XML cannot represent are replaced by U+FFFD. */
 export function escapeText(value: string): string {
+  if (!MAY_NEED_ESCAPING.test(value)) return value;
   return value.replace(INVALID_XML_CHARS, '\uFFFD').replace(TEXT_SPECIALS, (c) => ENTITIES[c]!);
 }
 
 /** Escapes an attribute value (double-quoted); whitespace controls are kept as character references. */
 export function escapeAttribute(value: string): string {
+  if (!MAY_NEED_ESCAPING.test(value)) return value;
   return value.replace(INVALID_XML_CHARS, '\uFFFD').replace(ATTR_SPECIALS, (c) => ENTITIES[c]!);
 }
 
