@@ -37,6 +37,11 @@ const supplier = z.object({
   format: z.enum(supplierFormats),
   baseUrl: url,
   timeoutMs: z.number().int().positive().default(2000),
+  /**
+   * Parsed answers kept per system and revalidated with the system (`ETag` / `If-None-Match`) on every read, in
+   * bytes of the system's answers; 0 turns it off. Used by the adapters whose systems support conditional reads.
+   */
+  revalidatedCacheBytes: z.number().int().min(0).default(16 * 1024 * 1024),
 });
 
 export const configSchema = z.object({

@@ -17,7 +17,7 @@ type Factory = (config: SupplierConfig) => Omit<SupplierEndpoint, 'config'>;
 /** One factory per native supplier format: the record adapter and the GP2GP transfer endpoint of that format. */
 const FACTORIES: Record<SupplierFormat, Factory> = {
   'xml-readv2': (c) => ({
-    adapter: new XmlReadV2Adapter({ ods: c.ods, baseUrl: c.baseUrl }),
+    adapter: new XmlReadV2Adapter({ ods: c.ods, baseUrl: c.baseUrl, cacheBytes: c.revalidatedCacheBytes }),
     transfer: new XmlReadV2Transfer({ ods: c.ods, baseUrl: c.baseUrl }),
   }),
   'json-ctv3': (c) => ({

@@ -6,7 +6,14 @@ import { FakeTransferSystem } from './testing/index.js';
 describe('Gp2gpModule wiring', () => {
   it("finds a practice's transfer endpoint in the supplier directory, or in an adapter that implements it", () => {
     const directory = new SupplierDirectory([
-      { ods: 'P10001', name: 'XML practice', format: 'xml-readv2', baseUrl: 'http://127.0.0.1:1', timeoutMs: 1000 },
+      {
+        ods: 'P10001',
+        name: 'XML practice',
+        format: 'xml-readv2',
+        baseUrl: 'http://127.0.0.1:1',
+        timeoutMs: 1000,
+        revalidatedCacheBytes: 0,
+      },
     ]);
     const endpoints = endpointsFromDirectory(directory);
     expect(endpoints.get('P10001')).toBe(directory.get('P10001')!.transfer);

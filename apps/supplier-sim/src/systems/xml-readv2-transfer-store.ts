@@ -3,6 +3,7 @@
  * were filed here. A filed patient replaces any earlier one with the same NHS number at this practice, and its
  * documents' bytes live in files under a private temporary folder (attachments may be 100 MB; none is held in memory).
  */
+import { randomUUID } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -31,6 +32,8 @@ export const catalogueCode: CodeOf = (key) => {
 /** A patient filed from a transfer: the neutral model, its codes by concept key, its documents' files by id. */
 export interface FiledPatient {
   readonly patient: SyntheticPatient;
+  /** Set by the store when filed. */
+  readonly version?: number;
   readonly codes: ReadonlyMap<string, StoredCode>;
   readonly documentFiles: ReadonlyMap<string, string>;
 }
@@ -38,6 +41,8 @@ export interface FiledPatient {
 export interface StoredPatient {
   readonly patient: SyntheticPatient;
   readonly codeOf: CodeOf;
+  /** Changes whenever the patient's stored record does (HTTP `ETag`); unique across restarts of the system. */
+  readonly version: string;
 }
 
 export type StoredDocument =
@@ -47,6 +52,9 @@ export type StoredDocument =
 export class XmlReadV2Store {
   private readonly filed = new Map<string, FiledPatient>();
   private folder: Promise<string> | undefined;
+  /** Versions start afresh on every start, so an id from an earlier run never matches. */
+  private readonly boot = randomUUID().slice(0, 8);
+  private filings = 0;
 
   constructor(
     private readonly dataset: SyntheticDataset,
@@ -55,9 +63,9 @@ export class XmlReadV2Store {
 
   findPatient(nhsNumber: string): StoredPatient | undefined {
     const filed = this.filed.get(nhsNumber);
-    if (filed) return { patient: filed.patient, codeOf: codeLookup(filed) };
+    if (filed) return { patient: filed.patient, codeOf: codeLookup(filed), version: `${this.boot}.${filed.version}` };
     const generated = this.dataset.findPatient(this.ods, nhsNumber);
-    return generated ? { patient: generated, codeOf: catalogueCode } : undefined;
+    return generated ? { patient: generated, codeOf: catalogueCode, version: `${this.boot}.0` } : undefined;
   }
 
   patients(): SyntheticPatient[] {
@@ -78,7 +86,7 @@ export class XmlReadV2Store {
 
   /** Registers the patient here with this record, replacing any earlier one with the same NHS number. */
   file(entry: FiledPatient): void {
-    this.filed.set(entry.patient.demographics.nhsNumber, entry);
+    this.filed.set(entry.patient.demographics.nhsNumber, { ...entry, version: ++this.filings });
   }
 
   /** A fresh file path for an incoming attachment, in the store's private folder. */

@@ -1,5 +1,5 @@
 import { createReadStream } from 'node:fs';
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
 import { installFaults } from '../faults.js';
 import { documentContent } from '../generator/documents.js';
 import type { SyntheticDataset } from '../generator/generate.js';
@@ -31,6 +31,8 @@ const NHS_NUMBER = /^\d{10}$/;
  * - `GET /patients/{nhsNumber}`: 200 `<Patient>`, 404 when unknown
  * - `GET /patients/{nhsNumber}/record`: 200 `<ClinicalRecord>`, 404 when unknown
  * - `GET /documents/{id}`: the document's bytes, 404 when unknown
+ * - the search by NHS number and the record carry an `ETag` (the patient's stored version) and answer
+ *   `304 Not Modified` to a matching `If-None-Match`, as systems that support conditional reads do
  * - GP2GP transfers in (see xml-readv2-transfer.ts): a transferred patient is filed in this system's own store and
  *   served by the endpoints above like any other
  *
@@ -79,6 +81,7 @@ export function createXmlReadV2System(options: XmlReadV2SystemOptions): FastifyI
       if (!NHS_NUMBER.test(nhsNumber)) answer = error(400, 'INVALID_NHS_NUMBER', 'nhsNumber must be 10 digits');
       else {
         const found = store.findPatient(nhsNumber);
+        if (found && notModified(request.headers['if-none-match'], `"${found.version}"`, reply)) return reply.send();
         answer = xml(200, renderSearchResult(found ? [found.patient] : [], practice));
       }
     } else if (id !== undefined) {
@@ -105,6 +108,7 @@ export function createXmlReadV2System(options: XmlReadV2SystemOptions): FastifyI
 
   app.get<{ Params: { nhsNumber: string } }>('/patients/:nhsNumber/record', (request, reply) => {
     const found = store.findPatient(request.params.nhsNumber);
+    if (found && notModified(request.headers['if-none-match'], `"${found.version}-record"`, reply)) return reply.send();
     const answer = found
       ? xml(200, renderRecord(found.patient, practice, `${dataset.asOf}T00:00:00Z`, found.codeOf))
       : error(404, 'PATIENT_NOT_FOUND', 'No patient with that NHS number is registered here');
@@ -127,4 +131,16 @@ export function createXmlReadV2System(options: XmlReadV2SystemOptions): FastifyI
   installTransferRoutes(app, { store, practice, registrationDate: () => dataset.asOf });
 
   return app;
+}
+
+/**
+ * Conditional reads: sets the answer's `ETag`, and answers `304 Not Modified` (true) when the client already holds
+ * this version (`If-None-Match`).
+ */
+function notModified(ifNoneMatch: string | undefined, etag: string, reply: FastifyReply): boolean {
+  void reply.header('etag', etag);
+  const held = (ifNoneMatch ?? '').split(',').map((t) => t.trim().replace(/^W\//, ''));
+  if (!held.includes(etag) && !held.includes('*')) return false;
+  void reply.code(304);
+  return true;
 }

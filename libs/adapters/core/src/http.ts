@@ -93,12 +93,19 @@ export interface SupplierRequest {
   /** Statuses the caller handles itself (e.g. 404); others than 2xx and these become supplier errors. */
   readonly expectedStatuses?: readonly number[];
   readonly maxBytes: number;
+  /**
+   * The validator of an answer already held: sent as `If-None-Match`, and a `304 Not Modified` answer is then
+   * accepted (with an empty body), meaning the held answer is still the current one.
+   */
+  readonly ifNoneMatch?: string;
 }
 
 export interface SupplierResponse {
   readonly status: number;
   readonly contentType: string;
   readonly body: string;
+  /** The answer's `ETag`, when the system sent one. */
+  readonly etag?: string;
 }
 
 /**
@@ -112,11 +119,14 @@ export async function getFromSupplier(
   ctx: SupplierCallContext,
 ): Promise<SupplierResponse> {
   try {
-    const response = await fetch(request.url, {
-      signal: ctx.signal,
-      headers: { accept: request.accept, 'x-correlation-id': ctx.correlationId },
-    });
+    const headers: Record<string, string> = { accept: request.accept, 'x-correlation-id': ctx.correlationId };
+    if (request.ifNoneMatch !== undefined) headers['if-none-match'] = request.ifNoneMatch;
+    const response = await fetch(request.url, { signal: ctx.signal, headers });
     const { status } = response;
+    if (status === 304 && request.ifNoneMatch !== undefined) {
+      await response.body?.cancel();
+      return { status, contentType: '', body: '', etag: response.headers.get('etag') ?? request.ifNoneMatch };
+    }
     if (status >= 500) {
       await response.body?.cancel();
       throw new SupplierUnavailableError({ ...identity, status, detail: `HTTP ${status} to the ${request.label}` });
@@ -126,7 +136,8 @@ export async function getFromSupplier(
       throw new SupplierProtocolError({ ...identity, detail: `unexpected HTTP ${status} to the ${request.label}` });
     }
     const body = await readTextCapped(response, request.maxBytes, identity);
-    return { status, contentType: response.headers.get('content-type') ?? '', body };
+    const etag = response.headers.get('etag') ?? undefined;
+    return { status, contentType: response.headers.get('content-type') ?? '', body, ...(etag ? { etag } : {}) };
   } catch (err) {
     throw toSupplierError(err, identity, ctx.signal);
   }

@@ -1,5 +1,6 @@
 import {
   getFromSupplier,
+  RevalidatedCache,
   SupplierAdapter,
   SupplierProtocolError,
   type CanonicalRecord,
@@ -7,6 +8,8 @@ import {
   type SupplierCallContext,
   type SupplierIdentity,
   type SupplierPatient,
+  type SupplierResponse,
+  deepFreeze,
 } from '@lloyd/adapters-core';
 import { mapRecord } from './map-record.js';
 import { readNativePatient, toSupplierPatient, type NativePatient } from './patient.js';
@@ -22,6 +25,11 @@ export interface XmlReadV2AdapterOptions {
   readonly maxPatientBytes?: number;
   /** Largest clinical record accepted (default 20 MB; documents are not inlined, so records stay small). */
   readonly maxRecordBytes?: number;
+  /**
+   * Bytes of answers kept and revalidated with the system (`If-None-Match`) on every read, so an unchanged record is
+   * not parsed and mapped again (default 0: nothing kept).
+   */
+  readonly cacheBytes?: number;
 }
 
 const ACCEPT = 'application/xml';
@@ -40,6 +48,10 @@ export class XmlReadV2Adapter extends SupplierAdapter {
   private readonly maxPatientBytes: number;
   private readonly maxRecordBytes: number;
   private readonly recentSearches = new Map<string, Promise<NativePatient | null>>();
+  private readonly searches: RevalidatedCache<NativePatient | null>;
+  private readonly records: RevalidatedCache<NativeRecord | null>;
+  /** The canonical record last mapped from a held native record, while both its inputs are still the held ones. */
+  private readonly mapped = new WeakMap<NativeRecord, { patient: NativePatient; record: CanonicalRecord }>();
 
   constructor(options: XmlReadV2AdapterOptions) {
     super();
@@ -48,6 +60,8 @@ export class XmlReadV2Adapter extends SupplierAdapter {
     this.base = new URL(options.baseUrl.endsWith('/') ? options.baseUrl : `${options.baseUrl}/`);
     this.maxPatientBytes = options.maxPatientBytes ?? 1_000_000;
     this.maxRecordBytes = options.maxRecordBytes ?? 20_000_000;
+    this.searches = new RevalidatedCache(options.cacheBytes ?? 0);
+    this.records = new RevalidatedCache(options.cacheBytes ?? 0);
   }
 
   override async findPatient(nhsNumber: string, ctx: SupplierCallContext): Promise<SupplierPatient | null> {
@@ -65,16 +79,38 @@ export class XmlReadV2Adapter extends SupplierAdapter {
     if (!native || !record) return null;
     if (record['@nhsNumber'] !== nhsNumber || record['@patientId'] !== native['@id'])
       throw this.protocolError('clinical record answer is for another patient than the one asked for');
-    return mapRecord(native, toSupplierPatient(native), record);
+    // Both answers unchanged since the last mapping (the system said 304 to each): the mapping is the same too.
+    const earlier = this.mapped.get(record);
+    if (earlier?.patient === native) return earlier.record;
+    const mapped = mapRecord(native, toSupplierPatient(native), record);
+    if (Object.isFrozen(record) && Object.isFrozen(native)) {
+      this.mapped.set(record, { patient: native, record: deepFreeze(mapped) });
+    }
+    return mapped;
   }
 
-  private async readRecord(nhsNumber: string, ctx: SupplierCallContext): Promise<NativeRecord | null> {
+  private readRecord(nhsNumber: string, ctx: SupplierCallContext): Promise<NativeRecord | null> {
     const url = new URL(`patients/${encodeURIComponent(nhsNumber)}/record`, this.base);
-    const response = await getFromSupplier(
-      { url, label: 'clinical record', accept: ACCEPT, maxBytes: this.maxRecordBytes, expectedStatuses: [404] },
-      this.identity,
-      ctx,
+    return this.records.read(
+      nhsNumber,
+      (ifNoneMatch) =>
+        getFromSupplier(
+          {
+            url,
+            label: 'clinical record',
+            accept: ACCEPT,
+            maxBytes: this.maxRecordBytes,
+            expectedStatuses: [404],
+            ...(ifNoneMatch ? { ifNoneMatch } : {}),
+          },
+          this.identity,
+          ctx,
+        ),
+      (response) => this.recordFrom(response),
     );
+  }
+
+  private recordFrom(response: SupplierResponse): NativeRecord | null {
     const parsed = parseXml(response.body);
     if (response.status === 404) {
       // Only the system's own "no such patient" means no record; any other 404 means a wrong base URL or path.
@@ -107,15 +143,28 @@ export class XmlReadV2Adapter extends SupplierAdapter {
     return search;
   }
 
-  private async fetchPatient(nhsNumber: string, ctx: SupplierCallContext): Promise<NativePatient | null> {
+  private fetchPatient(nhsNumber: string, ctx: SupplierCallContext): Promise<NativePatient | null> {
     const url = new URL('patients', this.base);
     url.searchParams.set('nhsNumber', nhsNumber);
-    const response = await getFromSupplier(
-      { url, label: 'patient search', accept: ACCEPT, maxBytes: this.maxPatientBytes },
-      this.identity,
-      ctx,
+    return this.searches.read(
+      nhsNumber,
+      (ifNoneMatch) =>
+        getFromSupplier(
+          {
+            url,
+            label: 'patient search',
+            accept: ACCEPT,
+            maxBytes: this.maxPatientBytes,
+            ...(ifNoneMatch ? { ifNoneMatch } : {}),
+          },
+          this.identity,
+          ctx,
+        ),
+      (response) => this.patientFrom(response, nhsNumber),
     );
+  }
 
+  private patientFrom(response: SupplierResponse, nhsNumber: string): NativePatient | null {
     const parsed = parseXml(response.body);
     if (!parsed.ok) throw this.protocolError(`patient search answer: ${parsed.reason}`);
     const result = parsed.document['PatientSearchResult'];

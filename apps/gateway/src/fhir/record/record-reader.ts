@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { AccessChain, redactConfidential, type AccessDecision, type OrganisationDecision } from '@lloyd/access';
-import type { CanonicalRecord, SupplierPatient } from '@lloyd/adapters-core';
+import { deepFreeze, type CanonicalRecord, type SupplierPatient } from '@lloyd/adapters-core';
 import type { VerifiedToken } from '@lloyd/auth';
 import type { RecordSection } from '@lloyd/config';
 import { encodeResourceId, PatientRegistry, SupplierCaller } from '@lloyd/federation';
@@ -53,6 +53,11 @@ export interface ReadProgress {
 @Injectable()
 export class RecordReader {
   private readonly degradedCounter: Counter<'ods'>;
+  /**
+   * What a held (frozen) supplier record became here: normalised, redacted, published. An adapter hands out the same
+   * frozen record while its system says the record has not changed, so that work is done once per version.
+   */
+  private readonly prepared = new WeakMap<CanonicalRecord, Omit<PreparedRecord, 'decision'> & { nhsNumber: string }>();
 
   constructor(
     private readonly registry: PatientRegistry,
@@ -105,12 +110,20 @@ export class RecordReader {
     const { ods, nhsNumber, decision } = opened;
     const raw = await this.fetchRecord(ods, nhsNumber, decision.sections, correlationId);
     if (!raw) throw outcomes.patientNotFound();
+    const held = this.prepared.get(raw);
+    const prepared = held?.ods === ods && held.nhsNumber === nhsNumber ? held : this.prepare(raw, ods, nhsNumber);
+    if (prepared.degraded > 0) this.degradedCounter.inc({ ods }, prepared.degraded);
+    progress.redactions = prepared.redactions;
+    return { ods, decision, record: prepared.record, redactions: prepared.redactions, degraded: prepared.degraded };
+  }
+
+  private prepare(raw: CanonicalRecord, ods: string, nhsNumber: string) {
     const normalised = this.terminology.normaliseRecord(raw);
-    if (normalised.degraded > 0) this.degradedCounter.inc({ ods }, normalised.degraded);
     const redaction = redactConfidential(normalised.record.resources);
-    progress.redactions = redaction.removed;
     const record = publishIds({ ...normalised.record, resources: redaction.kept }, ods, nhsNumber);
-    return { ods, decision, record, redactions: redaction.removed, degraded: normalised.degraded };
+    const prepared = { ods, nhsNumber, record, redactions: redaction.removed, degraded: normalised.degraded };
+    if (Object.isFrozen(raw)) this.prepared.set(raw, deepFreeze(prepared));
+    return prepared;
   }
 
   /**

@@ -1,0 +1,79 @@
+import type { SupplierResponse } from './http.js';
+
+/** A held answer: what the parse made of it, its validator and its weight against the budget. */
+interface Held<T> {
+  readonly value: T;
+  readonly etag: string;
+  readonly bytes: number;
+}
+
+/**
+ * Parsed supplier answers kept with their validators (HTTP `ETag`) and revalidated on every use, so a record that
+ * has not changed is not transferred, parsed and mapped again, and a record that has changed is never served stale:
+ * each read still asks the supplier (`If-None-Match`), and only a `304 Not Modified` reuses what is held.
+ *
+ * Held values are shared by concurrent requests, so they are deep-frozen when stored: a caller that tried to change
+ * one would throw rather than alter another request's answer. The budget is in bytes of the suppliers' answers
+ * (parsed objects take a few times more); least recently used answers go first. A budget of 0 holds nothing and sends
+ * no validators.
+ */
+export class RevalidatedCache<T> {
+  private readonly held = new Map<string, Held<T>>();
+  private bytes = 0;
+
+  constructor(private readonly budgetBytes: number) {}
+
+  /**
+   * Reads `key` through `request`, which must send `ifNoneMatch` as `If-None-Match` and accept a 304. A 200 with
+   * an `ETag` is parsed and held; any other answer is parsed and the held value dropped.
+   */
+  async read(
+    key: string,
+    request: (ifNoneMatch: string | undefined) => Promise<SupplierResponse>,
+    parse: (response: SupplierResponse) => T,
+  ): Promise<T> {
+    const held = this.held.get(key);
+    const response = await request(held?.etag);
+    if (response.status === 304) {
+      // The request only sends a validator it holds, but the entry may have been evicted meanwhile.
+      const current = this.held.get(key);
+      if (!current || current.etag !== held?.etag) return this.read(key, request, parse);
+      this.held.delete(key);
+      this.held.set(key, current);
+      return current.value;
+    }
+    const value = parse(response);
+    this.forget(key);
+    const bytes = Buffer.byteLength(response.body);
+    if (response.status === 200 && response.etag && bytes <= this.budgetBytes) {
+      this.held.set(key, { value: deepFreeze(value), etag: response.etag, bytes });
+      this.bytes += bytes;
+      for (const [oldest, entry] of this.held) {
+        if (this.bytes <= this.budgetBytes) break;
+        this.held.delete(oldest);
+        this.bytes -= entry.bytes;
+      }
+    }
+    return value;
+  }
+
+  /** Answers held, and their size in bytes as the supplier sent them. */
+  get size(): { entries: number; bytes: number } {
+    return { entries: this.held.size, bytes: this.bytes };
+  }
+
+  private forget(key: string): void {
+    const entry = this.held.get(key);
+    if (!entry) return;
+    this.held.delete(key);
+    this.bytes -= entry.bytes;
+  }
+}
+
+/** Freezes a value and everything reachable from it; returns it. */
+export function deepFreeze<T>(value: T): T {
+  if (value === null || typeof value !== 'object' || Object.isFrozen(value)) return value;
+  Object.freeze(value);
+  for (const key of Object.keys(value)) deepFreeze((value as Record<string, unknown>)[key]);
+  return value;
+}

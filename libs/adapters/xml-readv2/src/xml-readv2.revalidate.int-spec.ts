@@ -1,0 +1,118 @@
+import { randomUUID } from 'node:crypto';
+import { createServer, request as httpRequest, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { recordSections } from '@lloyd/config';
+import type { CanonicalRecord } from '@lloyd/adapters-core';
+// Tests may start the simulators; library source never imports apps.
+// eslint-disable-next-line no-restricted-imports -- tests drive the real simulator over HTTP
+import { startSimulators, type RunningSimulators } from '../../../../apps/supplier-sim/src/server.js';
+import { XmlReadV2Adapter } from './xml-readv2.adapter.js';
+import { XmlReadV2Transfer } from './xml-readv2.transfer.js';
+
+const PATIENT = '9990000018';
+const all = { sections: recordSections };
+const ctx = () => ({ signal: AbortSignal.timeout(30_000), correlationId: randomUUID() });
+
+interface Seen {
+  path: string;
+  ifNoneMatch?: string;
+  status: number;
+}
+
+let sims: RunningSimulators;
+let proxy: Server;
+let proxyUrl: string;
+const seen: Seen[] = [];
+
+/** A pass-through in front of the simulator that records what Lloyd asked and what the system answered. */
+beforeAll(async () => {
+  sims = await startSimulators({ seed: 42, ports: { P10001: 0 } });
+  const target = new URL(sims.urls.P10001!);
+  proxy = createServer((req, res) => {
+    const forward = httpRequest(
+      { host: target.hostname, port: target.port, path: req.url, method: req.method, headers: req.headers },
+      (answer) => {
+        const ifNoneMatch = req.headers['if-none-match'];
+        seen.push({ path: req.url ?? '', status: answer.statusCode ?? 0, ...(ifNoneMatch ? { ifNoneMatch } : {}) });
+        res.writeHead(answer.statusCode ?? 502, answer.headers);
+        answer.pipe(res);
+      },
+    );
+    req.pipe(forward);
+  });
+  await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
+  proxyUrl = `http://127.0.0.1:${(proxy.address() as AddressInfo).port}`;
+});
+
+afterAll(async () => {
+  await new Promise((resolve) => proxy?.close(resolve));
+  await sims?.close();
+});
+
+beforeEach(() => {
+  seen.length = 0;
+});
+
+const allergies = (record: CanonicalRecord | null) =>
+  record!.resources.filter((r) => r.resourceType === 'AllergyIntolerance').map((r) => r.id);
+
+describe('XmlReadV2Adapter with a revalidated cache (conditional reads)', () => {
+  it('asks the system on every read, and reuses the mapped record only when it answers 304', async () => {
+    const adapter = new XmlReadV2Adapter({ ods: 'P10001', baseUrl: proxyUrl, cacheBytes: 1_000_000 });
+    const first = await adapter.getRecord(PATIENT, all, ctx());
+    const second = await adapter.getRecord(PATIENT, all, ctx());
+
+    expect(second).toBe(first);
+    expect(Object.isFrozen(first!.resources[0])).toBe(true);
+    const records = seen.filter((s) => s.path.endsWith('/record'));
+    expect(records).toHaveLength(2);
+    expect(records[0]).toMatchObject({ status: 200 });
+    expect(records[0]!.ifNoneMatch).toBeUndefined();
+    expect(records[1]).toMatchObject({ status: 304 });
+    expect(records[1]!.ifNoneMatch).toMatch(/^".+"$/);
+    const searches = seen.filter((s) => s.path.startsWith('/patients?'));
+    expect(searches.map((s) => s.status)).toEqual([200, 304]);
+  });
+
+  it('serves the new version as soon as the record changes at the system, never the held one', async () => {
+    const adapter = new XmlReadV2Adapter({ ods: 'P10001', baseUrl: proxyUrl, cacheBytes: 1_000_000 });
+    const before = await adapter.getRecord(PATIENT, all, ctx());
+    expect(allergies(before).length).toBeGreaterThan(0);
+
+    // The practice files a changed record (here: through its GP2GP inbound endpoint), without one allergy.
+    const uncached = new XmlReadV2Adapter({ ods: 'P10001', baseUrl: sims.urls.P10001! });
+    const source = (await uncached.getRecord(PATIENT, all, ctx()))!;
+    const dropped = source.resources.find((r) => r.resourceType === 'AllergyIntolerance')!;
+    const changed = { ...source, resources: source.resources.filter((r) => r !== dropped) };
+    const filed = await new XmlReadV2Transfer({ ods: 'P10001', baseUrl: sims.urls.P10001! }).importRecord(
+      PATIENT,
+      {
+        record: changed,
+        attachments: [],
+        fromOds: 'P20002',
+        mode: 'integrate',
+        degradedCount: 0,
+        missingAttachments: [],
+      },
+      { ...ctx(), conversationId: randomUUID().toUpperCase(), counterpartOds: 'P20002' },
+    );
+    expect(filed.status).toBe('integrated');
+
+    seen.length = 0;
+    const after = await adapter.getRecord(PATIENT, all, ctx());
+    expect(after).not.toBe(before);
+    expect(allergies(after)).toHaveLength(allergies(before).length - 1);
+    expect(seen.filter((s) => s.path.endsWith('/record')).map((s) => s.status)).toEqual([200]);
+    expect(await adapter.getRecord(PATIENT, all, ctx())).toBe(after);
+  });
+
+  it('sends no validators and shares nothing when the cache is off (the default)', async () => {
+    const adapter = new XmlReadV2Adapter({ ods: 'P10001', baseUrl: proxyUrl });
+    const first = await adapter.getRecord(PATIENT, all, ctx());
+    const second = await adapter.getRecord(PATIENT, all, ctx());
+    expect(second).not.toBe(first);
+    expect(second).toEqual(first);
+    expect(Object.isFrozen(first)).toBe(false);
+    expect(seen.every((s) => s.ifNoneMatch === undefined && s.status === 200)).toBe(true);
+  });
+});
