@@ -1,3 +1,4 @@
+import { request as undiciRequest, type Dispatcher } from 'undici';
 import {
   SupplierProtocolError,
   SupplierTimeoutError,
@@ -112,6 +113,9 @@ export interface SupplierResponse {
  * GET from a supplier system with the context's signal and correlation id, mapping every failure to a supplier
  * error: network failures and 5xx → {@link SupplierUnavailableError}, abort → {@link SupplierTimeoutError}, other
  * unexpected statuses and oversized answers → {@link SupplierProtocolError}.
+ *
+ * Uses undici's `request` rather than `fetch`: the same HTTP client and connection pool without the WHATWG
+ * Request/Response and stream layers, which cost more than the rest of a cached read.
  */
 export async function getFromSupplier(
   request: SupplierRequest,
@@ -121,24 +125,68 @@ export async function getFromSupplier(
   try {
     const headers: Record<string, string> = { accept: request.accept, 'x-correlation-id': ctx.correlationId };
     if (request.ifNoneMatch !== undefined) headers['if-none-match'] = request.ifNoneMatch;
-    const response = await fetch(request.url, { signal: ctx.signal, headers });
-    const { status } = response;
+    const response = await undiciRequest(request.url, { method: 'GET', signal: ctx.signal, headers });
+    const status = response.statusCode;
+    const header = (name: string): string | undefined => {
+      const value = response.headers[name];
+      return Array.isArray(value) ? value[0] : value;
+    };
     if (status === 304 && request.ifNoneMatch !== undefined) {
-      await response.body?.cancel();
-      return { status, contentType: '', body: '', etag: response.headers.get('etag') ?? request.ifNoneMatch };
+      await response.body.dump();
+      return { status, contentType: '', body: '', etag: header('etag') ?? request.ifNoneMatch };
     }
     if (status >= 500) {
-      await response.body?.cancel();
+      await response.body.dump();
       throw new SupplierUnavailableError({ ...identity, status, detail: `HTTP ${status} to the ${request.label}` });
     }
     if (!(status >= 200 && status < 300) && !request.expectedStatuses?.includes(status)) {
-      await response.body?.cancel();
+      await response.body.dump();
       throw new SupplierProtocolError({ ...identity, detail: `unexpected HTTP ${status} to the ${request.label}` });
     }
-    const body = await readTextCapped(response, request.maxBytes, identity);
-    const etag = response.headers.get('etag') ?? undefined;
-    return { status, contentType: response.headers.get('content-type') ?? '', body, ...(etag ? { etag } : {}) };
+    const body = await readBodyCapped(
+      response.body,
+      Number(header('content-length') ?? NaN),
+      request.maxBytes,
+      identity,
+    );
+    const etag = header('etag');
+    return { status, contentType: header('content-type') ?? '', body, ...(etag ? { etag } : {}) };
   } catch (err) {
     throw toSupplierError(err, identity, ctx.signal);
   }
+}
+
+/** Reads an undici body as UTF-8 text, refusing more than `maxBytes`. */
+async function readBodyCapped(
+  body: Dispatcher.ResponseData['body'],
+  declared: number,
+  maxBytes: number,
+  identity: SupplierIdentity,
+): Promise<string> {
+  if (declared > maxBytes) {
+    discard(body);
+    throw new SupplierProtocolError({
+      ...identity,
+      detail: `answer of ${declared} bytes exceeds the limit of ${maxBytes}`,
+    });
+  }
+  const chunks: Buffer[] = [];
+  let total = 0;
+  for await (const chunk of body as AsyncIterable<Buffer>) {
+    total += chunk.byteLength;
+    if (total > maxBytes) {
+      discard(body);
+      throw new SupplierProtocolError({ ...identity, detail: `answer exceeds the limit of ${maxBytes} bytes` });
+    }
+    chunks.push(chunk);
+  }
+  const text = (chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks)).toString('utf8');
+  // As TextDecoder does: a byte order mark is not part of the text.
+  return text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
+}
+
+/** Stops reading a body we refuse; the abort this causes is expected, not an error to report. */
+function discard(body: Dispatcher.ResponseData['body']): void {
+  body.on('error', () => undefined);
+  body.destroy();
 }

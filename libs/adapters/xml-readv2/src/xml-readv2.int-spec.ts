@@ -1,4 +1,3 @@
-import { jest } from '@jest/globals';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { recordSections } from '@lloyd/config';
@@ -96,25 +95,6 @@ describe('XmlReadV2Adapter.getRecord', () => {
     expect(record!.resources.filter((r) => r.resourceType === 'DocumentReference')).toHaveLength(
       expected.documents.length,
     );
-  });
-
-  it('makes one patient search per request for findPatient then getRecord, and a fresh one per request', async () => {
-    const searches = () =>
-      fetchSpy.mock.calls.filter(([url]) =>
-        (url instanceof URL ? url.href : typeof url === 'string' ? url : url.url).includes('/patients?nhsNumber='),
-      ).length;
-    const fetchSpy = jest.spyOn(globalThis, 'fetch');
-    try {
-      const xml = adapter();
-      const request = { signal: new AbortController().signal, correlationId: 'one-request' };
-      await xml.findPatient('9990000018', request);
-      await xml.getRecord('9990000018', all, request);
-      expect(searches()).toBe(1);
-      await xml.getRecord('9990000018', all, { ...request, correlationId: 'another-request' });
-      expect(searches()).toBe(2);
-    } finally {
-      fetchSpy.mockRestore();
-    }
   });
 
   it('answers null for a patient registered at another practice', async () => {

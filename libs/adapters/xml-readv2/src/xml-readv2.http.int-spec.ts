@@ -56,6 +56,19 @@ beforeEach(() => {
 const allergies = (record: CanonicalRecord | null) =>
   record!.resources.filter((r) => r.resourceType === 'AllergyIntolerance').map((r) => r.id);
 
+describe('XmlReadV2Adapter requests', () => {
+  it('makes one patient search per request for findPatient then getRecord, and a fresh one per request', async () => {
+    const searches = () => seen.filter((s) => s.path.startsWith('/patients?nhsNumber=')).length;
+    const xml = new XmlReadV2Adapter({ ods: 'P10001', baseUrl: proxyUrl });
+    const request = { signal: new AbortController().signal, correlationId: 'one-request' };
+    await xml.findPatient(PATIENT, request);
+    await xml.getRecord(PATIENT, all, request);
+    expect(searches()).toBe(1);
+    await xml.getRecord(PATIENT, all, { ...request, correlationId: 'another-request' });
+    expect(searches()).toBe(2);
+  });
+});
+
 describe('XmlReadV2Adapter with a revalidated cache (conditional reads)', () => {
   it('asks the system on every read, and reuses the mapped record only when it answers 304', async () => {
     const adapter = new XmlReadV2Adapter({ ods: 'P10001', baseUrl: proxyUrl, cacheBytes: 1_000_000 });
