@@ -4,20 +4,23 @@
  * record back untouched. What Lloyd adds on top (auth, access chain, translation, audit) is the difference.
  */
 import Fastify from 'fastify';
+import { request } from 'undici';
 
 const target = process.env['PROXY_TARGET'] ?? 'http://127.0.0.1:8091';
 const port = Number(process.env['PROXY_PORT'] ?? 8099);
 const app = Fastify({ logger: false });
 
 app.get('/health', () => ({ status: 'ok' }));
-app.get<{ Params: { nhs: string } }>('/record/:nhs', async (request, reply) => {
-  const search = await fetch(`${target}/patients?nhsNumber=${request.params.nhs}`);
-  await search.arrayBuffer();
-  const record = await fetch(`${target}/patients/${request.params.nhs}/record`);
+// The same HTTP client as Lloyd's adapters (undici's request), so the difference is Lloyd's own work.
+app.get<{ Params: { nhs: string } }>('/record/:nhs', async (req, reply) => {
+  const search = await request(`${target}/patients?nhsNumber=${req.params.nhs}`);
+  await search.body.arrayBuffer();
+  const record = await request(`${target}/patients/${req.params.nhs}/record`);
+  const type = record.headers['content-type'];
   return reply
-    .code(record.status)
-    .type(record.headers.get('content-type') ?? 'application/xml')
-    .send(Buffer.from(await record.arrayBuffer()));
+    .code(record.statusCode)
+    .type(typeof type === 'string' ? type : 'application/xml')
+    .send(Buffer.from(await record.body.arrayBuffer()));
 });
 
 await app.listen({ port, host: '127.0.0.1' });
