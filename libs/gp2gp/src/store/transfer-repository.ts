@@ -63,7 +63,7 @@ export class TransferRepository {
       const proposed = mutation(current);
       if (proposed === null) return { transfer: current, changed: false };
       const next: Transfer = { ...proposed, version: current.version + 1 };
-      await this.writeIndexes(next);
+      await this.writeIndexes(next, current);
       if (await this.kv.compareAndSet(key, raw, JSON.stringify(next))) {
         await this.deleteIndexes(current, next);
         return { transfer: next, changed: true };
@@ -117,12 +117,18 @@ export class TransferRepository {
     return out;
   }
 
-  private async writeIndexes(transfer: Transfer): Promise<void> {
-    await Promise.all([
-      this.kv.set(transferKeys.byState(transfer.state, transfer.id), '1'),
-      this.kv.set(transferKeys.byReceiver(transfer.toOds, transfer.id), '1'),
-      this.kv.set(transferKeys.byDay(londonDay(new Date(transfer.createdAt)), transfer.id), '1'),
-    ]);
+  /**
+   * Writes the index entries `transfer` has and `previous` (the stored version it replaces) did not: all of them for
+   * a new transfer, then only the state's, because the receiver and the day never change.
+   */
+  private async writeIndexes(transfer: Transfer, previous?: Transfer): Promise<void> {
+    const keys: string[] = [];
+    if (!previous || previous.state !== transfer.state) keys.push(transferKeys.byState(transfer.state, transfer.id));
+    if (!previous || previous.toOds !== transfer.toOds) keys.push(transferKeys.byReceiver(transfer.toOds, transfer.id));
+    if (!previous || previous.createdAt !== transfer.createdAt) {
+      keys.push(transferKeys.byDay(londonDay(new Date(transfer.createdAt)), transfer.id));
+    }
+    await Promise.all(keys.map((key) => this.kv.set(key, '1')));
   }
 
   /** Drops the index entries `previous` had and `next` no longer has (all of them when `next` is null). */
