@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import autocannon from 'autocannon';
 import { stringify } from 'yaml';
 import { generatePatients } from '../../supplier-sim/src/generator/index.js';
-import { devToken, distEntry, freePort, progress, startChild, waitFor, type Child } from './harness.js';
+import { cpuSeconds, devToken, distEntry, freePort, progress, startChild, waitFor, type Child } from './harness.js';
 
 const SEED = 20261123;
 const PATIENTS = 50;
@@ -115,8 +115,19 @@ try {
   await autocannon({ ...structured, duration: 3, connections: 4 });
   await autocannon({ ...bare, duration: 3, connections: 4 });
 
-  const lloydResult = await measure('Lloyd $gpc.getstructuredrecord', structured);
-  const proxyResult = await measure('bare proxy', bare);
+  // CPU seconds each process used during a measurement: the load generator, simulator and server share the cores.
+  const cpuDuring = async <T>(run: () => Promise<T>): Promise<[T, Record<string, number>]> => {
+    const everyone = [
+      ...children.map((c) => [c.name, c.process.pid] as const),
+      ['load-generator', process.pid] as const,
+    ];
+    const before = everyone.map(([, pid]) => cpuSeconds(pid) ?? 0);
+    const result = await run();
+    const used = everyone.map(([name, pid], i) => [name, Number(((cpuSeconds(pid) ?? 0) - before[i]!).toFixed(2))]);
+    return [result, Object.fromEntries(used) as Record<string, number>];
+  };
+  const [lloydResult, lloydCpuSeconds] = await cpuDuring(() => measure('Lloyd $gpc.getstructuredrecord', structured));
+  const [proxyResult, proxyCpuSeconds] = await cpuDuring(() => measure('bare proxy', bare));
   const patientIds = await Promise.all(
     patients.slice(0, 10).map(async (nhs) => {
       const res = await fetch(`${lloyd}/fhir/Patient?identifier=https://fhir.nhs.uk/Id/nhs-number|${nhs}`, {
@@ -152,6 +163,8 @@ try {
     searchP99Ms: searchResult.p99,
     errors: lloydResult.errors + proxyResult.errors + searchResult.errors,
     non2xx: lloydResult.non2xx + proxyResult.non2xx + searchResult.non2xx,
+    lloydCpuSeconds,
+    proxyCpuSeconds,
     connections: CONNECTIONS,
     seconds: DURATION,
     machine: {
