@@ -169,6 +169,29 @@ describe('P10001 XML/Read v2 system over HTTP', () => {
     });
   });
 
+  it('answers conditional reads: an ETag on the search and the record, 304 when the client holds that version', async () => {
+    for (const path of ['/patients?nhsNumber=9990000018', '/patients/9990000018/record']) {
+      const first = await fetch(`${base}${path}`);
+      const etag = first.headers.get('etag');
+      expect(first.status).toBe(200);
+      expect(etag).toMatch(/^".+"$/);
+      const again = await fetch(`${base}${path}`, { headers: { 'if-none-match': `"other", ${etag!}` } });
+      expect(again.status).toBe(304);
+      expect(await again.text()).toBe('');
+      const weak = await fetch(`${base}${path}`, { headers: { 'if-none-match': `W/${etag!}` } });
+      expect(weak.status).toBe(304);
+      const stale = await fetch(`${base}${path}`, { headers: { 'if-none-match': '"not-this-version"' } });
+      expect(stale.status).toBe(200);
+      expect(stale.headers.get('etag')).toBe(etag);
+    }
+    const search = await fetch(`${base}/patients?nhsNumber=9990000018`);
+    const record = await fetch(`${base}/patients/9990000018/record`);
+    expect(search.headers.get('etag')).not.toBe(record.headers.get('etag'));
+    // Nothing to validate when there is no such patient.
+    const unknown = await fetch(`${base}/patients?nhsNumber=9990000115`);
+    expect(unknown.headers.get('etag')).toBeNull();
+  });
+
   it('escapes recorded text so it survives the round trip', async () => {
     const record = (
       parse(await (await fetch(`${base}/patients/9990000018/record`)).text()) as {

@@ -47,6 +47,18 @@ describe('RevalidatedCache', () => {
     expect(await cache.read('k', sys.request, counted)).toBe(third);
   });
 
+  it('asks again without a validator when its entry was dropped while the 304 was on its way', async () => {
+    const sys = system({ body: '{"v":1,"items":[]}'.padEnd(100, ' '), etag: '"a"' });
+    const other = system({ body: '{"v":2,"items":[]}'.padEnd(100, ' '), etag: '"b"' });
+    const cache = new RevalidatedCache<{ v: number; items: number[] }>(150);
+    await cache.read('k', sys.request, parse);
+    const evicting = (ifNoneMatch: string | undefined) =>
+      // Another request holds a new answer meanwhile, which pushes 'k' out of the budget.
+      cache.read('other', other.request, parse).then(() => sys.request(ifNoneMatch));
+    expect(await cache.read('k', evicting, parse)).toEqual({ v: 1, items: [] });
+    expect(sys.seen).toEqual([undefined, '"a"', undefined]);
+  });
+
   it('freezes what it holds, so no caller can change another request’s answer', async () => {
     const sys = system({ body: '{"v":1,"items":[1]}', etag: '"a"' });
     const cache = new RevalidatedCache<{ v: number; items: number[] }>(1_000_000);
