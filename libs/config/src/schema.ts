@@ -41,7 +41,11 @@ const supplier = z.object({
    * Parsed answers kept per system and revalidated with the system (`ETag` / `If-None-Match`) on every read, in
    * bytes of the system's answers; 0 turns it off. Used by the adapters whose systems support conditional reads.
    */
-  revalidatedCacheBytes: z.number().int().min(0).default(16 * 1024 * 1024),
+  revalidatedCacheBytes: z
+    .number()
+    .int()
+    .min(0)
+    .default(16 * 1024 * 1024),
 });
 
 export const configSchema = z.object({
