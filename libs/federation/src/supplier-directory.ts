@@ -21,7 +21,7 @@ const FACTORIES: Record<SupplierFormat, Factory> = {
     transfer: new XmlReadV2Transfer({ ods: c.ods, baseUrl: c.baseUrl }),
   }),
   'json-ctv3': (c) => ({
-    adapter: new JsonCtv3Adapter({ ods: c.ods, baseUrl: c.baseUrl }),
+    adapter: new JsonCtv3Adapter({ ods: c.ods, baseUrl: c.baseUrl, cacheBytes: c.revalidatedCacheBytes }),
     transfer: new JsonCtv3Transfer({ ods: c.ods, baseUrl: c.baseUrl }),
   }),
   'hl7v3-extract': (c) => ({

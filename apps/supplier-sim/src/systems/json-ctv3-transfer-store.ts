@@ -38,6 +38,8 @@ export class JsonCtv3TransferStore {
   private readonly documents = new Map<string, StoredDocument>();
   private directory: Promise<string> | undefined;
   private fileCount = 0;
+  private readonly versions = new Map<string, number>();
+  private filings = 0;
 
   patient(id: string): FiledPatient | undefined {
     return this.byId.get(id);
@@ -47,6 +49,11 @@ export class JsonCtv3TransferStore {
     return this.byNhsNumber.get(nhsNumber);
   }
 
+  /** The filed patient's version (for the `ETag`): it changes whenever the patient is filed again. */
+  versionOf(id: string): number | undefined {
+    return this.versions.get(id);
+  }
+
   get size(): number {
     return this.byId.size;
   }
@@ -54,8 +61,12 @@ export class JsonCtv3TransferStore {
   /** Files a patient; one already filed with the same NHS number is replaced (the record came back). */
   file(patient: FiledPatient, documents: readonly StoredDocument[]): void {
     const earlier = this.byNhsNumber.get(patient.nhsNumber);
-    if (earlier) this.byId.delete(earlier.id);
+    if (earlier) {
+      this.byId.delete(earlier.id);
+      this.versions.delete(earlier.id);
+    }
     this.byId.set(patient.id, patient);
+    this.versions.set(patient.id, ++this.filings);
     this.byNhsNumber.set(patient.nhsNumber, patient);
     for (const document of documents) this.documents.set(document.id, document);
   }

@@ -1,5 +1,6 @@
 import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
 import { installFaults } from '../faults.js';
+import { BOOT_TAG, notModified } from './conditional.js';
 import { documentContent } from '../generator/documents.js';
 import type { SyntheticDataset } from '../generator/generate.js';
 import type { SyntheticPatient } from '../generator/model.js';
@@ -57,6 +58,8 @@ function decodeCursor(text: string): Cursor | undefined {
  * - `GET /api/v2/patients/{id}` (the system's own patient id): 200 `{ patient, registration, consent, flags }`
  * - `GET /api/v2/patients/{id}/journal?limit=L&cursor=C`: one page of the clinical journal, with `next` (a cursor,
  *   or null on the last page)
+ * - the search by NHS number and each journal page carry an `ETag` (the patient's stored version) and answer
+ *   `304 Not Modified` to a matching `If-None-Match`
  * - `GET /api/v2/documents/{id}`: the document's bytes
  * - `/api/v2/transfers/…`: GP2GP record transfers in (json-ctv3-transfer.ts); a transferred-in patient is then
  *   served by the endpoints above like any other
@@ -81,6 +84,9 @@ export function createJsonCtv3System(options: JsonCtv3SystemOptions): FastifyIns
     return events;
   };
 
+  /** The ETag of a patient's answers: generated patients never change; a filed one changes each time it is filed. */
+  const versionTag = (patientId: string, part = '') =>
+    `"${BOOT_TAG}.${patientId}.${transfers.versionOf(patientId) ?? 0}${part ? `.${part}` : ''}"`;
   const fail = (reply: FastifyReply, status: number, code: string, message: string) =>
     reply
       .code(status)
@@ -115,8 +121,12 @@ export function createJsonCtv3System(options: JsonCtv3SystemOptions): FastifyIns
     if (!NHS_NUMBER.test(nhsNumber)) return fail(reply, 400, 'INVALID_NHS_NUMBER', 'nhsNumber must be 10 digits');
     // A patient transferred in shadows the generated one of the same NHS number.
     const transferred = transfers.patientByNhsNumber(nhsNumber);
-    if (transferred) return reply.type(JSON_CONTENT_TYPE).send({ total: 1, results: [transferred.resource] });
+    if (transferred) {
+      if (notModified(request.headers['if-none-match'], versionTag(transferred.id), reply)) return reply.send();
+      return reply.type(JSON_CONTENT_TYPE).send({ total: 1, results: [transferred.resource] });
+    }
     const found = dataset.findPatient(practice.ods, nhsNumber);
+    if (found && notModified(request.headers['if-none-match'], versionTag(found.sourceId), reply)) return reply.send();
     return reply.type(JSON_CONTENT_TYPE).send(renderSearchResult(found ? [found] : [], practice));
   });
 
@@ -153,6 +163,8 @@ export function createJsonCtv3System(options: JsonCtv3SystemOptions): FastifyIns
           return fail(reply, 400, 'INVALID_CURSOR', 'Use the next cursor of a previous page of this journal');
         offset = cursor.offset;
       }
+      const etag = versionTag(patient.id, `${offset}.${limit}`);
+      if (notModified(request.headers['if-none-match'], etag, reply)) return reply.send();
       const { events } = patient;
       const end = offset + limit;
       const page = {

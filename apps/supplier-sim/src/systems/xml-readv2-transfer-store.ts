@@ -3,13 +3,13 @@
  * were filed here. A filed patient replaces any earlier one with the same NHS number at this practice, and its
  * documents' bytes live in files under a private temporary folder (attachments may be 100 MB; none is held in memory).
  */
-import { randomUUID } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { concept } from '../generator/catalogue.js';
 import type { SyntheticDataset } from '../generator/generate.js';
 import type { DocumentItem, SyntheticPatient } from '../generator/model.js';
+import { BOOT_TAG } from './conditional.js';
 
 /** A code as the system stores it: Read v2, or its own local scheme. */
 export interface StoredCode {
@@ -52,8 +52,6 @@ export type StoredDocument =
 export class XmlReadV2Store {
   private readonly filed = new Map<string, FiledPatient>();
   private folder: Promise<string> | undefined;
-  /** Versions start afresh on every start, so an id from an earlier run never matches. */
-  private readonly boot = randomUUID().slice(0, 8);
   private filings = 0;
 
   constructor(
@@ -63,9 +61,14 @@ export class XmlReadV2Store {
 
   findPatient(nhsNumber: string): StoredPatient | undefined {
     const filed = this.filed.get(nhsNumber);
-    if (filed) return { patient: filed.patient, codeOf: codeLookup(filed), version: `${this.boot}.${filed.version}` };
+    if (filed)
+      return {
+        patient: filed.patient,
+        codeOf: codeLookup(filed),
+        version: `${BOOT_TAG}.${nhsNumber}.${filed.version}`,
+      };
     const generated = this.dataset.findPatient(this.ods, nhsNumber);
-    return generated ? { patient: generated, codeOf: catalogueCode, version: `${this.boot}.0` } : undefined;
+    return generated ? { patient: generated, codeOf: catalogueCode, version: `${BOOT_TAG}.${nhsNumber}.0` } : undefined;
   }
 
   patients(): SyntheticPatient[] {

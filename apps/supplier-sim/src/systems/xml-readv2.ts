@@ -1,6 +1,7 @@
 import { createReadStream } from 'node:fs';
-import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
+import Fastify, { type FastifyInstance } from 'fastify';
 import { installFaults } from '../faults.js';
+import { notModified } from './conditional.js';
 import { documentContent } from '../generator/documents.js';
 import type { SyntheticDataset } from '../generator/generate.js';
 import { practiceProfile } from '../generator/practices.js';
@@ -131,16 +132,4 @@ export function createXmlReadV2System(options: XmlReadV2SystemOptions): FastifyI
   installTransferRoutes(app, { store, practice, registrationDate: () => dataset.asOf });
 
   return app;
-}
-
-/**
- * Conditional reads: sets the answer's `ETag`, and answers `304 Not Modified` (true) when the client already holds
- * this version (`If-None-Match`).
- */
-function notModified(ifNoneMatch: string | undefined, etag: string, reply: FastifyReply): boolean {
-  void reply.header('etag', etag);
-  const held = (ifNoneMatch ?? '').split(',').map((t) => t.trim().replace(/^W\//, ''));
-  if (!held.includes(etag) && !held.includes('*')) return false;
-  void reply.code(304);
-  return true;
 }

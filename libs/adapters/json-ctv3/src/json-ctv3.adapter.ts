@@ -1,5 +1,7 @@
 import {
+  deepFreeze,
   getFromSupplier,
+  RevalidatedCache,
   SupplierAdapter,
   SupplierProtocolError,
   type CanonicalRecord,
@@ -7,6 +9,7 @@ import {
   type SupplierCallContext,
   type SupplierIdentity,
   type SupplierPatient,
+  type SupplierResponse,
 } from '@lloyd/adapters-core';
 import type { z } from 'zod';
 import { JournalPage, NativePatient, parseNative, SearchResult } from './native.js';
@@ -26,6 +29,11 @@ export interface JsonCtv3AdapterOptions {
   readonly pageSize?: number;
   /** Pages read at most for one record, so a system that never ends its cursor chain cannot hold a call (default 200). */
   readonly maxPages?: number;
+  /**
+   * Bytes of answers kept and revalidated with the system (`If-None-Match`) on every read, so an unchanged journal is
+   * not parsed and mapped again (default 0: nothing kept).
+   */
+  readonly cacheBytes?: number;
 }
 
 const ACCEPT = 'application/json';
@@ -43,6 +51,10 @@ export class JsonCtv3Adapter extends SupplierAdapter {
   private readonly maxPageBytes: number;
   private readonly pageSize: number;
   private readonly maxPages: number;
+  private readonly searches: RevalidatedCache<NativePatient | null>;
+  private readonly pages: RevalidatedCache<JournalPage>;
+  /** The canonical record last mapped from held answers, while the patient and every page are still the held ones. */
+  private readonly mapped = new WeakMap<NativePatient, { pages: readonly JournalPage[]; record: CanonicalRecord }>();
 
   constructor(options: JsonCtv3AdapterOptions) {
     super();
@@ -53,6 +65,8 @@ export class JsonCtv3Adapter extends SupplierAdapter {
     this.maxPageBytes = options.maxPageBytes ?? 16_000_000;
     this.pageSize = options.pageSize ?? 500;
     this.maxPages = options.maxPages ?? 200;
+    this.searches = new RevalidatedCache(options.cacheBytes ?? 0);
+    this.pages = new RevalidatedCache(options.cacheBytes ?? 0);
   }
 
   override async findPatient(nhsNumber: string, ctx: SupplierCallContext): Promise<SupplierPatient | null> {
@@ -77,6 +91,11 @@ export class JsonCtv3Adapter extends SupplierAdapter {
     const native = await this.search(nhsNumber, ctx);
     if (!native) return null;
     const pages = await this.readJournal(native.patient.id, ctx);
+    // The patient and every page unchanged since the last mapping (the system said 304 to each): so is the record.
+    const earlier = this.mapped.get(native);
+    if (earlier && earlier.pages.length === pages.length && earlier.pages.every((p, i) => p === pages[i])) {
+      return earlier.record;
+    }
     const mapped = mapRecord({
       ods: this.identity.ods,
       found: toSupplierPatient(native),
@@ -84,17 +103,24 @@ export class JsonCtv3Adapter extends SupplierAdapter {
       pages,
     });
     if (!mapped.ok) throw this.protocolError(mapped.reason);
+    if (Object.isFrozen(native) && pages.every((p) => Object.isFrozen(p))) {
+      this.mapped.set(native, { pages, record: deepFreeze(mapped.record) });
+    }
     return mapped.record;
   }
 
-  private async search(nhsNumber: string, ctx: SupplierCallContext): Promise<NativePatient | null> {
+  private search(nhsNumber: string, ctx: SupplierCallContext): Promise<NativePatient | null> {
     const url = new URL('api/v2/patients', this.base);
     url.searchParams.set('nhsNumber', nhsNumber);
-    const result = this.parse(
-      SearchResult,
-      await this.getJson(url, 'patient search', this.maxPatientBytes, ctx),
-      'search',
+    return this.searches.read(
+      nhsNumber,
+      (ifNoneMatch) => this.get(url, 'patient search', this.maxPatientBytes, ctx, ifNoneMatch),
+      (response) => this.searchResult(response, nhsNumber),
     );
+  }
+
+  private searchResult(response: SupplierResponse, nhsNumber: string): NativePatient | null {
+    const result = this.parse(SearchResult, this.json(response, 'patient search'), 'search');
     if (result.results.length === 0) return null;
     if (result.results.length > 1)
       throw this.protocolError(`patient search returned ${result.results.length} patients for one NHS number`);
@@ -114,7 +140,11 @@ export class JsonCtv3Adapter extends SupplierAdapter {
       const url = new URL(`api/v2/patients/${encodeURIComponent(patientId)}/journal`, this.base);
       url.searchParams.set('limit', String(this.pageSize));
       if (cursor !== null) url.searchParams.set('cursor', cursor);
-      const page = this.parse(JournalPage, await this.getJson(url, 'journal', this.maxPageBytes, ctx), 'journal');
+      const page = await this.pages.read(
+        url.href,
+        (ifNoneMatch) => this.get(url, 'journal', this.maxPageBytes, ctx, ifNoneMatch),
+        (response) => this.parse(JournalPage, this.json(response, 'journal'), 'journal'),
+      );
       pages.push(page);
       cursor = page.next;
       if (cursor !== null) {
@@ -125,8 +155,21 @@ export class JsonCtv3Adapter extends SupplierAdapter {
     return pages;
   }
 
-  private async getJson(url: URL, label: string, maxBytes: number, ctx: SupplierCallContext): Promise<unknown> {
-    const response = await getFromSupplier({ url, label, accept: ACCEPT, maxBytes }, this.identity, ctx);
+  private get(
+    url: URL,
+    label: string,
+    maxBytes: number,
+    ctx: SupplierCallContext,
+    ifNoneMatch: string | undefined,
+  ): Promise<SupplierResponse> {
+    return getFromSupplier(
+      { url, label, accept: ACCEPT, maxBytes, ...(ifNoneMatch ? { ifNoneMatch } : {}) },
+      this.identity,
+      ctx,
+    );
+  }
+
+  private json(response: SupplierResponse, label: string): unknown {
     if (!/^application\/(.+\+)?json\b/i.test(response.contentType))
       throw this.protocolError(`${label} answer is ${response.contentType || 'untyped'}, not JSON`);
     try {

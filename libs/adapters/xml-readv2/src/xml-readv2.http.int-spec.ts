@@ -1,8 +1,12 @@
 import { randomUUID } from 'node:crypto';
-import { createServer, request as httpRequest, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { recordSections } from '@lloyd/config';
 import type { CanonicalRecord } from '@lloyd/adapters-core';
+import {
+  fileRecordWithout,
+  startRecordingProxy,
+  type RecordedRequest,
+  type RecordingProxy,
+} from '@lloyd/adapters-core-testing';
 // Tests may start the simulators; library source never imports apps.
 // eslint-disable-next-line no-restricted-imports -- tests drive the real simulator over HTTP
 import { startSimulators, type RunningSimulators } from '../../../../apps/supplier-sim/src/server.js';
@@ -13,39 +17,20 @@ const PATIENT = '9990000018';
 const all = { sections: recordSections };
 const ctx = () => ({ signal: AbortSignal.timeout(30_000), correlationId: randomUUID() });
 
-interface Seen {
-  path: string;
-  ifNoneMatch?: string;
-  status: number;
-}
-
 let sims: RunningSimulators;
-let proxy: Server;
+let proxy: RecordingProxy;
 let proxyUrl: string;
-const seen: Seen[] = [];
+let seen: RecordedRequest[];
 
-/** A pass-through in front of the simulator that records what Lloyd asked and what the system answered. */
 beforeAll(async () => {
   sims = await startSimulators({ seed: 42, ports: { P10001: 0 } });
-  const target = new URL(sims.urls.P10001!);
-  proxy = createServer((req, res) => {
-    const forward = httpRequest(
-      { host: target.hostname, port: target.port, path: req.url, method: req.method, headers: req.headers },
-      (answer) => {
-        const ifNoneMatch = req.headers['if-none-match'];
-        seen.push({ path: req.url ?? '', status: answer.statusCode ?? 0, ...(ifNoneMatch ? { ifNoneMatch } : {}) });
-        res.writeHead(answer.statusCode ?? 502, answer.headers);
-        answer.pipe(res);
-      },
-    );
-    req.pipe(forward);
-  });
-  await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
-  proxyUrl = `http://127.0.0.1:${(proxy.address() as AddressInfo).port}`;
+  proxy = await startRecordingProxy(sims.urls.P10001!);
+  proxyUrl = proxy.url;
+  seen = proxy.seen;
 });
 
 afterAll(async () => {
-  await new Promise((resolve) => proxy?.close(resolve));
+  await proxy?.close();
   await sims?.close();
 });
 
@@ -93,23 +78,13 @@ describe('XmlReadV2Adapter with a revalidated cache (conditional reads)', () => 
     expect(allergies(before).length).toBeGreaterThan(0);
 
     // The practice files a changed record (here: through its GP2GP inbound endpoint), without one allergy.
-    const uncached = new XmlReadV2Adapter({ ods: 'P10001', baseUrl: sims.urls.P10001! });
-    const source = (await uncached.getRecord(PATIENT, all, ctx()))!;
-    const dropped = source.resources.find((r) => r.resourceType === 'AllergyIntolerance')!;
-    const changed = { ...source, resources: source.resources.filter((r) => r !== dropped) };
-    const filed = await new XmlReadV2Transfer({ ods: 'P10001', baseUrl: sims.urls.P10001! }).importRecord(
+    await fileRecordWithout(
+      new XmlReadV2Adapter({ ods: 'P10001', baseUrl: sims.urls.P10001! }),
+      new XmlReadV2Transfer({ ods: 'P10001', baseUrl: sims.urls.P10001! }),
       PATIENT,
-      {
-        record: changed,
-        attachments: [],
-        fromOds: 'P20002',
-        mode: 'integrate',
-        degradedCount: 0,
-        missingAttachments: [],
-      },
-      { ...ctx(), conversationId: randomUUID().toUpperCase(), counterpartOds: 'P20002' },
+      'AllergyIntolerance',
+      'P20002',
     );
-    expect(filed.status).toBe('integrated');
 
     seen.length = 0;
     const after = await adapter.getRecord(PATIENT, all, ctx());

@@ -1,3 +1,5 @@
+export { fileRecordWithout } from './change-record.js';
+export { startRecordingProxy, type RecordedRequest, type RecordingProxy } from './recording-proxy.js';
 export { describeSupplierAdapterContract, type SupplierAdapterContractOptions } from './adapter-contract.js';
 export {
   CONFORMANCE_CHECKS,
