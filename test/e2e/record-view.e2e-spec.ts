@@ -160,6 +160,25 @@ describe('federated record view: the four supplier systems through one FHIR API'
     expect(metrics).toMatch(/lloyd_degraded_codes_total\{ods="P30003"\} [1-9]/);
   });
 
+  it('revalidates an unchanged record with the supplier rather than reading it again, and counts how', async () => {
+    const count = async (ods: string, outcome: string) => {
+      const metrics = await (await fetch(`${lloyd.base}/metrics`)).text();
+      const line = new RegExp(`lloyd_supplier_conditional_reads_total\\{ods="${ods}",outcome="${outcome}"\\} (\\d+)`);
+      return Number(line.exec(metrics)?.[1] ?? 0);
+    };
+    for (const [nhs, ods] of [
+      ['9990000018', 'P10001'],
+      ['9990000026', 'P20002'],
+    ] as const) {
+      await structured(parameters(nhs, ...ALL_AREAS));
+      const before = await count(ods, 'not-modified');
+      const { bundle } = await structured(parameters(nhs, ...ALL_AREAS));
+      expect(resources(bundle).length).toBeGreaterThan(10);
+      // The search and the record (one or more journal pages) were each answered 304.
+      expect((await count(ods, 'not-modified')) - before).toBeGreaterThanOrEqual(2);
+    }
+  });
+
   it('answers a partial record, naming the area, when one area of the supplier fails', async () => {
     const faults = `${lloyd.sims.urls.P40004!}/_faults/areas`;
     await fetch(faults, {

@@ -6,13 +6,13 @@ import { StorePatientRegistry } from './store-patient-registry.js';
 import { SupplierDirectory } from './supplier-directory.js';
 import { TransferMarkers } from './transfer-markers.js';
 import { KeyValueStore } from '@lloyd/store';
+import { MetricsService } from '@lloyd/observability';
 
 /** Routing from NHS number to the registered practice's supplier system. */
 @Global()
 @Module({})
 export class FederationModule {
   static forRoot(config: LloydConfig): DynamicModule {
-    const directory = new SupplierDirectory(config.suppliers);
     return {
       module: FederationModule,
       providers: [
@@ -22,8 +22,24 @@ export class FederationModule {
           useFactory: (kv: KeyValueStore) => new StorePatientRegistry(new ConfigPatientRegistry(config), kv),
           inject: [KeyValueStore],
         },
-        { provide: SupplierDirectory, useValue: directory },
-        { provide: SupplierCaller, useValue: new SupplierCaller(directory, config.resilience) },
+        {
+          provide: SupplierDirectory,
+          useFactory: (metrics: MetricsService) => {
+            const reads = metrics.counter(
+              'lloyd_supplier_conditional_reads_total',
+              'Reads of supplier answers that can be revalidated, by practice and outcome: not-modified (304, the ' +
+                'held answer reused), changed (a new version), full (nothing held to validate).',
+              ['ods', 'outcome'],
+            );
+            return new SupplierDirectory(config.suppliers, (ods, outcome) => reads.inc({ ods, outcome }));
+          },
+          inject: [MetricsService],
+        },
+        {
+          provide: SupplierCaller,
+          useFactory: (directory: SupplierDirectory) => new SupplierCaller(directory, config.resilience),
+          inject: [SupplierDirectory],
+        },
         {
           provide: TransferMarkers,
           useFactory: (kv: KeyValueStore) => new TransferMarkers(kv),

@@ -19,7 +19,7 @@ export {
   type SupplierRequest,
   type SupplierResponse,
 } from './http.js';
-export { RevalidatedCache, deepFreeze } from './revalidated-cache.js';
+export { RevalidatedCache, deepFreeze, type RevalidationOutcome } from './revalidated-cache.js';
 export * from './canonical.js';
 export * from './transfer.js';
 export { compact, quantity, UCUM_SYSTEM, practiceReference, clinicianReference } from './fhir-build.js';

@@ -29,7 +29,8 @@ const parse = (response: SupplierResponse) => JSON.parse(response.body) as { v: 
 describe('RevalidatedCache', () => {
   it('revalidates every read and reuses the parsed value only on 304', async () => {
     const sys = system({ body: '{"v":1,"items":[1]}', etag: '"a"' });
-    const cache = new RevalidatedCache<{ v: number; items: number[] }>(1_000_000);
+    const outcomes: string[] = [];
+    const cache = new RevalidatedCache<{ v: number; items: number[] }>(1_000_000, (o) => outcomes.push(o));
     let parses = 0;
     const counted = (r: SupplierResponse) => (parses++, parse(r));
 
@@ -45,6 +46,7 @@ describe('RevalidatedCache', () => {
     expect(parses).toBe(2);
     expect(sys.seen).toEqual([undefined, '"a"', '"a"']);
     expect(await cache.read('k', sys.request, counted)).toBe(third);
+    expect(outcomes).toEqual(['full', 'not-modified', 'changed', 'not-modified']);
   });
 
   it('asks again without a validator when its entry was dropped while the 304 was on its way', async () => {

@@ -1,5 +1,11 @@
 import type { SupplierResponse } from './http.js';
 
+/**
+ * How a read went: `not-modified` reused the held answer (304); `changed` sent a validator and got a new answer;
+ * `full` had nothing to validate (nothing held, the cache off, or the system sends no `ETag`).
+ */
+export type RevalidationOutcome = 'not-modified' | 'changed' | 'full';
+
 /** A held answer: what the parse made of it, its validator and its weight against the budget. */
 interface Held<T> {
   readonly value: T;
@@ -21,7 +27,10 @@ export class RevalidatedCache<T> {
   private readonly held = new Map<string, Held<T>>();
   private bytes = 0;
 
-  constructor(private readonly budgetBytes: number) {}
+  constructor(
+    private readonly budgetBytes: number,
+    private readonly observe: (outcome: RevalidationOutcome) => void = () => undefined,
+  ) {}
 
   /**
    * Reads `key` through `request`, which must send `ifNoneMatch` as `If-None-Match` and accept a 304. A 200 with
@@ -40,8 +49,10 @@ export class RevalidatedCache<T> {
       if (!current || current.etag !== held?.etag) return this.read(key, request, parse);
       this.held.delete(key);
       this.held.set(key, current);
+      this.observe('not-modified');
       return current.value;
     }
+    this.observe(held ? 'changed' : 'full');
     const value = parse(response);
     this.forget(key);
     const bytes = Buffer.byteLength(response.body);

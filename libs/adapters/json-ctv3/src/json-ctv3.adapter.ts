@@ -9,6 +9,7 @@ import {
   type SupplierCallContext,
   type SupplierIdentity,
   type SupplierPatient,
+  type RevalidationOutcome,
   type SupplierResponse,
 } from '@lloyd/adapters-core';
 import type { z } from 'zod';
@@ -34,6 +35,8 @@ export interface JsonCtv3AdapterOptions {
    * not parsed and mapped again (default 0: nothing kept).
    */
   readonly cacheBytes?: number;
+  /** Told how each conditional read went (for metrics). */
+  readonly onRevalidation?: (outcome: RevalidationOutcome) => void;
 }
 
 const ACCEPT = 'application/json';
@@ -65,8 +68,8 @@ export class JsonCtv3Adapter extends SupplierAdapter {
     this.maxPageBytes = options.maxPageBytes ?? 16_000_000;
     this.pageSize = options.pageSize ?? 500;
     this.maxPages = options.maxPages ?? 200;
-    this.searches = new RevalidatedCache(options.cacheBytes ?? 0);
-    this.pages = new RevalidatedCache(options.cacheBytes ?? 0);
+    this.searches = new RevalidatedCache(options.cacheBytes ?? 0, options.onRevalidation);
+    this.pages = new RevalidatedCache(options.cacheBytes ?? 0, options.onRevalidation);
   }
 
   override async findPatient(nhsNumber: string, ctx: SupplierCallContext): Promise<SupplierPatient | null> {

@@ -8,6 +8,7 @@ import {
   type SupplierCallContext,
   type SupplierIdentity,
   type SupplierPatient,
+  type RevalidationOutcome,
   type SupplierResponse,
   deepFreeze,
 } from '@lloyd/adapters-core';
@@ -30,6 +31,8 @@ export interface XmlReadV2AdapterOptions {
    * not parsed and mapped again (default 0: nothing kept).
    */
   readonly cacheBytes?: number;
+  /** Told how each conditional read went (for metrics). */
+  readonly onRevalidation?: (outcome: RevalidationOutcome) => void;
 }
 
 const ACCEPT = 'application/xml';
@@ -60,8 +63,8 @@ export class XmlReadV2Adapter extends SupplierAdapter {
     this.base = new URL(options.baseUrl.endsWith('/') ? options.baseUrl : `${options.baseUrl}/`);
     this.maxPatientBytes = options.maxPatientBytes ?? 1_000_000;
     this.maxRecordBytes = options.maxRecordBytes ?? 20_000_000;
-    this.searches = new RevalidatedCache(options.cacheBytes ?? 0);
-    this.records = new RevalidatedCache(options.cacheBytes ?? 0);
+    this.searches = new RevalidatedCache(options.cacheBytes ?? 0, options.onRevalidation);
+    this.records = new RevalidatedCache(options.cacheBytes ?? 0, options.onRevalidation);
   }
 
   override async findPatient(nhsNumber: string, ctx: SupplierCallContext): Promise<SupplierPatient | null> {
