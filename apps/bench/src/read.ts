@@ -27,7 +27,7 @@ interface Measured {
 }
 
 async function measure(title: string, options: autocannon.Options): Promise<Measured> {
-  progress(`${title}: ${DURATION} s at ${CONNECTIONS} connections`);
+  progress(`${title}: ${DURATION} s at ${options.connections ?? CONNECTIONS} connection(s)`);
   const result = await autocannon({ connections: CONNECTIONS, duration: DURATION, ...options });
   return {
     rps: Math.round(result.requests.average),
@@ -136,6 +136,11 @@ try {
       return ((await res.json()) as { entry: { resource: { id: string } }[] }).entry[0]!.resource.id;
     }),
   );
+  // One request at a time: the latency Lloyd adds when nothing queues, beside the figures above, which are each
+  // at its own saturation (where queueing dominates p99). (autocannon's rate limits send each second's requests in
+  // one burst, so they do not give an unsaturated comparison.)
+  const lloydAlone = await measure('Lloyd, one connection', { ...structured, connections: 1 });
+  const proxyAlone = await measure('bare proxy, one connection', { ...bare, connections: 1 });
   const searchResult = await measure('Lloyd RESTful search', {
     url: lloyd,
     requests: [
@@ -159,10 +164,14 @@ try {
     proxyP50Ms: proxyResult.p50,
     proxyP99Ms: proxyResult.p99,
     addedP99Ms: Number((lloydResult.p99 - proxyResult.p99).toFixed(2)),
+    lloydP99MsOneConnection: lloydAlone.p99,
+    proxyP99MsOneConnection: proxyAlone.p99,
+    addedP99MsOneConnection: Number((lloydAlone.p99 - proxyAlone.p99).toFixed(2)),
+    addedP50MsOneConnection: Number((lloydAlone.p50 - proxyAlone.p50).toFixed(2)),
     searchRps: searchResult.rps,
     searchP99Ms: searchResult.p99,
-    errors: lloydResult.errors + proxyResult.errors + searchResult.errors,
-    non2xx: lloydResult.non2xx + proxyResult.non2xx + searchResult.non2xx,
+    errors: [lloydResult, proxyResult, lloydAlone, proxyAlone, searchResult].reduce((n, r) => n + r.errors, 0),
+    non2xx: [lloydResult, proxyResult, lloydAlone, proxyAlone, searchResult].reduce((n, r) => n + r.non2xx, 0),
     lloydCpuSeconds,
     proxyCpuSeconds,
     connections: CONNECTIONS,
