@@ -12,6 +12,18 @@ export interface ChainLink {
   hash: string;
 }
 
+/** Keys as written in canonical JSON (`"key":`): the same few dozen keys recur in every event. */
+const quotedKeys = new Map<string, string>();
+
+function quotedKey(key: string): string {
+  let quoted = quotedKeys.get(key);
+  if (quoted === undefined) {
+    quoted = `${JSON.stringify(key)}:`;
+    if (quotedKeys.size < 10_000) quotedKeys.set(key, quoted);
+  }
+  return quoted;
+}
+
 /** JSON with object keys sorted at every level, so the same event always hashes the same. */
 export function canonicalJson(value: unknown): string {
   if (value === null || typeof value !== 'object') return JSON.stringify(value);
@@ -26,8 +38,9 @@ export function canonicalJson(value: unknown): string {
     return `${out}]`;
   }
   const object = value as Record<string, unknown>;
+  const keys = Object.keys(object);
   // Default sort order is by UTF-16 code units, the same as comparing with < and >.
-  const keys = Object.keys(object).sort();
+  if (keys.length > 1) keys.sort();
   let out = '{';
   let first = true;
   for (const key of keys) {
@@ -35,7 +48,7 @@ export function canonicalJson(value: unknown): string {
     if (v === undefined) continue;
     if (!first) out += ',';
     first = false;
-    out += `${JSON.stringify(key)}:${canonicalJson(v)}`;
+    out += quotedKey(key) + (typeof v === 'string' ? JSON.stringify(v) : canonicalJson(v));
   }
   return `${out}}`;
 }
