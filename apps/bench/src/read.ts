@@ -11,12 +11,24 @@ import { join } from 'node:path';
 import autocannon from 'autocannon';
 import { stringify } from 'yaml';
 import { generatePatients } from '../../supplier-sim/src/generator/index.js';
-import { cpuSeconds, devToken, distEntry, freePort, progress, startChild, waitFor, type Child } from './harness.js';
+import {
+  cpuSeconds,
+  devToken,
+  distEntry,
+  freePort,
+  progress,
+  startChild,
+  startRedisChild,
+  waitFor,
+  type Child,
+} from './harness.js';
 
 const SEED = 20261123;
 const PATIENTS = 50;
 const DURATION = Number(process.env['BENCH_SECONDS'] ?? 10);
 const CONNECTIONS = Number(process.env['BENCH_CONNECTIONS'] ?? 16);
+/** BENCH_REDIS=1 runs the gateway on a private Redis (the production store) instead of the in-process store. */
+const ON_REDIS = process.env['BENCH_REDIS'] === '1';
 
 interface Measured {
   rps: number;
@@ -54,7 +66,9 @@ try {
       resilience: { maxConcurrentPerSupplier: 64, maxQueuedPerSupplier: 1024 },
     }),
   );
-  progress('starting the simulator, the gateway and the proxy');
+  progress(`starting the simulator, the gateway${ON_REDIS ? ' (on Redis)' : ''} and the proxy`);
+  const redis = ON_REDIS ? await startRedisChild(dir) : undefined;
+  if (redis) children.push(redis.child);
   children.push(
     startChild('supplier-sim', distEntry('apps', 'supplier-sim', 'src', 'main.js'), {
       SIM_PORT_P10001: String(simPort),
@@ -69,6 +83,7 @@ try {
       LLOYD_CONFIG: configFile,
       LOG_LEVEL: 'warn',
       LLOYD_DATA_DIR: join(dir, 'data'),
+      ...(redis ? { REDIS_URL: redis.url } : {}),
     }),
     startChild('proxy', distEntry('apps', 'bench', 'src', 'proxy.js'), {
       PROXY_PORT: String(proxyPort),
@@ -176,6 +191,7 @@ try {
     proxyCpuSeconds,
     connections: CONNECTIONS,
     seconds: DURATION,
+    store: ON_REDIS ? 'redis' : 'in-process',
     machine: {
       cpus: availableParallelism(),
       model: cpus()[0]?.model ?? 'unknown',
