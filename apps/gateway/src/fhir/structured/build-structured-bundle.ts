@@ -74,11 +74,8 @@ export function requestedSections(request: StructuredRecordRequest): RecordSecti
 export function buildStructuredBundle(input: StructuredBundleInput): Bundle {
   const { request, prepared, now } = input;
   const { record, decision } = prepared;
-  const byRef = new Map<string, Resource>();
-  for (const r of [...record.resources, ...record.practitioners, ...record.practitionerRoles])
-    byRef.set(`${r.resourceType}/${r.id ?? ''}`, r);
-  const ofType = <T extends Resource>(type: T['resourceType']) =>
-    record.resources.filter((r): r is T => r.resourceType === type);
+  const { byRef, byType } = indexOf(record);
+  const ofType = <T extends Resource>(type: T['resourceType']) => (byType.get(type) ?? []) as T[];
   const resolve = (ref: string | undefined) => (ref ? byRef.get(ref) : undefined);
 
   const out: Resource[] = [
@@ -133,6 +130,38 @@ export function buildStructuredBundle(input: StructuredBundleInput): Bundle {
     profile: ['https://fhir.nhs.uk/StructureDefinition/GPConnect-StructuredRecord-Bundle'],
   };
   return bundle;
+}
+
+interface RecordIndex {
+  byRef: Map<string, Resource>;
+  byType: Map<string, Resource[]>;
+}
+
+/**
+ * A record's resources by reference and by type. A record held unchanged (frozen, reused while the supplier answers
+ * 304) is indexed once.
+ */
+const indexes = new WeakMap<PreparedRecord['record'], RecordIndex>();
+
+function indexOf(record: PreparedRecord['record']): RecordIndex {
+  const held = indexes.get(record);
+  if (held) return held;
+  const byRef = new Map<string, Resource>();
+  for (const r of [...record.resources, ...record.practitioners, ...record.practitionerRoles])
+    byRef.set(`${r.resourceType}/${r.id ?? ''}`, r);
+  const byType = new Map<string, Resource[]>();
+  for (const r of record.resources) {
+    const list = byType.get(r.resourceType);
+    if (list) list.push(r);
+    else byType.set(r.resourceType, [r]);
+  }
+  const index = { byRef, byType };
+  if (Object.isFrozen(record)) {
+    // Shared by every request for this version of the record: nobody may change the lists.
+    for (const list of byType.values()) Object.freeze(list);
+    indexes.set(record, index);
+  }
+  return index;
 }
 
 interface Lookup {
