@@ -1,4 +1,5 @@
 import {
+  deepFreeze,
   getFromSupplier,
   RevalidatedCache,
   SupplierAdapter,
@@ -10,7 +11,6 @@ import {
   type SupplierPatient,
   type RevalidationOutcome,
   type SupplierResponse,
-  deepFreeze,
 } from '@lloyd/adapters-core';
 import { mapRecord } from './map-record.js';
 import { readNativePatient, toSupplierPatient, type NativePatient } from './patient.js';
