@@ -4,7 +4,7 @@ import { parseEhrExtract } from '../extract/parse-ehr-extract.js';
 import { arbitraryCanonicalRecord, recordWithEveryKind } from '../testing/arbitrary-record.js';
 import { roundTripDifferences } from '../testing/compare-records.js';
 import { FIXTURE_EXTRACT } from '../testing/fixture-extract.js';
-import { describeWithSchemas, expectSchemaValid } from '../testing/schema-suite.js';
+import { describeWithSchemas, expectSchemaValid } from '@lloyd/test-support';
 import { buildEhrExtract, streamEhrExtract, type BuildEhrExtractOptions } from './build-ehr-extract.js';
 
 const OPTIONS: BuildEhrExtractOptions = {

@@ -1,4 +1,4 @@
-import { describeWithSchemas, expectSchemaValid } from '../testing/schema-suite.js';
+import { describeWithSchemas, expectSchemaValid } from '@lloyd/test-support';
 import { buildAcknowledgement, parseAcknowledgement, type AcknowledgementInput } from './acknowledgement.js';
 import { GP2GP_REASON_CODES, isGp2gpReasonCode } from './reason-codes.js';
 

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { sharedDataPath } from '@lloyd/test-support';
-import { describeWithSchemas, expectSchemaValid } from '../testing/schema-suite.js';
+import { describeWithSchemas, expectSchemaValid } from '@lloyd/test-support';
 import { buildCopcContinue, buildCopcFragment, parseCopc } from './copc.js';
 
 const PARTIES = {

@@ -2,5 +2,3 @@
 export { arbitraryCanonicalRecord, recordWithEveryKind } from './arbitrary-record.js';
 export { foldedComments, roundTripDifferences } from './compare-records.js';
 export { FIXTURE_EXTRACT } from './fixture-extract.js';
-export { describeWithSchemas, expectSchemaValid, type SchemaValidator } from './schema-suite.js';
-export { validateWithXmllint, xmllintAvailable, type SchemaResult } from './xmllint.js';

@@ -1,4 +1,4 @@
-import { describeWithSharedData, sharedDataPath } from '@lloyd/test-support';
+import { describeWithSharedData, sharedDataPath } from './shared-data.js';
 import { validateWithXmllint, xmllintAvailable, type SchemaResult } from './xmllint.js';
 
 export type SchemaValidator = (xml: string, schema: string) => Promise<SchemaResult>;
