@@ -29,7 +29,7 @@ export function describeWithSchemas(title: string, fn: (validate: SchemaValidato
   console.warn(
     `\n*** ${MISSING}. SKIPPING "${title}"; CI sets REQUIRE_SHARED_DATA=1, which makes this a failure. ***\n`,
   );
-  // The announced skip when xmllint is missing (see above).
+  // eslint-disable-next-line jest/no-disabled-tests -- the announced skip when xmllint is missing (see above)
   describe.skip(title, () => fn(validate));
 }
 
