@@ -1,3 +1,4 @@
+import { CLINICAL_TYPES } from '@lloyd/adapters-core';
 import { assertValidR4 } from '@lloyd/adapters-core-testing';
 import { startLloyd, type RunningLloyd } from '../support/lloyd.js';
 
@@ -273,18 +274,7 @@ describe('federated record view: the four supplier systems through one FHIR API'
     expect(patientRead.status).toBe(200);
   });
 
-  it.each([
-    'AllergyIntolerance',
-    'Condition',
-    'MedicationStatement',
-    'MedicationRequest',
-    'Immunization',
-    'Observation',
-    'Encounter',
-    'DiagnosticReport',
-    'ServiceRequest',
-    'DocumentReference',
-  ])('searches %s by patient and returns valid R4', async (type) => {
+  it.each(CLINICAL_TYPES)('searches %s by patient and returns valid R4', async (type) => {
     const headers = { authorization: `Bearer ${token}` };
     const search = await fetch(`${lloyd.base}/fhir/Patient?identifier=${encodeURIComponent(`${NHS}|9990000018`)}`, {
       headers,

@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { createConnection, createServer } from 'node:net';
+import { availableParallelism, cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { projectRoot } from '@lloyd/config';
 import { main as tokenMain } from '../../cli/src/token.js';
@@ -137,6 +138,16 @@ export function peakRssMb(pid: number | undefined): number | undefined {
   } catch {
     return undefined;
   }
+}
+
+/** The machine a benchmark ran on, for its JSON report. */
+export function machineInfo(): { cpus: number; model: string; memoryGb: number; node: string } {
+  return {
+    cpus: availableParallelism(),
+    model: cpus()[0]?.model ?? 'unknown',
+    memoryGb: Math.round(totalmem() / 2 ** 30),
+    node: process.version,
+  };
 }
 
 /** Resets a process's peak RSS (VmHWM) to its current RSS, so a later reading covers only what follows. */

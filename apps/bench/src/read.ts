@@ -6,7 +6,7 @@
  * addedP99Ms, plus p50s and the RESTful search figures. Progress goes to stderr.
  */
 import { mkdtempSync, writeFileSync } from 'node:fs';
-import { availableParallelism, cpus, tmpdir, totalmem } from 'node:os';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import autocannon from 'autocannon';
 import { stringify } from 'yaml';
@@ -16,6 +16,7 @@ import {
   devToken,
   distEntry,
   freePort,
+  machineInfo,
   progress,
   startChild,
   startRedisChild,
@@ -192,12 +193,7 @@ try {
     connections: CONNECTIONS,
     seconds: DURATION,
     store: ON_REDIS ? 'redis' : 'in-process',
-    machine: {
-      cpus: availableParallelism(),
-      model: cpus()[0]?.model ?? 'unknown',
-      memoryGb: Math.round(totalmem() / 2 ** 30),
-      node: process.version,
-    },
+    machine: machineInfo(),
   };
   console.log(JSON.stringify(report));
 } catch (err) {

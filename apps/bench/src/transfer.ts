@@ -7,7 +7,7 @@
  * stderr. `BENCH_TRANSFERS`, `BENCH_LARGE_MB` change the run.
  */
 import { mkdtempSync, writeFileSync } from 'node:fs';
-import { availableParallelism, cpus, tmpdir, totalmem } from 'node:os';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { loadConfig } from '@lloyd/config';
@@ -19,6 +19,7 @@ import {
   devToken,
   distEntry,
   freePort,
+  machineInfo,
   cpuSeconds,
   peakRssMb,
   resetPeakRss,
@@ -226,12 +227,7 @@ try {
     peakRssMbByProcess: { ...rss, 'supplier-sim': simRss },
     parseMBps: Number(parseMBps.toFixed(1)),
     parsedExtractBytes: extract.byteLength,
-    machine: {
-      cpus: availableParallelism(),
-      model: cpus()[0]?.model ?? 'unknown',
-      memoryGb: Math.round(totalmem() / 2 ** 30),
-      node: process.version,
-    },
+    machine: machineInfo(),
   };
   console.log(JSON.stringify(report));
 } catch (err) {

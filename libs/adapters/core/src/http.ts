@@ -86,6 +86,14 @@ export async function readTextCapped(
   return new TextDecoder('utf-8').decode(Buffer.concat(chunks));
 }
 
+/**
+ * A system's configured base URL as the base for its relative paths. A trailing slash is added when missing, so
+ * `new URL('patients', base)` resolves under the base path rather than beside it.
+ */
+export function supplierBaseUrl(baseUrl: string): URL {
+  return new URL(baseUrl.endsWith('/') ? baseUrl : `${baseUrl}/`);
+}
+
 export interface SupplierRequest {
   readonly url: URL;
   /** Names the interaction in error messages, e.g. "patient search" (URLs may carry patient identifiers). */

@@ -15,6 +15,7 @@ export {
 export {
   getFromSupplier,
   readTextCapped,
+  supplierBaseUrl,
   toSupplierError,
   type SupplierRequest,
   type SupplierResponse,

@@ -30,7 +30,7 @@ describe('RevalidatedCache', () => {
   it('revalidates every read and reuses the parsed value only on 304', async () => {
     const sys = system({ body: '{"v":1,"items":[1]}', etag: '"a"' });
     const outcomes: string[] = [];
-    const cache = new RevalidatedCache<{ v: number; items: number[] }>(1_000_000, (o) => outcomes.push(o));
+    const cache = new RevalidatedCache(1_000_000, (o) => outcomes.push(o));
     let parses = 0;
     const counted = (r: SupplierResponse) => (parses++, parse(r));
 
@@ -52,7 +52,7 @@ describe('RevalidatedCache', () => {
   it('asks again without a validator when its entry was dropped while the 304 was on its way', async () => {
     const sys = system({ body: '{"v":1,"items":[]}'.padEnd(100, ' '), etag: '"a"' });
     const other = system({ body: '{"v":2,"items":[]}'.padEnd(100, ' '), etag: '"b"' });
-    const cache = new RevalidatedCache<{ v: number; items: number[] }>(150);
+    const cache = new RevalidatedCache(150);
     await cache.read('k', sys.request, parse);
     const evicting = (ifNoneMatch: string | undefined) =>
       // Another request holds a new answer meanwhile, which pushes 'k' out of the budget.
@@ -63,7 +63,7 @@ describe('RevalidatedCache', () => {
 
   it('freezes what it holds, so no caller can change another request’s answer', async () => {
     const sys = system({ body: '{"v":1,"items":[1]}', etag: '"a"' });
-    const cache = new RevalidatedCache<{ v: number; items: number[] }>(1_000_000);
+    const cache = new RevalidatedCache(1_000_000);
     const value = await cache.read('k', sys.request, parse);
     expect(() => value.items.push(2)).toThrow(TypeError);
     expect(() => {
@@ -73,7 +73,7 @@ describe('RevalidatedCache', () => {
 
   it('holds nothing without an ETag, or with a budget of 0, and then sends no validator', async () => {
     const untagged = system({ body: '{"v":1,"items":[]}' });
-    const cache = new RevalidatedCache<{ v: number; items: number[] }>(1_000_000);
+    const cache = new RevalidatedCache(1_000_000);
     const a = await cache.read('k', untagged.request, parse);
     const b = await cache.read('k', untagged.request, parse);
     expect(b).not.toBe(a);
@@ -81,7 +81,7 @@ describe('RevalidatedCache', () => {
     expect(Object.isFrozen(a)).toBe(false);
 
     const tagged = system({ body: '{"v":1,"items":[]}', etag: '"a"' });
-    const off = new RevalidatedCache<{ v: number; items: number[] }>(0);
+    const off = new RevalidatedCache(0);
     await off.read('k', tagged.request, parse);
     await off.read('k', tagged.request, parse);
     expect(tagged.seen).toEqual([undefined, undefined]);
@@ -91,7 +91,7 @@ describe('RevalidatedCache', () => {
   it('drops the least recently used answers beyond its byte budget', async () => {
     const body = (n: number) => JSON.stringify({ v: n, items: [] }).padEnd(100, ' ');
     const systems = [0, 1, 2].map((n) => system({ body: body(n), etag: `"${n}"` }));
-    const cache = new RevalidatedCache<{ v: number; items: number[] }>(250);
+    const cache = new RevalidatedCache(250);
     await cache.read('k0', systems[0]!.request, parse);
     await cache.read('k1', systems[1]!.request, parse);
     await cache.read('k0', systems[0]!.request, parse); // k0 is now the most recently used
@@ -106,7 +106,7 @@ describe('RevalidatedCache', () => {
 
   it('never holds an answer that failed to parse: the next read asks for the current version again', async () => {
     const sys = system({ body: '{"v":1,"items":[]}', etag: '"a"' });
-    const cache = new RevalidatedCache<{ v: number; items: number[] }>(1_000_000);
+    const cache = new RevalidatedCache(1_000_000);
     await cache.read('k', sys.request, parse);
     sys.change({ body: 'not json', etag: '"b"' });
     await expect(cache.read('k', sys.request, parse)).rejects.toThrow(SyntaxError);

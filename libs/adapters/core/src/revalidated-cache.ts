@@ -7,8 +7,8 @@ import type { SupplierResponse } from './http.js';
 export type RevalidationOutcome = 'not-modified' | 'changed' | 'full';
 
 /** A held answer: what the parse made of it, its validator and its weight against the budget. */
-interface Held<T> {
-  readonly value: T;
+interface Held {
+  readonly value: unknown;
   readonly etag: string;
   readonly bytes: number;
 }
@@ -22,9 +22,12 @@ interface Held<T> {
  * one would throw rather than alter another request's answer. The budget is in bytes of the suppliers' answers
  * (parsed objects take a few times more); least recently used answers go first. A budget of 0 holds nothing and sends
  * no validators.
+ *
+ * One cache serves all of an adapter's kinds of answer under one budget; each kind keeps to its own keys (a prefix),
+ * since a key always reads back what its own parse made.
  */
-export class RevalidatedCache<T> {
-  private readonly held = new Map<string, Held<T>>();
+export class RevalidatedCache {
+  private readonly held = new Map<string, Held>();
   private bytes = 0;
 
   constructor(
@@ -36,7 +39,7 @@ export class RevalidatedCache<T> {
    * Reads `key` through `request`, which must send `ifNoneMatch` as `If-None-Match` and accept a 304. A 200 with
    * an `ETag` is parsed and held; any other answer is parsed and the held value dropped.
    */
-  async read(
+  async read<T>(
     key: string,
     request: (ifNoneMatch: string | undefined) => Promise<SupplierResponse>,
     parse: (response: SupplierResponse) => T,
@@ -50,7 +53,7 @@ export class RevalidatedCache<T> {
       this.held.delete(key);
       this.held.set(key, current);
       this.observe('not-modified');
-      return current.value;
+      return current.value as T;
     }
     this.observe(held ? 'changed' : 'full');
     const value = parse(response);

@@ -15,6 +15,7 @@ import {
   type RecordDelivery,
   type SupplierIdentity,
   type TransferCallContext,
+  supplierBaseUrl,
 } from '@lloyd/adapters-core';
 import { NHS_NUMBER_SYSTEM } from '@lloyd/fhir';
 import { recordSections } from '@lloyd/config';
@@ -46,7 +47,7 @@ export class FhirStu3Transfer extends TransferEndpoint {
   constructor(options: FhirStu3AdapterOptions) {
     super();
     this.adapter = new FhirStu3Adapter(options);
-    this.base = new URL(options.baseUrl.endsWith('/') ? options.baseUrl : `${options.baseUrl}/`);
+    this.base = supplierBaseUrl(options.baseUrl);
     this.identity = { ods: options.ods, format: 'fhir-stu3' };
   }
 

@@ -11,6 +11,7 @@ import {
   type SupplierCallContext,
   type SupplierIdentity,
   type SupplierPatient,
+  supplierBaseUrl,
 } from '@lloyd/adapters-core';
 import {
   buildEhrRequest,
@@ -72,8 +73,7 @@ export class Hl7v3ExtractAdapter extends SupplierAdapter {
     super();
     this.ods = options.ods;
     this.identity = { ods: options.ods, format: this.format };
-    // A trailing slash makes relative paths resolve under the base path rather than beside it.
-    this.base = new URL(options.baseUrl.endsWith('/') ? options.baseUrl : `${options.baseUrl}/`);
+    this.base = supplierBaseUrl(options.baseUrl);
     this.asid = options.asid ?? UNKNOWN_ASID;
     this.requester = options.requester ?? { ods: 'X26', asid: UNKNOWN_ASID };
     this.maxExtractBytes = options.maxExtractBytes ?? 100 * 1024 * 1024;

@@ -14,6 +14,7 @@ import {
   type RecordDelivery,
   type SupplierIdentity,
   type TransferCallContext,
+  supplierBaseUrl,
 } from '@lloyd/adapters-core';
 import { buildEhrRequest, messageKind, parseAcknowledgement, parseEhrExtract, streamEhrExtract } from '@lloyd/hl7v3';
 import type { Hl7v3ExtractAdapterOptions } from './hl7v3-extract.adapter.js';
@@ -45,7 +46,7 @@ export class Hl7v3ExtractTransfer extends TransferEndpoint {
     super();
     this.ods = options.ods;
     this.identity = { ods: options.ods, format: this.format };
-    this.base = new URL(options.baseUrl.endsWith('/') ? options.baseUrl : `${options.baseUrl}/`);
+    this.base = supplierBaseUrl(options.baseUrl);
     this.asid = options.asid ?? UNKNOWN_ASID;
     this.maxSmallAnswerBytes = options.maxSmallAnswerBytes ?? 1024 * 1024;
     this.maxKeptExtractBytes = options.maxKeptExtractBytes ?? 5 * 1024 * 1024;

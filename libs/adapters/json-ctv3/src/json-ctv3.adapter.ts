@@ -11,6 +11,7 @@ import {
   type SupplierPatient,
   type RevalidationOutcome,
   type SupplierResponse,
+  supplierBaseUrl,
 } from '@lloyd/adapters-core';
 import type { z } from 'zod';
 import { JournalPage, NativePatient, parseNative, SearchResult } from './native.js';
@@ -54,22 +55,19 @@ export class JsonCtv3Adapter extends SupplierAdapter {
   private readonly maxPageBytes: number;
   private readonly pageSize: number;
   private readonly maxPages: number;
-  private readonly searches: RevalidatedCache<NativePatient | null>;
-  private readonly pages: RevalidatedCache<JournalPage>;
+  private readonly answers: RevalidatedCache;
   /** The canonical record last mapped from held answers, while the patient and every page are still the held ones. */
   private readonly mapped = new WeakMap<NativePatient, { pages: readonly JournalPage[]; record: CanonicalRecord }>();
 
   constructor(options: JsonCtv3AdapterOptions) {
     super();
     this.identity = { ods: options.ods, format: this.format };
-    // A trailing slash makes relative paths resolve under the base path rather than beside it.
-    this.base = new URL(options.baseUrl.endsWith('/') ? options.baseUrl : `${options.baseUrl}/`);
+    this.base = supplierBaseUrl(options.baseUrl);
     this.maxPatientBytes = options.maxPatientBytes ?? 1_000_000;
     this.maxPageBytes = options.maxPageBytes ?? 16_000_000;
     this.pageSize = options.pageSize ?? 500;
     this.maxPages = options.maxPages ?? 200;
-    this.searches = new RevalidatedCache(options.cacheBytes ?? 0, options.onRevalidation);
-    this.pages = new RevalidatedCache(options.cacheBytes ?? 0, options.onRevalidation);
+    this.answers = new RevalidatedCache(options.cacheBytes ?? 0, options.onRevalidation);
   }
 
   override async findPatient(nhsNumber: string, ctx: SupplierCallContext): Promise<SupplierPatient | null> {
@@ -115,8 +113,8 @@ export class JsonCtv3Adapter extends SupplierAdapter {
   private search(nhsNumber: string, ctx: SupplierCallContext): Promise<NativePatient | null> {
     const url = new URL('api/v2/patients', this.base);
     url.searchParams.set('nhsNumber', nhsNumber);
-    return this.searches.read(
-      nhsNumber,
+    return this.answers.read(
+      `search:${nhsNumber}`,
       (ifNoneMatch) => this.get(url, 'patient search', this.maxPatientBytes, ctx, ifNoneMatch),
       (response) => this.searchResult(response, nhsNumber),
     );
@@ -143,8 +141,8 @@ export class JsonCtv3Adapter extends SupplierAdapter {
       const url = new URL(`api/v2/patients/${encodeURIComponent(patientId)}/journal`, this.base);
       url.searchParams.set('limit', String(this.pageSize));
       if (cursor !== null) url.searchParams.set('cursor', cursor);
-      const page = await this.pages.read(
-        url.href,
+      const page = await this.answers.read(
+        `page:${url.href}`,
         (ifNoneMatch) => this.get(url, 'journal', this.maxPageBytes, ctx, ifNoneMatch),
         (response) => this.parse(JournalPage, this.json(response, 'journal'), 'journal'),
       );

@@ -11,6 +11,7 @@ import {
   type SupplierPatient,
   type RevalidationOutcome,
   type SupplierResponse,
+  supplierBaseUrl,
 } from '@lloyd/adapters-core';
 import { mapRecord } from './map-record.js';
 import { readNativePatient, toSupplierPatient, type NativePatient } from './patient.js';
@@ -51,20 +52,17 @@ export class XmlReadV2Adapter extends SupplierAdapter {
   private readonly maxPatientBytes: number;
   private readonly maxRecordBytes: number;
   private readonly recentSearches = new Map<string, Promise<NativePatient | null>>();
-  private readonly searches: RevalidatedCache<NativePatient | null>;
-  private readonly records: RevalidatedCache<NativeRecord | null>;
+  private readonly answers: RevalidatedCache;
   /** The canonical record last mapped from a held native record, while both its inputs are still the held ones. */
   private readonly mapped = new WeakMap<NativeRecord, { patient: NativePatient; record: CanonicalRecord }>();
 
   constructor(options: XmlReadV2AdapterOptions) {
     super();
     this.identity = { ods: options.ods, format: this.format };
-    // A trailing slash makes relative paths resolve under the base path rather than beside it.
-    this.base = new URL(options.baseUrl.endsWith('/') ? options.baseUrl : `${options.baseUrl}/`);
+    this.base = supplierBaseUrl(options.baseUrl);
     this.maxPatientBytes = options.maxPatientBytes ?? 1_000_000;
     this.maxRecordBytes = options.maxRecordBytes ?? 20_000_000;
-    this.searches = new RevalidatedCache(options.cacheBytes ?? 0, options.onRevalidation);
-    this.records = new RevalidatedCache(options.cacheBytes ?? 0, options.onRevalidation);
+    this.answers = new RevalidatedCache(options.cacheBytes ?? 0, options.onRevalidation);
   }
 
   override async findPatient(nhsNumber: string, ctx: SupplierCallContext): Promise<SupplierPatient | null> {
@@ -94,8 +92,8 @@ export class XmlReadV2Adapter extends SupplierAdapter {
 
   private readRecord(nhsNumber: string, ctx: SupplierCallContext): Promise<NativeRecord | null> {
     const url = new URL(`patients/${encodeURIComponent(nhsNumber)}/record`, this.base);
-    return this.records.read(
-      nhsNumber,
+    return this.answers.read(
+      `record:${nhsNumber}`,
       (ifNoneMatch) =>
         getFromSupplier(
           {
@@ -149,8 +147,8 @@ export class XmlReadV2Adapter extends SupplierAdapter {
   private fetchPatient(nhsNumber: string, ctx: SupplierCallContext): Promise<NativePatient | null> {
     const url = new URL('patients', this.base);
     url.searchParams.set('nhsNumber', nhsNumber);
-    return this.searches.read(
-      nhsNumber,
+    return this.answers.read(
+      `search:${nhsNumber}`,
       (ifNoneMatch) =>
         getFromSupplier(
           {

@@ -1,7 +1,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { recordSections } from '@lloyd/config';
-import { CODE_SYSTEMS, type CanonicalRecord } from '@lloyd/adapters-core';
+import { CLINICAL_TYPES, CODE_SYSTEMS, type CanonicalRecord } from '@lloyd/adapters-core';
 import { assertValidR4 } from '@lloyd/adapters-core-testing';
 import { JsonCtv3Adapter } from '@lloyd/adapter-json-ctv3';
 // Tests may start the simulators; library source never imports apps.
@@ -13,19 +13,7 @@ import { TransferRefusedError, type AttachmentSource, type RecordDelivery } from
 import { XmlReadV2Adapter } from './xml-readv2.adapter.js';
 import { XmlReadV2Transfer } from './xml-readv2.transfer.js';
 
-const CLINICAL = [
-  'AllergyIntolerance',
-  'Condition',
-  'Medication',
-  'MedicationStatement',
-  'MedicationRequest',
-  'Immunization',
-  'Observation',
-  'Encounter',
-  'DiagnosticReport',
-  'ServiceRequest',
-  'DocumentReference',
-];
+const CLINICAL: string[] = [...CLINICAL_TYPES, 'Medication'];
 
 const ctx = (conversationId = randomUUID().toUpperCase(), counterpartOds = 'P20002') => ({
   signal: AbortSignal.timeout(30_000),

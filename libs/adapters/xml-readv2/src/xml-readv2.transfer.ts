@@ -8,6 +8,7 @@ import {
   toSupplierError,
   type CanonicalRecord,
   type SupplierIdentity,
+  supplierBaseUrl,
 } from '@lloyd/adapters-core';
 import { toNativeDelivery } from './to-native-record.js';
 import {
@@ -54,7 +55,7 @@ export class XmlReadV2Transfer extends TransferEndpoint {
     super();
     this.reader = new XmlReadV2Adapter(options);
     this.identity = { ods: options.ods, format: this.reader.format };
-    this.base = new URL(options.baseUrl.endsWith('/') ? options.baseUrl : `${options.baseUrl}/`);
+    this.base = supplierBaseUrl(options.baseUrl);
   }
 
   override async exportRecord(nhsNumber: string, ctx: TransferCallContext): Promise<ExportedRecord> {

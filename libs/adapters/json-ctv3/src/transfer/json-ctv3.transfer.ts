@@ -8,6 +8,7 @@ import {
   toSupplierError,
   type RecordQuery,
   type SupplierIdentity,
+  supplierBaseUrl,
 } from '@lloyd/adapters-core';
 import { JsonCtv3Adapter, type JsonCtv3AdapterOptions } from '../json-ctv3.adapter.js';
 import { documentIdOf, toNativeTransfer } from './to-native.js';
@@ -109,7 +110,7 @@ export class JsonCtv3Transfer extends TransferEndpoint {
     super();
     this.reader = new JsonCtv3Adapter(options);
     this.identity = { ods: options.ods, format: this.reader.format };
-    this.base = new URL(options.baseUrl.endsWith('/') ? options.baseUrl : `${options.baseUrl}/`);
+    this.base = supplierBaseUrl(options.baseUrl);
   }
 
   override async exportRecord(nhsNumber: string, ctx: TransferCallContext): Promise<ExportedRecord> {
