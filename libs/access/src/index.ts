@@ -52,7 +52,7 @@ export {
   SHARING_AGREEMENT_SYSTEM,
   type AuditOutcome,
 } from './audit/audit-event.js';
-export { AUDIT_CHAIN_EXTENSION, canonicalJson, chainLink, GENESIS_HASH, type ChainLink } from './audit/hash-chain.js';
+export { AUDIT_CHAIN_EXTENSION, chainLink, GENESIS_HASH, type ChainLink } from './audit/hash-chain.js';
 export type { AuditQuery } from './audit/audit-query.js';
 export {
   AUDIT_HEAD_KEY,

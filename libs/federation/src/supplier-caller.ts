@@ -2,12 +2,14 @@ import { randomUUID } from 'node:crypto';
 import {
   BrokenCircuitError,
   BulkheadRejectedError,
+  CircuitState,
   ConsecutiveBreaker,
   ExponentialBackoff,
   bulkhead,
   circuitBreaker,
   handleType,
   retry,
+  TaskCancelledError,
   wrap,
   type IPolicy,
 } from 'cockatiel';
@@ -21,6 +23,13 @@ import {
 } from '@lloyd/adapters-core';
 import { OperationOutcomeError, outcomes } from '@lloyd/fhir';
 import type { SupplierDirectory } from './supplier-directory.js';
+
+const BREAKER_STATES = {
+  [CircuitState.Closed]: 'closed',
+  [CircuitState.Open]: 'open',
+  [CircuitState.HalfOpen]: 'half-open',
+  [CircuitState.Isolated]: 'isolated',
+} as const;
 
 export interface CallOptions {
   correlationId?: string;
@@ -55,22 +64,33 @@ export class SupplierCaller {
   ): Promise<T> {
     const endpoint = this.directory.get(ods);
     if (!endpoint) throw outcomes.badGateway(ods);
-    const deadline = AbortSignal.timeout(endpoint.config.timeoutMs);
     const correlationId = options.correlationId ?? randomUUID();
     const policies = this.policiesFor(ods);
     const policy = options.idempotent === false ? policies.guarded : policies.retrying;
-    try {
-      return await policy.execute(async ({ signal }) => {
-        if (deadline.aborted)
-          throw new SupplierTimeoutError({
-            ods,
-            format: endpoint.adapter.format,
-            detail: 'the deadline passed before the call could start',
-          });
-        return fn(endpoint.adapter, { signal: AbortSignal.any([deadline, signal]), correlationId });
+    // One deadline for the whole call. The policies hand each attempt a signal derived from it, and the timer is
+    // cleared as soon as the call ends (AbortSignal.timeout's cannot be, and AbortSignal.any costs more than the
+    // supplier's 304 it would guard).
+    const deadline = new AbortController();
+    const timer = setTimeout(
+      () => deadline.abort(new DOMException('The supplier call passed its deadline', 'TimeoutError')),
+      endpoint.config.timeoutMs,
+    );
+    const late = () =>
+      new SupplierTimeoutError({
+        ods,
+        format: endpoint.adapter.format,
+        detail: 'the deadline passed before the call could start',
       });
+    try {
+      return await policy.execute(({ signal }) => {
+        if (signal.aborted) throw late();
+        return fn(endpoint.adapter, { signal, correlationId });
+      }, deadline.signal);
     } catch (err) {
-      throw this.translate(err, ods);
+      // A call still queued in the bulkhead when the deadline passes is cancelled by the policy.
+      throw this.translate(err instanceof TaskCancelledError && deadline.signal.aborted ? late() : err, ods);
+    } finally {
+      clearTimeout(timer);
     }
   }
 
@@ -92,8 +112,9 @@ export class SupplierCaller {
   }
 
   /** Current breaker state per supplier, for readiness reports and tests. */
-  breakerState(ods: string): string {
-    return String(this.policies.get(ods)?.breaker.state ?? 'closed');
+  breakerState(ods: string): 'closed' | 'open' | 'half-open' | 'isolated' {
+    const state = this.policies.get(ods)?.breaker.state ?? CircuitState.Closed;
+    return BREAKER_STATES[state];
   }
 
   private policiesFor(ods: string): SupplierPolicies {

@@ -189,7 +189,7 @@ describe('AuditTrail', () => {
       const event = JSON.parse((await kv.get(auditEventKey(2)))!) as AuditEvent;
       const link = chainLink(event)!;
       const forged = sealEvent({ ...event, outcome: '4' }, 2, link.previousHash);
-      await kv.set(auditEventKey(2), JSON.stringify(forged));
+      await kv.set(auditEventKey(2), forged.stored);
       const report = await f.audit.verify();
       expect(report.firstBreak).toEqual({
         seq: 3,
@@ -241,7 +241,7 @@ describe('AuditTrail', () => {
         2,
         head.hash,
       );
-      await kv.setIfAbsent(auditEventKey(2), JSON.stringify(orphan));
+      await kv.setIfAbsent(auditEventKey(2), orphan.stored);
       const next = await f.audit.record(read({ correlationId: 'after-crash' }));
       expect(chainLink(next)?.sequence).toBe(3);
       await expect(f.audit.verify()).resolves.toEqual({ ok: true, checked: 3, head: 3 });

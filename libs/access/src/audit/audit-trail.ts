@@ -9,7 +9,7 @@ import { ACCESS_CLOCK, type AccessClock } from '../clock.js';
 import type { AuditEntry } from './audit-entry.js';
 import { buildAuditEvent, outcomeOf } from './audit-event.js';
 import { eventOrganisation, eventPatient, matchesQuery, parseAuditQuery, type AuditQuery } from './audit-query.js';
-import { chainLink, GENESIS_HASH, hashEvent, sealEvent } from './hash-chain.js';
+import { chainLink, GENESIS_HASH, hashOfStored, sealEvent, type SealedEvent } from './hash-chain.js';
 
 /** The newest sealed event as far as the writers know: `{ seq, hash }` (absent: the chain is empty). */
 export const AUDIT_HEAD_KEY = 'audit:head';
@@ -53,8 +53,8 @@ export interface AuditSearchResult {
  * The audit trail: one FHIR R4 AuditEvent per request that touches patient data (allowed or denied) and per change
  * to the sharing rules, in a tamper-evident hash chain.
  *
- * Each event carries its sequence number, the previous event's hash and its own hash,
- * `sha256(previousHash + canonical JSON)`. Writers on any number of replicas claim the next sequence number with
+ * Each event carries its sequence number, the previous event's hash and its own hash, taken over the exact text the
+ * store keeps (see {@link sealEvent}). Writers on any number of replicas claim the next sequence number with
  * set-if-absent on `audit:event:<seq>` (so a number is never used twice) and then move `audit:head` forward with
  * compare-and-set; a writer that finds its number taken helps move the head and retries. A writer that dies between
  * the two steps therefore leaves no gap. {@link record} resolves only once the event is stored, and fails closed (500)
@@ -89,9 +89,9 @@ export class AuditTrail {
     const event = buildAuditEvent(entry, randomUUID(), new Date(this.clock()));
     try {
       const sealed = await this.serially(() => this.append(event));
-      await this.index(sealed);
+      await this.index(sealed.event);
       this.written.inc({ outcome: outcomeOf(entry.error) });
-      return sealed;
+      return sealed.event;
     } catch (err) {
       this.failures.inc();
       this.logger?.error({ err, correlationId: entry.correlationId }, 'audit event could not be written');
@@ -196,14 +196,14 @@ export class AuditTrail {
     return run;
   }
 
-  private async append(event: AuditEvent): Promise<AuditEvent> {
+  private async append(event: AuditEvent): Promise<SealedEvent> {
     for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
       const headRaw = await this.store.get(AUDIT_HEAD_KEY);
       const head = parseHead(headRaw);
       const seq = head.seq + 1;
       const sealed = sealEvent(event, seq, head.hash);
-      if (await this.store.setIfAbsent(auditEventKey(seq), JSON.stringify(sealed))) {
-        await this.advanceHead(headRaw, { seq, hash: chainLink(sealed)!.hash });
+      if (await this.store.setIfAbsent(auditEventKey(seq), sealed.stored)) {
+        await this.advanceHead(headRaw, { seq, hash: sealed.hash });
         return sealed;
       }
       await this.helpAdvance(headRaw, seq);
@@ -261,7 +261,7 @@ function checkEvent(raw: string, seq: number, previousHash: string): { hash: str
   if (link.previousHash !== previousHash) {
     return `event ${seq} does not link to event ${seq - 1}: its previousHash differs from that event's hash`;
   }
-  if (hashEvent(event, previousHash) !== link.hash) {
+  if (hashOfStored(raw, link) !== link.hash) {
     return `event ${seq} does not match its hash: its content was altered after it was written`;
   }
   return { hash: link.hash };

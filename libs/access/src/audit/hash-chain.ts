@@ -12,81 +12,61 @@ export interface ChainLink {
   hash: string;
 }
 
-/** Keys as written in canonical JSON (`"key":`): the same few dozen keys recur in every event. */
-const quotedKeys = new Map<string, string>();
-
-function quotedKey(key: string): string {
-  let quoted = quotedKeys.get(key);
-  if (quoted === undefined) {
-    quoted = `${JSON.stringify(key)}:`;
-    if (quotedKeys.size < 10_000) quotedKeys.set(key, quoted);
-  }
-  return quoted;
+/** An event placed in the chain: the event itself and the exact text the store keeps for it. */
+export interface SealedEvent {
+  event: AuditEvent;
+  stored: string;
+  hash: string;
 }
 
-/** JSON with object keys sorted at every level, so the same event always hashes the same. */
-export function canonicalJson(value: unknown): string {
-  if (value === null || typeof value !== 'object') return JSON.stringify(value);
-  // Written as loops over one string: this runs for every audited request, and the map/filter/join form allocated
-  // several arrays per object.
-  if (Array.isArray(value)) {
-    let out = '[';
-    for (let i = 0; i < value.length; i++) {
-      if (i > 0) out += ',';
-      out += canonicalJson(value[i] ?? null);
-    }
-    return `${out}]`;
-  }
-  const object = value as Record<string, unknown>;
-  const keys = Object.keys(object);
-  // Default sort order is by UTF-16 code units, the same as comparing with < and >.
-  if (keys.length > 1) keys.sort();
-  let out = '{';
-  let first = true;
-  for (const key of keys) {
-    const v = object[key];
-    if (v === undefined) continue;
-    if (!first) out += ',';
-    first = false;
-    out += quotedKey(key) + (typeof v === 'string' ? JSON.stringify(v) : canonicalJson(v));
-  }
-  return `${out}}`;
+/**
+ * How the stored text ends: the chain extension is the event's last member and its parts are the extension's last
+ * member, so the text closes the parts, the chain extension, the extension array and the event, in that order.
+ */
+const CLOSING = ']}]}';
+const hashPart = (hash: string): string => `,{"url":"hash","valueString":"${hash}"}`;
+
+function sha256(previousHash: string, text: string): string {
+  return createHash('sha256').update(previousHash).update(text).digest('hex');
 }
 
-/** The event as hashed: everything, including its sequence and previous hash, except the hash itself. */
-function withoutHash(event: AuditEvent): AuditEvent {
-  return {
-    ...event,
-    extension: (event.extension ?? []).map((ext) =>
-      ext.url === AUDIT_CHAIN_EXTENSION
-        ? { ...ext, extension: (ext.extension ?? []).filter((e) => e.url !== 'hash') }
-        : ext,
-    ),
-  };
-}
-
-/** `sha256(previousHash + canonical JSON of the event without its hash)`, hex. */
-export function hashEvent(event: AuditEvent, previousHash: string): string {
-  return createHash('sha256')
-    .update(previousHash)
-    .update(canonicalJson(withoutHash(event)))
-    .digest('hex');
-}
-
-/** Places the event at `sequence` after `previousHash`, and seals it with its hash. */
-export function sealEvent(event: AuditEvent, sequence: number, previousHash: string): AuditEvent {
+/**
+ * Places the event at `sequence` after `previousHash` and seals it.
+ *
+ * The hash covers the exact bytes the store keeps, never a re-serialisation: the event is written as JSON with its
+ * chain extension (sequence, previousHash) last, hashed as `sha256(previousHash + text)`, and stored as that text
+ * with `{"url":"hash","valueString":…}` added as the chain extension's last part. {@link hashOfStored} takes that
+ * part off again to check the hash.
+ */
+export function sealEvent(event: AuditEvent, sequence: number, previousHash: string): SealedEvent {
+  const { extension = [], ...rest } = event;
   const parts: Extension[] = [
     { url: 'sequence', valueInteger: sequence },
     { url: 'previousHash', valueString: previousHash },
   ];
-  const chain: Extension = { url: AUDIT_CHAIN_EXTENSION, extension: parts };
-  const unsealed: AuditEvent = {
-    ...event,
-    extension: [...(event.extension ?? []).filter((e) => e.url !== AUDIT_CHAIN_EXTENSION), chain],
+  // `extension` is added last, and the chain last within it, so the text ends with the chain's parts.
+  const sealed: AuditEvent = {
+    ...rest,
+    extension: [
+      ...extension.filter((e) => e.url !== AUDIT_CHAIN_EXTENSION),
+      { url: AUDIT_CHAIN_EXTENSION, extension: parts },
+    ],
   };
-  const hash = hashEvent(unsealed, previousHash);
+  const text = JSON.stringify(sealed);
+  if (!text.endsWith(`"}${CLOSING}`)) throw new Error('An audit event must end with its chain extension');
+  const hash = sha256(previousHash, text);
   parts.push({ url: 'hash', valueString: hash });
-  return unsealed;
+  return { event: sealed, stored: text.slice(0, -CLOSING.length) + hashPart(hash) + CLOSING, hash };
+}
+
+/**
+ * The hash of a stored event's text (without its hash part) after `previousHash`, or undefined when the text does not
+ * end with the hash part `link` names, as every sealed event does.
+ */
+export function hashOfStored(stored: string, link: ChainLink): string | undefined {
+  const ending = hashPart(link.hash) + CLOSING;
+  if (!stored.endsWith(ending)) return undefined;
+  return sha256(link.previousHash, stored.slice(0, -ending.length) + CLOSING);
 }
 
 /** The event's chain link, or undefined when it has none (or a malformed one). */

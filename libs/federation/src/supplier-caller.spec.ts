@@ -1,0 +1,129 @@
+import { configSchema } from '@lloyd/config';
+import {
+  SupplierProtocolError,
+  SupplierTimeoutError,
+  SupplierUnavailableError,
+  type SupplierCallContext,
+} from '@lloyd/adapters-core';
+import { OperationOutcomeError } from '@lloyd/fhir';
+import { SupplierCaller } from './supplier-caller.js';
+import { SupplierDirectory } from './supplier-directory.js';
+
+const ODS = 'P10001';
+
+/** A caller for one practice; `fn` plays the supplier, so no network is involved. */
+function caller(resilience: Record<string, number> = {}, timeoutMs = 200): SupplierCaller {
+  const config = configSchema.parse({
+    suppliers: [{ ods: ODS, name: 'test', format: 'xml-readv2', baseUrl: 'http://127.0.0.1:9', timeoutMs }],
+    resilience: { retryInitialDelayMs: 1, breakerHalfOpenAfterMs: 60_000, ...resilience },
+  });
+  return new SupplierCaller(new SupplierDirectory(config.suppliers), config.resilience);
+}
+
+const unavailable = () =>
+  new SupplierUnavailableError({ ods: ODS, format: 'xml-readv2', detail: 'connection refused' });
+const nonsense = () => new SupplierProtocolError({ ods: ODS, format: 'xml-readv2', detail: 'not XML' });
+
+/** Waits until the context's signal aborts, as a hung supplier call does, then fails as the HTTP client would. */
+const hang = (ctx: SupplierCallContext) =>
+  new Promise<never>((_, reject) => {
+    ctx.signal?.addEventListener('abort', () =>
+      reject(new SupplierTimeoutError({ ods: ODS, format: 'xml-readv2', detail: 'aborted' })),
+    );
+  });
+
+async function failure(promise: Promise<unknown>): Promise<OperationOutcomeError> {
+  const error = await promise.then(
+    () => undefined,
+    (err: unknown) => err,
+  );
+  expect(error).toBeInstanceOf(OperationOutcomeError);
+  return error as OperationOutcomeError;
+}
+
+describe('SupplierCaller', () => {
+  it('retries an idempotent read after a connection failure, and succeeds', async () => {
+    let attempts = 0;
+    const result = await caller().call(ODS, () =>
+      ++attempts < 3 ? Promise.reject(unavailable()) : Promise.resolve('ok'),
+    );
+    expect(result).toBe('ok');
+    expect(attempts).toBe(3);
+  });
+
+  it('gives up after the configured retries with a 502', async () => {
+    let attempts = 0;
+    const error = await failure(caller({ retries: 2 }).call(ODS, () => (attempts++, Promise.reject(unavailable()))));
+    expect(error.status).toBe(502);
+    expect(attempts).toBe(3);
+  });
+
+  it('does not retry a call that is not idempotent, a timeout, or an answer it cannot use', async () => {
+    for (const [options, fail] of [
+      [{ idempotent: false }, unavailable],
+      [{}, nonsense],
+    ] as const) {
+      let attempts = 0;
+      const error = await failure(caller().call(ODS, () => (attempts++, Promise.reject(fail())), options));
+      expect(error.status).toBe(502);
+      expect(attempts).toBe(1);
+    }
+    let attempts = 0;
+    const timedOut = await failure(caller({}, 50).call(ODS, (_, ctx) => (attempts++, hang(ctx))));
+    expect(timedOut.status).toBe(504);
+    expect(attempts).toBe(1);
+  });
+
+  it('answers 504 when the deadline passes, retries included', async () => {
+    let attempts = 0;
+    const started = Date.now();
+    const error = await failure(
+      caller({ retries: 5, retryInitialDelayMs: 40 }, 100).call(ODS, (_, ctx) =>
+        ++attempts === 1 ? Promise.reject(unavailable()) : hang(ctx),
+      ),
+    );
+    expect(error.status).toBe(504);
+    expect(attempts).toBe(2);
+    // Well under what five backed-off retries would take; the deadline ended the call.
+    expect(Date.now() - started).toBeLessThan(2_000);
+  });
+
+  it('opens the circuit after consecutive failures and refuses calls without reaching the supplier', async () => {
+    const supplier = caller({ breakerThreshold: 3, retries: 0 });
+    expect(supplier.breakerState(ODS)).toBe('closed');
+    let attempts = 0;
+    const fail = () => (attempts++, Promise.reject(nonsense()));
+    for (let i = 0; i < 3; i++) expect((await failure(supplier.call(ODS, fail))).status).toBe(502);
+    expect(supplier.breakerState(ODS)).toBe('open');
+    const refused = await failure(supplier.call(ODS, fail));
+    expect(refused.status).toBe(502);
+    expect(refused.message).toMatch(/failed repeatedly/);
+    expect(attempts).toBe(3);
+  });
+
+  it('bounds concurrent calls per supplier and refuses beyond the queue with 503 and Retry-After', async () => {
+    const supplier = caller({ maxConcurrentPerSupplier: 2, maxQueuedPerSupplier: 1 }, 5_000);
+    let inFlight = 0;
+    let most = 0;
+    const releases: (() => void)[] = [];
+    const slow = () =>
+      new Promise<string>((resolve) => {
+        most = Math.max(most, ++inFlight);
+        releases.push(() => (inFlight--, resolve('done')));
+      });
+    const admitted = [supplier.call(ODS, slow), supplier.call(ODS, slow), supplier.call(ODS, slow)];
+    const refused = await failure(supplier.call(ODS, slow));
+    expect(refused.status).toBe(503);
+    expect(refused.headers).toMatchObject({ 'retry-after': '1' });
+    while (releases.length > 0) {
+      releases.shift()!();
+      await new Promise((r) => setImmediate(r));
+    }
+    await expect(Promise.all(admitted)).resolves.toEqual(['done', 'done', 'done']);
+    expect(most).toBe(2);
+  });
+
+  it('answers 502 for a practice with no configured supplier system', async () => {
+    expect((await failure(caller().call('Z99999', () => Promise.resolve(1)))).status).toBe(502);
+  });
+});
