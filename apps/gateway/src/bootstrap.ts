@@ -12,7 +12,7 @@ import { createLogger, MetricsService, PinoNestLogger, registerHttpMetrics } fro
 import { CoreModule } from '@lloyd/platform';
 import { GatewayModule } from './gateway.module.js';
 import { RouteTable } from './http/route-table.js';
-import { outcomes } from '@lloyd/fhir';
+import { fhirJson, outcomes } from '@lloyd/fhir';
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
 
@@ -50,6 +50,8 @@ export async function createGatewayApp(
   const routes = new RouteTable();
   fastify.addHook('onRoute', (route) => routes.add(route.url, route.method));
   configureParsers(fastify);
+  // FHIR answers reuse the JSON of resources held unchanged between requests (see fhirJson).
+  fastify.setReplySerializer((payload) => fhirJson(payload));
   fastify.addHook('onRequest', (request, reply, done) => {
     void reply.header('x-request-id', request.id);
     done();

@@ -4,3 +4,4 @@ export * from './outcomes.js';
 export * from './bundles.js';
 export * from './capability.js';
 export { isValidNhsNumber } from './nhs-number.js';
+export { deepFreeze, fhirJson } from './fhir-json.js';

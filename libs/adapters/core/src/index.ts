@@ -20,7 +20,8 @@ export {
   type SupplierRequest,
   type SupplierResponse,
 } from './http.js';
-export { RevalidatedCache, deepFreeze, type RevalidationOutcome } from './revalidated-cache.js';
+export { RevalidatedCache, type RevalidationOutcome } from './revalidated-cache.js';
+export { deepFreeze } from '@lloyd/fhir';
 export * from './canonical.js';
 export * from './transfer.js';
 export { compact, quantity, UCUM_SYSTEM, practiceReference, clinicianReference } from './fhir-build.js';

@@ -1,5 +1,5 @@
 import type { SupplierResponse } from './http.js';
-import { deepFreeze, RevalidatedCache } from './revalidated-cache.js';
+import { RevalidatedCache } from './revalidated-cache.js';
 
 /** A fake system: answers its current version, 304 when the client's validator matches it. */
 function system(initial: { body: string; etag?: string }) {
@@ -114,13 +114,5 @@ describe('RevalidatedCache', () => {
     expect(sys.seen).toEqual([undefined, '"a"', '"a"']);
     sys.change({ body: '{"v":3,"items":[]}', etag: '"c"' });
     expect(await cache.read('k', sys.request, parse)).toEqual({ v: 3, items: [] });
-  });
-});
-
-describe('deepFreeze', () => {
-  it('freezes nested objects and arrays, and leaves primitives alone', () => {
-    const value = deepFreeze({ a: [{ b: 1 }], c: 'x' });
-    expect(Object.isFrozen(value.a[0])).toBe(true);
-    expect(deepFreeze(3)).toBe(3);
   });
 });

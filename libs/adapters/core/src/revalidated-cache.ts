@@ -1,3 +1,4 @@
+import { deepFreeze } from '@lloyd/fhir';
 import type { SupplierResponse } from './http.js';
 
 /**
@@ -82,12 +83,4 @@ export class RevalidatedCache {
     this.held.delete(key);
     this.bytes -= entry.bytes;
   }
-}
-
-/** Freezes a value and everything reachable from it; returns it. */
-export function deepFreeze<T>(value: T): T {
-  if (value === null || typeof value !== 'object' || Object.isFrozen(value)) return value;
-  Object.freeze(value);
-  for (const key of Object.keys(value)) deepFreeze((value as Record<string, unknown>)[key]);
-  return value;
 }
