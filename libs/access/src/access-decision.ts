@@ -56,12 +56,14 @@ function deepFreeze<T>(value: T): T {
   return value;
 }
 
+/** The fields, with every array and object not already frozen copied, so the caller's values cannot change it. */
 function copyFields(fields: DecisionFields): DecisionFields {
+  const own = <T>(value: T, copy: (v: T) => T): T => (Object.isFrozen(value) ? value : copy(value));
   return {
     ...fields,
-    sections: [...fields.sections],
-    warnings: structuredClone([...fields.warnings]),
-    withheldSections: fields.withheldSections.map((w) => ({ ...w })),
+    sections: own(fields.sections, (s) => [...s]),
+    warnings: own(fields.warnings, (w) => (w.length === 0 ? [] : structuredClone([...w]))),
+    withheldSections: own(fields.withheldSections, (w) => w.map((x) => ({ ...x }))),
   };
 }
 

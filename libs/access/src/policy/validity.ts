@@ -7,9 +7,18 @@ const LONDON_DATE = new Intl.DateTimeFormat('en-CA', {
   day: '2-digit',
 });
 
+let lastMinute = Number.NaN;
+let lastDate = '';
+
 /** The calendar date (YYYY-MM-DD) in England at `instant`: agreements start and end on English dates. */
 export function londonDate(instant: Date): string {
-  return LONDON_DATE.format(instant);
+  // Every request asks; the date cannot change within a minute (UK offsets are whole hours), so format once a minute.
+  const minute = Math.floor(instant.getTime() / 60_000);
+  if (minute !== lastMinute) {
+    lastDate = LONDON_DATE.format(instant);
+    lastMinute = minute;
+  }
+  return lastDate;
 }
 
 /** True when `value` is a real calendar date written YYYY-MM-DD (rejects 2025-02-30). */

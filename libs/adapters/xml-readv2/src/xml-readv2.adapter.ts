@@ -55,6 +55,8 @@ export class XmlReadV2Adapter extends SupplierAdapter {
   private readonly answers: RevalidatedCache;
   /** The canonical record last mapped from a held native record, while both its inputs are still the held ones. */
   private readonly mapped = new WeakMap<NativeRecord, { patient: NativePatient; record: CanonicalRecord }>();
+  /** The patient mapped from a held native search answer. */
+  private readonly patients = new WeakMap<NativePatient, SupplierPatient>();
 
   constructor(options: XmlReadV2AdapterOptions) {
     super();
@@ -67,7 +69,12 @@ export class XmlReadV2Adapter extends SupplierAdapter {
 
   override async findPatient(nhsNumber: string, ctx: SupplierCallContext): Promise<SupplierPatient | null> {
     const native = await this.searchPatient(nhsNumber, ctx);
-    return native ? toSupplierPatient(native) : null;
+    if (!native) return null;
+    const held = this.patients.get(native);
+    if (held) return held;
+    const patient = toSupplierPatient(native);
+    if (Object.isFrozen(native)) this.patients.set(native, deepFreeze(patient));
+    return patient;
   }
 
   override async getRecord(
