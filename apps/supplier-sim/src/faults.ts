@@ -10,8 +10,11 @@ import { Random } from './generator/random.js';
  * - `x-sim-drop: 1` destroys the connection without answering.
  *
  * For every request, through the admin endpoint (which faults never affect):
- * - `POST /_faults` with JSON `{ "latencyMs": N, "failRate": 0..1, "failStatus": 500|503, "drop": true }`;
- * - `DELETE /_faults` clears them; `GET /_faults` shows them.
+ * - `POST /_faults` with JSON `{ "latencyMs": N, "failRate": 0..1, "failStatus": 500|503, "drop": true, "failNext": N }`;
+ * - `DELETE /_faults` clears them; `GET /_faults` shows them (`failNext`: the failures still to come).
+ *
+ * `failNext` answers the next N requests with `failStatus`, then the system recovers: a deterministic outage, for
+ * testing retries and circuit breakers.
  */
 export interface FaultSettings {
   readonly latencyMs: number;
@@ -19,9 +22,13 @@ export interface FaultSettings {
   readonly failRate: number;
   readonly failStatus: 500 | 503;
   readonly drop: boolean;
+  /** Requests still to be answered with `failStatus` before the system answers normally again. */
+  readonly failNext: number;
 }
 
-export const NO_FAULTS: FaultSettings = { latencyMs: 0, failRate: 0, failStatus: 503, drop: false };
+export const NO_FAULTS: FaultSettings = { latencyMs: 0, failRate: 0, failStatus: 503, drop: false, failNext: 0 };
+
+const MAX_FAIL_NEXT = 1_000_000;
 
 const MAX_LATENCY_MS = 120_000;
 
@@ -40,20 +47,23 @@ export interface FaultOptions {
 
 export function parseFaultSettings(input: unknown): FaultSettings | string {
   if (typeof input !== 'object' || input === null || Array.isArray(input))
-    return 'Send a JSON object: { latencyMs, failRate, failStatus, drop }.';
+    return 'Send a JSON object: { latencyMs, failRate, failStatus, drop, failNext }.';
   const body = input as Record<string, unknown>;
-  const known = new Set(['latencyMs', 'failRate', 'failStatus', 'drop']);
+  const known = new Set(['latencyMs', 'failRate', 'failStatus', 'drop', 'failNext']);
   const unknown = Object.keys(body).filter((k) => !known.has(k));
   if (unknown.length > 0)
-    return `Unknown fault setting(s): ${unknown.join(', ')}. Known: latencyMs, failRate, failStatus, drop.`;
-  const { latencyMs = 0, failRate = 0, failStatus = 503, drop = false } = body;
+    return `Unknown fault setting(s): ${unknown.join(', ')}. Known: latencyMs, failRate, failStatus, drop, failNext.`;
+  const { latencyMs = 0, failRate = 0, failStatus = 503, drop = false, failNext = 0 } = body;
   if (typeof latencyMs !== 'number' || !Number.isInteger(latencyMs) || latencyMs < 0 || latencyMs > MAX_LATENCY_MS) {
     return `latencyMs must be a whole number of milliseconds from 0 to ${MAX_LATENCY_MS}.`;
   }
   if (typeof failRate !== 'number' || failRate < 0 || failRate > 1) return 'failRate must be a number from 0 to 1.';
   if (failStatus !== 500 && failStatus !== 503) return 'failStatus must be 500 or 503.';
   if (typeof drop !== 'boolean') return 'drop must be true or false.';
-  return { latencyMs, failRate, failStatus, drop };
+  if (typeof failNext !== 'number' || !Number.isInteger(failNext) || failNext < 0 || failNext > MAX_FAIL_NEXT) {
+    return `failNext must be a whole number of requests from 0 to ${MAX_FAIL_NEXT}.`;
+  }
+  return { latencyMs, failRate, failStatus, drop, failNext };
 }
 
 function headerValue(request: FastifyRequest, name: string): string | undefined {
@@ -110,10 +120,12 @@ export function installFaults(app: FastifyInstance, options: FaultOptions): void
     if (headerValue(request, 'x-sim-drop') === '1' || settings.drop) return dropConnection(request, reply);
 
     const failHeader = headerValue(request, 'x-sim-fail');
+    const failNow = settings.failNext > 0;
+    if (failNow) settings = { ...settings, failNext: settings.failNext - 1 };
     const status =
       failHeader === '500' || failHeader === '503'
         ? Number(failHeader)
-        : settings.failRate > 0 && random.chance(settings.failRate)
+        : failNow || (settings.failRate > 0 && random.chance(settings.failRate))
           ? settings.failStatus
           : 0;
     if (status > 0) {

@@ -268,6 +268,25 @@ describe('P10001 XML/Read v2 system over HTTP', () => {
       expect((await fetch(`${base}/health`)).status).toBe(200);
     });
 
+    it('fails exactly the next N requests with failNext, then recovers', async () => {
+      await fetch(`${base}/_faults`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ failNext: 2, failStatus: 503 }),
+      });
+      expect((await fetch(`${base}/health`)).status).toBe(503);
+      expect(await (await fetch(`${base}/_faults`)).json()).toMatchObject({ failNext: 1 });
+      expect((await fetch(`${base}/health`)).status).toBe(503);
+      expect((await fetch(`${base}/health`)).status).toBe(200);
+      expect(await (await fetch(`${base}/_faults`)).json()).toMatchObject({ failNext: 0 });
+      const bad = await fetch(`${base}/_faults`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ failNext: -1 }),
+      });
+      expect(bad.status).toBe(400);
+    });
+
     it('drops every connection while global drop is on', async () => {
       await fetch(`${base}/_faults`, {
         method: 'POST',
