@@ -15,6 +15,7 @@ export {
   type NationalMaps,
 } from './national-release.js';
 export {
+  isDegraded,
   loadTerminology,
   Terminology,
   type ConceptOutcome,

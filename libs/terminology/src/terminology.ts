@@ -49,7 +49,8 @@ function hasExtension(element: { extension?: fhir4.Extension[] }, url: string): 
   return element.extension?.some((e) => e.url === url) ?? false;
 }
 
-function isDegraded(resource: fhir4.Resource): boolean {
+/** True when the resource carries codes that could not be translated to SNOMED CT (kept, and marked so). */
+export function isDegraded(resource: fhir4.Resource): boolean {
   return hasExtension(resource as fhir4.DomainResource, EXTENSIONS.degradedCode);
 }
 

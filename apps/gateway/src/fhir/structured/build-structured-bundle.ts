@@ -9,6 +9,7 @@ import {
   type OperationOutcomeIssue,
   type Resource,
 } from '@lloyd/fhir';
+import { isDegraded } from '@lloyd/terminology';
 import { onOrAfter, withinPeriod } from './dates.js';
 import {
   ENDED_ALLERGIES_LIST,
@@ -111,11 +112,13 @@ export function buildStructuredBundle(input: StructuredBundleInput): Bundle {
         ...content.extraList.listed,
       );
   }
-  if (prepared.degraded > 0) {
+  // Counted over what this answer holds, not the whole record: areas not asked for or not granted do not count.
+  const degraded = new Set(out.filter(isDegraded)).size;
+  if (degraded > 0) {
     warnings.push(
       spineIssue(
         'INVALID_RESOURCE',
-        `${prepared.degraded} record item(s) carry codes that could not be translated to SNOMED CT; they are included with their original codes and text, marked degraded.`,
+        `${degraded} record item(s) carry codes that could not be translated to SNOMED CT; they are included with their original codes and text, marked degraded.`,
         {
           severity: 'warning',
           issueType: 'informational',
@@ -220,9 +223,7 @@ function contentFor(
       const listed = ofType<fhir4.Condition>('Condition').filter(
         (c) =>
           (!status ||
-            c.clinicalStatus?.coding?.some(
-              (k) => k.code === status || (status === 'inactive' && k.code === 'resolved'),
-            )) &&
+            c.clinicalStatus?.coding?.some((k) => PROBLEM_STATUS[k.code ?? ''] === status)) &&
           (!significance ||
             c.extension?.some((e) => e.url.endsWith('/problem-significance') && e.valueCode === significance)),
       );
@@ -250,11 +251,13 @@ function contentFor(
         withinPeriod(d.effectiveDateTime ?? d.issued, period),
       );
       const supporting = new Set<Resource>();
-      for (const d of reports)
-        for (const ref of [...(d.result ?? []), ...(d.specimen ?? [])]) {
+      for (const d of reports) {
+        for (const r of reportResults(d, resolve)) supporting.add(r);
+        for (const ref of d.specimen ?? []) {
           const r = resolve(ref.reference);
           if (r) supporting.add(r);
         }
+      }
       return { listed: reports, supporting: [...supporting] };
     }
     case 'referrals': {
@@ -267,17 +270,45 @@ function contentFor(
     case 'uncategorised': {
       const period = request.uncategorised?.period;
       const inReports = new Set(
-        ofType<fhir4.DiagnosticReport>('DiagnosticReport').flatMap((d) => (d.result ?? []).map((r) => r.reference)),
+        ofType<fhir4.DiagnosticReport>('DiagnosticReport').flatMap((d) => reportResults(d, resolve)),
       );
       const listed = ofType<fhir4.Observation>('Observation').filter(
         (o) =>
-          !inReports.has(`Observation/${o.id ?? ''}`) &&
+          !inReports.has(o) &&
           !o.category?.some((c) => c.coding?.some((k) => k.code === 'laboratory')) &&
           withinPeriod(o.effectiveDateTime ?? o.effectivePeriod?.start, period),
       );
       return { listed, supporting: [] };
     }
   }
+}
+
+/** A problem's clinical status as GP Connect's `filterStatus` sees it: active or inactive. */
+const PROBLEM_STATUS: Readonly<Record<string, 'active' | 'inactive'>> = {
+  active: 'active',
+  recurrence: 'active',
+  relapse: 'active',
+  inactive: 'inactive',
+  remission: 'inactive',
+  resolved: 'inactive',
+};
+
+/**
+ * A report's results, including the members of test groups at any depth (report → test group → its results, as
+ * GP systems file pathology), each once.
+ */
+function reportResults(report: fhir4.DiagnosticReport, resolve: Lookup['resolve']): Resource[] {
+  const found = new Set<Resource>();
+  const visit = (refs: readonly fhir4.Reference[] | undefined) => {
+    for (const ref of refs ?? []) {
+      const r = resolve(ref.reference);
+      if (!r || found.has(r)) continue;
+      found.add(r);
+      if (r.resourceType === 'Observation') visit((r as fhir4.Observation).hasMember);
+    }
+  };
+  visit(report.result);
+  return [...found];
 }
 
 function list(

@@ -1,0 +1,947 @@
+import type { AccessDecision } from '@lloyd/access';
+import { EXTENSIONS, type CanonicalRecord } from '@lloyd/adapters-core';
+import type { RecordSection } from '@lloyd/config';
+import {
+  deepFreeze,
+  spineIssue,
+  SNOMED_SYSTEM,
+  SPINE_ERROR_SYSTEM,
+  type Bundle,
+  type OperationOutcome,
+  type OperationOutcomeIssue,
+  type Resource,
+} from '@lloyd/fhir';
+import type { PreparedRecord } from '../record/record-reader.js';
+import { buildStructuredBundle, requestedSections } from './build-structured-bundle.js';
+import { LIST_WARNING_EXTENSION, LIST_WARNING_TEXT } from './list-sections.js';
+import { parseStructuredRecordRequest, type StructuredRecordRequest } from './structured-request.js';
+
+const NOW = new Date('2024-06-15T12:00:00.000Z');
+const TODAY = '2024-06-15';
+const BASE = 'https://lloyd.test/fhir';
+
+// GP Connect's List codes and titles (Access Record Structured), written out here rather than imported.
+const LISTS = {
+  allergies: { code: '886921000000105', title: 'Allergies and adverse reactions' },
+  endedAllergies: { code: '1103671000000101', title: 'Ended allergies (resolved allergies are contained here)' },
+  medications: { code: '933361000000108', title: 'Medications and medical devices' },
+  problems: { code: '717711000000103', title: 'Problems' },
+  consultations: { code: '1149501000000101', title: 'List of consultations' },
+  immunisations: { code: '1102181000000102', title: 'Immunisations' },
+  investigations: { code: '887191000000108', title: 'Investigations and results' },
+  referrals: { code: '792931000000107', title: 'Outbound referral' },
+  uncategorised: { code: '826501000000100', title: 'Miscellaneous record' },
+} as const;
+const CONFIDENTIAL_TEXT = 'Items excluded due to confidentiality and/or patient preferences.';
+const ALL_SECTIONS: RecordSection[] = [
+  'allergies',
+  'medications',
+  'problems',
+  'consultations',
+  'immunisations',
+  'investigations',
+  'referrals',
+  'uncategorised',
+];
+
+// ---- Requests, parsed from real Parameters bodies --------------------------------------------------------------
+
+type Part = Omit<fhir4.ParametersParameter, 'name'> & { name: string };
+const part = (name: string, value: Omit<fhir4.ParametersParameter, 'name'>): Part => ({ name, ...value });
+const area = (name: string, ...parts: Part[]): fhir4.ParametersParameter =>
+  parts.length ? { name, part: parts } : { name };
+
+function request(...parameter: fhir4.ParametersParameter[]): StructuredRecordRequest {
+  return parseStructuredRecordRequest(
+    {
+      resourceType: 'Parameters',
+      parameter: [
+        {
+          name: 'patientNHSNumber',
+          valueIdentifier: { system: 'https://fhir.nhs.uk/Id/nhs-number', value: '9990000018' },
+        },
+        ...parameter,
+      ],
+    },
+    TODAY,
+  );
+}
+
+const allergies = (includeResolved: boolean) =>
+  area('includeAllergies', part('includeResolvedAllergies', { valueBoolean: includeResolved }));
+
+/** Every area, with no filters (GP Connect does not allow other areas' filters beside consultations or problems). */
+const everyArea = () =>
+  request(
+    allergies(true),
+    area('includeMedication'),
+    area('includeProblems'),
+    area('includeConsultations'),
+    area('includeImmunisations'),
+    area('includeInvestigations'),
+    area('includeReferrals'),
+    area('includeUncategorisedData'),
+  );
+
+// ---- A small synthetic record ----------------------------------------------------------------------------------
+
+const ref = (type: string, id: string) => ({ reference: `${type}/${id}` });
+const subject = ref('Patient', 'pat-1');
+const LAB = [
+  { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/observation-category', code: 'laboratory' }] },
+];
+const VITALS = [
+  { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/observation-category', code: 'vital-signs' }] },
+];
+const concept = (text: string) => ({ text });
+
+const allergy = (id: string, status?: string): fhir4.AllergyIntolerance => ({
+  resourceType: 'AllergyIntolerance',
+  id,
+  patient: subject,
+  code: concept(id),
+  ...(status
+    ? {
+        clinicalStatus: {
+          coding: [{ system: 'http://terminology.hl7.org/CodeSystem/allergyintolerance-clinical', code: status }],
+        },
+      }
+    : {}),
+});
+
+const medication = (id: string): fhir4.Medication => ({ resourceType: 'Medication', id, code: concept(id) });
+
+const statement = (
+  id: string,
+  status: fhir4.MedicationStatement['status'],
+  effective: Pick<fhir4.MedicationStatement, 'effectivePeriod' | 'effectiveDateTime'>,
+  med: string,
+  plan?: string,
+): fhir4.MedicationStatement => ({
+  resourceType: 'MedicationStatement',
+  id,
+  status,
+  subject,
+  medicationReference: ref('Medication', med),
+  ...effective,
+  ...(plan ? { basedOn: [ref('MedicationRequest', plan)] } : {}),
+});
+
+const medicationRequest = (
+  id: string,
+  intent: 'plan' | 'order',
+  med: string,
+  authoredOn: string,
+  plan?: string,
+): fhir4.MedicationRequest => ({
+  resourceType: 'MedicationRequest',
+  id,
+  status: intent === 'plan' ? 'active' : 'completed',
+  intent,
+  subject,
+  medicationReference: ref('Medication', med),
+  authoredOn,
+  ...(plan ? { basedOn: [ref('MedicationRequest', plan)] } : {}),
+});
+
+const condition = (id: string, status: string, significance: 'major' | 'minor'): fhir4.Condition => ({
+  resourceType: 'Condition',
+  id,
+  subject,
+  code: concept(id),
+  clinicalStatus: { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/condition-clinical', code: status }] },
+  extension: [{ url: EXTENSIONS.problemSignificance, valueCode: significance }],
+});
+
+const encounter = (id: string, start?: string): fhir4.Encounter => ({
+  resourceType: 'Encounter',
+  id,
+  status: 'finished',
+  class: { code: 'AMB' },
+  subject,
+  ...(start ? { period: { start } } : {}),
+});
+
+const immunization = (id: string, status: fhir4.Immunization['status']): fhir4.Immunization => ({
+  resourceType: 'Immunization',
+  id,
+  status,
+  patient: subject,
+  vaccineCode: concept(id),
+  occurrenceDateTime: '2021-10-01',
+});
+
+const report = (
+  id: string,
+  date: Pick<fhir4.DiagnosticReport, 'effectiveDateTime' | 'issued'>,
+  results: string[],
+  specimens: string[],
+): fhir4.DiagnosticReport => ({
+  resourceType: 'DiagnosticReport',
+  id,
+  status: 'final',
+  code: concept(id),
+  subject,
+  ...date,
+  result: results.map((r) => ref('Observation', r)),
+  specimen: specimens.map((s) => ref('Specimen', s)),
+});
+
+const observation = (
+  id: string,
+  category: fhir4.CodeableConcept[] | undefined,
+  date: Pick<fhir4.Observation, 'effectiveDateTime' | 'effectivePeriod'>,
+): fhir4.Observation => ({
+  resourceType: 'Observation',
+  id,
+  status: 'final',
+  code: concept(id),
+  subject,
+  ...(category ? { category } : {}),
+  ...date,
+});
+
+const specimen = (id: string): fhir4.Specimen => ({ resourceType: 'Specimen', id, subject });
+
+const referral = (id: string, authoredOn: string): fhir4.ServiceRequest => ({
+  resourceType: 'ServiceRequest',
+  id,
+  status: 'active',
+  intent: 'order',
+  subject,
+  authoredOn,
+});
+
+function clinicalResources(): Resource[] {
+  return [
+    // Allergies: two current (one with no status at all), two ended.
+    allergy('al-active', 'active'),
+    allergy('al-nostatus'),
+    allergy('al-resolved', 'resolved'),
+    allergy('al-inactive', 'inactive'),
+    // Medication.
+    medication('med-a'),
+    medication('med-b'),
+    medication('med-c'),
+    medication('med-d'),
+    medication('med-e'),
+    medication('med-unused'),
+    // Active, though its period ended long ago: kept whatever the from-date.
+    statement(
+      'ms-active',
+      'active',
+      { effectivePeriod: { start: '2015-03-01', end: '2019-01-01' } },
+      'med-a',
+      'plan-1',
+    ),
+    // Ended the day before the from-date used below.
+    statement(
+      'ms-old',
+      'completed',
+      { effectivePeriod: { start: '2018-01-01', end: '2020-01-14' } },
+      'med-b',
+      'plan-2',
+    ),
+    // Ended in January 2020 (month only): the whole month counts.
+    statement('ms-month', 'completed', { effectivePeriod: { start: '2019-06-01', end: '2020-01' } }, 'med-e'),
+    statement('ms-recent', 'completed', { effectiveDateTime: '2020-02-01' }, 'med-c', 'plan-3'),
+    medicationRequest('plan-1', 'plan', 'med-a', '2015-03-01'),
+    medicationRequest('plan-2', 'plan', 'med-b', '2018-01-01'),
+    medicationRequest('plan-3', 'plan', 'med-c', '2020-02-01'),
+    medicationRequest('plan-orphan', 'plan', 'med-unused', '2021-01-01'),
+    medicationRequest('issue-1', 'order', 'med-d', '2021-05-01', 'plan-1'),
+    medicationRequest('issue-old', 'order', 'med-a', '2019-06-01', 'plan-1'),
+    medicationRequest('issue-2', 'order', 'med-b', '2021-05-01', 'plan-2'),
+    medicationRequest('issue-orphan', 'order', 'med-unused', '2021-05-01'),
+    // Problems.
+    condition('cond-active-major', 'active', 'major'),
+    condition('cond-active-minor', 'active', 'minor'),
+    condition('cond-inactive-major', 'inactive', 'major'),
+    condition('cond-resolved-minor', 'resolved', 'minor'),
+    // Consultations.
+    encounter('enc-2019', '2019-06-10'),
+    encounter('enc-2020', '2020-03'),
+    encounter('enc-2021', '2021-01-01T09:00:00+00:00'),
+    encounter('enc-2022', '2022-11-30T10:00:00+00:00'),
+    encounter('enc-nodate'),
+    // Immunisations.
+    immunization('imm-given', 'completed'),
+    immunization('imm-notdone', 'not-done'),
+    // Investigations: one report in 2019, one dated only by when it was issued (2021); they share no resources.
+    report('rep-2019', { effectiveDateTime: '2019-05-01' }, ['obs-r1', 'obs-comment'], ['spec-1']),
+    report('rep-2021', { issued: '2021-02-03T10:00:00+00:00' }, ['obs-r2', 'obs-missing'], ['spec-2']),
+    observation('obs-r1', LAB, { effectiveDateTime: '2019-05-01' }),
+    observation('obs-comment', undefined, { effectiveDateTime: '2019-05-01' }),
+    observation('obs-r2', LAB, { effectiveDateTime: '2021-02-01' }),
+    specimen('spec-1'),
+    specimen('spec-2'),
+    // Uncategorised data: two observations of its own, and a laboratory result that is in no report.
+    observation('obs-bp', VITALS, { effectiveDateTime: '2022-02-02' }),
+    observation('obs-note', undefined, { effectivePeriod: { start: '2017-01-01' } }),
+    observation('obs-lab-loose', LAB, { effectiveDateTime: '2022-02-02' }),
+    // Referrals.
+    referral('sr-2018', '2018-04-04'),
+    referral('sr-2023', '2023'),
+  ];
+}
+
+const withMembers = (group: fhir4.Observation, ...members: string[]): fhir4.Observation => ({
+  ...group,
+  hasMember: members.map((m) => ref('Observation', m)),
+});
+
+/** As the terminology service marks an item whose codes it could not translate. */
+const markedDegraded = <T extends fhir4.DomainResource>(resource: T): T => ({
+  ...resource,
+  extension: [...(resource.extension ?? []), { url: EXTENSIONS.degradedCode, valueBoolean: true }],
+});
+
+function canonicalRecord(resources: Resource[] = clinicalResources()): CanonicalRecord {
+  return {
+    patient: { resourceType: 'Patient', id: 'pat-1', name: [{ family: 'Test' }] },
+    practice: { resourceType: 'Organization', id: 'org-1', name: 'The Surgery' },
+    practitioners: [
+      { resourceType: 'Practitioner', id: 'gp-1', name: [{ family: 'Usual' }] },
+      { resourceType: 'Practitioner', id: 'gp-2', name: [{ family: 'Other' }] },
+    ],
+    practitionerRoles: [
+      { resourceType: 'PractitionerRole', id: 'role-1', practitioner: ref('Practitioner', 'gp-1') },
+      { resourceType: 'PractitionerRole', id: 'role-2', practitioner: ref('Practitioner', 'gp-2') },
+    ],
+    resources,
+  };
+}
+
+/** Only `sections` and `warnings` of the access chain's decision are read when building the bundle. */
+const decision = (sections: readonly RecordSection[] = ALL_SECTIONS, warnings: OperationOutcomeIssue[] = []) =>
+  ({ sections, warnings }) as unknown as AccessDecision;
+
+function prepared(overrides: Partial<PreparedRecord> = {}): PreparedRecord {
+  return { ods: 'A12345', decision: decision(), record: canonicalRecord(), redactions: {}, ...overrides };
+}
+
+const build = (req: StructuredRecordRequest, prep: PreparedRecord = prepared(), dataInTransit = false) =>
+  buildStructuredBundle({ request: req, prepared: prep, baseUrl: BASE, now: NOW, dataInTransit });
+
+// ---- Reading the bundle ----------------------------------------------------------------------------------------
+
+const resourcesOf = (bundle: Bundle) => (bundle.entry ?? []).map((e) => e.resource!);
+const keysOf = (bundle: Bundle) => resourcesOf(bundle).map((r) => `${r.resourceType}/${r.id ?? ''}`);
+const idsOf = (bundle: Bundle, type: string) =>
+  resourcesOf(bundle)
+    .filter((r) => r.resourceType === type)
+    .map((r) => r.id)
+    .sort();
+const listsOf = (bundle: Bundle) => resourcesOf(bundle).filter((r): r is fhir4.List => r.resourceType === 'List');
+const listCodes = (bundle: Bundle) => listsOf(bundle).map((l) => l.code?.coding?.[0]?.code);
+
+function listOf(bundle: Bundle, code: string): fhir4.List {
+  const found = listsOf(bundle).filter((l) => l.code?.coding?.some((c) => c.code === code));
+  expect(found).toHaveLength(1);
+  return found[0]!;
+}
+
+const entriesOf = (list: fhir4.List) => (list.entry ?? []).map((e) => e.item.reference).sort();
+const refsTo = (type: string, ...ids: string[]) => ids.map((id) => `${type}/${id}`).sort();
+
+function outcomeOf(bundle: Bundle): OperationOutcome | undefined {
+  const outcomes = resourcesOf(bundle).filter((r): r is OperationOutcome => r.resourceType === 'OperationOutcome');
+  expect(outcomes.length).toBeLessThanOrEqual(1);
+  return outcomes[0];
+}
+
+const spineCode = (issue: OperationOutcomeIssue) =>
+  issue.details?.coding?.find((c) => c.system === SPINE_ERROR_SYSTEM)?.code;
+
+// ---- Tests -----------------------------------------------------------------------------------------------------
+
+describe('requestedSections', () => {
+  it('names the requested areas in GP Connect order, whatever the order of the parameters', () => {
+    expect(
+      requestedSections(
+        request(
+          area('includeUncategorisedData'),
+          area('includeReferrals'),
+          allergies(false),
+          area('includeMedication'),
+        ),
+      ),
+    ).toEqual(['allergies', 'medications', 'referrals', 'uncategorised']);
+    expect(requestedSections(request())).toEqual([]);
+  });
+});
+
+describe('buildStructuredBundle', () => {
+  describe('the bundle', () => {
+    it('is a GP Connect StructuredRecord collection with the patient, practice and usual GP first', () => {
+      const bundle = build(everyArea());
+      expect(bundle.resourceType).toBe('Bundle');
+      expect(bundle.type).toBe('collection');
+      expect(bundle.meta?.profile).toContain(
+        'https://fhir.nhs.uk/StructureDefinition/GPConnect-StructuredRecord-Bundle',
+      );
+      expect(keysOf(bundle).slice(0, 4)).toEqual([
+        'Patient/pat-1',
+        'Organization/org-1',
+        'Practitioner/gp-1',
+        'PractitionerRole/role-1',
+      ]);
+      // Only the usual GP (the first practitioner and role).
+      expect(idsOf(bundle, 'Practitioner')).toEqual(['gp-1']);
+      expect(idsOf(bundle, 'PractitionerRole')).toEqual(['role-1']);
+      for (const entry of bundle.entry ?? []) {
+        if (entry.resource?.resourceType === 'OperationOutcome') continue;
+        expect(entry.fullUrl).toBe(`${BASE}/${entry.resource!.resourceType}/${entry.resource!.id}`);
+      }
+    });
+
+    it('holds each resource once, even when several items reference it', () => {
+      // med-a is referenced by a statement, its plan and two issues; plan-1 by a statement and two issues.
+      const bundle = build(everyArea());
+      const keys = keysOf(bundle);
+      expect(new Set(keys).size).toBe(keys.length);
+      expect(keys.filter((k) => k === 'Medication/med-a')).toHaveLength(1);
+      expect(keys.filter((k) => k === 'MedicationRequest/plan-1')).toHaveLength(1);
+    });
+
+    it('holds every resource each List references', () => {
+      const bundle = build(everyArea());
+      const keys = new Set(keysOf(bundle));
+      const listed = listsOf(bundle).flatMap(entriesOf);
+      expect(listed.length).toBeGreaterThan(10);
+      for (const reference of listed) expect(keys).toContain(reference);
+    });
+
+    it('holds only the patient, practice and usual GP when no area is asked for', () => {
+      const bundle = build(request());
+      expect(keysOf(bundle)).toEqual([
+        'Patient/pat-1',
+        'Organization/org-1',
+        'Practitioner/gp-1',
+        'PractitionerRole/role-1',
+      ]);
+    });
+  });
+
+  describe('the Lists', () => {
+    it('has one List per requested area with GP Connect code and title, for the patient', () => {
+      const bundle = build(everyArea());
+      const expected = [
+        LISTS.allergies,
+        LISTS.endedAllergies,
+        LISTS.medications,
+        LISTS.problems,
+        LISTS.consultations,
+        LISTS.immunisations,
+        LISTS.investigations,
+        LISTS.referrals,
+        LISTS.uncategorised,
+      ];
+      expect(listCodes(bundle).sort()).toEqual(expected.map((l) => l.code).sort());
+      for (const def of expected) {
+        const list = listOf(bundle, def.code);
+        expect(list.title).toBe(def.title);
+        expect(list.code?.coding).toEqual([{ system: SNOMED_SYSTEM, code: def.code, display: def.title }]);
+        expect(list.status).toBe('current');
+        expect(list.mode).toBe('snapshot');
+        expect(list.subject).toEqual({ reference: 'Patient/pat-1' });
+        expect(list.date).toBe(NOW.toISOString());
+      }
+    });
+
+    it('has Lists, and clinical items, only for the areas asked for', () => {
+      const bundle = build(request(allergies(false), area('includeReferrals')));
+      expect(listCodes(bundle).sort()).toEqual([LISTS.allergies.code, LISTS.referrals.code].sort());
+      const types = new Set(resourcesOf(bundle).map((r) => r.resourceType));
+      expect([...types].sort()).toEqual(
+        [
+          'AllergyIntolerance',
+          'List',
+          'Organization',
+          'Patient',
+          'Practitioner',
+          'PractitionerRole',
+          'ServiceRequest',
+        ].sort(),
+      );
+    });
+
+    it('leaves out the areas the access decision does not grant, with no trace of their items', () => {
+      const bundle = build(
+        request(allergies(true), area('includeMedication'), area('includeInvestigations')),
+        prepared({ decision: decision(['allergies', 'problems']) }),
+      );
+      expect(listCodes(bundle).sort()).toEqual([LISTS.allergies.code, LISTS.endedAllergies.code].sort());
+      const types = new Set(resourcesOf(bundle).map((r) => r.resourceType));
+      for (const withheld of [
+        'MedicationStatement',
+        'MedicationRequest',
+        'Medication',
+        'DiagnosticReport',
+        'Observation',
+      ])
+        expect(types).not.toContain(withheld);
+      // Granted but not requested: no List either.
+      expect(types).not.toContain('Condition');
+    });
+
+    it('gives an empty List an emptyReason and the "Information not available" note, and no entries', () => {
+      const record = canonicalRecord(clinicalResources().filter((r) => r.resourceType !== 'Immunization'));
+      const list = listOf(build(request(area('includeImmunisations')), prepared({ record })), LISTS.immunisations.code);
+      expect(list.entry).toBeUndefined();
+      expect(list.emptyReason?.coding).toEqual([
+        expect.objectContaining({
+          system: 'http://terminology.hl7.org/CodeSystem/list-empty-reason',
+          code: 'no-content-recorded',
+        }),
+      ]);
+      expect(list.note).toEqual([{ text: 'Information not available' }]);
+      expect(list.extension).toBeUndefined();
+    });
+
+    it('gives a List with items entries referencing exactly those items, and no emptyReason or note', () => {
+      const bundle = build(request(area('includeReferrals')));
+      const list = listOf(bundle, LISTS.referrals.code);
+      expect(entriesOf(list)).toEqual(refsTo('ServiceRequest', 'sr-2018', 'sr-2023'));
+      expect(list.emptyReason).toBeUndefined();
+      expect(list.note).toBeUndefined();
+      expect(idsOf(bundle, 'ServiceRequest')).toEqual(['sr-2018', 'sr-2023']);
+    });
+  });
+
+  describe('allergies', () => {
+    it('lists current allergies only, and leaves ended ones out when includeResolvedAllergies is false', () => {
+      const bundle = build(request(allergies(false)));
+      expect(entriesOf(listOf(bundle, LISTS.allergies.code))).toEqual(
+        refsTo('AllergyIntolerance', 'al-active', 'al-nostatus'),
+      );
+      expect(listCodes(bundle)).not.toContain(LISTS.endedAllergies.code);
+      expect(idsOf(bundle, 'AllergyIntolerance')).toEqual(['al-active', 'al-nostatus']);
+    });
+
+    it('puts resolved and inactive allergies in the "Ended allergies" List when includeResolvedAllergies is true', () => {
+      const bundle = build(request(allergies(true)));
+      expect(entriesOf(listOf(bundle, LISTS.allergies.code))).toEqual(
+        refsTo('AllergyIntolerance', 'al-active', 'al-nostatus'),
+      );
+      const ended = listOf(bundle, LISTS.endedAllergies.code);
+      expect(ended.title).toBe(LISTS.endedAllergies.title);
+      expect(ended.subject).toEqual({ reference: 'Patient/pat-1' });
+      expect(entriesOf(ended)).toEqual(refsTo('AllergyIntolerance', 'al-resolved', 'al-inactive'));
+      expect(idsOf(bundle, 'AllergyIntolerance')).toEqual(['al-active', 'al-inactive', 'al-nostatus', 'al-resolved']);
+    });
+
+    it('gives an empty "Ended allergies" List an emptyReason when there are none', () => {
+      const record = canonicalRecord([allergy('al-active', 'active')]);
+      const bundle = build(request(allergies(true)), prepared({ record }));
+      const ended = listOf(bundle, LISTS.endedAllergies.code);
+      expect(ended.entry).toBeUndefined();
+      expect(ended.emptyReason?.coding?.[0]?.code).toBe('no-content-recorded');
+      expect(entriesOf(listOf(bundle, LISTS.allergies.code))).toEqual(['AllergyIntolerance/al-active']);
+    });
+  });
+
+  describe('medication', () => {
+    const medicationRequestIds = (bundle: Bundle, intent: string) =>
+      resourcesOf(bundle)
+        .filter((r): r is fhir4.MedicationRequest => r.resourceType === 'MedicationRequest')
+        .filter((r) => r.intent === intent)
+        .map((r) => r.id)
+        .sort();
+
+    it('with no filters: every statement listed, with the plans they are based on, their issues and medications', () => {
+      const bundle = build(request(area('includeMedication')));
+      expect(entriesOf(listOf(bundle, LISTS.medications.code))).toEqual(
+        refsTo('MedicationStatement', 'ms-active', 'ms-old', 'ms-month', 'ms-recent'),
+      );
+      // A plan no statement is based on, and an issue based on no plan, are left out.
+      expect(medicationRequestIds(bundle, 'plan')).toEqual(['plan-1', 'plan-2', 'plan-3']);
+      expect(medicationRequestIds(bundle, 'order')).toEqual(['issue-1', 'issue-2', 'issue-old']);
+      expect(idsOf(bundle, 'Medication')).toEqual(['med-a', 'med-b', 'med-c', 'med-d', 'med-e']);
+    });
+
+    it('medicationSearchFromDate leaves out statements (and their plans and issues) that ended before it', () => {
+      const bundle = build(
+        request(area('includeMedication', part('medicationSearchFromDate', { valueDate: '2020-01-15' }))),
+      );
+      // ms-old ended 2020-01-14; ms-active ended earlier still but is active; ms-month ended "2020-01".
+      expect(entriesOf(listOf(bundle, LISTS.medications.code))).toEqual(
+        refsTo('MedicationStatement', 'ms-active', 'ms-month', 'ms-recent'),
+      );
+      expect(medicationRequestIds(bundle, 'plan')).toEqual(['plan-1', 'plan-3']);
+      // issue-old was issued before the from-date; issue-2 belongs to the left-out plan.
+      expect(medicationRequestIds(bundle, 'order')).toEqual(['issue-1']);
+      // med-b is referenced only by the left-out statement, plan and issue.
+      expect(idsOf(bundle, 'Medication')).toEqual(['med-a', 'med-c', 'med-d', 'med-e']);
+    });
+
+    it('includePrescriptionIssues=false leaves out issues, and medications only they reference', () => {
+      const bundle = build(
+        request(area('includeMedication', part('includePrescriptionIssues', { valueBoolean: false }))),
+      );
+      expect(medicationRequestIds(bundle, 'order')).toEqual([]);
+      expect(medicationRequestIds(bundle, 'plan')).toEqual(['plan-1', 'plan-2', 'plan-3']);
+      expect(idsOf(bundle, 'Medication')).toEqual(['med-a', 'med-b', 'med-c', 'med-e']);
+      expect(entriesOf(listOf(bundle, LISTS.medications.code))).toHaveLength(4);
+    });
+
+    it('lists only statements: plans, issues and medications are in the bundle but not on the List', () => {
+      const list = listOf(build(request(area('includeMedication'))), LISTS.medications.code);
+      expect(entriesOf(list).every((r) => r?.startsWith('MedicationStatement/'))).toBe(true);
+    });
+  });
+
+  describe('problems', () => {
+    const problems = (...parts: Part[]) =>
+      entriesOf(listOf(build(request(area('includeProblems', ...parts))), LISTS.problems.code));
+
+    it('with no filter lists every problem', () => {
+      expect(problems()).toEqual(
+        refsTo('Condition', 'cond-active-major', 'cond-active-minor', 'cond-inactive-major', 'cond-resolved-minor'),
+      );
+    });
+
+    it('filterStatus=active lists active problems only', () => {
+      expect(problems(part('filterStatus', { valueCode: 'active' }))).toEqual(
+        refsTo('Condition', 'cond-active-major', 'cond-active-minor'),
+      );
+    });
+
+    it('filterStatus=inactive lists inactive and resolved problems', () => {
+      expect(problems(part('filterStatus', { valueCode: 'inactive' }))).toEqual(
+        refsTo('Condition', 'cond-inactive-major', 'cond-resolved-minor'),
+      );
+    });
+
+    it('counts recurrence and relapse as active, and remission as inactive', () => {
+      const record = canonicalRecord([
+        condition('cond-recurrence', 'recurrence', 'major'),
+        condition('cond-relapse', 'relapse', 'minor'),
+        condition('cond-remission', 'remission', 'major'),
+        condition('cond-resolved', 'resolved', 'minor'),
+      ]);
+      const filtered = (status: string) =>
+        entriesOf(
+          listOf(
+            build(request(area('includeProblems', part('filterStatus', { valueCode: status }))), prepared({ record })),
+            LISTS.problems.code,
+          ),
+        );
+      expect(filtered('active')).toEqual(refsTo('Condition', 'cond-recurrence', 'cond-relapse'));
+      expect(filtered('inactive')).toEqual(refsTo('Condition', 'cond-remission', 'cond-resolved'));
+    });
+
+    it('filterSignificance keeps problems of that significance, and combines with filterStatus', () => {
+      expect(problems(part('filterSignificance', { valueCode: 'major' }))).toEqual(
+        refsTo('Condition', 'cond-active-major', 'cond-inactive-major'),
+      );
+      expect(problems(part('filterSignificance', { valueCode: 'minor' }))).toEqual(
+        refsTo('Condition', 'cond-active-minor', 'cond-resolved-minor'),
+      );
+      expect(
+        problems(part('filterStatus', { valueCode: 'inactive' }), part('filterSignificance', { valueCode: 'minor' })),
+      ).toEqual(['Condition/cond-resolved-minor']);
+    });
+  });
+
+  describe('consultations', () => {
+    const consultations = (...parts: Part[]) =>
+      entriesOf(listOf(build(request(area('includeConsultations', ...parts))), LISTS.consultations.code));
+
+    it('with no filter lists every consultation', () => {
+      expect(consultations()).toEqual(
+        refsTo('Encounter', 'enc-2019', 'enc-2020', 'enc-2021', 'enc-2022', 'enc-nodate'),
+      );
+    });
+
+    it('consultationSearchPeriod keeps consultations in the period, a partial date overlapping it, and undated ones', () => {
+      expect(
+        consultations(part('consultationSearchPeriod', { valuePeriod: { start: '2020-03-15', end: '2021-01-01' } })),
+      ).toEqual(refsTo('Encounter', 'enc-2020', 'enc-2021', 'enc-nodate'));
+      expect(consultations(part('consultationSearchPeriod', { valuePeriod: { start: '2021-01-02' } }))).toEqual(
+        refsTo('Encounter', 'enc-2022', 'enc-nodate'),
+      );
+    });
+
+    it('includeNumberOfMostRecent keeps the newest N consultations', () => {
+      expect(consultations(part('includeNumberOfMostRecent', { valueInteger: 2 }))).toEqual(
+        refsTo('Encounter', 'enc-2021', 'enc-2022'),
+      );
+      expect(consultations(part('includeNumberOfMostRecent', { valueInteger: 3 }))).toEqual(
+        refsTo('Encounter', 'enc-2020', 'enc-2021', 'enc-2022'),
+      );
+      expect(consultations(part('includeNumberOfMostRecent', { valueInteger: 50 }))).toHaveLength(5);
+    });
+
+    it('includeNumberOfMostRecent does not depend on the order of the record', () => {
+      const reversed = canonicalRecord([...clinicalResources()].reverse());
+      const list = listOf(
+        build(
+          request(area('includeConsultations', part('includeNumberOfMostRecent', { valueInteger: 1 }))),
+          prepared({ record: reversed }),
+        ),
+        LISTS.consultations.code,
+      );
+      expect(entriesOf(list)).toEqual(['Encounter/enc-2022']);
+    });
+  });
+
+  describe('immunisations', () => {
+    it('leaves out immunisations not given by default', () => {
+      const bundle = build(request(area('includeImmunisations')));
+      expect(entriesOf(listOf(bundle, LISTS.immunisations.code))).toEqual(['Immunization/imm-given']);
+      expect(idsOf(bundle, 'Immunization')).toEqual(['imm-given']);
+    });
+
+    it('includes them with includeNotGiven=true, and not with includeNotGiven=false', () => {
+      const withNotGiven = build(
+        request(area('includeImmunisations', part('includeNotGiven', { valueBoolean: true }))),
+      );
+      expect(entriesOf(listOf(withNotGiven, LISTS.immunisations.code))).toEqual(
+        refsTo('Immunization', 'imm-given', 'imm-notdone'),
+      );
+      const without = build(request(area('includeImmunisations', part('includeNotGiven', { valueBoolean: false }))));
+      expect(entriesOf(listOf(without, LISTS.immunisations.code))).toEqual(['Immunization/imm-given']);
+    });
+  });
+
+  describe('investigations', () => {
+    it('lists every report, with the results and specimens they reference', () => {
+      const bundle = build(request(area('includeInvestigations')));
+      expect(entriesOf(listOf(bundle, LISTS.investigations.code))).toEqual(
+        refsTo('DiagnosticReport', 'rep-2019', 'rep-2021'),
+      );
+      // obs-missing is referenced but not in the record: nothing dangling is invented.
+      expect(idsOf(bundle, 'Observation')).toEqual(['obs-comment', 'obs-r1', 'obs-r2']);
+      expect(idsOf(bundle, 'Specimen')).toEqual(['spec-1', 'spec-2']);
+    });
+
+    it('includes the results filed under test groups, at any depth, and keeps them out of uncategorised data', () => {
+      const on = { effectiveDateTime: '2021-02-01' };
+      const record = canonicalRecord([
+        report('rep-fbc', on, ['grp-fbc'], []),
+        withMembers(observation('grp-fbc', LAB, on), 'hb', 'grp-indices'),
+        // A nested group that (wrongly) points back at its parent: each result is still included once.
+        withMembers(observation('grp-indices', LAB, on), 'mcv', 'grp-fbc'),
+        observation('hb', LAB, on),
+        // A result without a laboratory category is still the report's, not uncategorised data.
+        observation('mcv', undefined, on),
+      ]);
+      const bundle = build(
+        request(area('includeInvestigations'), area('includeUncategorisedData')),
+        prepared({ record }),
+      );
+      expect(idsOf(bundle, 'Observation')).toEqual(['grp-fbc', 'grp-indices', 'hb', 'mcv']);
+      expect(keysOf(bundle).filter((k) => k === 'Observation/hb')).toHaveLength(1);
+      expect(entriesOf(listOf(bundle, LISTS.investigations.code))).toEqual(['DiagnosticReport/rep-fbc']);
+      expect(entriesOf(listOf(bundle, LISTS.uncategorised.code))).toEqual([]);
+    });
+
+    it('investigationSearchPeriod keeps reports in the period (by effective date, else issued) and only their results', () => {
+      const period = (valuePeriod: fhir4.Period) =>
+        build(request(area('includeInvestigations', part('investigationSearchPeriod', { valuePeriod }))));
+      const recent = period({ start: '2020-01-01' });
+      expect(entriesOf(listOf(recent, LISTS.investigations.code))).toEqual(['DiagnosticReport/rep-2021']);
+      expect(idsOf(recent, 'Observation')).toEqual(['obs-r2']);
+      expect(idsOf(recent, 'Specimen')).toEqual(['spec-2']);
+
+      const old = period({ start: '2019-05-01', end: '2019-05-01' });
+      expect(entriesOf(listOf(old, LISTS.investigations.code))).toEqual(['DiagnosticReport/rep-2019']);
+      expect(idsOf(old, 'Observation')).toEqual(['obs-comment', 'obs-r1']);
+      expect(idsOf(old, 'Specimen')).toEqual(['spec-1']);
+    });
+
+    it('lists only the reports: results and specimens are in the bundle but not on the List', () => {
+      const list = listOf(build(request(area('includeInvestigations'))), LISTS.investigations.code);
+      expect(entriesOf(list).every((r) => r?.startsWith('DiagnosticReport/'))).toBe(true);
+    });
+  });
+
+  describe('referrals', () => {
+    it('referralSearchPeriod keeps referrals authored in the period; a year-only date counts as the whole year', () => {
+      const within = (valuePeriod: fhir4.Period) =>
+        entriesOf(
+          listOf(
+            build(request(area('includeReferrals', part('referralSearchPeriod', { valuePeriod })))),
+            LISTS.referrals.code,
+          ),
+        );
+      expect(within({ start: '2023-06-01', end: '2024-01-01' })).toEqual(['ServiceRequest/sr-2023']);
+      expect(within({ start: '2018-04-04', end: '2018-04-04' })).toEqual(['ServiceRequest/sr-2018']);
+      expect(within({ start: '2018-04-05', end: '2022-12-31' })).toEqual([]);
+      expect(within({ end: '2023-01-01' })).toEqual(refsTo('ServiceRequest', 'sr-2018', 'sr-2023'));
+    });
+  });
+
+  describe('uncategorised data', () => {
+    it('lists observations that are neither report results nor laboratory results', () => {
+      const bundle = build(request(area('includeUncategorisedData')));
+      expect(entriesOf(listOf(bundle, LISTS.uncategorised.code))).toEqual(refsTo('Observation', 'obs-bp', 'obs-note'));
+      expect(idsOf(bundle, 'Observation')).toEqual(['obs-bp', 'obs-note']);
+    });
+
+    it('uncategorisedDataSearchPeriod filters by effective date or period start', () => {
+      const within = (valuePeriod: fhir4.Period) =>
+        entriesOf(
+          listOf(
+            build(request(area('includeUncategorisedData', part('uncategorisedDataSearchPeriod', { valuePeriod })))),
+            LISTS.uncategorised.code,
+          ),
+        );
+      expect(within({ start: '2020-01-01' })).toEqual(['Observation/obs-bp']);
+      expect(within({ end: '2017-01-01' })).toEqual(['Observation/obs-note']);
+    });
+
+    it('does not repeat report results when investigations are asked for too', () => {
+      const bundle = build(request(area('includeInvestigations'), area('includeUncategorisedData')));
+      expect(entriesOf(listOf(bundle, LISTS.uncategorised.code))).toEqual(refsTo('Observation', 'obs-bp', 'obs-note'));
+      const keys = keysOf(bundle);
+      expect(new Set(keys).size).toBe(keys.length);
+    });
+  });
+
+  describe('warnings', () => {
+    it('has no OperationOutcome when there is nothing to warn about', () => {
+      expect(outcomeOf(build(everyArea()))).toBeUndefined();
+    });
+
+    it("carries the request's and the access decision's warnings in one OperationOutcome entry", () => {
+      const disabled = spineIssue('NOT_IMPLEMENTED', 'includeReferrals has been disabled', {
+        severity: 'warning',
+        expression: ['includeReferrals'],
+      });
+      const req = request(
+        allergies(false),
+        { name: 'includeTeapot' },
+        area('includeMedication', part('includeKettle', { valueBoolean: true })),
+      );
+      expect(req.warnings).toHaveLength(2);
+      const bundle = build(req, prepared({ decision: decision(ALL_SECTIONS, [disabled]) }));
+      const outcome = outcomeOf(bundle)!;
+      expect(outcome).toBeDefined();
+      expect(outcome.issue).toEqual([...req.warnings, disabled]);
+      expect(outcome.issue.map((i) => i.expression?.[0])).toEqual([
+        'includeTeapot',
+        'includeMedication.includeKettle',
+        'includeReferrals',
+      ]);
+      // The warnings do not stop the areas being answered.
+      expect(listCodes(bundle)).toEqual(expect.arrayContaining([LISTS.allergies.code, LISTS.medications.code]));
+    });
+
+    it('leaves out an area the GP system could not read, with a warning naming it', () => {
+      const record = {
+        ...canonicalRecord(),
+        unavailableSections: [{ section: 'medications' as const, reason: 'boom' }],
+      };
+      const bundle = build(request(allergies(false), area('includeMedication')), prepared({ record }));
+      expect(listCodes(bundle)).toEqual([LISTS.allergies.code]);
+      expect(idsOf(bundle, 'MedicationStatement')).toEqual([]);
+      expect(idsOf(bundle, 'Medication')).toEqual([]);
+      const issues = outcomeOf(bundle)!.issue;
+      expect(issues).toHaveLength(1);
+      expect(issues[0]).toMatchObject({ severity: 'warning', expression: ['includeMedication'] });
+      expect(spineCode(issues[0]!)).toBe('BAD_GATEWAY');
+      expect(issues[0]!.diagnostics).toContain('medications');
+    });
+
+    it('does not warn about an unreadable area that was not asked for or is not granted', () => {
+      const record = {
+        ...canonicalRecord(),
+        unavailableSections: [
+          { section: 'medications' as const, reason: 'boom' },
+          { section: 'referrals' as const, reason: 'boom' },
+        ],
+      };
+      const bundle = build(
+        request(allergies(false), area('includeReferrals')),
+        prepared({ record, decision: decision(['allergies']) }),
+      );
+      expect(outcomeOf(bundle)).toBeUndefined();
+      expect(listCodes(bundle)).toEqual([LISTS.allergies.code]);
+    });
+
+    it('warns with INVALID_RESOURCE and the count of untranslated items in the answer, not in areas left out', () => {
+      const record = canonicalRecord([
+        markedDegraded(allergy('allergy-degraded-1', 'active')),
+        markedDegraded(allergy('allergy-degraded-2', 'active')),
+        allergy('allergy-fine', 'active'),
+        markedDegraded(condition('cond-degraded', 'active', 'major')),
+      ]);
+      const issues = outcomeOf(build(request(allergies(false)), prepared({ record })))!.issue;
+      expect(issues).toHaveLength(1);
+      expect(issues[0]!.severity).toBe('warning');
+      expect(spineCode(issues[0]!)).toBe('INVALID_RESOURCE');
+      expect(issues[0]!.diagnostics).toMatch(/^2 record item/);
+      const withProblems = build(request(allergies(false), area('includeProblems')), prepared({ record }));
+      expect(outcomeOf(withProblems)!.issue[0]!.diagnostics).toMatch(/^3 record item/);
+      expect(outcomeOf(build(request(area('includeImmunisations')), prepared({ record })))).toBeUndefined();
+    });
+
+    it('adds the confidential-items warning to the Lists of an area with items withheld, and only those', () => {
+      const bundle = build(
+        request(allergies(true), area('includeReferrals'), area('includeImmunisations')),
+        prepared({ redactions: { allergies: 2, immunisations: 0, other: 4 } }),
+      );
+      for (const code of [LISTS.allergies.code, LISTS.endedAllergies.code]) {
+        const list = listOf(bundle, code);
+        expect(list.extension).toEqual([{ url: LIST_WARNING_EXTENSION, valueCode: 'confidential-items' }]);
+        expect(list.note).toEqual([{ text: CONFIDENTIAL_TEXT }]);
+        expect(list.entry).toHaveLength(2);
+      }
+      for (const code of [LISTS.referrals.code, LISTS.immunisations.code]) {
+        const list = listOf(bundle, code);
+        expect(list.extension).toBeUndefined();
+        expect(list.note).toBeUndefined();
+      }
+      expect(LIST_WARNING_EXTENSION).toBe(
+        'https://fhir.hl7.org.uk/StructureDefinition/Extension-UKCore-ListWarningCode',
+      );
+    });
+
+    it('keeps the emptyReason note first on an empty List with items withheld', () => {
+      const bundle = build(
+        request(area('includeReferrals')),
+        prepared({ record: canonicalRecord([]), redactions: { referrals: 1 } }),
+      );
+      const list = listOf(bundle, LISTS.referrals.code);
+      expect(list.emptyReason?.coding?.[0]?.code).toBe('no-content-recorded');
+      expect(list.note).toEqual([{ text: 'Information not available' }, { text: CONFIDENTIAL_TEXT }]);
+      expect(list.extension).toEqual([{ url: LIST_WARNING_EXTENSION, valueCode: 'confidential-items' }]);
+    });
+
+    it('puts the data-in-transit warning on every List while a GP2GP transfer is incomplete', () => {
+      const bundle = build(everyArea(), prepared({ redactions: { problems: 1 } }), true);
+      const lists = listsOf(bundle);
+      expect(lists).toHaveLength(9);
+      for (const list of lists) {
+        const codes = (list.extension ?? []).filter((e) => e.url === LIST_WARNING_EXTENSION).map((e) => e.valueCode);
+        expect(codes).toContain('data-in-transit');
+        expect(list.note).toContainEqual({ text: LIST_WARNING_TEXT['data-in-transit'] });
+      }
+      expect(listOf(bundle, LISTS.problems.code).extension?.map((e) => e.valueCode)).toEqual([
+        'confidential-items',
+        'data-in-transit',
+      ]);
+      expect(
+        build(everyArea()).entry?.some((e) => e.resource?.resourceType === 'List' && 'extension' in e.resource),
+      ).toBe(false);
+    });
+  });
+
+  describe('a held (frozen) record', () => {
+    it('answers each request with its own filters, like an unfrozen record', () => {
+      const frozen = deepFreeze(canonicalRecord());
+      const requests = [
+        request(area('includeConsultations', part('includeNumberOfMostRecent', { valueInteger: 2 }))),
+        request(area('includeConsultations')),
+        request(area('includeMedication', part('medicationSearchFromDate', { valueDate: '2020-01-15' }))),
+        everyArea(),
+      ];
+      for (const req of requests) {
+        expect(keysOf(build(req, prepared({ record: frozen })))).toEqual(keysOf(build(req)));
+      }
+      expect(Object.isFrozen(frozen.resources)).toBe(true);
+    });
+  });
+});
