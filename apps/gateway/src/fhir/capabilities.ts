@@ -5,7 +5,7 @@ import { SUPPORTED_INCLUDES } from './record/includes.js';
 const PATIENT_SEARCH = {
   name: 'patient',
   type: 'reference',
-  documentation: 'The Patient id (from a Patient search or read).',
+  documentation: 'The Patient, by the id from a Patient search or read: <id>, Patient/<id> or its absolute URL.',
 } as const;
 const COUNT = {
   name: '_count',
@@ -34,6 +34,7 @@ export const FHIR_CAPABILITIES: readonly CapabilityDeclaration[] = [
     searchParams: [PATIENT_SEARCH, COUNT],
     searchInclude: SUPPORTED_INCLUDES.map((param) => `${type}:${param}`),
   })),
+  { type: 'Medication', interactions: ['read'] },
   { type: 'Organization', interactions: ['read'] },
   { type: 'Practitioner', interactions: ['read'] },
   { type: 'PractitionerRole', interactions: ['read'] },

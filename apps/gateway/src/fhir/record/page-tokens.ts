@@ -30,12 +30,14 @@ export class PageTokens implements OnModuleInit {
 
   /** The offset a token stands for; 400 when it was not issued for this query. */
   offsetOf(query: string, token: string): number {
-    const [offsetText, signature] = token.split('.', 2);
+    const [offsetText = '', signature = '', ...rest] = token.split('.');
     const offset = Number(offsetText);
-    const expected = Number.isInteger(offset) && offset >= 0 ? this.sign(query, offset) : '';
-    const given = Buffer.from(signature ?? '', 'base64url');
-    const wanted = Buffer.from(expected, 'base64url');
-    if (!expected || given.length !== wanted.length || !timingSafeEqual(given, wanted)) {
+    // Only the exact text issued is accepted: no other spelling of the offset, and the signature compared as the
+    // characters sent (decoding base64url would ignore the spare bits of its last character).
+    const canonical = rest.length === 0 && /^(0|[1-9]\d*)$/.test(offsetText) && Number.isSafeInteger(offset);
+    const expected = Buffer.from(canonical ? this.sign(query, offset) : '');
+    const given = Buffer.from(signature);
+    if (expected.length === 0 || given.length !== expected.length || !timingSafeEqual(given, expected)) {
       throw outcomes.badRequest('The _page parameter is not valid for this search. Start again from the first page.');
     }
     return offset;

@@ -4,9 +4,9 @@ import { deepFreeze, type CanonicalRecord, type SupplierPatient } from '@lloyd/a
 import type { VerifiedToken } from '@lloyd/auth';
 import type { RecordSection } from '@lloyd/config';
 import { encodeResourceId, PatientRegistry, SupplierCaller } from '@lloyd/federation';
-import { OperationOutcomeError, outcomes } from '@lloyd/fhir';
+import { OperationOutcomeError, outcomes, type Resource } from '@lloyd/fhir';
 import { MetricsService } from '@lloyd/observability';
-import { Terminology } from '@lloyd/terminology';
+import { isDegraded, Terminology } from '@lloyd/terminology';
 import type { Counter } from 'prom-client';
 import { publishIds } from './public-ids.js';
 
@@ -34,8 +34,6 @@ export interface PreparedRecord {
   record: CanonicalRecord;
   /** Confidential items removed, per section. */
   redactions: Partial<Record<RecordSection | 'other', number>>;
-  /** Items whose codes could not be translated to SNOMED CT (kept, marked degraded). */
-  degraded: number;
 }
 
 /** Tracks how far a read got, so the audit event records the decision even when a later step fails. */
@@ -112,16 +110,25 @@ export class RecordReader {
     if (!raw) throw outcomes.patientNotFound();
     const held = this.prepared.get(raw);
     const prepared = held?.ods === ods && held.nhsNumber === nhsNumber ? held : this.prepare(raw, ods, nhsNumber);
-    if (prepared.degraded > 0) this.degradedCounter.inc({ ods }, prepared.degraded);
     progress.redactions = prepared.redactions;
-    return { ods, decision, record: prepared.record, redactions: prepared.redactions, degraded: prepared.degraded };
+    return { ods, decision, record: prepared.record, redactions: prepared.redactions };
+  }
+
+  /**
+   * Counts the items an answer serves whose codes could not be translated to SNOMED CT (in
+   * `lloyd_degraded_codes_total`): what was served, not what the record holds.
+   */
+  countServed(ods: string, served: readonly Resource[]): void {
+    let degraded = 0;
+    for (const resource of served) if (isDegraded(resource)) degraded++;
+    if (degraded > 0) this.degradedCounter.inc({ ods }, degraded);
   }
 
   private prepare(raw: CanonicalRecord, ods: string, nhsNumber: string) {
     const normalised = this.terminology.normaliseRecord(raw);
     const redaction = redactConfidential(normalised.record.resources);
     const record = publishIds({ ...normalised.record, resources: redaction.kept }, ods, nhsNumber);
-    const prepared = { ods, nhsNumber, record, redactions: redaction.removed, degraded: normalised.degraded };
+    const prepared = { ods, nhsNumber, record, redactions: redaction.removed };
     if (Object.isFrozen(raw)) this.prepared.set(raw, deepFreeze(prepared));
     return prepared;
   }

@@ -47,7 +47,9 @@ export class GetStructuredRecord {
           now: command.now,
           dataInTransit,
         });
-        const resources = (bundle.entry ?? []).map((e) => `${e.resource?.resourceType ?? ''}/${e.resource?.id ?? ''}`);
+        const served = (bundle.entry ?? []).flatMap((e) => (e.resource ? [e.resource] : []));
+        this.reader.countServed(prepared.ods, served);
+        const resources = served.map((r) => `${r.resourceType}/${r.id ?? ''}`);
         return { result: bundle, resources };
       },
     );

@@ -1,5 +1,7 @@
 import { Injectable } from '@nestjs/common';
+import { sectionOf } from '@lloyd/access';
 import { CLINICAL_TYPES, type ClinicalType } from '@lloyd/adapters-core';
+import type { RecordSection } from '@lloyd/config';
 import type { VerifiedToken } from '@lloyd/auth';
 import { decodeResourceId } from '@lloyd/federation';
 import { OperationOutcomeError, outcomes, type Resource } from '@lloyd/fhir';
@@ -13,6 +15,8 @@ export const READABLE_TYPES = [
   'Practitioner',
   'PractitionerRole',
   ...CLINICAL_TYPES,
+  // Not searchable on its own (it names no patient), but returned by `_include=…:medication` and read by id.
+  'Medication',
 ] as const;
 export type ReadableType = (typeof READABLE_TYPES)[number];
 
@@ -39,7 +43,7 @@ export class ReadResource {
     const ref = decodeResourceId(command.id);
     const notFound = () =>
       command.type === 'Patient' ? outcomes.patientNotFound() : outcomes.notFound(`${command.type}/${command.id}`);
-    const sections = isClinical(command.type) ? sectionsForType(command.type) : [];
+    const sections = sectionsToRead(command.type);
     return this.audited.run(
       {
         token: command.token,
@@ -73,10 +77,18 @@ export class ReadResource {
         // Public ids are derived from the supplier's ids, so the same id names the same item on every read.
         const found = candidates.find((r) => r.resourceType === command.type && r.id === command.id);
         if (!found) throw notFound();
+        this.reader.countServed(opened.ods, [found]);
         return { result: found, resources: [`${found.resourceType}/${found.id ?? ''}`] };
       },
     );
   }
+}
+
+/** The record sections a read of `type` needs; none for the types that frame every record (Patient, practice, GPs). */
+function sectionsToRead(type: ReadableType): RecordSection[] {
+  if (isClinical(type)) return sectionsForType(type);
+  const section = sectionOf({ resourceType: type });
+  return section ? [section] : [];
 }
 
 function isClinical(type: ReadableType): type is ClinicalType {

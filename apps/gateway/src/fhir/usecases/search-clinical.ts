@@ -57,14 +57,15 @@ export class SearchClinical {
       throw outcomes.badRequest(
         `Searching ${command.type} needs the patient parameter: ${command.type}?patient=<Patient id>.`,
       );
+    const patient = patientIdOf(command.patient, command.baseUrl);
     const { count, capped } = parseCount(command.count, this.config.access.maxCount);
     const includes = [...(command.include ?? [])].sort();
-    const query = `${command.type}?patient=${command.patient}&_count=${count}${includes.map((i) => `&_include=${encodeURIComponent(i)}`).join('')}`;
+    const query = `${command.type}?patient=${patient}&_count=${count}${includes.map((i) => `&_include=${encodeURIComponent(i)}`).join('')}`;
     const offset = command.page ? this.pages.offsetOf(query, command.page) : 0;
     const selfUrl = `${command.baseUrl}/${query}${command.page ? `&_page=${command.page}` : ''}`;
     const empty = (outcome?: fhir4.OperationOutcome) =>
       searchsetBundle([], { baseUrl: command.baseUrl, selfUrl, ...(outcome ? { outcome } : {}) });
-    const ref = decodeResourceId(command.patient);
+    const ref = decodeResourceId(patient);
     const sections = sectionsForType(command.type);
     return this.audited.run(
       {
@@ -128,10 +129,23 @@ export class SearchClinical {
           ...(next ? { nextUrl: `${command.baseUrl}/${query}&_page=${next}` } : {}),
           ...(warnings.length ? { outcome: operationOutcome(...warnings) } : {}),
         });
-        return { result: bundle, resources: page.map((r) => `${r.resourceType}/${r.id ?? ''}`) };
+        const served = [...page, ...included];
+        this.reader.countServed(opened.ods, served);
+        // Included resources are disclosed too, so the audit event names them as well.
+        return { result: bundle, resources: served.map((r) => `${r.resourceType}/${r.id ?? ''}`) };
       },
     );
   }
+}
+
+/**
+ * The Patient id of the `patient` search parameter, which FHIR lets a client give as a reference in any of its forms:
+ * the bare id, `Patient/<id>`, or this server's absolute URL of the Patient. Read as an id, the prefixed forms would
+ * name no patient and answer an empty searchset, as if the patient had no such items.
+ */
+function patientIdOf(value: string, baseUrl: string): string {
+  const relative = value.startsWith(`${baseUrl}/`) ? value.slice(baseUrl.length + 1) : value;
+  return relative.startsWith('Patient/') ? relative.slice('Patient/'.length) : relative;
 }
 
 function parseCount(raw: string | undefined, max: number): { count: number; capped: boolean } {
