@@ -222,8 +222,7 @@ function contentFor(
       const { status, significance } = request.problems ?? {};
       const listed = ofType<fhir4.Condition>('Condition').filter(
         (c) =>
-          (!status ||
-            c.clinicalStatus?.coding?.some((k) => PROBLEM_STATUS[k.code ?? ''] === status)) &&
+          (!status || c.clinicalStatus?.coding?.some((k) => PROBLEM_STATUS[k.code ?? ''] === status)) &&
           (!significance ||
             c.extension?.some((e) => e.url.endsWith('/problem-significance') && e.valueCode === significance)),
       );
