@@ -1,4 +1,4 @@
-import { KeyValueStore, type SetOptions } from './ports.js';
+import { KeyValueStore, type ClaimFollowUp, type SetOptions } from './ports.js';
 
 interface Entry {
   value: string;
@@ -44,16 +44,37 @@ export class InMemoryKeyValueStore extends KeyValueStore {
   }
 
   setIfAbsent(key: string, value: string, options?: SetOptions): Promise<boolean> {
-    if (this.live(key) || this.lists.has(key)) return Promise.resolve(false);
-    this.write(key, value, this.expiry(options));
-    return Promise.resolve(true);
+    return Promise.resolve(this.createIfAbsent(key, value, options));
   }
 
   compareAndSet(key: string, expected: string | null, next: string, options?: SetOptions): Promise<boolean> {
+    return Promise.resolve(this.swapIfEqual(key, expected, next, options));
+  }
+
+  claim(key: string, value: string, then: ClaimFollowUp = {}): Promise<boolean> {
+    // Synchronous from check to last write, so nothing else runs in between: atomic, as on Redis.
+    try {
+      if (!this.createIfAbsent(key, value)) return Promise.resolve(false);
+      const cas = then.compareAndSet;
+      if (cas) this.swapIfEqual(cas.key, cas.expected, cas.next);
+      for (const { listKey, value: item } of then.append ?? []) this.push(listKey, item);
+      return Promise.resolve(true);
+    } catch (err) {
+      return Promise.reject(err as Error);
+    }
+  }
+
+  private createIfAbsent(key: string, value: string, options?: SetOptions): boolean {
+    if (this.live(key) || this.lists.has(key)) return false;
+    this.write(key, value, this.expiry(options));
+    return true;
+  }
+
+  private swapIfEqual(key: string, expected: string | null, next: string, options?: SetOptions): boolean {
     const current = this.live(key)?.value ?? null;
-    if (current !== expected || (expected === null && this.lists.has(key))) return Promise.resolve(false);
+    if (current !== expected || (expected === null && this.lists.has(key))) return false;
     this.write(key, next, this.expiry(options));
-    return Promise.resolve(true);
+    return true;
   }
 
   delete(key: string): Promise<void> {
@@ -79,13 +100,19 @@ export class InMemoryKeyValueStore extends KeyValueStore {
   }
 
   append(listKey: string, value: string): Promise<number> {
-    if (this.live(listKey)) {
-      return Promise.reject(new TypeError(`Cannot append to "${listKey}": it holds a value, not a list`));
+    try {
+      return Promise.resolve(this.push(listKey, value));
+    } catch (err) {
+      return Promise.reject(err as Error);
     }
+  }
+
+  private push(listKey: string, value: string): number {
+    if (this.live(listKey)) throw new TypeError(`Cannot append to "${listKey}": it holds a value, not a list`);
     const list = this.lists.get(listKey) ?? [];
     list.push(value);
     this.lists.set(listKey, list);
-    return Promise.resolve(list.length);
+    return list.length;
   }
 
   range(listKey: string, start: number, stop: number): Promise<string[]> {

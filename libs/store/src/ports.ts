@@ -9,6 +9,14 @@ export interface SetOptions {
  * Key-value and state store. Values are strings (callers serialise); every operation is atomic on its key.
  * Implementations: in-process (single node, tests) and Redis (shared by every gateway and worker replica).
  */
+/** What a successful {@link KeyValueStore.claim} also does, in the same atomic step. */
+export interface ClaimFollowUp {
+  /** Moves another key from `expected` (null: absent) to `next`; skipped, not an error, when it holds anything else. */
+  readonly compareAndSet?: { readonly key: string; readonly expected: string | null; readonly next: string };
+  /** Appends each value to the end of its list. */
+  readonly append?: readonly { readonly listKey: string; readonly value: string }[];
+}
+
 export abstract class KeyValueStore {
   /** The current value, or null when the key is absent or expired. */
   abstract get(key: string): Promise<string | null>;
@@ -21,6 +29,12 @@ export abstract class KeyValueStore {
    * Returns true when written. The basis of optimistic state-machine transitions.
    */
   abstract compareAndSet(key: string, expected: string | null, next: string, options?: SetOptions): Promise<boolean>;
+  /**
+   * Sets `key` to `value` only if it does not exist (as {@link setIfAbsent}, without expiry) and, when this call
+   * created it, applies `then` in the same atomic step. Returns true when it created the key. One round trip on a
+   * remote store: the audit trail claims a sequence number, moves its head and indexes the event with one call.
+   */
+  abstract claim(key: string, value: string, then?: ClaimFollowUp): Promise<boolean>;
   /** Removes a value or list; absent keys are ignored. */
   abstract delete(key: string): Promise<void>;
   /** Atomically increments an integer counter, creating it at 0 first; the TTL is set when the key is created. */

@@ -1,5 +1,5 @@
 import type { Redis } from 'ioredis';
-import { KeyValueStore, type SetOptions } from './ports.js';
+import { KeyValueStore, type ClaimFollowUp, type SetOptions } from './ports.js';
 import { LuaScript } from './redis-client.js';
 
 // ARGV[1] = '1' when the key must be absent; ARGV[2] expected value; ARGV[3] next value; ARGV[4] TTL in ms (0: none).
@@ -14,6 +14,22 @@ if tonumber(ARGV[4]) > 0 then
   redis.call('SET', KEYS[1], ARGV[3], 'PX', ARGV[4])
 else
   redis.call('SET', KEYS[1], ARGV[3])
+end
+return 1
+`);
+
+// KEYS[1] the key to claim, KEYS[2] the compare-and-set key, KEYS[3..] lists. ARGV[1] the value; ARGV[2] '0' no
+// compare-and-set, '1' expect absent, '2' expect ARGV[3]; ARGV[4] the next value; ARGV[5..] one item per list.
+const claimScript = new LuaScript(`
+if not redis.call('SET', KEYS[1], ARGV[1], 'NX') then return 0 end
+if ARGV[2] ~= '0' then
+  local current = redis.call('GET', KEYS[2])
+  if (ARGV[2] == '1' and not current) or (ARGV[2] == '2' and current == ARGV[3]) then
+    redis.call('SET', KEYS[2], ARGV[4])
+  end
+end
+for i = 3, #KEYS do
+  redis.call('RPUSH', KEYS[i], ARGV[i + 2])
 end
 return 1
 `);
@@ -87,6 +103,23 @@ export class RedisKeyValueStore extends KeyValueStore {
       this.redis,
       [this.k(key)],
       [expected === null ? '1' : '0', expected ?? '', next, ttlMs(options)],
+    );
+    return Number(reply) === 1;
+  }
+
+  async claim(key: string, value: string, then: ClaimFollowUp = {}): Promise<boolean> {
+    const cas = then.compareAndSet;
+    const lists = then.append ?? [];
+    const reply = await claimScript.run(
+      this.redis,
+      [this.k(key), this.k(cas?.key ?? key), ...lists.map((l) => this.k(l.listKey))],
+      [
+        value,
+        !cas ? '0' : cas.expected === null ? '1' : '2',
+        cas?.expected ?? '',
+        cas?.next ?? '',
+        ...lists.map((l) => l.value),
+      ],
     );
     return Number(reply) === 1;
   }

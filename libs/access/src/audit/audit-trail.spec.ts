@@ -217,6 +217,29 @@ describe('AuditTrail', () => {
       });
     });
 
+    it('reads the head once, then continues where it left off, until another writer moves it', async () => {
+      let headReads = 0;
+      class CountingStore extends InMemoryKeyValueStore {
+        override get(key: string): Promise<string | null> {
+          if (key === AUDIT_HEAD_KEY) headReads++;
+          return super.get(key);
+        }
+      }
+      const store = new CountingStore();
+      const [one, other] = [
+        new AuditTrail(store, metrics(), f.clock.now),
+        new AuditTrail(store, metrics(), f.clock.now),
+      ];
+      for (let i = 0; i < 5; i++) await one.record(read({ correlationId: `one-${i}` }));
+      expect(headReads).toBe(1);
+      await other.record(read({ correlationId: 'other' }));
+      // Its guess (event 6) is taken, so it reads the head, and the chain goes on unbroken.
+      const next = await one.record(read({ correlationId: 'one-again' }));
+      expect(chainLink(next)?.sequence).toBe(7);
+      expect(headReads).toBe(3);
+      await expect(one.verify()).resolves.toEqual({ ok: true, checked: 7, head: 7 });
+    });
+
     it('keeps one valid chain under 50 concurrent writes from two replicas', async () => {
       const replica = new AuditTrail(kv, metrics(), f.clock.now);
       await Promise.all(
@@ -249,7 +272,7 @@ describe('AuditTrail', () => {
 
     it('fails closed with a 500 when the store cannot take the event', async () => {
       class BrokenStore extends InMemoryKeyValueStore {
-        override setIfAbsent(): Promise<boolean> {
+        override claim(): Promise<boolean> {
           return Promise.reject(new Error('connection lost'));
         }
       }

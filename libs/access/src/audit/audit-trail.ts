@@ -54,11 +54,12 @@ export interface AuditSearchResult {
  * to the sharing rules, in a tamper-evident hash chain.
  *
  * Each event carries its sequence number, the previous event's hash and its own hash, taken over the exact text the
- * store keeps (see {@link sealEvent}). Writers on any number of replicas claim the next sequence number with
- * set-if-absent on `audit:event:<seq>` (so a number is never used twice) and then move `audit:head` forward with
- * compare-and-set; a writer that finds its number taken helps move the head and retries. A writer that dies between
- * the two steps therefore leaves no gap. {@link record} resolves only once the event is stored, and fails closed (500)
- * when it cannot be.
+ * store keeps (see {@link sealEvent}). Writers on any number of replicas claim the next sequence number by creating
+ * `audit:event:<seq>` only if absent (so a number is never used twice), and in the same atomic step move
+ * `audit:head` forward with compare-and-set and add the event to its indexes ({@link KeyValueStore.claim}: one round
+ * trip on Redis). A writer that finds its number taken helps move the head to it and retries, so an event claimed by
+ * an older writer that stopped before moving the head leaves no gap either. {@link record} resolves only once the
+ * event is stored, and fails closed (500) when it cannot be.
  */
 @Injectable()
 export class AuditTrail {
@@ -66,6 +67,13 @@ export class AuditTrail {
   private readonly written: Counter<'outcome'>;
   private readonly failures: Counter;
   private tail: Promise<unknown> = Promise.resolve();
+  /**
+   * The head as this process last moved it (as stored), or undefined. The next append first tries to claim the number
+   * after it, which saves reading the head for every event: a claim only succeeds on a number nobody has used, so a
+   * stale guess costs one failed claim and then a read. (If the store lost events under a running Lloyd, the next
+   * event still follows the last one this process wrote, and verification reports the events that went missing.)
+   */
+  private lastHead: string | null | undefined;
 
   constructor(
     private readonly store: KeyValueStore,
@@ -89,7 +97,6 @@ export class AuditTrail {
     const event = buildAuditEvent(entry, randomUUID(), new Date(this.clock()));
     try {
       const sealed = await this.serially(() => this.append(event));
-      await this.index(sealed.event);
       this.written.inc({ outcome: outcomeOf(entry.error) });
       return sealed.event;
     } catch (err) {
@@ -198,14 +205,23 @@ export class AuditTrail {
 
   private async append(event: AuditEvent): Promise<SealedEvent> {
     for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
-      const headRaw = await this.store.get(AUDIT_HEAD_KEY);
+      const guessed = attempt === 0 && this.lastHead !== undefined;
+      const headRaw = guessed ? (this.lastHead as string | null) : await this.store.get(AUDIT_HEAD_KEY);
       const head = parseHead(headRaw);
       const seq = head.seq + 1;
       const sealed = sealEvent(event, seq, head.hash);
-      if (await this.store.setIfAbsent(auditEventKey(seq), sealed.stored)) {
-        await this.advanceHead(headRaw, { seq, hash: sealed.hash });
+      const next = JSON.stringify({ seq, hash: sealed.hash });
+      // Claims the number, moves the head (unless someone moved it already) and indexes the event in one step.
+      const claimed = await this.store.claim(auditEventKey(seq), sealed.stored, {
+        compareAndSet: { key: AUDIT_HEAD_KEY, expected: headRaw, next },
+        append: this.indexEntries(event, seq),
+      });
+      if (claimed) {
+        this.lastHead = next;
         return sealed;
       }
+      this.lastHead = undefined;
+      if (guessed) continue;
       await this.helpAdvance(headRaw, seq);
       // Back off a little under heavy contention between replicas; never on the first conflicts.
       if (attempt >= 3) await sleep(Math.floor(Math.random() * Math.min(attempt, 20)));
@@ -226,14 +242,14 @@ export class AuditTrail {
     if (link) await this.advanceHead(headRaw, { seq, hash: link.hash });
   }
 
-  private async index(event: AuditEvent): Promise<void> {
-    const seq = chainLink(event)!.sequence;
+  /** The index entries for event `seq`: by patient and by requesting organisation. */
+  private indexEntries(event: AuditEvent, seq: number): { listKey: string; value: string }[] {
     const patient = eventPatient(event);
     const organisation = eventOrganisation(event);
-    await Promise.all([
-      patient ? this.store.append(patientIndexKey(patient), String(seq)) : undefined,
-      organisation ? this.store.append(organisationIndexKey(organisation), String(seq)) : undefined,
-    ]);
+    return [
+      ...(patient ? [{ listKey: patientIndexKey(patient), value: String(seq) }] : []),
+      ...(organisation ? [{ listKey: organisationIndexKey(organisation), value: String(seq) }] : []),
+    ];
   }
 }
 

@@ -90,6 +90,52 @@ export function describeKeyValueStoreContract(
       expect(await kv.get('once')).toBe(`${results.indexOf(true)}`);
     });
 
+    it('claim creates a key only when absent, and then alone applies its compare-and-set and appends', async () => {
+      await kv.set('head', 'h1');
+      const then = {
+        compareAndSet: { key: 'head', expected: 'h1', next: 'h2' },
+        append: [
+          { listKey: 'index:a', value: '1' },
+          { listKey: 'index:b', value: '1' },
+        ],
+      };
+      expect(await kv.claim('event:1', 'first', then)).toBe(true);
+      expect(await kv.get('event:1')).toBe('first');
+      expect(await kv.get('head')).toBe('h2');
+      expect(await kv.range('index:a', 0, -1)).toEqual(['1']);
+      expect(await kv.range('index:b', 0, -1)).toEqual(['1']);
+      // Taken: nothing of it happens.
+      expect(
+        await kv.claim('event:1', 'second', { ...then, compareAndSet: { key: 'head', expected: 'h2', next: 'h3' } }),
+      ).toBe(false);
+      expect(await kv.get('event:1')).toBe('first');
+      expect(await kv.get('head')).toBe('h2');
+      expect(await kv.range('index:a', 0, -1)).toEqual(['1']);
+      // A compare-and-set that does not match is skipped; the claim and the appends still happen.
+      expect(
+        await kv.claim('event:2', 'x', { ...then, compareAndSet: { key: 'head', expected: 'h1', next: 'h9' } }),
+      ).toBe(true);
+      expect(await kv.get('head')).toBe('h2');
+      expect(await kv.range('index:a', 0, -1)).toEqual(['1', '1']);
+      // Expecting absence (null), and no follow-up at all.
+      expect(await kv.claim('event:3', 'y', { compareAndSet: { key: 'fresh', expected: null, next: 'n' } })).toBe(true);
+      expect(await kv.get('fresh')).toBe('n');
+      expect(await kv.claim('event:4', 'z')).toBe(true);
+      expect(await kv.get('event:4')).toBe('z');
+    });
+
+    it('lets exactly one of many concurrent claimers win, with only its follow-ups applied', async () => {
+      const results = await Promise.all(
+        Array.from({ length: 20 }, (_, i) =>
+          kv.claim('seq:7', `w${i}`, { append: [{ listKey: 'winners', value: `w${i}` }] }),
+        ),
+      );
+      expect(results.filter(Boolean)).toHaveLength(1);
+      const winner = `w${results.indexOf(true)}`;
+      expect(await kv.get('seq:7')).toBe(winner);
+      expect(await kv.range('winners', 0, -1)).toEqual([winner]);
+    });
+
     it('increments counters atomically, starting from 0', async () => {
       expect(await kv.increment('n')).toBe(1);
       expect(await kv.increment('n')).toBe(2);
