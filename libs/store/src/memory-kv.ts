@@ -60,7 +60,7 @@ export class InMemoryKeyValueStore extends KeyValueStore {
       for (const { listKey, value: item } of then.append ?? []) this.push(listKey, item);
       return Promise.resolve(true);
     } catch (err) {
-      return Promise.reject(err as Error);
+      return Promise.reject(err instanceof Error ? err : new Error(String(err)));
     }
   }
 
@@ -103,7 +103,7 @@ export class InMemoryKeyValueStore extends KeyValueStore {
     try {
       return Promise.resolve(this.push(listKey, value));
     } catch (err) {
-      return Promise.reject(err as Error);
+      return Promise.reject(err instanceof Error ? err : new Error(String(err)));
     }
   }
 
