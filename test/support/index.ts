@@ -4,3 +4,4 @@ export { clientAssertion, devClientKey, fetchToken, type DevClient, type TokenRe
 export { startLloyd, type RunningLloyd, type StartLloydOptions } from './lloyd.js';
 export { describeWithSchemas, expectSchemaValid, type SchemaValidator } from './schema-suite.js';
 export { validateWithXmllint, xmllintAvailable, type SchemaResult } from './xmllint.js';
+export { expectOutcomeError } from './outcome-error.js';

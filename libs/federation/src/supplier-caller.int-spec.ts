@@ -1,10 +1,10 @@
 import { configSchema } from '@lloyd/config';
-import { OperationOutcomeError } from '@lloyd/fhir';
 // Tests may start the simulators; library source never imports apps.
 // eslint-disable-next-line no-restricted-imports
 import { startSimulators, type RunningSimulators } from '../../../apps/supplier-sim/src/server.js';
 import { SupplierCaller } from './supplier-caller.js';
 import { SupplierDirectory } from './supplier-directory.js';
+import { expectOutcomeError } from '@lloyd/test-support';
 
 /** Demo patients registered at the XML (P10001) and JSON (P20002) systems. */
 const XML_PATIENT = '9990000018';
@@ -54,15 +54,6 @@ function caller(resilience: Record<string, number>, timeoutMs = 2_000): Supplier
 const findIn = (supplier: SupplierCaller, ods: 'P10001' | 'P20002', nhs: string) =>
   supplier.call(ods, (adapter, ctx) => adapter.findPatient(nhs, ctx));
 
-async function failure(promise: Promise<unknown>): Promise<OperationOutcomeError> {
-  const error = await promise.then(
-    () => undefined,
-    (err: unknown) => err,
-  );
-  expect(error).toBeInstanceOf(OperationOutcomeError);
-  return error as OperationOutcomeError;
-}
-
 describe('SupplierCaller over HTTP, against simulators with injected faults', () => {
   it('retries reads through a brief outage (two 503s) and answers', async () => {
     await faults('P10001', { failNext: 2, failStatus: 503 });
@@ -74,15 +65,16 @@ describe('SupplierCaller over HTTP, against simulators with injected faults', ()
   it('opens the breaker after consecutive failures, stops calling the system, and closes once it recovers', async () => {
     const supplier = caller({ retries: 0, breakerThreshold: 3, breakerHalfOpenAfterMs: 300 });
     await faults('P10001', { failNext: 4, failStatus: 500 });
-    for (let i = 0; i < 3; i++) expect((await failure(findIn(supplier, 'P10001', XML_PATIENT))).status).toBe(502);
+    for (let i = 0; i < 3; i++)
+      expect((await expectOutcomeError(findIn(supplier, 'P10001', XML_PATIENT))).status).toBe(502);
     expect(supplier.breakerState('P10001')).toBe('open');
-    const refused = await failure(findIn(supplier, 'P10001', XML_PATIENT));
+    const refused = await expectOutcomeError(findIn(supplier, 'P10001', XML_PATIENT));
     expect(refused.message).toMatch(/failed repeatedly/);
     // The refused call never reached the system: one injected failure is still waiting.
     expect(await failuresToCome('P10001')).toBe(1);
     // After the pause one probe goes through; it fails, so the breaker opens again.
     await new Promise((r) => setTimeout(r, 350));
-    expect((await failure(findIn(supplier, 'P10001', XML_PATIENT))).status).toBe(502);
+    expect((await expectOutcomeError(findIn(supplier, 'P10001', XML_PATIENT))).status).toBe(502);
     expect(supplier.breakerState('P10001')).toBe('open');
     await new Promise((r) => setTimeout(r, 350));
     await expect(findIn(supplier, 'P10001', XML_PATIENT)).resolves.not.toBeNull();
@@ -93,7 +85,7 @@ describe('SupplierCaller over HTTP, against simulators with injected faults', ()
     const supplier = caller({ maxConcurrentPerSupplier: 1, maxQueuedPerSupplier: 0 }, 5_000);
     await faults('P10001', { latencyMs: 1_500 });
     const slow = findIn(supplier, 'P10001', XML_PATIENT);
-    const full = await failure(findIn(supplier, 'P10001', XML_PATIENT));
+    const full = await expectOutcomeError(findIn(supplier, 'P10001', XML_PATIENT));
     expect(full.status).toBe(503);
     const other = findIn(supplier, 'P20002', JSON_PATIENT);
     // The other system answers while the slow one's call is still waiting.
@@ -105,6 +97,6 @@ describe('SupplierCaller over HTTP, against simulators with injected faults', ()
 
   it('answers 504 when the system is slower than its deadline', async () => {
     await faults('P20002', { latencyMs: 1_000 });
-    expect((await failure(findIn(caller({}, 200), 'P20002', JSON_PATIENT))).status).toBe(504);
+    expect((await expectOutcomeError(findIn(caller({}, 200), 'P20002', JSON_PATIENT))).status).toBe(504);
   });
 });

@@ -5,9 +5,9 @@ import {
   SupplierUnavailableError,
   type SupplierCallContext,
 } from '@lloyd/adapters-core';
-import { OperationOutcomeError } from '@lloyd/fhir';
 import { SupplierCaller } from './supplier-caller.js';
 import { SupplierDirectory } from './supplier-directory.js';
+import { expectOutcomeError } from '@lloyd/test-support';
 
 const ODS = 'P10001';
 
@@ -32,15 +32,6 @@ const hang = (ctx: SupplierCallContext) =>
     );
   });
 
-async function failure(promise: Promise<unknown>): Promise<OperationOutcomeError> {
-  const error = await promise.then(
-    () => undefined,
-    (err: unknown) => err,
-  );
-  expect(error).toBeInstanceOf(OperationOutcomeError);
-  return error as OperationOutcomeError;
-}
-
 describe('SupplierCaller', () => {
   it('retries an idempotent read after a connection failure, and succeeds', async () => {
     let attempts = 0;
@@ -53,7 +44,9 @@ describe('SupplierCaller', () => {
 
   it('gives up after the configured retries with a 502', async () => {
     let attempts = 0;
-    const error = await failure(caller({ retries: 2 }).call(ODS, () => (attempts++, Promise.reject(unavailable()))));
+    const error = await expectOutcomeError(
+      caller({ retries: 2 }).call(ODS, () => (attempts++, Promise.reject(unavailable()))),
+    );
     expect(error.status).toBe(502);
     expect(attempts).toBe(3);
   });
@@ -64,12 +57,12 @@ describe('SupplierCaller', () => {
       [{}, nonsense],
     ] as const) {
       let attempts = 0;
-      const error = await failure(caller().call(ODS, () => (attempts++, Promise.reject(fail())), options));
+      const error = await expectOutcomeError(caller().call(ODS, () => (attempts++, Promise.reject(fail())), options));
       expect(error.status).toBe(502);
       expect(attempts).toBe(1);
     }
     let attempts = 0;
-    const timedOut = await failure(caller({}, 50).call(ODS, (_, ctx) => (attempts++, hang(ctx))));
+    const timedOut = await expectOutcomeError(caller({}, 50).call(ODS, (_, ctx) => (attempts++, hang(ctx))));
     expect(timedOut.status).toBe(504);
     expect(attempts).toBe(1);
   });
@@ -77,7 +70,7 @@ describe('SupplierCaller', () => {
   it('answers 504 when the deadline passes, retries included', async () => {
     let attempts = 0;
     const started = Date.now();
-    const error = await failure(
+    const error = await expectOutcomeError(
       caller({ retries: 5, retryInitialDelayMs: 40 }, 100).call(ODS, (_, ctx) =>
         ++attempts === 1 ? Promise.reject(unavailable()) : hang(ctx),
       ),
@@ -93,9 +86,9 @@ describe('SupplierCaller', () => {
     expect(supplier.breakerState(ODS)).toBe('closed');
     let attempts = 0;
     const fail = () => (attempts++, Promise.reject(nonsense()));
-    for (let i = 0; i < 3; i++) expect((await failure(supplier.call(ODS, fail))).status).toBe(502);
+    for (let i = 0; i < 3; i++) expect((await expectOutcomeError(supplier.call(ODS, fail))).status).toBe(502);
     expect(supplier.breakerState(ODS)).toBe('open');
-    const refused = await failure(supplier.call(ODS, fail));
+    const refused = await expectOutcomeError(supplier.call(ODS, fail));
     expect(refused.status).toBe(502);
     expect(refused.message).toMatch(/failed repeatedly/);
     expect(attempts).toBe(3);
@@ -112,7 +105,7 @@ describe('SupplierCaller', () => {
         releases.push(() => (inFlight--, resolve('done')));
       });
     const admitted = [supplier.call(ODS, slow), supplier.call(ODS, slow), supplier.call(ODS, slow)];
-    const refused = await failure(supplier.call(ODS, slow));
+    const refused = await expectOutcomeError(supplier.call(ODS, slow));
     expect(refused.status).toBe(503);
     expect(refused.headers).toMatchObject({ 'retry-after': '1' });
     while (releases.length > 0) {
@@ -124,6 +117,6 @@ describe('SupplierCaller', () => {
   });
 
   it('answers 502 for a practice with no configured supplier system', async () => {
-    expect((await failure(caller().call('Z99999', () => Promise.resolve(1)))).status).toBe(502);
+    expect((await expectOutcomeError(caller().call('Z99999', () => Promise.resolve(1)))).status).toBe(502);
   });
 });

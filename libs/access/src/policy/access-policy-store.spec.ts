@@ -1,21 +1,13 @@
 import type { SharingAgreement } from '@lloyd/config';
-import { OperationOutcomeError } from '@lloyd/fhir';
+import type { OperationOutcomeError } from '@lloyd/fhir';
 import { InMemoryKeyValueStore } from '@lloyd/store';
 import { demoConfig, NOW, TestClock, tokenFor, withAccess } from '../testing/fixtures.js';
 import { AccessChain } from '../access-chain.js';
 import { metrics } from '../testing/fixtures.js';
 import { AccessPolicyStore } from './access-policy-store.js';
+import { expectOutcomeError } from '@lloyd/test-support';
 
 const BY = 'admin@X26';
-
-async function failure(promise: Promise<unknown>): Promise<OperationOutcomeError> {
-  const error: unknown = await promise.then(
-    () => new Error('expected a rejection'),
-    (err: unknown) => err,
-  );
-  if (!(error instanceof OperationOutcomeError)) throw error;
-  return error;
-}
 
 function issues(error: OperationOutcomeError) {
   return error.outcome.issue.map((i) => ({ code: i.details?.coding?.[0]?.code, expression: i.expression?.[0] }));
@@ -56,7 +48,7 @@ describe('AccessPolicyStore', () => {
 
   it('reads one agreement, and answers NO_RECORD_FOUND for an unknown id', async () => {
     await expect(store.getAgreement('demo-social-care')).resolves.toMatchObject({ consumer: { ods: 'SC100' } });
-    const error = await failure(store.getAgreement('nope'));
+    const error = await expectOutcomeError(store.getAgreement('nope'));
     expect([error.status, error.spineCode]).toEqual([404, 'NO_RECORD_FOUND']);
   });
 
@@ -123,21 +115,21 @@ describe('AccessPolicyStore', () => {
       ],
     ],
   ])('refuses %s with 422 naming the field', async (_name, input, expected) => {
-    const error = await failure(store.createAgreement(input, BY));
+    const error = await expectOutcomeError(store.createAgreement(input, BY));
     expect(error.status).toBe(422);
     expect(issues(error)).toEqual(expected);
     expect(await store.listAgreements()).toHaveLength(2);
   });
 
   it('explains an unknown section with the allowed ones', async () => {
-    const error = await failure(store.createAgreement(body({ sections: ['hobbies'] }), BY));
+    const error = await expectOutcomeError(store.createAgreement(body({ sections: ['hobbies'] }), BY));
     expect(error.outcome.issue[0]?.diagnostics).toMatch(
       /^agreement\.sections\[0\]: "hobbies" is not a record section; use one of allergies, /,
     );
   });
 
   it('refuses an agreement whose validity overlaps another for the same consumer and data controller', async () => {
-    const error = await failure(
+    const error = await expectOutcomeError(
       store.createAgreement(
         body({ id: 'second-rx1', consumer: { ods: 'RX1' }, dataControllers: ['P20002'], validFrom: '2026-06-01' }),
         BY,
@@ -164,7 +156,7 @@ describe('AccessPolicyStore', () => {
     ).resolves.toMatchObject({
       changed: true,
     });
-    const error = await failure(
+    const error = await expectOutcomeError(
       store.createAgreement(body({ id: 'nursing-both', dataControllers: ['P20002', 'P30003'] }), BY),
     );
     expect(error.outcome.issue[0]?.diagnostics).toMatch(/overlaps agreement nursing-p2 .* data controller P20002\./);
@@ -182,7 +174,7 @@ describe('AccessPolicyStore', () => {
   });
 
   it('refuses a duplicate id with 409', async () => {
-    const error = await failure(store.createAgreement(body({ id: 'demo-social-care' }), BY));
+    const error = await expectOutcomeError(store.createAgreement(body({ id: 'demo-social-care' }), BY));
     expect([error.status, error.spineCode]).toEqual([409, 'DUPLICATE_REJECTED']);
   });
 
@@ -192,9 +184,11 @@ describe('AccessPolicyStore', () => {
     const updated = await store.updateAgreement('demo-social-care', { ...rest, sections: ['allergies'] }, BY);
     expect(updated.value.sections).toEqual(['allergies']);
     expect(updated.previous?.sections).toEqual(['allergies', 'medications', 'problems']);
-    const mismatch = await failure(store.updateAgreement('demo-social-care', { ...current, id: 'other' }, BY));
+    const mismatch = await expectOutcomeError(
+      store.updateAgreement('demo-social-care', { ...current, id: 'other' }, BY),
+    );
     expect([mismatch.status, mismatch.outcome.issue[0]?.expression]).toEqual([422, ['agreement.id']]);
-    expect((await failure(store.updateAgreement('missing', body({ id: 'missing' }), BY))).status).toBe(404);
+    expect((await expectOutcomeError(store.updateAgreement('missing', body({ id: 'missing' }), BY))).status).toBe(404);
   });
 
   it('ends an agreement today, keeps it, and stops access at once', async () => {
@@ -202,7 +196,7 @@ describe('AccessPolicyStore', () => {
     expect(ended).toMatchObject({ changed: true, value: { id: 'demo-social-care', validTo: '2026-03-02' } });
     expect((await store.listAgreements()).map((a) => a.id)).toContain('demo-social-care');
     const chain = new AccessChain(store, metrics());
-    const denial = await failure(
+    const denial = await expectOutcomeError(
       chain.decideOrganisation({
         token: tokenFor('social-care'),
         practiceOds: 'P10001',
@@ -249,7 +243,7 @@ describe('AccessPolicyStore', () => {
       ['a non-boolean switch', 'P10001', { enabled: 'yes' }, 'practice.enabled'],
       ['a misspelt field', 'P10001', { enable: false }, 'practice.enable'],
     ])('refuses %s with 422 naming the field', async (_name, ods, input, expression) => {
-      const error = await failure(store.putPractice(ods, input, BY));
+      const error = await expectOutcomeError(store.putPractice(ods, input, BY));
       expect(error.status).toBe(422);
       expect(error.outcome.issue[0]?.expression).toEqual([expression]);
     });

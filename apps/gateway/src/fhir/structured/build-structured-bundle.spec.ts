@@ -1,6 +1,6 @@
 import type { AccessDecision } from '@lloyd/access';
 import { EXTENSIONS, type CanonicalRecord } from '@lloyd/adapters-core';
-import type { RecordSection } from '@lloyd/config';
+import { recordSections, type RecordSection } from '@lloyd/config';
 import {
   deepFreeze,
   spineIssue,
@@ -33,16 +33,7 @@ const LISTS = {
   uncategorised: { code: '826501000000100', title: 'Miscellaneous record' },
 } as const;
 const CONFIDENTIAL_TEXT = 'Items excluded due to confidentiality and/or patient preferences.';
-const ALL_SECTIONS: RecordSection[] = [
-  'allergies',
-  'medications',
-  'problems',
-  'consultations',
-  'immunisations',
-  'investigations',
-  'referrals',
-  'uncategorised',
-];
+const ALL_SECTIONS: readonly RecordSection[] = recordSections;
 
 // ---- Requests, parsed from real Parameters bodies --------------------------------------------------------------
 
