@@ -38,8 +38,11 @@ export class GetStructuredRecord {
       },
       async (progress) => {
         const opened = await this.reader.open({ ...command, nhsNumber: request.nhsNumber, sections }, progress);
-        const prepared = await this.reader.read(opened, command.correlationId, progress);
-        const dataInTransit = await this.transfers.isMoving(request.nhsNumber);
+        // The in-transit marker is independent of the record: ask for both at once (one round trip less on Redis).
+        const [prepared, dataInTransit] = await Promise.all([
+          this.reader.read(opened, command.correlationId, progress),
+          this.transfers.isMoving(request.nhsNumber),
+        ]);
         const bundle = buildStructuredBundle({
           request,
           prepared,
