@@ -1,7 +1,11 @@
 /**
- * The bare Fastify pass-through used as the read benchmark's baseline: for `GET /record/{nhs}` it makes the same two
- * calls to the XML supplier simulator that Lloyd's adapter makes (patient search, then the record) and streams the
- * record back untouched. What Lloyd adds on top (auth, access chain, translation, audit) is the difference.
+ * The bare Fastify pass-throughs used as the read benchmark's baselines. For `GET /record/{nhs}` it makes the same
+ * two calls to the XML supplier simulator that Lloyd's adapter makes (patient search, then the record) and streams
+ * the record back untouched. What Lloyd adds on top (auth, access chain, translation, audit) is the difference.
+ *
+ * `GET /revalidating/{nhs}` does the same, but as Lloyd's adapter does: it keeps each answer with its ETag and asks
+ * with `If-None-Match`, sending the kept record on a 304. It shows how fast a pass-through can go when the supplier
+ * answers "not modified", which is the headroom Lloyd works within.
  */
 import Fastify from 'fastify';
 import { request } from 'undici';
@@ -9,6 +13,23 @@ import { request } from 'undici';
 const target = process.env['PROXY_TARGET'] ?? 'http://127.0.0.1:8091';
 const port = Number(process.env['PROXY_PORT'] ?? 8099);
 const app = Fastify({ logger: false });
+
+/** Answers kept by URL, with their validators. */
+const kept = new Map<string, { etag: string; type: string; body: Buffer }>();
+
+async function revalidated(url: string): Promise<{ status: number; type: string; body: Buffer }> {
+  const held = kept.get(url);
+  const response = await request(url, { headers: held ? { 'if-none-match': held.etag } : {} });
+  if (response.statusCode === 304 && held) {
+    await response.body.dump();
+    return { status: 200, type: held.type, body: held.body };
+  }
+  const body = Buffer.from(await response.body.arrayBuffer());
+  const type = String(response.headers['content-type'] ?? 'application/xml');
+  const etag = response.headers['etag'];
+  if (response.statusCode === 200 && typeof etag === 'string') kept.set(url, { etag, type, body });
+  return { status: response.statusCode, type, body };
+}
 
 app.get('/health', () => ({ status: 'ok' }));
 // The same HTTP client as Lloyd's adapters (undici's request), so the difference is Lloyd's own work.
@@ -21,6 +42,11 @@ app.get<{ Params: { nhs: string } }>('/record/:nhs', async (req, reply) => {
     .code(record.statusCode)
     .type(typeof type === 'string' ? type : 'application/xml')
     .send(Buffer.from(await record.body.arrayBuffer()));
+});
+app.get<{ Params: { nhs: string } }>('/revalidating/:nhs', async (req, reply) => {
+  await revalidated(`${target}/patients?nhsNumber=${req.params.nhs}`);
+  const record = await revalidated(`${target}/patients/${req.params.nhs}/record`);
+  return reply.code(record.status).type(record.type).send(record.body);
 });
 
 await app.listen({ port, host: '127.0.0.1' });
