@@ -74,7 +74,7 @@ export class SupplierCaller {
     const timer = setTimeout(
       () => deadline.abort(new DOMException('The supplier call passed its deadline', 'TimeoutError')),
       endpoint.config.timeoutMs,
-    );
+    ).unref();
     const late = () =>
       new SupplierTimeoutError({
         ods,
