@@ -2,10 +2,8 @@ import { randomUUID } from 'node:crypto';
 import {
   getFromSupplier,
   SupplierAdapter,
-  SupplierError,
   SupplierProtocolError,
   SupplierUnavailableError,
-  toSupplierError,
   type CanonicalRecord,
   type RecordQuery,
   type SupplierCallContext,
@@ -13,16 +11,10 @@ import {
   type SupplierPatient,
   supplierBaseUrl,
 } from '@lloyd/adapters-core';
-import {
-  buildEhrRequest,
-  messageKind,
-  parseAcknowledgement,
-  parseEhrExtract,
-  type ParsedEhrExtract,
-} from '@lloyd/hl7v3';
+import { buildEhrRequest, parseAcknowledgement, parseEhrExtract, type ParsedEhrExtract } from '@lloyd/hl7v3';
 import { completeRecord } from './complete-record.js';
 import { readSummary } from './summary.js';
-import { peekRoot } from './xml-root.js';
+import { asSupplierError, postEhrRequest } from './ehr-request.js';
 
 export interface Hl7v3ExtractAdapterOptions {
   /** The practice whose system this is (the EHR request's destination). */
@@ -146,20 +138,7 @@ export class Hl7v3ExtractAdapter extends SupplierAdapter {
       sendingOds: this.ods,
     });
     try {
-      const response = await fetch(new URL('gp2gp/ehr-request', this.base), {
-        method: 'POST',
-        signal: ctx.signal,
-        headers: { 'content-type': `${XML}; charset=utf-8`, accept: XML, 'x-correlation-id': ctx.correlationId },
-        body,
-      });
-      const { status } = response;
-      if (status >= 500) {
-        await response.body?.cancel();
-        throw new SupplierUnavailableError({ ...this.identity, status, detail: `HTTP ${status} to the EHR request` });
-      }
-      if (!response.body) throw this.protocolError(`empty answer (HTTP ${status}) to the EHR request`);
-      const peeked = await peekRoot(response.body as ReadableStream<Uint8Array>);
-      const kind = messageKind(peeked.root ?? '');
+      const { status, kind, peeked } = await postEhrRequest(this.base, body, this.identity, ctx);
       if (kind === 'acknowledgement') return await this.acknowledgement(peeked.body, messageId);
       if (kind !== 'ehr-extract' || status !== 200) {
         await peeked.cancel();
@@ -194,9 +173,7 @@ export class Hl7v3ExtractAdapter extends SupplierAdapter {
 
   /** Transport failures and aborts as the shared mapping says; anything unreadable as a protocol error. */
   private supplierError(err: unknown, signal: AbortSignal, what: string): Error {
-    const mapped = toSupplierError(err, this.identity, signal);
-    if (mapped instanceof SupplierError) return mapped;
-    return new SupplierProtocolError({ ...this.identity, detail: `unreadable ${what}: ${mapped.message}`, cause: err });
+    return asSupplierError(err, this.identity, signal, what);
   }
 
   private protocolError(detail: string): SupplierProtocolError {

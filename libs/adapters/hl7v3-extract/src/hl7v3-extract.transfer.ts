@@ -1,10 +1,8 @@
 import { Readable } from 'node:stream';
 import type { ReadableStream as NodeReadableStream } from 'node:stream/web';
 import {
-  SupplierError,
   SupplierProtocolError,
   SupplierUnavailableError,
-  toSupplierError,
   TransferEndpoint,
   TransferRefusedError,
   type AttachmentSource,
@@ -16,11 +14,11 @@ import {
   type TransferCallContext,
   supplierBaseUrl,
 } from '@lloyd/adapters-core';
-import { buildEhrRequest, messageKind, parseAcknowledgement, parseEhrExtract, streamEhrExtract } from '@lloyd/hl7v3';
+import { buildEhrRequest, parseAcknowledgement, parseEhrExtract, streamEhrExtract } from '@lloyd/hl7v3';
 import type { Hl7v3ExtractAdapterOptions } from './hl7v3-extract.adapter.js';
 import { derivedUuid, documentStatementIds, inboundItems, readReport, type InboundReport } from './inbound-report.js';
 import { renderRegistration } from './registration.js';
-import { peekRoot } from './xml-root.js';
+import { asSupplierError, postEhrRequest } from './ehr-request.js';
 
 const XML = 'application/xml';
 const UNKNOWN_ASID = '000000000000';
@@ -127,20 +125,7 @@ export class Hl7v3ExtractTransfer extends TransferEndpoint {
       sendingOds: this.ods,
     });
     try {
-      const response = await fetch(new URL('gp2gp/ehr-request', this.base), {
-        method: 'POST',
-        signal: ctx.signal,
-        headers: { 'content-type': `${XML}; charset=utf-8`, accept: XML, 'x-correlation-id': ctx.correlationId },
-        body,
-      });
-      const { status } = response;
-      if (status >= 500 && !response.headers.get('content-type')?.includes('xml')) {
-        await response.body?.cancel();
-        throw new SupplierUnavailableError({ ...this.identity, status, detail: `HTTP ${status} to the EHR request` });
-      }
-      if (!response.body) throw this.protocolError(`empty answer (HTTP ${status}) to the EHR request`);
-      const peeked = await peekRoot(response.body as ReadableStream<Uint8Array>);
-      const kind = messageKind(peeked.root ?? '');
+      const { status, kind, peeked } = await postEhrRequest(this.base, body, this.identity, ctx);
       if (kind === 'acknowledgement') {
         const ack = await parseAcknowledgement(peeked.body, { maxBytes: this.maxSmallAnswerBytes });
         const code = ack.reason?.code ?? '99';
@@ -281,9 +266,7 @@ export class Hl7v3ExtractTransfer extends TransferEndpoint {
   }
 
   private supplierError(err: unknown, signal: AbortSignal, what: string): Error {
-    const mapped = toSupplierError(err, this.identity, signal);
-    if (mapped instanceof SupplierError) return mapped;
-    return new SupplierProtocolError({ ...this.identity, detail: `unreadable ${what}: ${mapped.message}`, cause: err });
+    return asSupplierError(err, this.identity, signal, what);
   }
 
   private protocolError(detail: string): SupplierProtocolError {

@@ -1,3 +1,4 @@
+import { SECTION_PARAMETERS } from '@lloyd/access';
 import type { RecordSection } from '@lloyd/config';
 import type { PreparedRecord } from '../record/record-reader.js';
 import {
@@ -39,17 +40,6 @@ interface SectionContent {
   /** An extra List (GP Connect's "Ended allergies"). */
   extraList?: { code: string; title: string; listed: Resource[] };
 }
-
-const PARAMETER_OF: Record<ListedSection, string> = {
-  allergies: 'includeAllergies',
-  medications: 'includeMedication',
-  problems: 'includeProblems',
-  consultations: 'includeConsultations',
-  immunisations: 'includeImmunisations',
-  investigations: 'includeInvestigations',
-  referrals: 'includeReferrals',
-  uncategorised: 'includeUncategorisedData',
-};
 
 const REQUEST_SECTION: Record<ListedSection, keyof StructuredRecordRequest> = {
   allergies: 'allergies',
@@ -95,7 +85,7 @@ export function buildStructuredBundle(input: StructuredBundleInput): Bundle {
         spineIssue(
           'BAD_GATEWAY',
           `The ${section} area could not be read from the practice's GP system, so this record is incomplete: it is left out. Try again later.`,
-          { severity: 'warning', issueType: 'incomplete', expression: [PARAMETER_OF[section as ListedSection]] },
+          { severity: 'warning', issueType: 'incomplete', expression: [SECTION_PARAMETERS[section]] },
         ),
       );
       continue;
