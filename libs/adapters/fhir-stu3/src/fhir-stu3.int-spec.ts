@@ -1,3 +1,4 @@
+import { recordSections } from '@lloyd/config';
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import {
@@ -20,19 +21,7 @@ import { concept } from '../../../../apps/supplier-sim/src/generator/catalogue.j
 import { FhirStu3Adapter, REFERRAL_CATEGORY, type FhirStu3AdapterLogger } from './index.js';
 
 const ctx = (signal: AbortSignal = new AbortController().signal) => ({ signal, correlationId: 'int-spec-corr' });
-const ALL = {
-  sections: [
-    'allergies',
-    'medications',
-    'problems',
-    'consultations',
-    'immunisations',
-    'investigations',
-    'referrals',
-    'uncategorised',
-    'documents',
-  ] as const,
-};
+const ALL = { sections: recordSections };
 
 let sims: RunningSimulators;
 /** The same STU3 system serving P10001's and P20002's patients: their demo patients have the flags P40004's lack. */

@@ -1,3 +1,4 @@
+import { recordSections } from '@lloyd/config';
 import { CODE_SYSTEMS, EXTENSIONS, isConfidential, type CanonicalRecord, type RecordQuery } from '@lloyd/adapters-core';
 import {
   allResources,
@@ -19,19 +20,7 @@ import { ALLERGY_END_EXTENSION } from './record/context.js';
 
 const ODS = 'P20002';
 const LOCAL_SYSTEM = `${CODE_SYSTEMS.localPrefix}${ODS}`;
-const ALL: RecordQuery = {
-  sections: [
-    'allergies',
-    'medications',
-    'problems',
-    'consultations',
-    'immunisations',
-    'uncategorised',
-    'investigations',
-    'referrals',
-    'documents',
-  ],
-};
+const ALL: RecordQuery = { sections: recordSections };
 const FHIR_DATE = /^\d{4}(-\d{2}(-\d{2})?)?$/;
 
 const ctx = () => ({ signal: new AbortController().signal, correlationId: 'json-ctv3-int-spec' });

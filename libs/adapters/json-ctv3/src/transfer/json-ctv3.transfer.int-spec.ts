@@ -1,3 +1,4 @@
+import { recordSections } from '@lloyd/config';
 import { createHash, randomUUID } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { CODE_SYSTEMS, type CanonicalRecord, type RecordQuery } from '@lloyd/adapters-core';
@@ -17,19 +18,7 @@ import { JsonCtv3Transfer } from './json-ctv3.transfer.js';
 import type { AttachmentSource, RecordDelivery, TransferCallContext } from '@lloyd/adapters-core';
 
 const ODS = 'P20002';
-const ALL: RecordQuery = {
-  sections: [
-    'allergies',
-    'medications',
-    'problems',
-    'consultations',
-    'immunisations',
-    'uncategorised',
-    'investigations',
-    'referrals',
-    'documents',
-  ],
-};
+const ALL: RecordQuery = { sections: recordSections };
 
 let sims: RunningSimulators;
 const transfer = () => new JsonCtv3Transfer({ ods: ODS, baseUrl: sims.urls.P20002! });

@@ -10,6 +10,7 @@ import {
   type SupplierIdentity,
   supplierBaseUrl,
 } from '@lloyd/adapters-core';
+import { recordSections } from '@lloyd/config';
 import { JsonCtv3Adapter, type JsonCtv3AdapterOptions } from '../json-ctv3.adapter.js';
 import { documentIdOf, toNativeTransfer } from './to-native.js';
 import {
@@ -28,19 +29,7 @@ export type JsonCtv3TransferOptions = JsonCtv3AdapterOptions;
 
 const ACCEPT = 'application/json';
 const MAX_ANSWER_BYTES = 16_000_000;
-const ALL_SECTIONS: RecordQuery = {
-  sections: [
-    'allergies',
-    'medications',
-    'problems',
-    'consultations',
-    'immunisations',
-    'uncategorised',
-    'investigations',
-    'referrals',
-    'documents',
-  ],
-};
+const ALL_SECTIONS: RecordQuery = { sections: recordSections };
 const EXTENSION: Record<string, string> = {
   'application/pdf': '.pdf',
   'text/plain': '.txt',
@@ -253,6 +242,17 @@ export class JsonCtv3Transfer extends TransferEndpoint {
     }
   }
 
+  /** A 5xx means the system is unavailable (retried by the caller); its body is not read. */
+  private async failOnServerError(response: Response, label: string): Promise<void> {
+    if (response.status < 500) return;
+    await response.body?.cancel();
+    throw new SupplierUnavailableError({
+      ...this.identity,
+      status: response.status,
+      detail: `HTTP ${response.status} to the ${label}`,
+    });
+  }
+
   private async call(url: URL, label: string, ctx: TransferCallContext, init: RequestInit): Promise<Response> {
     try {
       const response = await fetch(url, {
@@ -260,14 +260,7 @@ export class JsonCtv3Transfer extends TransferEndpoint {
         signal: ctx.signal,
         headers: { ...(init.headers as Record<string, string>), 'x-correlation-id': ctx.correlationId },
       });
-      if (response.status >= 500) {
-        await response.body?.cancel();
-        throw new SupplierUnavailableError({
-          ...this.identity,
-          status: response.status,
-          detail: `HTTP ${response.status} to the ${label}`,
-        });
-      }
+      await this.failOnServerError(response, label);
       if (response.status < 200 || response.status >= 300) {
         const text = await readTextCapped(response, 64_000, this.identity).catch(() => '');
         const code = /"code"\s*:\s*"([A-Z_]+)"/.exec(text)?.[1];
@@ -287,14 +280,7 @@ export class JsonCtv3Transfer extends TransferEndpoint {
     const label = 'document download';
     try {
       const response = await fetch(new URL(`api/v2/documents/${encodeURIComponent(id)}`, this.base));
-      if (response.status >= 500) {
-        await response.body?.cancel();
-        throw new SupplierUnavailableError({
-          ...this.identity,
-          status: response.status,
-          detail: `HTTP ${response.status} to the ${label}`,
-        });
-      }
+      await this.failOnServerError(response, label);
       if (response.status !== 200 || !response.body) {
         await response.body?.cancel();
         throw this.protocolError(`unexpected HTTP ${response.status} to the ${label}`);
