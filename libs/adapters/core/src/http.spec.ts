@@ -1,7 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { SupplierProtocolError, SupplierTimeoutError, SupplierUnavailableError } from './errors.js';
-import { getFromSupplier, toSupplierError } from './http.js';
+import { getFromSupplier, throwIfServerError, toSupplierError } from './http.js';
 
 const identity = { ods: 'A12345', format: 'test-format' };
 const ctx = (signal = new AbortController().signal) => ({ signal, correlationId: 'corr-1' });
@@ -110,5 +110,24 @@ describe('toSupplierError', () => {
     const err = toSupplierError('odd', identity, live);
     expect(err).toBeInstanceOf(Error);
     expect(err.message).toBe('odd');
+  });
+});
+
+describe('throwIfServerError', () => {
+  it('makes a 5xx an unavailable system, with its status, and releases the body unread', async () => {
+    const response = new Response('overloaded', { status: 503 });
+    const error: unknown = await throwIfServerError(response, identity, 'record export').catch((err: unknown) => err);
+    expect(error).toBeInstanceOf(SupplierUnavailableError);
+    expect((error as SupplierUnavailableError).status).toBe(503);
+    expect((error as Error).message).toContain('HTTP 503 to the record export');
+    expect(response.bodyUsed || response.body?.locked).toBeTruthy();
+  });
+
+  it('lets other answers through, their bodies untouched', async () => {
+    for (const status of [200, 304, 404, 499]) {
+      const response = new Response(status === 304 ? null : 'x', { status });
+      await expect(throwIfServerError(response, identity, 'record export')).resolves.toBeUndefined();
+      expect(response.bodyUsed).toBe(false);
+    }
   });
 });

@@ -55,6 +55,20 @@ export function toSupplierError(err: unknown, identity: SupplierIdentity, signal
   return err instanceof Error ? err : new Error(String(err), { cause: err });
 }
 
+/**
+ * A 5xx answer means the system is unavailable (a {@link SupplierUnavailableError}, which reads retry); its body is
+ * released unread. Other answers pass.
+ */
+export async function throwIfServerError(response: Response, identity: SupplierIdentity, label: string): Promise<void> {
+  if (response.status < 500) return;
+  await response.body?.cancel();
+  throw new SupplierUnavailableError({
+    ...identity,
+    status: response.status,
+    detail: `HTTP ${response.status} to the ${label}`,
+  });
+}
+
 /** Reads a response body as UTF-8 text, refusing more than `maxBytes` (a system must not exhaust our memory). */
 export async function readTextCapped(
   response: Response,

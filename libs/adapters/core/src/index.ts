@@ -15,6 +15,7 @@ export {
 export {
   getFromSupplier,
   readTextCapped,
+  throwIfServerError,
   supplierBaseUrl,
   toSupplierError,
   type SupplierRequest,

@@ -2,8 +2,8 @@ import { Readable } from 'node:stream';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import {
   readTextCapped,
+  throwIfServerError,
   SupplierProtocolError,
-  SupplierUnavailableError,
   toSupplierError,
   TransferEndpoint,
   TransferRefusedError,
@@ -189,13 +189,8 @@ export class FhirStu3Transfer extends TransferEndpoint {
         },
       });
       if (response.status >= 200 && response.status < 300) return response;
+      await throwIfServerError(response, this.identity, label);
       await response.body?.cancel();
-      if (response.status >= 500)
-        throw new SupplierUnavailableError({
-          ...this.identity,
-          status: response.status,
-          detail: `HTTP ${response.status} to the ${label}`,
-        });
       throw new SupplierProtocolError({
         ...this.identity,
         detail: `unexpected HTTP ${response.status} to the ${label}`,

@@ -3,24 +3,22 @@ import type { ReadableStream as NodeReadableStream } from 'node:stream/web';
 import { recordSections } from '@lloyd/config';
 import {
   readTextCapped,
+  throwIfServerError,
   SupplierProtocolError,
-  SupplierUnavailableError,
   toSupplierError,
-  type CanonicalRecord,
-  type SupplierIdentity,
-  supplierBaseUrl,
-} from '@lloyd/adapters-core';
-import { toNativeDelivery } from './to-native-record.js';
-import {
   TransferEndpoint,
   TransferRefusedError,
   type AttachmentSource,
+  type CanonicalRecord,
   type ExportedRecord,
   type ImportDecision,
   type IntegrationResult,
   type RecordDelivery,
+  type SupplierIdentity,
   type TransferCallContext,
+  supplierBaseUrl,
 } from '@lloyd/adapters-core';
+import { toNativeDelivery } from './to-native-record.js';
 import { readReceipt, toIntegrationResult, type TransferReceipt } from './transfer-receipt.js';
 import { XmlReadV2Adapter, type XmlReadV2AdapterOptions } from './xml-readv2.adapter.js';
 import { parseXml } from './xml.js';
@@ -135,10 +133,7 @@ export class XmlReadV2Transfer extends TransferEndpoint {
     } catch (err) {
       throw toSupplierError(err, this.identity, ctx.signal);
     }
-    if (response.status >= 500) {
-      await response.body?.cancel();
-      throw new SupplierUnavailableError({ ...this.identity, status: response.status, detail: 'document download' });
-    }
+    await throwIfServerError(response, this.identity, 'document download');
     if (!response.ok || !response.body) {
       await response.body?.cancel();
       // Not a connection problem: the document itself is unavailable, which Lloyd reports as a missing attachment.
@@ -167,10 +162,7 @@ export class XmlReadV2Transfer extends TransferEndpoint {
         duplex: 'half',
       });
       status = response.status;
-      if (status >= 500) {
-        await response.body?.cancel();
-        throw new SupplierUnavailableError({ ...this.identity, status, detail: `HTTP ${status} to the ${label}` });
-      }
+      await throwIfServerError(response, this.identity, label);
       text = await readTextCapped(response, 10_000_000, this.identity);
     } catch (err) {
       if (typeof body !== 'string') body.destroy();

@@ -3,8 +3,8 @@ import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import {
   getFromSupplier,
   readTextCapped,
+  throwIfServerError,
   SupplierProtocolError,
-  SupplierUnavailableError,
   toSupplierError,
   type RecordQuery,
   type SupplierIdentity,
@@ -242,17 +242,6 @@ export class JsonCtv3Transfer extends TransferEndpoint {
     }
   }
 
-  /** A 5xx means the system is unavailable (retried by the caller); its body is not read. */
-  private async failOnServerError(response: Response, label: string): Promise<void> {
-    if (response.status < 500) return;
-    await response.body?.cancel();
-    throw new SupplierUnavailableError({
-      ...this.identity,
-      status: response.status,
-      detail: `HTTP ${response.status} to the ${label}`,
-    });
-  }
-
   private async call(url: URL, label: string, ctx: TransferCallContext, init: RequestInit): Promise<Response> {
     try {
       const response = await fetch(url, {
@@ -260,7 +249,7 @@ export class JsonCtv3Transfer extends TransferEndpoint {
         signal: ctx.signal,
         headers: { ...(init.headers as Record<string, string>), 'x-correlation-id': ctx.correlationId },
       });
-      await this.failOnServerError(response, label);
+      await throwIfServerError(response, this.identity, label);
       if (response.status < 200 || response.status >= 300) {
         const text = await readTextCapped(response, 64_000, this.identity).catch(() => '');
         const code = /"code"\s*:\s*"([A-Z_]+)"/.exec(text)?.[1];
@@ -280,7 +269,7 @@ export class JsonCtv3Transfer extends TransferEndpoint {
     const label = 'document download';
     try {
       const response = await fetch(new URL(`api/v2/documents/${encodeURIComponent(id)}`, this.base));
-      await this.failOnServerError(response, label);
+      await throwIfServerError(response, this.identity, label);
       if (response.status !== 200 || !response.body) {
         await response.body?.cancel();
         throw this.protocolError(`unexpected HTTP ${response.status} to the ${label}`);
