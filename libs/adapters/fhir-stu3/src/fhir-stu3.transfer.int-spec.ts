@@ -1,5 +1,3 @@
-import { createHash } from 'node:crypto';
-import { Readable } from 'node:stream';
 import {
   CLINICAL_TYPES,
   CODE_SYSTEMS,
@@ -9,7 +7,14 @@ import {
   type RecordDelivery,
   type TransferCallContext,
 } from '@lloyd/adapters-core';
-import { idProblems, patientReferenceProblems, r4Errors, referenceProblems } from '@lloyd/adapters-core-testing';
+import {
+  digestOf,
+  generatedAttachment,
+  idProblems,
+  patientReferenceProblems,
+  r4Errors,
+  referenceProblems,
+} from '@lloyd/adapters-core-testing';
 import { JsonCtv3Adapter } from '@lloyd/adapter-json-ctv3';
 import { XmlReadV2Adapter } from '@lloyd/adapter-xml-readv2';
 import { recordSections } from '@lloyd/config';
@@ -48,40 +53,9 @@ const newConversation = () => `9C5F1C0A-0000-4000-8000-${String(++conversation).
 const transfer = () => new FhirStu3Transfer({ ods: 'P40004', baseUrl: sims.urls.P40004! });
 const stu3 = () => new FhirStu3Adapter({ ods: 'P40004', baseUrl: sims.urls.P40004! });
 
-/** Deterministic bytes, generated as they are read: the test never holds a large attachment whole. */
-function generated(id: string, bytes: number, contentType = 'application/pdf'): AttachmentSource {
-  return {
-    id,
-    filename: `${id}.pdf`,
-    contentType,
-    length: bytes,
-    open: () => {
-      let sent = 0;
-      return Promise.resolve(
-        Readable.from(
-          (function* () {
-            while (sent < bytes) {
-              const size = Math.min(64 * 1024, bytes - sent);
-              const chunk = Buffer.alloc(size, (sent / 1024) % 251);
-              sent += size;
-              yield chunk;
-            }
-          })(),
-        ),
-      );
-    },
-  };
-}
-
-async function digest(source: AttachmentSource): Promise<{ sha: string; bytes: number }> {
-  const hash = createHash('sha256');
-  let bytes = 0;
-  for await (const chunk of await source.open()) {
-    hash.update(chunk as Buffer);
-    bytes += (chunk as Buffer).length;
-  }
-  return { sha: hash.digest('hex'), bytes };
-}
+const generated = (id: string, bytes: number, contentType = 'application/pdf') =>
+  generatedAttachment(id, `${id}.pdf`, bytes, contentType);
+const digest = async (source: AttachmentSource) => digestOf(await source.open());
 
 /** The record of another system's patient, as Lloyd delivers it: read from P10001 (Read v2), SNOMED CT added. */
 async function deliveryFromP10001(

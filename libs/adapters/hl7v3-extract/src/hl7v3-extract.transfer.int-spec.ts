@@ -1,5 +1,6 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { Readable } from 'node:stream';
+import { generatedAttachment } from '@lloyd/adapters-core-testing';
 import {
   TransferRefusedError,
   type AttachmentSource,
@@ -86,24 +87,7 @@ async function deliveryFromP10001(
   };
 }
 
-/** Deterministic content of `size` bytes, produced in 64 KiB chunks and never held whole. */
-function generated(id: string, size: number): AttachmentSource {
-  return {
-    id,
-    filename: `${id}.pdf`,
-    contentType: 'application/pdf',
-    length: size,
-    open: () =>
-      Promise.resolve(
-        Readable.from(
-          (function* () {
-            for (let sent = 0; sent < size; sent += 65_536)
-              yield Buffer.alloc(Math.min(65_536, size - sent), sent % 251);
-          })(),
-        ),
-      ),
-  };
-}
+const generated = (id: string, size: number) => generatedAttachment(id, `${id}.pdf`, size);
 
 describe('Hl7v3ExtractTransfer: sending (exportRecord)', () => {
   it('streams the system’s own EHR extract for the full-record demo patient, with its documents', async () => {

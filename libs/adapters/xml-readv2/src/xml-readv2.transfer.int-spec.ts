@@ -1,8 +1,7 @@
 import { createHash, randomUUID } from 'node:crypto';
-import { Readable } from 'node:stream';
 import { recordSections } from '@lloyd/config';
 import { CLINICAL_TYPES, CODE_SYSTEMS, type CanonicalRecord } from '@lloyd/adapters-core';
-import { assertValidR4 } from '@lloyd/adapters-core-testing';
+import { assertValidR4, generatedAttachment, generateBytes } from '@lloyd/adapters-core-testing';
 import { JsonCtv3Adapter } from '@lloyd/adapter-json-ctv3';
 // Tests may start the simulators; library source never imports apps.
 // eslint-disable-next-line no-restricted-imports -- tests drive the real simulator over HTTP
@@ -22,27 +21,17 @@ const ctx = (conversationId = randomUUID().toUpperCase(), counterpartOds = 'P200
   counterpartOds,
 });
 
-/** Deterministic bytes, produced chunk by chunk (never held whole), and their digest. */
+/** Deterministic bytes, produced chunk by chunk (never held whole), their digest, and how often they were opened. */
 function generated(id: string, bytes: number, contentType = 'application/pdf') {
-  const chunk = (i: number) => Buffer.alloc(Math.min(64 * 1024, bytes - i * 64 * 1024), `${id}:${i}|`);
-  const chunks = Math.ceil(bytes / (64 * 1024));
+  const attachment = generatedAttachment(id, `${id}.pdf`, bytes, contentType);
   const hash = createHash('sha256');
-  for (let i = 0; i < chunks; i++) hash.update(chunk(i));
+  for (const chunk of generateBytes(bytes, id)) hash.update(chunk);
   let opened = 0;
   const source: AttachmentSource = {
-    id,
-    filename: `${id}.pdf`,
-    contentType,
-    length: bytes,
+    ...attachment,
     open: () => {
       opened++;
-      return Promise.resolve(
-        Readable.from(
-          (function* () {
-            for (let i = 0; i < chunks; i++) yield chunk(i);
-          })(),
-        ),
-      );
+      return attachment.open();
     },
   };
   return { source, sha256: hash.digest('hex'), opened: () => opened };

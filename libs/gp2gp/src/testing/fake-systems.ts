@@ -10,37 +10,9 @@ import type {
   TransferCallContext,
 } from '@lloyd/adapters-core';
 import type { CanonicalRecord } from '@lloyd/adapters-core';
+import { generatedAttachment, generateBytes } from '@lloyd/adapters-core-testing';
 
-/** An attachment whose content is generated on the fly (`bytes` long, deterministic), never held whole. */
-export function generatedAttachment(
-  id: string,
-  filename: string,
-  bytes: number,
-  contentType = 'application/pdf',
-): AttachmentSource {
-  return {
-    id,
-    filename,
-    contentType,
-    length: bytes,
-    open: () => Promise.resolve(Readable.from(generateBytes(bytes, id))),
-  };
-}
-
-/** Deterministic pseudo-random bytes in 64 KiB chunks. */
-export function* generateBytes(total: number, seed: string): Generator<Buffer> {
-  let state = [...seed].reduce((h, c) => (h * 31 + c.charCodeAt(0)) >>> 0, 2166136261);
-  for (let sent = 0; sent < total;) {
-    const size = Math.min(64 * 1024, total - sent);
-    const chunk = Buffer.allocUnsafe(size);
-    for (let i = 0; i < size; i++) {
-      state = (state * 1664525 + 1013904223) >>> 0;
-      chunk[i] = state >>> 24;
-    }
-    sent += size;
-    yield chunk;
-  }
-}
+export { generatedAttachment, generateBytes };
 
 /** Reads a stream to its end, returning its bytes (for tests with small content). */
 export async function readAll(stream: Readable): Promise<Buffer> {

@@ -28,3 +28,4 @@ export {
   validateR4WithMedplum,
   type R4Issue,
 } from './validate-r4.js';
+export { digestOf, generatedAttachment, generateBytes } from './attachments.js';

@@ -1,5 +1,5 @@
 import { recordSections } from '@lloyd/config';
-import { createHash, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { CODE_SYSTEMS, type CanonicalRecord, type RecordQuery } from '@lloyd/adapters-core';
 import { FhirStu3Adapter } from '@lloyd/adapter-fhir-stu3';
@@ -7,6 +7,8 @@ import { XmlReadV2Adapter } from '@lloyd/adapter-xml-readv2';
 import {
   allResources,
   assertValidR4,
+  digestOf,
+  generateBytes,
   idProblems,
   patientReferenceProblems,
   referenceProblems,
@@ -35,30 +37,6 @@ function countByType(resources: readonly fhir4.Resource[]): Record<string, numbe
   const counts: Record<string, number> = {};
   for (const r of resources) counts[r.resourceType] = (counts[r.resourceType] ?? 0) + 1;
   return counts;
-}
-
-async function sha256(stream: Readable): Promise<{ bytes: number; digest: string }> {
-  const hash = createHash('sha256');
-  let bytes = 0;
-  for await (const chunk of stream) {
-    hash.update(chunk as Buffer);
-    bytes += (chunk as Buffer).length;
-  }
-  return { bytes, digest: hash.digest('hex') };
-}
-
-function* pseudoRandom(total: number): Generator<Buffer> {
-  let state = 12345;
-  for (let sent = 0; sent < total;) {
-    const size = Math.min(64 * 1024, total - sent);
-    const chunk = Buffer.allocUnsafe(size);
-    for (let i = 0; i < size; i++) {
-      state = (state * 1664525 + 1013904223) >>> 0;
-      chunk[i] = state >>> 24;
-    }
-    sent += size;
-    yield chunk;
-  }
 }
 
 /** A P10001 patient's record as Lloyd would deliver it, with each document streamed from P10001. */
@@ -107,10 +85,10 @@ describe('JsonCtv3Transfer: sending', () => {
     expect(exported.attachments.map((a) => a.id).sort()).toEqual(documents.map((d) => d.id).sort());
     for (const attachment of exported.attachments) {
       expect(attachment.filename).toMatch(/\.\w+$/);
-      const first = await sha256(await attachment.open());
-      const again = await sha256(await attachment.open());
+      const first = await digestOf(await attachment.open());
+      const again = await digestOf(await attachment.open());
       expect(first.bytes).toBe(attachment.length);
-      expect(again.digest).toBe(first.digest);
+      expect(again.sha256).toBe(first.sha256);
     }
   });
 
@@ -174,8 +152,8 @@ describe('JsonCtv3Transfer: receiving', () => {
     for (const a of source.attachments) {
       const response = await fetch(`${sims.urls.P20002!}/api/v2/documents/${a.id}`);
       expect(response.status).toBe(200);
-      const here = await sha256(Readable.fromWeb(response.body!));
-      const there = await sha256(await a.open());
+      const here = await digestOf(Readable.fromWeb(response.body!));
+      const there = await digestOf(await a.open());
       expect(here).toEqual(there);
     }
 
@@ -195,7 +173,7 @@ describe('JsonCtv3Transfer: receiving', () => {
         id: d.id!,
         filename: `${d.id!}.pdf`,
         contentType: 'application/pdf',
-        open: () => Promise.resolve(Readable.from(pseudoRandom(20_000))),
+        open: () => Promise.resolve(Readable.from(generateBytes(20_000, 'small-doc'))),
       }));
     const result = await transfer().importRecord(
       '9990000042',
@@ -268,9 +246,9 @@ describe('JsonCtv3Transfer: receiving', () => {
       filename: 'scanned-notes.pdf',
       contentType: 'application/pdf',
       length: size,
-      open: () => Promise.resolve(Readable.from(pseudoRandom(size))),
+      open: () => Promise.resolve(Readable.from(generateBytes(size, 'large-doc'))),
     };
-    const expected = await sha256(await big.open());
+    const expected = await digestOf(await big.open());
     const result = await transfer().importRecord(
       '9990000107',
       delivery({ record: source.record, attachments: [...source.attachments, big] }, 'integrate'),
@@ -282,7 +260,7 @@ describe('JsonCtv3Transfer: receiving', () => {
     const exported = await transfer().exportRecord('9990000107', ctx(randomUUID(), 'P40004'));
     const outgoing = exported.attachments.find((a) => a.id === big.id);
     expect(outgoing).toMatchObject({ contentType: 'application/pdf', length: size });
-    expect(await sha256(await outgoing!.open())).toEqual(expected);
+    expect(await digestOf(await outgoing!.open())).toEqual(expected);
     expect(exported.attachments).toHaveLength(source.attachments.length + 1);
   });
 });
