@@ -27,6 +27,14 @@ function sha256Of(bytes: number, seed: string): string {
   return hash.digest('hex');
 }
 
+/** A system that sends its sample record for any patient. */
+const sendingSample = (ods: string) => FakeTransferSystem.sendingCanonical((nhs) => sampleRecord(nhs, ods));
+
+/** Starts the transfer of the test patient from one practice to another, as the harness's caller. */
+async function startTransfer(harness: Gp2gpHarness, fromOds: string, toOds: string) {
+  return (await harness.gp2gp.startTransfer.execute({ nhsNumber: NHS, fromOds, toOds }, harness.caller)).transfer;
+}
+
 describe('GP2GP transfer: whole flow over in-process store and queue', () => {
   let h: Gp2gpHarness | undefined;
   afterEach(async () => {
@@ -36,7 +44,7 @@ describe('GP2GP transfer: whole flow over in-process store and queue', () => {
 
   it('moves a canonical record into a practice that auto-integrates, acknowledges, moves the registry and clears the marker', async () => {
     const receiver = new FakeTransferSystem({ receive: 'integrate' });
-    const sender = FakeTransferSystem.sendingCanonical((nhs) => sampleRecord(nhs, 'P10001'));
+    const sender = sendingSample('P10001');
     h = await createGp2gpHarness({
       systems: { P10001: sender, P20002: receiver },
       patients: { [NHS]: 'P10001' },
@@ -94,13 +102,10 @@ describe('GP2GP transfer: whole flow over in-process store and queue', () => {
   it('holds a record for acceptance where auto-integration is off, then integrates it on accept', async () => {
     const receiver = new FakeTransferSystem({ receive: 'integrate' });
     h = await createGp2gpHarness({
-      systems: { P10001: FakeTransferSystem.sendingCanonical((nhs) => sampleRecord(nhs, 'P10001')), P20002: receiver },
+      systems: { P10001: sendingSample('P10001'), P20002: receiver },
       patients: { [NHS]: 'P10001' },
     });
-    const { transfer } = await h.gp2gp.startTransfer.execute(
-      { nhsNumber: NHS, fromOds: 'P10001', toOds: 'P20002' },
-      h.caller,
-    );
+    const transfer = await startTransfer(h, 'P10001', 'P20002');
     const held = await h.waitFor(transfer.id, DONE);
     expect(held.state).toBe('awaiting-acceptance');
     expect(receiver.imports.get(transfer.id)!.delivery.mode).toBe('hold');
@@ -124,10 +129,7 @@ describe('GP2GP transfer: whole flow over in-process store and queue', () => {
       patients: { [NHS]: 'P10001' },
       autoIntegrate: ['P20002'],
     });
-    const { transfer } = await h.gp2gp.startTransfer.execute(
-      { nhsNumber: NHS, fromOds: 'P10001', toOds: 'P20002' },
-      h.caller,
-    );
+    const transfer = await startTransfer(h, 'P10001', 'P20002');
     const held = await h.waitFor(transfer.id, DONE);
     expect(held.state).toBe('awaiting-acceptance');
     expect(held.degradedCount).toBe(1);
@@ -148,14 +150,11 @@ describe('GP2GP transfer: whole flow over in-process store and queue', () => {
   it('ends with a negative acknowledgement when the receiving system rejects the record on delivery', async () => {
     const receiver = new FakeTransferSystem({ receive: 'reject', rejectCode: '13' });
     h = await createGp2gpHarness({
-      systems: { P10001: FakeTransferSystem.sendingCanonical((nhs) => sampleRecord(nhs, 'P10001')), P20002: receiver },
+      systems: { P10001: sendingSample('P10001'), P20002: receiver },
       patients: { [NHS]: 'P10001' },
       autoIntegrate: ['P20002'],
     });
-    const { transfer } = await h.gp2gp.startTransfer.execute(
-      { nhsNumber: NHS, fromOds: 'P10001', toOds: 'P20002' },
-      h.caller,
-    );
+    const transfer = await startTransfer(h, 'P10001', 'P20002');
     const done = await h.waitFor(transfer.id, DONE);
     expect(done.state).toBe('completed');
     expect(done.rejection?.code).toBe('13');
@@ -169,14 +168,11 @@ describe('GP2GP transfer: whole flow over in-process store and queue', () => {
   it('waits for acceptance when the receiving system holds the record itself, even where auto-integration is on', async () => {
     const receiver = new FakeTransferSystem({ receive: 'hold' });
     h = await createGp2gpHarness({
-      systems: { P10001: FakeTransferSystem.sendingCanonical((nhs) => sampleRecord(nhs, 'P10001')), P20002: receiver },
+      systems: { P10001: sendingSample('P10001'), P20002: receiver },
       patients: { [NHS]: 'P10001' },
       autoIntegrate: ['P20002'],
     });
-    const { transfer } = await h.gp2gp.startTransfer.execute(
-      { nhsNumber: NHS, fromOds: 'P10001', toOds: 'P20002' },
-      h.caller,
-    );
+    const transfer = await startTransfer(h, 'P10001', 'P20002');
     const held = await h.waitFor(transfer.id, DONE);
     expect(held).toMatchObject({ state: 'awaiting-acceptance', autoIntegrate: true });
     expect(receiver.imports.get(transfer.id)!.delivery.mode).toBe('integrate');
@@ -196,10 +192,7 @@ describe('GP2GP transfer: whole flow over in-process store and queue', () => {
       patients: { [NHS]: 'P30003' },
       autoIntegrate: ['P40004'],
     });
-    const { transfer } = await h.gp2gp.startTransfer.execute(
-      { nhsNumber: NHS, fromOds: 'P30003', toOds: 'P40004' },
-      h.caller,
-    );
+    const transfer = await startTransfer(h, 'P30003', 'P40004');
     const done = await h.waitFor(transfer.id, DONE);
     expect(done.state).toBe('completed');
     expect(done.itemCount).toBe(4);
@@ -224,10 +217,7 @@ describe('GP2GP transfer: whole flow over in-process store and queue', () => {
       systems: { P30003: FakeTransferSystem.sendingHl7(xml), P40004: receiver },
       patients: { [NHS]: 'P30003' },
     });
-    const { transfer } = await h.gp2gp.startTransfer.execute(
-      { nhsNumber: NHS, fromOds: 'P30003', toOds: 'P40004' },
-      h.caller,
-    );
+    const transfer = await startTransfer(h, 'P30003', 'P40004');
     const done = await h.waitFor(transfer.id, DONE);
     expect(done.state).toBe('failed');
     expect(done.failure?.code).toBe('28');
@@ -241,10 +231,7 @@ describe('GP2GP transfer: whole flow over in-process store and queue', () => {
       systems: { P10001: new FakeTransferSystem(), P20002: new FakeTransferSystem() },
       patients: { [NHS]: 'P10001' },
     });
-    const { transfer } = await h.gp2gp.startTransfer.execute(
-      { nhsNumber: NHS, fromOds: 'P10001', toOds: 'P20002' },
-      h.caller,
-    );
+    const transfer = await startTransfer(h, 'P10001', 'P20002');
     const done = await h.waitFor(transfer.id, DONE);
     expect(done.failure).toMatchObject({ code: '06', step: 'gp2gp.request-extract' });
     // Settled: nothing to acknowledge (no extract came), the in-transit marker is gone.
@@ -269,10 +256,7 @@ describe('GP2GP transfer: whole flow over in-process store and queue', () => {
       autoIntegrate: ['P20002'],
       options: { fragmentBytes: 512 * 1024 },
     });
-    const { transfer } = await h.gp2gp.startTransfer.execute(
-      { nhsNumber: NHS, fromOds: 'P10001', toOds: 'P20002' },
-      h.caller,
-    );
+    const transfer = await startTransfer(h, 'P10001', 'P20002');
     const done = await h.waitFor(transfer.id, DONE);
     expect(done.state).toBe('completed');
     expect(done.largeMessage).toBe(true);
@@ -294,15 +278,12 @@ describe('GP2GP transfer: whole flow over in-process store and queue', () => {
   it('sends an extract over the size limit compressed, as a skeleton attachment, and parses it after reassembly', async () => {
     const receiver = new FakeTransferSystem({ receive: 'integrate' });
     h = await createGp2gpHarness({
-      systems: { P10001: FakeTransferSystem.sendingCanonical((nhs) => sampleRecord(nhs, 'P10001')), P20002: receiver },
+      systems: { P10001: sendingSample('P10001'), P20002: receiver },
       patients: { [NHS]: 'P10001' },
       autoIntegrate: ['P20002'],
       options: { largeMessageThresholdBytes: 2000, fragmentBytes: 1024 },
     });
-    const { transfer } = await h.gp2gp.startTransfer.execute(
-      { nhsNumber: NHS, fromOds: 'P10001', toOds: 'P20002' },
-      h.caller,
-    );
+    const transfer = await startTransfer(h, 'P10001', 'P20002');
     const done = await h.waitFor(transfer.id, DONE);
     expect(done.state).toBe('completed');
     expect(done.largeMessage).toBe(true);
@@ -330,10 +311,7 @@ describe('GP2GP transfer: whole flow over in-process store and queue', () => {
       patients: { [NHS]: 'P10001' },
       autoIntegrate: ['P20002'],
     });
-    const { transfer } = await h.gp2gp.startTransfer.execute(
-      { nhsNumber: NHS, fromOds: 'P10001', toOds: 'P20002' },
-      h.caller,
-    );
+    const transfer = await startTransfer(h, 'P10001', 'P20002');
     const held = await h.waitFor(transfer.id, DONE);
     expect(held.state).toBe('awaiting-acceptance');
     expect(held.attachments[0]).toMatchObject({ absent: true, filename: 'AbsentAttachment_lost.pdf.txt' });
