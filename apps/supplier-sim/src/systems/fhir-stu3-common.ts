@@ -49,6 +49,16 @@ export const NOPAT = {
 /** The S-flag: the patient's demographics are restricted (v3 Confidentiality R, STU3 spelling). */
 export const RESTRICTED = { system: 'http://hl7.org/fhir/v3/Confidentiality', code: 'R', display: 'restricted' };
 
+/** The registration-details part saying the patient is registered for regular GMS care. */
+export const REGULAR_REGISTRATION: Json = {
+  url: 'registrationType',
+  valueCodeableConcept: {
+    coding: [
+      { system: 'https://fhir.nhs.uk/STU3/CodeSystem/CareConnect-RegistrationType-1', code: 'R', display: 'Regular' },
+    ],
+  },
+};
+
 export function meta(profile: string, confidential = false): Json {
   return {
     profile: [`${GPC}/CareConnect-GPC-${profile}-1`],
@@ -209,18 +219,7 @@ export function renderPatient(patient: SyntheticPatient, practice: Practice): Js
             url: 'registrationPeriod',
             valuePeriod: { start: d.registration.since, ...(registrationEnd ? { end: registrationEnd } : {}) },
           },
-          {
-            url: 'registrationType',
-            valueCodeableConcept: {
-              coding: [
-                {
-                  system: 'https://fhir.nhs.uk/STU3/CodeSystem/CareConnect-RegistrationType-1',
-                  code: 'R',
-                  display: 'Regular',
-                },
-              ],
-            },
-          },
+          REGULAR_REGISTRATION,
           { url: 'preferredBranchSurgery', valueReference: ref('Location', locationId(practice)) },
         ],
       },

@@ -10,6 +10,7 @@ import {
   OPT_IN,
   practitionerRef,
   ref,
+  REGULAR_REGISTRATION,
   renderLocation,
   renderOrganization,
   renderPractitioner,
@@ -34,18 +35,7 @@ export function renderFiledPatient(filed: FiledRecord, practice: Practice): Json
         url: EXT.registrationDetails,
         extension: [
           { url: 'registrationPeriod', valuePeriod: { start: filed.filedOn } },
-          {
-            url: 'registrationType',
-            valueCodeableConcept: {
-              coding: [
-                {
-                  system: 'https://fhir.nhs.uk/STU3/CodeSystem/CareConnect-RegistrationType-1',
-                  code: 'R',
-                  display: 'Regular',
-                },
-              ],
-            },
-          },
+          REGULAR_REGISTRATION,
           { url: 'preferredBranchSurgery', valueReference: ref('Location', locationId(practice)) },
         ],
       },
