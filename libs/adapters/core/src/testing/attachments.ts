@@ -5,7 +5,7 @@ import type { AttachmentSource } from '../transfer.js';
 /** Deterministic pseudo-random bytes in 64 KiB chunks, never held whole. */
 export function* generateBytes(total: number, seed: string): Generator<Buffer> {
   let state = [...seed].reduce((h, c) => (h * 31 + c.charCodeAt(0)) >>> 0, 2166136261);
-  for (let sent = 0; sent < total; ) {
+  for (let sent = 0; sent < total;) {
     const size = Math.min(64 * 1024, total - sent);
     const chunk = Buffer.allocUnsafe(size);
     for (let i = 0; i < size; i++) {
