@@ -1,24 +1,30 @@
 /**
- * `npm run -s audit:verify`: checks Lloyd's tamper-evident audit trail from its first event and reports the first
- * break. With REDIS_URL set it reads the chain straight from Redis. Without it, the audit trail lives inside the
- * running Lloyd process (in-process store), so the check is asked of that process over HTTP instead.
+ * `npm run -s audit:verify`: checks Lloyd's tamper-evident audit trail from its first stored event and reports the
+ * first break. With REDIS_URL set it reads the chain straight from Redis. Without it, the audit trail lives inside the
+ * running Lloyd process (in-process store), so the check is asked of that process over HTTP instead. With
+ * `--archive FILE...` it checks archive files written by `audit:archive` instead, offline.
  */
+import { createReadStream } from 'node:fs';
+import { createInterface } from 'node:readline';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
-import { AuditTrail, type ChainReport } from '@lloyd/access';
+import { ArchiveVerifier, AuditTrail, type ChainReport } from '@lloyd/access';
 import { loadConfig, type LloydConfig } from '@lloyd/config';
 import { MetricsService } from '@lloyd/observability';
 import { createStores, redactRedisUrl } from '@lloyd/store';
 import { main as tokenMain } from './token.js';
 
 const USAGE = `Usage: npm run -s audit:verify -- [--base-url URL] [--token ACCESS_TOKEN]
+       npm run -s audit:verify -- --archive FILE [FILE...]
 
-Checks Lloyd's tamper-evident audit trail from the first event and reports the first break.
+Checks Lloyd's tamper-evident audit trail from the first stored event and reports the first break. Where older
+events were archived (audit:archive), the stored chain starts after the archive checkpoint, whose hash is shown.
   With REDIS_URL set, reads the chain directly from Redis (the store every gateway replica writes to).
   Without REDIS_URL, the audit trail lives only inside the running Lloyd process (in-process store), so the
   check is made by that process: GET <base-url>/admin/audit/$verify (scope system/AuditEvent.read).
   --base-url  Lloyd's base URL (default http://127.0.0.1:$PORT, PORT default 8080)
   --token     access token with system/AuditEvent.read (default: one for the dev client "auditor")
+  --archive   check archive files instead (oldest first; each must follow on from the one before), offline
 
 Exit codes: 0 the chain is intact, 1 the chain is broken, 2 the check could not be made (usage, configuration,
 or Lloyd not reachable).
@@ -39,6 +45,7 @@ const processIo: AuditVerifyIo = {
 interface Options {
   baseUrl?: string;
   token?: string;
+  archives?: string[];
 }
 
 /** The check could not be made; the message says why and what to do. */
@@ -58,7 +65,12 @@ function parseOptions(argv: string[]): Options | 'help' {
       args: argv,
       strict: true,
       allowPositionals: false,
-      options: { 'base-url': { type: 'string' }, token: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+      options: {
+        'base-url': { type: 'string' },
+        token: { type: 'string' },
+        archive: { type: 'string', multiple: true },
+        help: { type: 'boolean', short: 'h' },
+      },
     }));
   } catch (err) {
     throw new CannotVerify((err as Error).message, true);
@@ -68,10 +80,48 @@ function parseOptions(argv: string[]): Options | 'help' {
   if (baseUrl !== undefined && !/^https?:\/\/[^/]/.test(baseUrl)) {
     throw new CannotVerify(`--base-url must be an http:// or https:// URL, not "${baseUrl}".`, true);
   }
+  if (values.archive && (baseUrl !== undefined || values.token !== undefined)) {
+    throw new CannotVerify('--archive checks files offline; it takes no --base-url or --token.', true);
+  }
   return {
     ...(baseUrl ? { baseUrl: baseUrl.replace(/\/+$/, '') } : {}),
     ...(values.token ? { token: values.token } : {}),
+    ...(values.archive ? { archives: values.archive } : {}),
   };
+}
+
+/** Checks archive files in the order given; resolves to the exit code. */
+async function verifyArchives(files: string[], io: AuditVerifyIo): Promise<number> {
+  const verifier = new ArchiveVerifier();
+  for (const file of files) {
+    const lines = createInterface({ input: createReadStream(file), crlfDelay: Infinity });
+    let lineNumber = 0;
+    try {
+      for await (const line of lines) {
+        lineNumber++;
+        const problem = verifier.check(line);
+        if (problem !== undefined) {
+          io.stdout(
+            `BROKEN at ${file} line ${lineNumber}: ${problem}\n` +
+              `The ${verifier.checked} events before it are intact${verifier.through ? ` (${verifier.from}–${verifier.through})` : ''}. ` +
+              'Keep the files as they are for investigation and report it to your information-governance lead.\n',
+          );
+          return 1;
+        }
+      }
+    } catch (err) {
+      throw new CannotVerify(`cannot read ${file}: ${(err as Error).message}`);
+    } finally {
+      lines.close();
+    }
+    if (lineNumber === 0) throw new CannotVerify(`${file} holds no events: is it an audit archive?`);
+  }
+  io.stdout(
+    `OK: ${verifier.checked} archived event${verifier.checked === 1 ? '' : 's'} intact in ${files.length} ` +
+      `file${files.length === 1 ? '' : 's'}: events ${verifier.from}–${verifier.through}, the last one's hash ` +
+      `${verifier.hash}.\nThe archive that follows on (or the store, after its latest archive) starts from that hash.\n`,
+  );
+  return 0;
 }
 
 async function verifyInRedis(config: LloydConfig): Promise<ChainReport> {
@@ -134,13 +184,19 @@ async function verifyOverHttp(
 
 function report(result: ChainReport, where: string): string {
   const counted = `${result.checked} event${result.checked === 1 ? '' : 's'}`;
+  const archived =
+    result.archivedThrough > 0
+      ? `Events 1–${result.archivedThrough} are archived; the store's chain starts from event ` +
+        `${result.archivedThrough}'s hash ${result.archivedHash ?? '(not given)'}, which ends the latest archive file.\n`
+      : '';
   if (result.ok)
-    return `OK: the audit chain is intact. Checked ${counted} in ${where}; the head is at event ${result.head}.\n`;
+    return `OK: the audit chain is intact. Checked ${counted} in ${where}; the head is at event ${result.head}.\n${archived}`;
   const { seq, reason } = result.firstBreak ?? { seq: 0, reason: 'no reason given' };
   return (
     `BROKEN at event ${seq}: ${reason}\n` +
     `The ${counted} before it are intact; the head is at event ${result.head}. Events from ${seq} on cannot be trusted:\n` +
-    'keep the store as it is for investigation and report it to your information-governance lead.\n'
+    'keep the store as it is for investigation and report it to your information-governance lead.\n' +
+    archived
   );
 }
 
@@ -152,6 +208,7 @@ export async function main(argv: string[], io: AuditVerifyIo = processIo): Promi
       io.stdout(USAGE);
       return 0;
     }
+    if (options.archives) return await verifyArchives(options.archives, io);
     let config: LloydConfig;
     try {
       config = loadConfig(io.env ? { env: io.env } : {});

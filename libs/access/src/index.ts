@@ -52,16 +52,25 @@ export {
   SHARING_AGREEMENT_SYSTEM,
   type AuditOutcome,
 } from './audit/audit-event.js';
-export { AUDIT_CHAIN_EXTENSION, chainLink, GENESIS_HASH, type ChainLink } from './audit/hash-chain.js';
-export type { AuditQuery } from './audit/audit-query.js';
 export {
-  AUDIT_HEAD_KEY,
-  auditEventKey,
-  AuditTrail,
-  type AuditSearchResult,
-  type ChainBreak,
-  type ChainReport,
-} from './audit/audit-trail.js';
+  AUDIT_CHAIN_EXTENSION,
+  chainLink,
+  checkStoredEvent,
+  GENESIS_HASH,
+  type ChainLink,
+} from './audit/hash-chain.js';
+export { AUDIT_CHECKPOINT_KEY, AUDIT_HEAD_KEY, auditEventKey, type Checkpoint } from './audit/audit-keys.js';
+export {
+  ArchiveNotRecordedError,
+  ArchiveVerifier,
+  AuditArchive,
+  AuditChainBrokenError,
+  type ArchiveOptions,
+  type ArchiveResult,
+  type ArchiveSink,
+} from './audit/audit-archive.js';
+export type { AuditQuery } from './audit/audit-query.js';
+export { AuditTrail, type AuditSearchResult, type ChainBreak, type ChainReport } from './audit/audit-trail.js';
 export { RateLimiter, type RateLimitVerdict } from './rate-limit/rate-limiter.js';
 export { RateLimitGuard, rateLimitHeaders } from './rate-limit/rate-limit.guard.js';
 export { parseCount, parseOffset, type PageSize } from './paging.js';

@@ -122,6 +122,15 @@ export class InMemoryKeyValueStore extends KeyValueStore {
     return Promise.resolve(to < from ? [] : list.slice(from, to + 1));
   }
 
+  trimStart(listKey: string, count: number): Promise<void> {
+    const list = this.lists.get(listKey);
+    if (list && count > 0) {
+      list.splice(0, count);
+      if (list.length === 0) this.lists.delete(listKey);
+    }
+    return Promise.resolve();
+  }
+
   listLength(listKey: string): Promise<number> {
     return Promise.resolve(this.lists.get(listKey)?.length ?? 0);
   }

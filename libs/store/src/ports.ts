@@ -5,10 +5,6 @@ export interface SetOptions {
   ttlSeconds?: number;
 }
 
-/**
- * Key-value and state store. Values are strings (callers serialise); every operation is atomic on its key.
- * Implementations: in-process (single node, tests) and Redis (shared by every gateway and worker replica).
- */
 /** What a successful {@link KeyValueStore.claim} also does, in the same atomic step. */
 export interface ClaimFollowUp {
   /** Moves another key from `expected` (null: absent) to `next`; skipped, not an error, when it holds anything else. */
@@ -17,6 +13,10 @@ export interface ClaimFollowUp {
   readonly append?: readonly { readonly listKey: string; readonly value: string }[];
 }
 
+/**
+ * Key-value and state store. Values are strings (callers serialise); every operation is atomic on its key.
+ * Implementations: in-process (single node, tests) and Redis (shared by every gateway and worker replica).
+ */
 export abstract class KeyValueStore {
   /** The current value, or null when the key is absent or expired. */
   abstract get(key: string): Promise<string | null>;
@@ -45,6 +45,11 @@ export abstract class KeyValueStore {
   abstract append(listKey: string, value: string): Promise<number>;
   /** Reads list items `start..stop` inclusive; negative indexes count from the end, as in Redis LRANGE. */
   abstract range(listKey: string, start: number, stop: number): Promise<string[]>;
+  /**
+   * Removes the first `count` items of a list, as Redis `LTRIM key count -1`; removing every item removes the list.
+   * Items appended meanwhile stay (audit archiving prunes its indexes this way).
+   */
+  abstract trimStart(listKey: string, count: number): Promise<void>;
   /** Number of items in a list; 0 when absent. */
   abstract listLength(listKey: string): Promise<number>;
   /** Keys (values and lists) starting with `prefix`, sorted (administration and reporting; not for hot paths). */

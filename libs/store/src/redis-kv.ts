@@ -146,6 +146,10 @@ export class RedisKeyValueStore extends KeyValueStore {
     return this.redis.lrange(this.k(listKey), start, stop);
   }
 
+  async trimStart(listKey: string, count: number): Promise<void> {
+    if (count > 0) await this.redis.ltrim(this.k(listKey), count, -1);
+  }
+
   listLength(listKey: string): Promise<number> {
     return this.redis.llen(this.k(listKey));
   }

@@ -129,7 +129,7 @@ describe('audit HTTP surface', () => {
   it('verifies the chain over HTTP and reports the first tampered event', async () => {
     const intact = await get('/admin/audit/$verify');
     expect(intact.statusCode).toBe(200);
-    expect(intact.json()).toEqual({ ok: true, checked: 5, head: 5, store: 'in-process' });
+    expect(intact.json()).toEqual({ ok: true, checked: 5, head: 5, archivedThrough: 0, store: 'in-process' });
 
     const raw = (await kv.get(auditEventKey(3)))!;
     await kv.set(auditEventKey(3), raw.replace('"RZZ"', '"RX1"'));

@@ -2,7 +2,8 @@ import type { Redis } from 'ioredis';
 import { connectRedis, quitRedis, RedisKeyValueStore } from '@lloyd/store';
 import { describeWithRedis } from '@lloyd/test-support';
 import { metrics, TestClock, tokenFor } from '../testing/fixtures.js';
-import { auditEventKey, AuditTrail } from './audit-trail.js';
+import { auditEventKey } from './audit-keys.js';
+import { AuditTrail } from './audit-trail.js';
 
 describeWithRedis('AuditTrail on Redis', (getUrl) => {
   let redis: Redis;
@@ -38,7 +39,7 @@ describeWithRedis('AuditTrail on Redis', (getUrl) => {
         }),
       ),
     );
-    await expect(replicas[0]!.verify()).resolves.toEqual({ ok: true, checked: 60, head: 60 });
+    await expect(replicas[0]!.verify()).resolves.toEqual({ ok: true, checked: 60, head: 60, archivedThrough: 0 });
     expect((await replicas[1]!.search({ patient: '9990000018' })).total).toBe(30);
 
     const raw = await redis.get(`test:kv:${auditEventKey(17)}`);

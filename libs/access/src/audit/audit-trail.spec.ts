@@ -14,7 +14,8 @@ import {
 } from '../testing/fixtures.js';
 import { r4Problems } from '../testing/r4.js';
 import type { AuditEntry, PatientAccessEntry } from './audit-entry.js';
-import { AUDIT_HEAD_KEY, auditEventKey, AuditTrail } from './audit-trail.js';
+import { AUDIT_HEAD_KEY, auditEventKey } from './audit-keys.js';
+import { AuditTrail } from './audit-trail.js';
 import { chainLink, GENESIS_HASH, sealEvent } from './hash-chain.js';
 
 const NHS = 'https://fhir.nhs.uk/Id/nhs-number';
@@ -168,11 +169,11 @@ describe('AuditTrail', () => {
       expect(links.map((l) => l.sequence)).toEqual([1, 2, 3]);
       expect(links[1]!.previousHash).toBe(links[0]!.hash);
       expect(links[2]!.previousHash).toBe(links[1]!.hash);
-      await expect(f.audit.verify()).resolves.toEqual({ ok: true, checked: 3, head: 3 });
+      await expect(f.audit.verify()).resolves.toEqual({ ok: true, checked: 3, head: 3, archivedThrough: 0 });
     });
 
     it('verifies an empty trail', async () => {
-      await expect(f.audit.verify()).resolves.toEqual({ ok: true, checked: 0, head: 0 });
+      await expect(f.audit.verify()).resolves.toEqual({ ok: true, checked: 0, head: 0, archivedThrough: 0 });
     });
 
     it('detects an event whose JSON was edited in the store, at its sequence number', async () => {
@@ -237,7 +238,7 @@ describe('AuditTrail', () => {
       const next = await one.record(read({ correlationId: 'one-again' }));
       expect(chainLink(next)?.sequence).toBe(7);
       expect(headReads).toBe(3);
-      await expect(one.verify()).resolves.toEqual({ ok: true, checked: 7, head: 7 });
+      await expect(one.verify()).resolves.toEqual({ ok: true, checked: 7, head: 7, archivedThrough: 0 });
     });
 
     it('keeps one valid chain under 50 concurrent writes from two replicas', async () => {
@@ -245,7 +246,7 @@ describe('AuditTrail', () => {
       await Promise.all(
         Array.from({ length: 50 }, (_, i) => (i % 2 ? replica : f.audit).record(read({ correlationId: `req-${i}` }))),
       );
-      await expect(f.audit.verify()).resolves.toEqual({ ok: true, checked: 50, head: 50 });
+      await expect(f.audit.verify()).resolves.toEqual({ ok: true, checked: 50, head: 50, archivedThrough: 0 });
       const ids = await Promise.all(
         Array.from(
           { length: 50 },
@@ -267,7 +268,7 @@ describe('AuditTrail', () => {
       await kv.setIfAbsent(auditEventKey(2), orphan.stored);
       const next = await f.audit.record(read({ correlationId: 'after-crash' }));
       expect(chainLink(next)?.sequence).toBe(3);
-      await expect(f.audit.verify()).resolves.toEqual({ ok: true, checked: 3, head: 3 });
+      await expect(f.audit.verify()).resolves.toEqual({ ok: true, checked: 3, head: 3, archivedThrough: 0 });
     });
 
     it('fails closed with a 500 when the store cannot take the event', async () => {

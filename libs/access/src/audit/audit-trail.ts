@@ -9,21 +9,20 @@ import { ACCESS_CLOCK, type AccessClock } from '../clock.js';
 import type { AuditEntry } from './audit-entry.js';
 import { buildAuditEvent, outcomeOf } from './audit-event.js';
 import { eventOrganisation, eventPatient, matchesQuery, parseAuditQuery, type AuditQuery } from './audit-query.js';
-import { chainLink, GENESIS_HASH, hashOfStored, sealEvent, type SealedEvent } from './hash-chain.js';
-
-/** The newest sealed event as far as the writers know: `{ seq, hash }` (absent: the chain is empty). */
-export const AUDIT_HEAD_KEY = 'audit:head';
-export const auditEventKey = (seq: number): string => `audit:event:${seq}`;
-const patientIndexKey = (nhsNumber: string) => `audit:index:patient:${nhsNumber}`;
-const organisationIndexKey = (ods: string) => `audit:index:organisation:${ods}`;
+import {
+  AUDIT_CHECKPOINT_KEY,
+  AUDIT_HEAD_KEY,
+  auditEventKey,
+  organisationIndexKey,
+  parseCheckpoint,
+  parseHead,
+  patientIndexKey,
+  type Head,
+} from './audit-keys.js';
+import { chainLink, checkStoredEvent, sealEvent, type SealedEvent } from './hash-chain.js';
 
 const MAX_ATTEMPTS = 500;
 const BATCH = 200;
-
-interface Head {
-  seq: number;
-  hash: string;
-}
 
 /** The first place the chain does not hold together. */
 export interface ChainBreak {
@@ -37,6 +36,10 @@ export interface ChainReport {
   checked: number;
   /** The sequence number the head points at. */
   head: number;
+  /** Events up to this one were moved to archive files (`audit:archive`) and are not in the store; 0 when none. */
+  archivedThrough: number;
+  /** The hash of event `archivedThrough`, the last of the latest archive file (absent when nothing was archived). */
+  archivedHash?: string;
   firstBreak?: ChainBreak;
 }
 
@@ -110,26 +113,39 @@ export class AuditTrail {
     }
   }
 
-  /** Walks the whole chain from event 1 and reports the first event whose content, hash or link does not hold. */
+  /**
+   * Walks the stored chain, from event 1 or from the first event after the archive checkpoint, and reports the first
+   * event whose content, hash or link does not hold.
+   */
   async verify(): Promise<ChainReport> {
-    const head = parseHead(await this.store.get(AUDIT_HEAD_KEY));
-    let previousHash = GENESIS_HASH;
+    const [head, checkpoint] = await Promise.all([
+      this.store.get(AUDIT_HEAD_KEY).then(parseHead),
+      this.store.get(AUDIT_CHECKPOINT_KEY).then(parseCheckpoint),
+    ]);
+    const archived =
+      checkpoint.seq > 0 ? { archivedThrough: checkpoint.seq, archivedHash: checkpoint.hash } : undefined;
+    let previousHash = checkpoint.hash;
     let checked = 0;
     const broken = (seq: number, reason: string): ChainReport => ({
       ok: false,
       checked,
       head: head.seq,
+      archivedThrough: checkpoint.seq,
+      ...archived,
       firstBreak: { seq, reason },
     });
-    for (let start = 1; ; start += BATCH) {
+    if (head.seq < checkpoint.seq) {
+      return broken(head.seq, `the chain's head is at event ${head.seq}, before the archived ${checkpoint.seq}`);
+    }
+    for (let start = checkpoint.seq + 1; ; start += BATCH) {
       const raws = await Promise.all(Array.from({ length: BATCH }, (_, i) => this.store.get(auditEventKey(start + i))));
       for (const [i, raw] of raws.entries()) {
         const seq = start + i;
         if (raw === null) {
           if (seq <= head.seq) return broken(seq, `event ${seq} is missing, but the chain's head is at ${head.seq}`);
-          return { ok: true, checked, head: head.seq };
+          return { ok: true, checked, head: head.seq, archivedThrough: checkpoint.seq, ...archived };
         }
-        const problem = checkEvent(raw, seq, previousHash);
+        const problem = checkStoredEvent(raw, seq, previousHash);
         if (typeof problem === 'string') return broken(seq, problem);
         previousHash = problem.hash;
         checked++;
@@ -168,8 +184,9 @@ export class AuditTrail {
     };
   }
 
-  /** Sequence numbers that may match, newest first. */
+  /** Sequence numbers that may match, newest first (archived events are no longer in the store). */
   private async candidates(query: ReturnType<typeof parseAuditQuery>): Promise<number[]> {
+    const archivedThrough = parseCheckpoint(await this.store.get(AUDIT_CHECKPOINT_KEY)).seq;
     const indexKey =
       query.patient !== undefined
         ? patientIndexKey(query.patient)
@@ -177,14 +194,14 @@ export class AuditTrail {
           ? organisationIndexKey(query.organisation)
           : undefined;
     if (indexKey) {
-      const seqs = (await this.store.range(indexKey, 0, -1)).map(Number);
+      const seqs = (await this.store.range(indexKey, 0, -1)).map(Number).filter((seq) => seq > archivedThrough);
       return [...new Set(seqs)].sort((a, b) => b - a);
     }
     const head = parseHead(await this.store.get(AUDIT_HEAD_KEY));
     let last = head.seq;
     // A writer may have claimed the next number without moving the head yet.
     while ((await this.store.get(auditEventKey(last + 1))) !== null) last++;
-    return Array.from({ length: last }, (_, i) => last - i);
+    return Array.from({ length: Math.max(0, last - archivedThrough) }, (_, i) => last - i);
   }
 
   private async load(seqs: readonly number[]): Promise<AuditEvent[]> {
@@ -251,34 +268,4 @@ export class AuditTrail {
       ...(organisation ? [{ listKey: organisationIndexKey(organisation), value: String(seq) }] : []),
     ];
   }
-}
-
-function parseHead(raw: string | null): Head {
-  if (raw === null) return { seq: 0, hash: GENESIS_HASH };
-  const head = JSON.parse(raw) as Partial<Head>;
-  if (typeof head.seq !== 'number' || typeof head.hash !== 'string') {
-    throw new Error(`The audit chain's head (${AUDIT_HEAD_KEY}) is malformed`);
-  }
-  return { seq: head.seq, hash: head.hash };
-}
-
-/** The event's link when it is intact at `seq` after `previousHash`, else why not. */
-function checkEvent(raw: string, seq: number, previousHash: string): { hash: string } | string {
-  let event: AuditEvent;
-  try {
-    event = JSON.parse(raw) as AuditEvent;
-  } catch {
-    return `event ${seq} is not valid JSON: it was altered after it was written`;
-  }
-  const link = event?.resourceType === 'AuditEvent' ? chainLink(event) : undefined;
-  if (!link) return `event ${seq} has no audit-chain extension (sequence, previousHash, hash)`;
-  if (link.sequence !== seq)
-    return `event stored as ${seq} says it is event ${link.sequence}: it was moved or replaced`;
-  if (link.previousHash !== previousHash) {
-    return `event ${seq} does not link to event ${seq - 1}: its previousHash differs from that event's hash`;
-  }
-  if (hashOfStored(raw, link) !== link.hash) {
-    return `event ${seq} does not match its hash: its content was altered after it was written`;
-  }
-  return { hash: link.hash };
 }

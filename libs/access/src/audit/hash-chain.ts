@@ -78,3 +78,31 @@ export function chainLink(event: AuditEvent): ChainLink | undefined {
   if (typeof sequence !== 'number' || typeof previousHash !== 'string' || typeof hash !== 'string') return undefined;
   return { sequence, previousHash, hash };
 }
+
+/**
+ * Checks one stored event at `seq` after `previousHash`: resolves to its hash when its content, place and link hold,
+ * or to the reason they do not (for verification of the store and of archive files alike).
+ */
+export function checkStoredEvent(
+  raw: string,
+  seq: number,
+  previousHash: string,
+): { hash: string; event: AuditEvent } | string {
+  let event: AuditEvent;
+  try {
+    event = JSON.parse(raw) as AuditEvent;
+  } catch {
+    return `event ${seq} is not valid JSON: it was altered after it was written`;
+  }
+  const link = event?.resourceType === 'AuditEvent' ? chainLink(event) : undefined;
+  if (!link) return `event ${seq} has no audit-chain extension (sequence, previousHash, hash)`;
+  if (link.sequence !== seq)
+    return `event stored as ${seq} says it is event ${link.sequence}: it was moved or replaced`;
+  if (link.previousHash !== previousHash) {
+    return `event ${seq} does not link to event ${seq - 1}: its previousHash differs from that event's hash`;
+  }
+  if (hashOfStored(raw, link) !== link.hash) {
+    return `event ${seq} does not match its hash: its content was altered after it was written`;
+  }
+  return { hash: link.hash, event };
+}

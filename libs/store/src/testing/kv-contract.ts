@@ -210,6 +210,21 @@ export function describeKeyValueStoreContract(
       expect(await kv.listLength('audit')).toBe(0);
     });
 
+    it('trims items from the start of a list, removing the list when none are left', async () => {
+      for (const item of ['1', '2', '3', '4']) await kv.append('index', item);
+      await kv.trimStart('index', 0);
+      expect(await kv.range('index', 0, -1)).toEqual(['1', '2', '3', '4']);
+      await kv.trimStart('index', 2);
+      expect(await kv.range('index', 0, -1)).toEqual(['3', '4']);
+      await kv.append('index', '5');
+      expect(await kv.range('index', 0, -1)).toEqual(['3', '4', '5']);
+      await kv.trimStart('index', 10);
+      expect(await kv.listLength('index')).toBe(0);
+      expect(await kv.keys('index')).toEqual([]);
+      await kv.trimStart('absent', 3);
+      expect(await kv.listLength('absent')).toBe(0);
+    });
+
     it('keeps appends from concurrent callers', async () => {
       const lengths = await Promise.all(Array.from({ length: 20 }, (_, i) => kv.append('log', `${i}`)));
       expect([...lengths].sort((a, b) => a - b)).toEqual(Array.from({ length: 20 }, (_, i) => i + 1));
