@@ -66,11 +66,11 @@ describe('federated record view: the four supplier systems through one FHIR API'
     );
 
   describe.each([
-    ['9990000018', 'P10001', 'http://read.info/readv2'],
-    ['9990000026', 'P20002', 'http://read.info/ctv3'],
-    ['9990000034', 'P30003', undefined],
-    ['9990000042', 'P40004', undefined],
-  ])('patient %s at %s', (nhsNumber, ods, nativeSystem) => {
+    ['9990000018', 'P10001', 'http://read.info/readv2', false],
+    ['9990000026', 'P20002', 'http://read.info/ctv3', false],
+    ['9990000034', 'P30003', undefined, true],
+    ['9990000042', 'P40004', undefined, false],
+  ])('patient %s at %s', (nhsNumber, ods, nativeSystem, hasLocalCodes) => {
     let bundle: fhir4.Bundle;
     let res: Response;
 
@@ -141,6 +141,25 @@ describe('federated record view: the four supplier systems through one FHIR API'
         (concept) => !concept.coding?.some((c) => c.system === (nativeSystem ?? SNOMED)),
       );
       expect(withoutNative).toEqual([]);
+    });
+
+    it(`degrades ${hasLocalCodes ? 'only its local codes' : 'nothing: every code it holds has a map'}`, () => {
+      const coded = resources(bundle).filter((r) => codedElements(r).length > 0);
+      expect(coded.length).toBeGreaterThan(20);
+      const isDegraded = (r: fhir4.Resource) =>
+        Boolean((r as fhir4.DomainResource).extension?.some((e) => e.url === DEGRADED));
+      const withoutSnomed = coded
+        .filter((r) => !isDegraded(r))
+        .filter((r) => !codedElements(r).some((concept) => concept.coding?.some((c) => c.system === SNOMED)))
+        .map((r) => `${r.resourceType}/${r.id ?? ''}`);
+      expect(withoutSnomed).toEqual([]);
+      const degraded = coded.filter(isDegraded);
+      const warned = resources(bundle).some(
+        (r) =>
+          r.resourceType === 'OperationOutcome' &&
+          (r as fhir4.OperationOutcome).issue.some((i) => i.diagnostics?.includes('could not be translated')),
+      );
+      expect({ degraded: degraded.length > 0, warned }).toEqual({ degraded: hasLocalCodes, warned: hasLocalCodes });
     });
   });
 

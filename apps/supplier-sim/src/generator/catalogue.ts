@@ -3,10 +3,10 @@
  *
  * Every code here is real. Read v2 ↔ SNOMED CT pairs come from the sample GP2GP extracts and GP Connect records
  * (an entry coded in one scheme carrying the other as a translation); Read v2 codes are shown as their 5-character
- * code, without the 2-character term id. CTV3 codes were checked against public CTV3 code lists; a CTV3 code that
- * could not be confirmed is a local code (`LOCAL-…`, `local: true`) so that it degrades honestly instead of posing
- * as a real mapping. Concepts with `localOnly` have no national code at all (supplier-local codes as seen in real
- * EMIS records): they stand for items that cannot be translated and must be degraded, never dropped.
+ * code, without the 2-character term id. CTV3 includes the codes of Read v2 (SNOMED International's glossary, "Read
+ * Code"), so a concept whose CTV3 code is not a CTV3-only one (checked against public CTV3 code lists) carries its
+ * Read v2 code in CTV3 too. Concepts with `localOnly` have no national code at all (supplier-local codes as seen in
+ * real EMIS records): they stand for items that cannot be translated and must be degraded, never dropped.
  */
 
 export interface CodeRef {
@@ -136,10 +136,7 @@ function fromSpec([key, kind, readV2, readV2Term, ctv3, ctv3Term, snomed, snomed
     kind,
     term: readV2Term,
     readV2: { code: readV2, term: readV2Term },
-    ctv3:
-      ctv3 !== null
-        ? { code: ctv3, term: ctv3Term ?? readV2Term }
-        : { code: `LOCAL-${key}`, term: readV2Term, local: true },
+    ctv3: ctv3 !== null ? { code: ctv3, term: ctv3Term ?? readV2Term } : { code: readV2, term: readV2Term },
     snomed: { code: snomed, term: snomedTerm },
   };
 }

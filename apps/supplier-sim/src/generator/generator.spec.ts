@@ -72,15 +72,16 @@ describe('catalogue', () => {
     }
   });
 
-  it('marks unconfirmed CTV3 codes as local instead of inventing them', () => {
-    const concepts = [...CATALOGUE.values()];
-    const local = concepts.filter((c) => c.ctv3.local && !c.localOnly).map((c) => c.ctv3.code);
-    const confirmed = concepts.filter((c) => !c.ctv3.local).map((c) => c.ctv3.code);
-    expect(local.every((code) => code.startsWith('LOCAL-'))).toBe(true);
-    expect(confirmed.every((code) => /^[A-Za-z0-9.]{5}$/.test(code))).toBe(true);
-    expect(confirmed.length).toBeGreaterThan(20);
+  it('gives every national concept a CTV3 code: its CTV3-only code, or its Read v2 code, which CTV3 includes', () => {
+    const national = [...CATALOGUE.values()].filter((c) => !c.localOnly);
+    for (const c of national) {
+      expect(c.ctv3.local).toBeUndefined();
+      expect(c.ctv3.code).toMatch(/^[A-Za-z0-9.]{5}$/);
+    }
     expect(concept('asthma').ctv3).toEqual({ code: 'H33..', term: 'Asthma' });
-    expect(concept('gout').ctv3.local).toBe(true);
+    expect(concept('gout').ctv3).toEqual({ code: 'C34..', term: 'Gout' });
+    expect(concept('serum-creatinine').ctv3).toEqual({ code: 'XE2q5', term: 'Serum creatinine level' });
+    expect(concept('aspirin-allergy').ctv3).toEqual({ code: 'Xa5dq', term: 'Aspirin allergy' });
   });
 
   it('has local-only concepts with no mapping at all', () => {
