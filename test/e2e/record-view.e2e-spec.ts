@@ -143,6 +143,15 @@ describe('federated record view: the four supplier systems through one FHIR API'
       expect(withoutNative).toEqual([]);
     });
 
+    it('gives every medication authorisation its course of therapy, acute and repeat among them', () => {
+      const plans = resources(bundle).filter(
+        (r): r is fhir4.MedicationRequest =>
+          r.resourceType === 'MedicationRequest' && (r as fhir4.MedicationRequest).intent === 'plan',
+      );
+      const courses = plans.map((p) => p.courseOfTherapyType?.coding?.[0]?.code);
+      expect(new Set(courses)).toEqual(new Set(['acute', 'continuous']));
+    });
+
     it(`degrades ${hasLocalCodes ? 'only its local codes' : 'nothing: every code it holds has a map'}`, () => {
       const coded = resources(bundle).filter((r) => codedElements(r).length > 0);
       expect(coded.length).toBeGreaterThan(20);

@@ -46,6 +46,17 @@ export const CODE_SYSTEMS = {
   localPrefix: `${LLOYD_FHIR_BASE}/CodeSystem/local-`,
 } as const;
 
+const COURSE_OF_THERAPY_SYSTEM = 'http://terminology.hl7.org/CodeSystem/medicationrequest-course-of-therapy';
+
+/**
+ * A medication authorisation's `courseOfTherapyType` (GP Connect: mandatory on the plan): a repeat (or repeat
+ * dispensing) is continuous long-term therapy, anything else a short acute course.
+ */
+export function courseOfTherapy(course: 'acute' | 'continuous'): fhir4.CodeableConcept {
+  const display = course === 'acute' ? 'Short course (acute) therapy' : 'Continuous long term therapy';
+  return { coding: [{ system: COURSE_OF_THERAPY_SYSTEM, code: course, display }] };
+}
+
 /** The marker for confidential items (GP Connect / GP2GP `NOPAT`: not to be shared outside the practice). */
 export const CONFIDENTIAL_SECURITY_LABEL = {
   system: 'http://terminology.hl7.org/CodeSystem/v3-ActCode',

@@ -1,4 +1,4 @@
-import { EXTENSIONS } from '@lloyd/adapters-core';
+import { courseOfTherapy, EXTENSIONS } from '@lloyd/adapters-core';
 import type { NativeMedication } from './record-schema.js';
 import {
   compact,
@@ -10,8 +10,6 @@ import {
   UCUM,
   type MappingContext,
 } from './mapping-support.js';
-
-const COURSE_OF_THERAPY = 'http://terminology.hl7.org/CodeSystem/medicationrequest-course-of-therapy';
 
 /**
  * One medication authorisation becomes, as in GP Connect: a Medication (the Read v2 coded drug), a
@@ -27,13 +25,7 @@ export function mapMedication(ctx: MappingContext, m: NativeMedication): fhir4.R
   const requester = m.Prescriber ? ctx.practitioner(m.Prescriber['@sdsUserId']) : undefined;
   const dosage = m.Dosage ? [{ text: m.Dosage }] : undefined;
   const repeat = m['@type'] === 'repeat';
-  const course: fhir4.CodeableConcept = {
-    coding: [
-      repeat
-        ? { system: COURSE_OF_THERAPY, code: 'continuous', display: 'Continuous long term therapy' }
-        : { system: COURSE_OF_THERAPY, code: 'acute', display: 'Short course (acute) therapy' },
-    ],
-  };
+  const course = courseOfTherapy(repeat ? 'continuous' : 'acute');
   const prescriptionType: fhir4.Extension = { url: EXTENSIONS.prescriptionType, valueCode: m['@type'] };
   const encounter = encounterOf(ctx, m['@consultation']);
   const period = compact({ start: m['@date'], end: m['@endDate'] });

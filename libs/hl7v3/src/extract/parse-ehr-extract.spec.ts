@@ -216,6 +216,14 @@ describe('parseEhrExtract', () => {
       note: [{ text: 'Take with food' }],
       requester: { reference: 'Practitioner/GP1' },
     });
+    // A repeat (6 repeats) is continuous therapy, GP Connect's mandatory course of therapy on the plan.
+    expect(plan.courseOfTherapyType?.coding).toEqual([
+      {
+        system: 'http://terminology.hl7.org/CodeSystem/medicationrequest-course-of-therapy',
+        code: 'continuous',
+        display: 'Continuous long term therapy',
+      },
+    ]);
     expect(plan.extension).toEqual([
       { url: EXTENSIONS.prescriptionType, valueCode: 'repeat' },
       { url: EXTENSIONS.repeatInformation, valueUnsignedInt: 6 },

@@ -4,8 +4,7 @@
  * MedicationRequest `order` per issue, based on the plan. The first three share the entry's id (they are different
  * resource types); issues keep their own ids. The same shapes as the XML/Read v2 adapter's.
  */
-import { EXTENSIONS } from '@lloyd/adapters-core';
-import { compact } from '@lloyd/adapters-core';
+import { compact, courseOfTherapy, EXTENSIONS } from '@lloyd/adapters-core';
 import type { EntryOf } from '../native.js';
 import {
   codeableConcept,
@@ -30,13 +29,6 @@ const PRESCRIPTION_TYPE: Record<MedicationEntry['prescriptionType'], string> = {
   repeat: 'repeat',
   repeatDispensing: 'repeat-dispensing',
 };
-const COURSE_OF_THERAPY = 'http://terminology.hl7.org/CodeSystem/medicationrequest-course-of-therapy';
-const CONTINUOUS: fhir4.CodeableConcept = {
-  coding: [{ system: COURSE_OF_THERAPY, code: 'continuous', display: 'Continuous long term therapy' }],
-};
-const ACUTE: fhir4.CodeableConcept = {
-  coding: [{ system: COURSE_OF_THERAPY, code: 'acute', display: 'Short course (acute) therapy' }],
-};
 
 function amount(value: MedicationEntry['quantity']): fhir4.Quantity | undefined {
   return value ? quantity(value.value, value.units) : undefined;
@@ -48,7 +40,7 @@ export function mapMedication(e: MedicationEntry, ctx: EntryContext): fhir4.Reso
   const plan = reference('MedicationRequest', e.entryId);
   const requester = practitionerRef(e.prescriber?.userId);
   const dosage = e.dosage ? [{ text: e.dosage }] : undefined;
-  const course = e.prescriptionType === 'acute' ? ACUTE : CONTINUOUS;
+  const course = courseOfTherapy(e.prescriptionType === 'acute' ? 'acute' : 'continuous');
   const start = fhirDate(e.date);
   const period = compact({ start, end: e.endDate ? fhirDate(e.endDate) : undefined });
   const prescriptionType: fhir4.Extension = {

@@ -1,4 +1,4 @@
-import { EXTENSIONS } from '@lloyd/adapters-core';
+import { courseOfTherapy, EXTENSIONS } from '@lloyd/adapters-core';
 import { parseConcept } from '../../datatypes/codeable-concept.js';
 import { parseDecimal, parseQuantity } from '../../datatypes/quantity.js';
 import { attr, child, childText, children, path, type XNode } from '../../xml/xml-tree.js';
@@ -90,6 +90,7 @@ function authorisation(parts: MedicationParts, supply: XNode, statementPeriod: f
     extension,
     status: requestStatus(attr(child(supply, 'statusCode'), 'code') ?? attr(child(statement, 'statusCode'), 'code')),
     intent: 'plan',
+    courseOfTherapyType: courseOfTherapy(type === 'acute' ? 'acute' : 'continuous'),
     medicationReference: parts.medication,
     subject: ctx.patientRef,
   };
