@@ -1,4 +1,4 @@
-import { CLINICAL_TYPES } from '@lloyd/adapters-core';
+import { CLINICAL_TYPES, EXTENSIONS } from '@lloyd/adapters-core';
 import { assertValidR4 } from '@lloyd/adapters-core-testing';
 import { startLloyd, type RunningLloyd } from '../support/lloyd.js';
 
@@ -143,13 +143,33 @@ describe('federated record view: the four supplier systems through one FHIR API'
       expect(withoutNative).toEqual([]);
     });
 
-    it('gives every medication authorisation its course of therapy, acute and repeat among them', () => {
+    it('lists the resolved allergy under ended allergies, with its end date', () => {
+      const keys = (listOf(bundle, LIST_CODES.endedAllergies)?.entry ?? []).map((e) => e.item.reference);
+      const ended = resources(bundle).filter(
+        (r): r is fhir4.AllergyIntolerance =>
+          r.resourceType === 'AllergyIntolerance' && keys.includes(`AllergyIntolerance/${r.id ?? ''}`),
+      );
+      expect(ended.length).toBeGreaterThan(0);
+      for (const allergy of ended) {
+        expect(allergy.clinicalStatus?.coding?.[0]?.code).toBe('resolved');
+        const end = allergy.extension?.find((e) => e.url === EXTENSIONS.allergyEnd);
+        expect(end?.extension?.find((e) => e.url === 'endDate')?.valueDateTime).toMatch(/^\d{4}/);
+      }
+    });
+
+    it('gives every medication authorisation and issue its course of therapy, acute and repeat among them', () => {
       const plans = resources(bundle).filter(
         (r): r is fhir4.MedicationRequest =>
           r.resourceType === 'MedicationRequest' && (r as fhir4.MedicationRequest).intent === 'plan',
       );
       const courses = plans.map((p) => p.courseOfTherapyType?.coding?.[0]?.code);
       expect(new Set(courses)).toEqual(new Set(['acute', 'continuous']));
+      const issues = resources(bundle).filter(
+        (r): r is fhir4.MedicationRequest =>
+          r.resourceType === 'MedicationRequest' && (r as fhir4.MedicationRequest).intent === 'order',
+      );
+      expect(issues.length).toBeGreaterThan(0);
+      expect(issues.filter((i) => !i.courseOfTherapyType).map((i) => i.id)).toEqual([]);
     });
 
     it(`degrades ${hasLocalCodes ? 'only its local codes' : 'nothing: every code it holds has a map'}`, () => {

@@ -72,24 +72,37 @@ function applyDiscontinuations(ctx: ParseContext): void {
   }
 }
 
-/** Issues name their authorisation by source id; a reference to an authorisation not in the extract is dropped. */
-function checkIssueLinks(ctx: ParseContext): void {
-  const plans = new Set(
-    ctx.resources.filter((r) => r.resourceType === 'MedicationRequest').map((r) => `MedicationRequest/${r.id}`),
-  );
+/**
+ * Issues name their authorisation by source id; a reference to an authorisation not in the extract is dropped. An
+ * issue takes its authorisation's prescription type and course of therapy unless it carries its own.
+ */
+function linkIssues(ctx: ParseContext): void {
+  const requests = new Map<string, fhir4.MedicationRequest>();
   for (const r of ctx.resources) {
-    if (r.resourceType !== 'MedicationRequest') continue;
-    const request = r as fhir4.MedicationRequest;
+    if (r.resourceType === 'MedicationRequest') requests.set(`MedicationRequest/${r.id}`, r as fhir4.MedicationRequest);
+  }
+  for (const request of requests.values()) {
     if (!request.basedOn) continue;
     const kept = request.basedOn
       .map((b) => ({
         reference: `MedicationRequest/${toFhirId(b.reference?.slice('MedicationRequest/'.length)) ?? ''}`,
       }))
-      .filter((b) => plans.has(b.reference));
+      .filter((b) => requests.has(b.reference));
     if (kept.length < request.basedOn.length)
       ctx.skip('inFulfillmentOf(unresolved)', request.basedOn.length - kept.length);
-    if (kept.length > 0) request.basedOn = kept;
-    else delete request.basedOn;
+    if (kept.length === 0) {
+      delete request.basedOn;
+      continue;
+    }
+    request.basedOn = kept;
+    const plan = requests.get(kept[0]!.reference)!;
+    const type = plan.extension?.find((e) => e.url === EXTENSIONS.prescriptionType);
+    if (type && !request.extension?.some((e) => e.url === EXTENSIONS.prescriptionType)) {
+      request.extension = [...(request.extension ?? []), structuredClone(type)];
+    }
+    if (plan.courseOfTherapyType && !request.courseOfTherapyType) {
+      request.courseOfTherapyType = structuredClone(plan.courseOfTherapyType);
+    }
   }
 }
 
@@ -102,7 +115,7 @@ export interface ExtractParties {
 export function finalizeRecord(ctx: ParseContext, parties: ExtractParties): CanonicalRecord {
   resolveLinkSets(ctx);
   applyDiscontinuations(ctx);
-  checkIssueLinks(ctx);
+  linkIssues(ctx);
   const patient: fhir4.Patient = { resourceType: 'Patient', id: ctx.patientId };
   if (parties.nhsNumber) patient.identifier = [{ system: NHS_NUMBER_SYSTEM, value: parties.nhsNumber }];
   const practice: fhir4.Organization = { resourceType: 'Organization', id: ctx.practiceId };

@@ -136,10 +136,12 @@ describe('parseEhrExtract', () => {
       clinicalStatus: { coding: [{ code: 'resolved' }] },
       onsetDateTime: '2001',
       code: { coding: [{ code: 'TJ00300' }, { code: '292967008' }] },
+      extension: [{ url: EXTENSIONS.allergyEnd, extension: [{ url: 'endDate', valueDateTime: '2010' }] }],
     });
     const peanut = find<fhir4.AllergyIntolerance>('AllergyIntolerance', 'ALL2');
     expect(peanut.category).toBeUndefined();
     expect(peanut.clinicalStatus?.coding?.[0]?.code).toBe('active');
+    expect(peanut.extension).toBeUndefined();
   });
 
   it('makes a LinkSet a Condition named by its statement, with significance and related content', () => {
@@ -239,12 +241,16 @@ describe('parseEhrExtract', () => {
   });
 
   it('maps an issue to an order MedicationRequest based on its authorisation, across compositions', () => {
-    expect(find<fhir4.MedicationRequest>('MedicationRequest', 'ISSUE1')).toMatchObject({
+    const issue = find<fhir4.MedicationRequest>('MedicationRequest', 'ISSUE1');
+    expect(issue).toMatchObject({
       intent: 'order',
       status: 'completed',
       basedOn: [{ reference: 'MedicationRequest/AUTH1' }],
       authoredOn: '2019-02-01',
     });
+    // It has no prescription type of its own, so it takes its authorisation's (a repeat: continuous therapy).
+    expect(issue.extension).toEqual([{ url: EXTENSIONS.prescriptionType, valueCode: 'repeat' }]);
+    expect(issue.courseOfTherapyType?.coding?.[0]?.code).toBe('continuous');
   });
 
   it('makes a laboratory report a DiagnosticReport with specimen, results, panels and comments', () => {

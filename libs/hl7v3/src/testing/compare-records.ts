@@ -1,4 +1,4 @@
-import type { CanonicalRecord } from '@lloyd/adapters-core';
+import { EXTENSIONS, type CanonicalRecord } from '@lloyd/adapters-core';
 import { fhirDateEpoch } from '../datatypes/timestamp.js';
 import { primaryConcept } from '../extract/parse-context.js';
 
@@ -78,6 +78,17 @@ function status(concept: fhir4.CodeableConcept | undefined): string | undefined 
 }
 
 /** The fields compared per type: dates, values and statuses that a receiving clinician relies on. */
+/** An issue without a prescription type of its own takes its authorisation's when read back (that one is kept). */
+function issueExtensions(
+  before: fhir4.MedicationRequest,
+  after: fhir4.MedicationRequest,
+): fhir4.Extension[] | undefined {
+  const hadType = before.extension?.some((e) => e.url === EXTENSIONS.prescriptionType) ?? false;
+  if (before.intent !== 'order' || hadType) return after.extension;
+  const rest = after.extension?.filter((e) => e.url !== EXTENSIONS.prescriptionType);
+  return rest && rest.length > 0 ? rest : undefined;
+}
+
 function fieldPairs(x: fhir4.Resource, y: fhir4.Resource): [string, unknown, unknown][] {
   const a = x as fhir4.FhirResource;
   const b = y as fhir4.FhirResource;
@@ -122,7 +133,7 @@ function fieldPairs(x: fhir4.Resource, y: fhir4.Resource): [string, unknown, unk
       ['basedOn', a.basedOn?.map((r) => r.reference), b.basedOn?.map((r) => r.reference)],
       ['quantity', quantity(a.dispenseRequest?.quantity), quantity(b.dispenseRequest?.quantity)],
       ['dosage', a.dosageInstruction?.map((d) => d.text), b.dosageInstruction?.map((d) => d.text)],
-      ['extension', a.extension, b.extension],
+      ['extension', a.extension, issueExtensions(a, b)],
     ];
   }
   if (a.resourceType === 'MedicationStatement' && b.resourceType === 'MedicationStatement') {

@@ -1,3 +1,4 @@
+import { EXTENSIONS } from '@lloyd/adapters-core';
 import { parseConcept } from '../../datatypes/codeable-concept.js';
 import { OIDS } from '../../datatypes/code-systems.js';
 import { tsToInstant } from '../../datatypes/timestamp.js';
@@ -86,7 +87,8 @@ function allergy(scope: CompositionScope, node: XNode, kind: 'drug' | 'non-drug'
     const sourceId = statementId(source);
     const ownInterval = parseInterval(child(source, 'effectiveTime'));
     const outerInterval = parseInterval(child(node, 'effectiveTime'));
-    const resolved = (ownInterval.high ?? outerInterval.high) !== undefined;
+    const ended = ownInterval.high ?? outerInterval.high;
+    const resolved = ended !== undefined;
     const allergyIntolerance: fhir4.AllergyIntolerance = {
       resourceType: 'AllergyIntolerance',
       id: ctx.uniqueId('AllergyIntolerance', sourceId, `allergy-${ctx.resources.length}`),
@@ -111,6 +113,11 @@ function allergy(scope: CompositionScope, node: XNode, kind: 'drug' | 'non-drug'
       type: 'allergy',
       patient: ctx.patientRef,
     };
+    // GP Connect's AllergyIntoleranceEnd: the extract gives the end date (its effectiveTime's high), not a reason.
+    if (ended)
+      allergyIntolerance.extension = [
+        { url: EXTENSIONS.allergyEnd, extension: [{ url: 'endDate', valueDateTime: ended }] },
+      ];
     put(
       allergyIntolerance,
       'meta',
