@@ -15,6 +15,7 @@ import {
 } from '@lloyd/access';
 import { loadConfig, type LloydConfig } from '@lloyd/config';
 import { createStores, redactRedisUrl } from '@lloyd/store';
+import { exitQuietlyWhenStdoutCloses } from './closed-pipe.js';
 
 const USAGE = `Usage: npm run -s audit:archive -- --before YYYY-MM-DD --out FILE
 
@@ -245,5 +246,6 @@ export async function main(argv: string[], io: AuditArchiveIo = processIo): Prom
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  exitQuietlyWhenStdoutCloses();
   process.exitCode = await main(process.argv.slice(2));
 }

@@ -13,6 +13,7 @@ import { loadConfig, type LloydConfig } from '@lloyd/config';
 import { MetricsService } from '@lloyd/observability';
 import { createStores, redactRedisUrl } from '@lloyd/store';
 import { main as tokenMain } from './token.js';
+import { exitQuietlyWhenStdoutCloses } from './closed-pipe.js';
 
 const USAGE = `Usage: npm run -s audit:verify -- [--base-url URL] [--token ACCESS_TOKEN]
        npm run -s audit:verify -- --archive FILE [FILE...]
@@ -240,5 +241,6 @@ export async function main(argv: string[], io: AuditVerifyIo = processIo): Promi
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  exitQuietlyWhenStdoutCloses();
   process.exitCode = await main(process.argv.slice(2));
 }

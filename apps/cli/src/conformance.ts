@@ -11,6 +11,7 @@ import { Hl7v3ExtractAdapter } from '@lloyd/adapter-hl7v3-extract';
 import { JsonCtv3Adapter } from '@lloyd/adapter-json-ctv3';
 import { XmlReadV2Adapter } from '@lloyd/adapter-xml-readv2';
 import { isValidNhsNumber } from '@lloyd/fhir';
+import { exitQuietlyWhenStdoutCloses } from './closed-pipe.js';
 
 const ADAPTER_NAMES = ['xml-readv2', 'json-ctv3', 'hl7v3-extract', 'fhir-stu3'] as const;
 type AdapterName = (typeof ADAPTER_NAMES)[number];
@@ -225,5 +226,6 @@ export async function main(argv: string[], io: ConformanceCliIo = processIo): Pr
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  exitQuietlyWhenStdoutCloses();
   process.exitCode = await main(process.argv.slice(2));
 }

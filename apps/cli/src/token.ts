@@ -10,6 +10,7 @@ import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { loadConfig, projectRoot, type LloydConfig } from '@lloyd/config';
 import { importJWK, SignJWT, type JWK } from 'jose';
+import { exitQuietlyWhenStdoutCloses } from './closed-pipe.js';
 
 const USAGE = `Usage: npm run -s token -- --client <id> [--practitioner <sds-user-id>] [--scope "<scopes>"]
                            [--reason directcare|emergency] [--reason-text "…"] [--base-url URL]
@@ -202,5 +203,6 @@ export async function main(argv: string[], io: TokenCliIo = processIo): Promise<
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  exitQuietlyWhenStdoutCloses();
   process.exitCode = await main(process.argv.slice(2));
 }

@@ -15,6 +15,7 @@ import { parseArgs } from 'node:util';
 import { convertStructuredRecord, convertStu3BundleToR4Bundle } from '@lloyd/adapter-fhir-stu3';
 import type { CanonicalRecord } from '@lloyd/adapters-core';
 import { buildEhrExtract, translateExtractToBundle } from '@lloyd/hl7v3';
+import { exitQuietlyWhenStdoutCloses } from './closed-pipe.js';
 
 export interface TranslateIo {
   stdout: (text: string) => void;
@@ -146,5 +147,6 @@ export function recordFromR4Bundle(bundle: fhir4.Bundle): CanonicalRecord {
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  exitQuietlyWhenStdoutCloses();
   process.exitCode = await main(process.argv.slice(2));
 }
