@@ -53,7 +53,12 @@ function writePatientElement(w: XmlWriter, patient: SyntheticPatient, practice: 
   w.text('Telephone', d.phone, { use: 'home' });
   w.end();
   w.start('Registration', { status: d.registration.status, type: d.registration.type, since: d.registration.since });
-  w.element('Practice', { ods: practice.ods, name: practice.name });
+  w.start('Practice', { ods: practice.ods, name: practice.name });
+  w.start('Address');
+  for (const line of practice.address.lines) w.text('Line', line);
+  w.text('Town', practice.address.town).text('Postcode', practice.address.postcode).end();
+  w.text('Telephone', practice.phone);
+  w.end();
   w.element('UsualGP', clinicianAttributes(d.usualGp, d.usualGp.sdsUserId));
   w.end();
   w.element('Consent', { dissent: patient.consent.dissent });

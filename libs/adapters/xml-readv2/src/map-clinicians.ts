@@ -1,5 +1,5 @@
 import { ODS_ORGANISATION_SYSTEM, SDS_USER_SYSTEM } from '@lloyd/fhir';
-import type { NativePatient } from './patient.js';
+import { toAddress, type NativePatient } from './patient.js';
 import type { NativeClinician, NativeRecord } from './record-schema.js';
 import { compact, reference } from './mapping-support.js';
 
@@ -42,12 +42,20 @@ function practitioner(c: NativeClinician): fhir4.Practitioner {
 
 /** The registered practice, the usual GP and every clinician the record names, with their roles there. */
 export function mapClinicians(patient: NativePatient, record: NativeRecord): Clinicians {
-  const ods = patient.Registration.Practice['@ods'];
+  const native = patient.Registration.Practice;
+  const ods = native['@ods'];
+  const telecom = native.Telephone.filter((t) => t.text).map((t) => ({
+    system: 'phone' as const,
+    value: t.text,
+    use: 'work' as const,
+  }));
   const practice: fhir4.Organization = compact({
     resourceType: 'Organization' as const,
     id: ods,
     identifier: [{ system: ODS_ORGANISATION_SYSTEM, value: ods }],
-    name: patient.Registration.Practice['@name'],
+    name: native['@name'],
+    telecom: telecom.length > 0 ? telecom : undefined,
+    address: native.Address ? [toAddress(native.Address, 'work')] : undefined,
   });
   const clinicians = [...collect(patient, record).values()];
   return {

@@ -10,6 +10,12 @@ import { clinicianReference, compact, practiceReference, type SupplierPatient } 
 const date = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'expected YYYY-MM-DD');
 const bool = z.enum(['true', 'false']).transform((v) => v === 'true');
 /** A text element, parsed as a plain string, or as an object when it carries attributes. */
+const nativeAddress = z.object({
+  Line: z.array(z.string()).default([]),
+  Town: z.string().optional(),
+  Postcode: z.string().optional(),
+});
+
 const textWithAttributes = z.union([
   z.string().transform((text) => ({ text, use: undefined as string | undefined })),
   z
@@ -29,14 +35,17 @@ const NativePatient = z.object({
     Sex: z.enum(['M', 'F', 'I', 'U']),
     DateOfBirth: date,
     DateOfDeath: date.optional(),
-    Address: z
-      .object({ Line: z.array(z.string()).default([]), Town: z.string().optional(), Postcode: z.string().optional() })
-      .optional(),
+    Address: nativeAddress.optional(),
     Telephone: z.array(textWithAttributes).default([]),
   }),
   Registration: z.object({
     '@status': z.enum(['active', 'inactive']),
-    Practice: z.object({ '@ods': z.string().min(1), '@name': z.string().optional() }),
+    Practice: z.object({
+      '@ods': z.string().min(1),
+      '@name': z.string().optional(),
+      Address: nativeAddress.optional(),
+      Telephone: z.array(textWithAttributes).default([]),
+    }),
     UsualGP: z
       .object({
         '@sdsUserId': z.string().min(1),
@@ -60,6 +69,11 @@ const GENDER: Record<NativePatient['Demographics']['Sex'], NonNullable<fhir4.Pat
 };
 
 const TELECOM_USE = new Set(['home', 'work', 'temp', 'old', 'mobile']);
+
+/** A native address as FHIR (`use` home for a patient, work for a practice). */
+export function toAddress(a: z.infer<typeof nativeAddress>, use: 'home' | 'work'): fhir4.Address {
+  return compact({ use, line: a.Line.filter(Boolean), city: a.Town || undefined, postalCode: a.Postcode || undefined });
+}
 
 /** Validates one parsed `<Patient>`; the error text names the first offending path (no patient data). */
 export function readNativePatient(
@@ -100,16 +114,7 @@ export function toSupplierPatient(native: NativePatient): SupplierPatient {
     gender: GENDER[d.Sex],
     birthDate: d.DateOfBirth,
     deceasedDateTime: d.DateOfDeath,
-    address: d.Address
-      ? [
-          compact({
-            use: 'home' as const,
-            line: d.Address.Line.filter(Boolean),
-            city: d.Address.Town || undefined,
-            postalCode: d.Address.Postcode || undefined,
-          }),
-        ]
-      : undefined,
+    address: d.Address ? [toAddress(d.Address, 'home')] : undefined,
     generalPractitioner: gpRef ? [gpRef, practiceRef] : [practiceRef],
     managingOrganization: practiceRef,
   });

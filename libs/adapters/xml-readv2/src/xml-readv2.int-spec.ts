@@ -10,7 +10,9 @@ import {
 } from '@lloyd/adapters-core';
 import { assertValidR4, describeSupplierAdapterContract } from '@lloyd/adapters-core-testing';
 import { Terminology } from '@lloyd/terminology';
-// Tests may start the simulators; library source never imports apps.
+// Tests may start the simulators and read their data; library source never imports apps.
+// eslint-disable-next-line no-restricted-imports
+import { practiceProfile } from '../../../../apps/supplier-sim/src/generator/index.js';
 // eslint-disable-next-line no-restricted-imports
 import { startSimulators, type RunningSimulators } from '../../../../apps/supplier-sim/src/server.js';
 import { XmlReadV2Adapter } from './xml-readv2.adapter.js';
@@ -86,6 +88,24 @@ describe('XmlReadV2Adapter.getRecord', () => {
       coded.filter((r) => r.resourceType !== 'MedicationStatement' && r.resourceType !== 'MedicationRequest').length,
     );
     for (const resource of normalised.resources) await assertValidR4(resource);
+  });
+
+  it('gives the registered practice its address and telephone', async () => {
+    const record = await adapter().getRecord('9990000018', all, ctx());
+    const practice = practiceProfile('P10001');
+    expect(record!.practice).toMatchObject({
+      identifier: [{ value: 'P10001' }],
+      name: practice.name,
+      address: [
+        {
+          use: 'work',
+          line: practice.address.lines,
+          city: practice.address.town,
+          postalCode: practice.address.postcode,
+        },
+      ],
+      telecom: [{ system: 'phone', value: practice.phone, use: 'work' }],
+    });
   });
 
   it('maps the large record in one read', async () => {
