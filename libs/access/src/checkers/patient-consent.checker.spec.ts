@@ -51,7 +51,7 @@ describe('PatientConsentChecker', () => {
   it.each([
     [
       { granted: false, requested: false },
-      /reason_for_request "emergency" and a reason_text; this is allowed only where/,
+      /only where your sharing agreement permits emergency access, may it be: request a token with reason_for_request "emergency" and a reason_text/,
     ],
     [{ granted: false, requested: true, reason: 'x' }, /Emergency access is not allowed under sharing agreement deal/],
     [{ granted: false, requested: true }, /Emergency access needs a reason/],

@@ -19,7 +19,7 @@ export class PatientConsentChecker implements AccessChecker<PatientConsentContex
       AccessDeniedError.because(
         'patient-dissent',
         'NO_PATIENT_CONSENT',
-        `The patient has dissented from sharing their GP record, and dissent cannot be overridden at the point of care. ${nextStep(organisation)}`,
+        `The patient has dissented from sharing their GP record, and for direct care that cannot be overridden. ${nextStep(organisation)}`,
         organisation.emergencyRequested
           ? `dissent; emergency access refused under agreement ${organisation.agreementId}`
           : 'dissent',
@@ -36,7 +36,7 @@ function nextStep(organisation: OrganisationDecision): string {
     return `Emergency access is not allowed under sharing agreement ${organisation.agreementId}; ask the practice's data controller if it should be.`;
   }
   return (
-    'In an emergency, request a token with reason_for_request "emergency" and a reason_text; ' +
-    'this is allowed only where your sharing agreement permits emergency access, and it is audited.'
+    'Only in an emergency, and only where your sharing agreement permits emergency access, may it be: request a ' +
+    'token with reason_for_request "emergency" and a reason_text. Emergency access is audited.'
   );
 }
