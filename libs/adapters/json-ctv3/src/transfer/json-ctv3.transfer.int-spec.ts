@@ -106,21 +106,26 @@ describe('JsonCtv3Transfer: sending', () => {
 describe('JsonCtv3Transfer: receiving', () => {
   it('integrates a P10001 record: the patient is then served here with every item, degraded ones as text', async () => {
     const source = await fromP10001('9990000018');
-    // As Lloyd's terminology would: one problem also carries a CTV3 coding, so it files natively.
+    // P10001 codes in Read v2, which CTV3 includes, so its items file natively; one problem is made SNOMED CT only,
+    // which has no place in a CTV3 system, so it is filed as text.
     const condition = source.record.resources.find((r): r is fhir4.Condition => r.resourceType === 'Condition')!;
     condition.code = {
       ...condition.code,
-      coding: [...(condition.code?.coding ?? []), { system: CODE_SYSTEMS.ctv3, code: 'H33..', display: 'Asthma' }],
+      coding: [{ system: CODE_SYSTEMS.snomed, code: '195967001', display: 'Asthma' }],
     };
     const conversationId = randomUUID().toUpperCase();
     const result = await transfer().importRecord('9990000018', delivery(source, 'integrate'), ctx(conversationId));
 
     expect(result.status).toBe('integrated');
     const outcomeOf = new Map(result.items.map((i) => [i.sourceId, i.outcome]));
-    expect(outcomeOf.get(`Condition/${condition.id!}`)).toBe('integrated');
-    // P10001 codes in Read v2 only: everything else coded has no CTV3 coding and is filed as text.
-    const otherCondition = source.record.resources.find((r) => r.resourceType === 'Condition' && r.id !== condition.id);
-    expect(outcomeOf.get(`Condition/${otherCondition!.id!}`)).toBe('degraded');
+    expect(outcomeOf.get(`Condition/${condition.id!}`)).toBe('degraded');
+    const otherCondition = source.record.resources.find(
+      (r): r is fhir4.Condition => r.resourceType === 'Condition' && r.id !== condition.id,
+    )!;
+    expect(outcomeOf.get(`Condition/${otherCondition.id!}`)).toBe('integrated');
+    expect(result.items.filter((i) => i.outcome === 'degraded').map((i) => i.sourceId)).toEqual([
+      `Condition/${condition.id!}`,
+    ]);
     expect(result.items.filter((i) => i.outcome === 'degraded').every((i) => i.note)).toBe(true);
     for (const r of source.record.resources) expect(outcomeOf.has(`${r.resourceType}/${r.id!}`)).toBe(true);
     for (const a of source.attachments) expect(outcomeOf.get(a.id)).toBe('integrated');
@@ -138,15 +143,16 @@ describe('JsonCtv3Transfer: receiving', () => {
     expect(referenceProblems(record)).toEqual([]);
     expect(patientReferenceProblems(record)).toEqual([]);
     for (const resource of allResources(record)) await assertValidR4(resource);
+    const readV2 = otherCondition.code!.coding!.find((c) => c.system === CODE_SYSTEMS.readv2)!;
     const filed = record.resources.find(
+      (r): r is fhir4.Condition => r.resourceType === 'Condition' && r.id === otherCondition.id,
+    );
+    expect(filed?.code?.coding).toEqual([{ system: CODE_SYSTEMS.ctv3, code: readV2.code, display: readV2.display }]);
+    const degraded = record.resources.find(
       (r): r is fhir4.Condition => r.resourceType === 'Condition' && r.id === condition.id,
     );
-    expect(filed?.code?.coding).toEqual([{ system: CODE_SYSTEMS.ctv3, code: 'H33..', display: 'Asthma' }]);
-    const degraded = record.resources.find(
-      (r): r is fhir4.Condition => r.resourceType === 'Condition' && r.id === otherCondition!.id,
-    );
     expect(degraded?.code?.coding?.[0]).toMatchObject({ system: `${CODE_SYSTEMS.localPrefix}${ODS}`, code: 'TRFDEG' });
-    expect(degraded?.code?.text).toBe((otherCondition as fhir4.Condition).code?.text);
+    expect(degraded?.code?.text).toBe(condition.code.text);
 
     // Documents are served from this system now, byte for byte.
     for (const a of source.attachments) {

@@ -64,6 +64,21 @@ describe('toNativeTransfer', () => {
     expect(byId.get('d')?.readCode).toBeUndefined();
   });
 
+  it('files a Read v2 code as the CTV3 code it also is, without a 7-character code’s term id', () => {
+    const { document } = translate([
+      observation('a', [{ system: CODE_SYSTEMS.readv2, code: 'H33..', display: 'Asthma' }]),
+      observation('b', [
+        { system: CODE_SYSTEMS.snomed, code: '292967008' },
+        { system: CODE_SYSTEMS.readv2, code: 'TJ00300', display: 'Adverse reaction to amoxycillin' },
+      ]),
+      observation('c', [{ system: CODE_SYSTEMS.readv2, code: 'not-a-read-code' }]),
+    ]);
+    const byId = new Map(entriesOf(document).map((e) => [e.entryId, e]));
+    expect(byId.get('a')?.readCode).toEqual({ scheme: 'CTV3', code: 'H33..', term: 'Asthma' });
+    expect(byId.get('b')?.readCode).toEqual({ scheme: 'CTV3', code: 'TJ003', term: 'Adverse reaction to amoxycillin' });
+    expect(byId.get('c')?.readCode).toBeUndefined();
+  });
+
   it('gives ids unique across events and entries, and maps each back to its resource', () => {
     const encounter: fhir4.Encounter = {
       resourceType: 'Encounter',

@@ -1,10 +1,10 @@
 /**
  * Translates a delivered canonical record into P20002's transfer document: demographics, the clinicians the record
  * names, and journal events (one per consultation, one `dataEntry` per item recorded outside one) holding entries in
- * the vendor's shapes, the reverse of `record/map-*.ts`. Codes: a CTV3 coding is the entry's `readCode`; a local code
- * of this very practice stays local; anything else (Read v2, SNOMED CT, another practice's local code) has no place
- * in a CTV3 system, so the entry goes without a `readCode`, with its text and original codes, and the system files
- * it degraded. Resources the vendor's journal cannot hold are reported not integrated rather than silently dropped.
+ * the vendor's shapes, the reverse of `record/map-*.ts`. Codes: a CTV3 coding is the entry's `readCode`, and so is a
+ * Read v2 one (CTV3 includes the Read v2 codes); a local code of this very practice stays local; anything else
+ * (SNOMED CT alone, another practice's local code) has no place in a CTV3 system, so the entry goes without a
+ * `readCode`, with its text and original codes, and the system files it degraded. Resources the vendor's journal cannot hold are reported not integrated rather than silently dropped.
  */
 import { createHash } from 'node:crypto';
 import { CODE_SYSTEMS, EXTENSIONS, isConfidential, type CanonicalRecord } from '@lloyd/adapters-core';
@@ -90,10 +90,21 @@ interface Context {
   readonly userOf: (ref: fhir4.Reference | undefined) => Json | undefined;
 }
 
+/**
+ * A Read v2 coding as the CTV3 code it also is: CTV3 includes the Read v2 codes (5 characters; a 7-character Read v2
+ * code carries a 2-character term id, which is dropped). The national Read v2 → CTV3 cross-map is not applied.
+ */
+function readV2AsCtv3(codings: readonly fhir4.Coding[]): fhir4.Coding | undefined {
+  const readV2 = codings.find(
+    (c) => c.system === CODE_SYSTEMS.readv2 && /^[A-Za-z0-9.]{5}([A-Za-z0-9]{2})?$/.test(c.code ?? ''),
+  );
+  return readV2 ? { ...readV2, system: CODE_SYSTEMS.ctv3, code: readV2.code!.slice(0, 5) } : undefined;
+}
+
 /** The entry's code in the vendor's terms, with its text and the original codes. */
 function coded(concept: fhir4.CodeableConcept | undefined, ctx: Context): Json {
   const codings = concept?.coding ?? [];
-  const ctv3 = codings.find((c) => c.system === CODE_SYSTEMS.ctv3 && c.code);
+  const ctv3 = codings.find((c) => c.system === CODE_SYSTEMS.ctv3 && c.code) ?? readV2AsCtv3(codings);
   const local = codings.find((c) => c.system === `${CODE_SYSTEMS.localPrefix}${ctx.ods}` && c.code);
   const chosen = ctv3 ?? local;
   const text = concept?.text ?? codings.find((c) => c.display)?.display;
