@@ -5,7 +5,6 @@
  */
 import { link, open, rm, unlink, type FileHandle } from 'node:fs/promises';
 import { pathToFileURL } from 'node:url';
-import { parseArgs } from 'node:util';
 import {
   ArchiveNotRecordedError,
   AuditArchive,
@@ -15,7 +14,7 @@ import {
 } from '@lloyd/access';
 import { loadConfig, type LloydConfig } from '@lloyd/config';
 import { createStores, redactRedisUrl } from '@lloyd/store';
-import { exitQuietlyWhenStdoutCloses } from './closed-pipe.js';
+import { exitQuietlyWhenStdoutCloses, parseCliOptions } from './cli-support.js';
 
 const USAGE = `Usage: npm run -s audit:archive -- --before YYYY-MM-DD --out FILE
 
@@ -62,17 +61,11 @@ interface Options {
 }
 
 function parseOptions(argv: string[], now: Date): Options | 'help' {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args: argv,
-      strict: true,
-      allowPositionals: false,
-      options: { before: { type: 'string' }, out: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
-    }));
-  } catch (err) {
-    throw new CannotArchive((err as Error).message, true);
-  }
+  const values = parseCliOptions(
+    argv,
+    { before: { type: 'string' }, out: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+    (message) => new CannotArchive(message, true),
+  );
   if (values.help) return 'help';
   if (!values.before) throw new CannotArchive('--before is required: the date before which events are archived.', true);
   if (!values.out) throw new CannotArchive('--out is required: the archive file to create.', true);

@@ -7,13 +7,12 @@
 import { createReadStream } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { pathToFileURL } from 'node:url';
-import { parseArgs } from 'node:util';
 import { ArchiveVerifier, AuditTrail, type ChainReport } from '@lloyd/access';
 import { loadConfig, type LloydConfig } from '@lloyd/config';
 import { MetricsService } from '@lloyd/observability';
 import { createStores, redactRedisUrl } from '@lloyd/store';
 import { main as tokenMain } from './token.js';
-import { exitQuietlyWhenStdoutCloses } from './closed-pipe.js';
+import { exitQuietlyWhenStdoutCloses, parseCliOptions } from './cli-support.js';
 
 const USAGE = `Usage: npm run -s audit:verify -- [--base-url URL] [--token ACCESS_TOKEN]
        npm run -s audit:verify -- --archive FILE [FILE...]
@@ -60,22 +59,16 @@ class CannotVerify extends Error {
 }
 
 function parseOptions(argv: string[]): Options | 'help' {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args: argv,
-      strict: true,
-      allowPositionals: false,
-      options: {
-        'base-url': { type: 'string' },
-        token: { type: 'string' },
-        archive: { type: 'string', multiple: true },
-        help: { type: 'boolean', short: 'h' },
-      },
-    }));
-  } catch (err) {
-    throw new CannotVerify((err as Error).message, true);
-  }
+  const values = parseCliOptions(
+    argv,
+    {
+      'base-url': { type: 'string' },
+      token: { type: 'string' },
+      archive: { type: 'string', multiple: true },
+      help: { type: 'boolean', short: 'h' },
+    },
+    (message) => new CannotVerify(message, true),
+  );
   if (values.help) return 'help';
   const baseUrl = values['base-url'];
   if (baseUrl !== undefined && !/^https?:\/\/[^/]/.test(baseUrl)) {

@@ -3,7 +3,6 @@
  * ones the adapters' Jest suites run) against a live supplier system and prints a pass/fail line per check.
  */
 import { pathToFileURL } from 'node:url';
-import { parseArgs } from 'node:util';
 import { CODE_SYSTEMS, type SupplierAdapter } from '@lloyd/adapters-core';
 import { runConformanceChecks, type ConformanceFixture, type ConformanceResult } from '@lloyd/adapters-core-testing';
 import { FhirStu3Adapter } from '@lloyd/adapter-fhir-stu3';
@@ -11,7 +10,7 @@ import { Hl7v3ExtractAdapter } from '@lloyd/adapter-hl7v3-extract';
 import { JsonCtv3Adapter } from '@lloyd/adapter-json-ctv3';
 import { XmlReadV2Adapter } from '@lloyd/adapter-xml-readv2';
 import { isValidNhsNumber } from '@lloyd/fhir';
-import { exitQuietlyWhenStdoutCloses } from './closed-pipe.js';
+import { exitQuietlyWhenStdoutCloses, parseCliOptions } from './cli-support.js';
 
 const ADAPTER_NAMES = ['xml-readv2', 'json-ctv3', 'hl7v3-extract', 'fhir-stu3'] as const;
 type AdapterName = (typeof ADAPTER_NAMES)[number];
@@ -105,27 +104,21 @@ function nhsOption(name: string, value: string | undefined): string | undefined 
 }
 
 function parseOptions(argv: string[]): Options | 'help' {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args: argv,
-      strict: true,
-      allowPositionals: false,
-      options: {
-        adapter: { type: 'string' },
-        'base-url': { type: 'string' },
-        ods: { type: 'string' },
-        patient: { type: 'string' },
-        unknown: { type: 'string' },
-        dissented: { type: 'string' },
-        confidential: { type: 'string' },
-        'timeout-ms': { type: 'string' },
-        help: { type: 'boolean', short: 'h' },
-      },
-    }));
-  } catch (err) {
-    throw new UsageError((err as Error).message, { cause: err });
-  }
+  const values = parseCliOptions(
+    argv,
+    {
+      adapter: { type: 'string' },
+      'base-url': { type: 'string' },
+      ods: { type: 'string' },
+      patient: { type: 'string' },
+      unknown: { type: 'string' },
+      dissented: { type: 'string' },
+      confidential: { type: 'string' },
+      'timeout-ms': { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+    (message) => new UsageError(message),
+  );
   if (values.help) return 'help';
   const adapter = values.adapter as AdapterName | undefined;
   if (!adapter) throw new UsageError('--adapter is required.');

@@ -7,10 +7,9 @@ import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { parseArgs } from 'node:util';
 import { loadConfig, projectRoot, type LloydConfig } from '@lloyd/config';
 import { importJWK, SignJWT, type JWK } from 'jose';
-import { exitQuietlyWhenStdoutCloses } from './closed-pipe.js';
+import { exitQuietlyWhenStdoutCloses, parseCliOptions } from './cli-support.js';
 
 const USAGE = `Usage: npm run -s token -- --client <id> [--practitioner <sds-user-id>] [--scope "<scopes>"]
                            [--reason directcare|emergency] [--reason-text "…"] [--base-url URL]
@@ -51,25 +50,19 @@ interface Options {
 class UsageError extends Error {}
 
 function parseOptions(argv: string[]): Options | 'help' {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args: argv,
-      strict: true,
-      allowPositionals: false,
-      options: {
-        client: { type: 'string' },
-        practitioner: { type: 'string' },
-        scope: { type: 'string' },
-        reason: { type: 'string' },
-        'reason-text': { type: 'string' },
-        'base-url': { type: 'string' },
-        help: { type: 'boolean', short: 'h' },
-      },
-    }));
-  } catch (err) {
-    throw new UsageError((err as Error).message, { cause: err });
-  }
+  const values = parseCliOptions(
+    argv,
+    {
+      client: { type: 'string' },
+      practitioner: { type: 'string' },
+      scope: { type: 'string' },
+      reason: { type: 'string' },
+      'reason-text': { type: 'string' },
+      'base-url': { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+    (message) => new UsageError(message),
+  );
   if (values.help) return 'help';
   if (!values.client) throw new UsageError('--client is required.');
   if (values.reason !== undefined && values.reason !== 'directcare' && values.reason !== 'emergency') {

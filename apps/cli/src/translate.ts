@@ -15,7 +15,7 @@ import { parseArgs } from 'node:util';
 import { convertStructuredRecord, convertStu3BundleToR4Bundle } from '@lloyd/adapter-fhir-stu3';
 import type { CanonicalRecord } from '@lloyd/adapters-core';
 import { buildEhrExtract, translateExtractToBundle } from '@lloyd/hl7v3';
-import { exitQuietlyWhenStdoutCloses } from './closed-pipe.js';
+import { exitQuietlyWhenStdoutCloses } from './cli-support.js';
 
 export interface TranslateIo {
   stdout: (text: string) => void;

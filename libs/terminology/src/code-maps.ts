@@ -49,7 +49,8 @@ function toMap(...tables: readonly (readonly SampleMapRow[])[]): Map<string, Sno
 export function sampleMaps(): TerminologyMaps {
   return {
     readv2: toMap(READV2_CATALOGUE_ROWS, READV2_EXTRACT_ROWS),
-    ctv3: toMap(CTV3_CATALOGUE_ROWS),
+    // CTV3 includes the Read v2 codes; a CTV3-only row comes first, so it wins.
+    ctv3: toMap(CTV3_CATALOGUE_ROWS, READV2_CATALOGUE_ROWS),
   };
 }
 

@@ -1,5 +1,5 @@
 import { jest } from '@jest/globals';
-import { exitQuietlyWhenStdoutCloses } from './closed-pipe.js';
+import { exitQuietlyWhenStdoutCloses } from './cli-support.js';
 
 const failure = (code: string) => Object.assign(new Error(`write ${code}`), { code });
 
