@@ -111,6 +111,16 @@ describe('AuditArchive', () => {
     expect(forPatient.total).toBe(2);
   });
 
+  it('prunes indexes longer than one page', async () => {
+    await recordHourly(450);
+    const result = await archive.archive({ before: at(300.5), sink: new MemorySink() });
+    expect(result).toMatchObject({ archived: 301, through: 301 });
+    const organisation = await kv.range('audit:index:organisation:RX1', 0, -1);
+    expect(organisation).toEqual(Array.from({ length: 149 }, (_, i) => String(302 + i)));
+    expect((await kv.range('audit:index:patient:9990000018', 0, 0))[0]).toBe('303');
+    expect((await trail.search({})).total).toBe(149);
+  });
+
   it('keeps the chain going: later events link to the archived ones, and a second archive follows on', async () => {
     await recordHourly(4);
     const first = new MemorySink();

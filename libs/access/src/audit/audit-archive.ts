@@ -171,6 +171,21 @@ export class AuditArchive {
     if (lastRecorded) options.onProgress?.(total, lastRecorded);
   }
 
+  /**
+   * How many entries at the start of an index are archived (`<= through`). Entries are appended in claim order, which
+   * is sequence order, so the archived ones lead; the list is read a page at a time, never whole.
+   */
+  private async archivedLead(indexKey: string, through: number): Promise<number> {
+    let lead = 0;
+    for (;;) {
+      const page = await this.store.range(indexKey, lead, lead + BATCH - 1);
+      const firstKept = page.findIndex((entry) => Number(entry) > through);
+      if (firstKept !== -1) return lead + firstKept;
+      lead += page.length;
+      if (page.length < BATCH) return lead;
+    }
+  }
+
   /** Removes the events of the checkpoint's run and their index entries, then marks it pruned. */
   private async prune(checkpoint: Checkpoint, checkpointRaw: string | null): Promise<string | null> {
     for (let start = checkpoint.from; start <= checkpoint.seq; start += BATCH) {
@@ -178,10 +193,7 @@ export class AuditArchive {
       await Promise.all(Array.from({ length: end - start + 1 }, (_, i) => this.store.delete(auditEventKey(start + i))));
     }
     for (const indexKey of await this.store.keys(AUDIT_INDEX_PREFIX)) {
-      // Index entries are appended in claim order, which is sequence order, so the archived ones lead the list.
-      const entries = await this.store.range(indexKey, 0, -1);
-      const leading = entries.findIndex((entry) => Number(entry) > checkpoint.seq);
-      await this.store.trimStart(indexKey, leading === -1 ? entries.length : leading);
+      await this.store.trimStart(indexKey, await this.archivedLead(indexKey, checkpoint.seq));
     }
     const prunedRaw = JSON.stringify({ ...checkpoint, pruned: true });
     // Losing this race means another run has already moved on from this checkpoint.
