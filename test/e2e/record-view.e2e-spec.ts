@@ -172,6 +172,27 @@ describe('federated record view: the four supplier systems through one FHIR API'
       expect(issues.filter((i) => !i.courseOfTherapyType).map((i) => i.id)).toEqual([]);
     });
 
+    it('says when each medication was last issued: its latest issue', () => {
+      const all = resources(bundle);
+      const issues = all.filter(
+        (r): r is fhir4.MedicationRequest =>
+          r.resourceType === 'MedicationRequest' && (r as fhir4.MedicationRequest).intent === 'order',
+      );
+      const statements = all.filter((r): r is fhir4.MedicationStatement => r.resourceType === 'MedicationStatement');
+      const checked = statements.filter((statement) => {
+        const plans = new Set((statement.basedOn ?? []).map((b) => b.reference));
+        const dates = issues
+          .filter((i) => (i.basedOn ?? []).some((b) => plans.has(b.reference)))
+          .map((i) => i.authoredOn!.slice(0, 10))
+          .sort();
+        const stated = statement.extension?.find((e) => e.url === EXTENSIONS.lastIssueDate)?.valueDateTime;
+        if (dates.length === 0) return false;
+        expect(stated?.slice(0, 10)).toBe(dates.at(-1));
+        return true;
+      });
+      expect(checked.length).toBeGreaterThan(0);
+    });
+
     it(`degrades ${hasLocalCodes ? 'only its local codes' : 'nothing: every code it holds has a map'}`, () => {
       const coded = resources(bundle).filter((r) => codedElements(r).length > 0);
       expect(coded.length).toBeGreaterThan(20);

@@ -77,6 +77,8 @@ export const EXTENSIONS = {
   repeatInformation: `${LLOYD_FHIR_BASE}/StructureDefinition/medication-repeat-information`,
   /** On a MedicationRequest: `acute` | `repeat` | `repeat-dispensing` (GP Connect PrescriptionType). */
   prescriptionType: `${LLOYD_FHIR_BASE}/StructureDefinition/prescription-type`,
+  /** On a MedicationStatement: when it was last issued, valueDateTime (GP Connect MedicationStatementLastIssueDate). */
+  lastIssueDate: `${LLOYD_FHIR_BASE}/StructureDefinition/medication-last-issue-date`,
 } as const;
 
 /** The Encounter-linked items of a consultation are referenced from the item to `Encounter/<id>` (R4 `encounter`). */

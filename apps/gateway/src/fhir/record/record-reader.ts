@@ -8,6 +8,7 @@ import { OperationOutcomeError, outcomes, type Resource } from '@lloyd/fhir';
 import { MetricsService } from '@lloyd/observability';
 import { isDegraded, Terminology } from '@lloyd/terminology';
 import type { Counter } from 'prom-client';
+import { withLastIssueDates } from './last-issue-dates.js';
 import { publishIds } from './public-ids.js';
 
 export interface ReadRequest {
@@ -127,7 +128,8 @@ export class RecordReader {
   private prepare(raw: CanonicalRecord, ods: string, nhsNumber: string) {
     const normalised = this.terminology.normaliseRecord(raw);
     const redaction = redactConfidential(normalised.record.resources);
-    const record = publishIds({ ...normalised.record, resources: redaction.kept }, ods, nhsNumber);
+    const resources = withLastIssueDates(redaction.kept);
+    const record = publishIds({ ...normalised.record, resources }, ods, nhsNumber);
     const prepared = { ods, nhsNumber, record, redactions: redaction.removed };
     if (Object.isFrozen(raw)) this.prepared.set(raw, deepFreeze(prepared));
     return prepared;

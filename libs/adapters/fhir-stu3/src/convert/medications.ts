@@ -72,8 +72,13 @@ export function convertMedicationStatement(src: Source, id: string): fhir4.Medic
   if (taken !== undefined && taken !== 'n')
     ReportBuilder.count(src.ctx.report.droppedElements, 'MedicationStatement.taken');
   const status = taken === 'n' ? 'not-taken' : (src.string('status') ?? 'unknown');
+  const lastIssued = src
+    .extension(careConnect('MedicationStatementLastIssueDate'))
+    .map((e) => e['valueDateTime'])
+    .find((v): v is string => typeof v === 'string' && v !== '');
   return compact({
     ...header(src, 'MedicationStatement', id),
+    extension: lastIssued ? [{ url: EXTENSIONS.lastIssueDate, valueDateTime: lastIssued }] : undefined,
     identifier: src.dt<fhir4.Identifier[]>('identifier'),
     basedOn: src.dt<fhir4.Reference[]>('basedOn'),
     partOf: src.dt<fhir4.Reference[]>('partOf'),

@@ -182,6 +182,20 @@ describe('STU3 → R4 resources', () => {
     expect(statement).not.toHaveProperty('taken');
   });
 
+  it('MedicationStatement: GP Connect’s last issue date becomes Lloyd’s', async () => {
+    const statement = await convert<fhir4.MedicationStatement>({
+      resourceType: 'MedicationStatement',
+      id: 'ms2',
+      extension: [
+        { url: `${GPC}/Extension-CareConnect-GPC-MedicationStatementLastIssueDate-1`, valueDateTime: '2024-03-01' },
+      ],
+      status: 'active',
+      medicationCodeableConcept: { coding: [{ system: SNOMED, code: '319283006', display: 'Amlodipine 5mg tablets' }] },
+      subject: patient,
+    });
+    expect(statement.extension).toEqual([{ url: EXTENSIONS.lastIssueDate, valueDateTime: '2024-03-01' }]);
+  });
+
   it('MedicationRequest: requester agent, encounter, prescription type, repeats and status reason', async () => {
     const request = await convert<fhir4.MedicationRequest>({
       resourceType: 'MedicationRequest',
