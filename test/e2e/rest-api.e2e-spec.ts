@@ -251,6 +251,19 @@ describe('FHIR REST API over real HTTP', () => {
         cross.res.status === 200 ? otherType : 'OperationOutcome',
       );
     });
+
+    it('describes each document without sending the caller to the supplier system', async () => {
+      const pid = await patientId(nhsNumber);
+      const documents = matchesOf(await getBundle(`/fhir/DocumentReference?patient=${pid}`)).map(
+        (m) => m.resource as fhir4.DocumentReference,
+      );
+      expect(documents.length).toBeGreaterThan(0);
+      for (const attachment of documents.flatMap((d) => d.content.map((c) => c.attachment))) {
+        expect(attachment.url).toBeUndefined();
+        expect(attachment.contentType).toBeTruthy();
+        expect(attachment.title).toBeTruthy();
+      }
+    });
   });
 
   it.each([

@@ -10,6 +10,7 @@ import { isDegraded, Terminology } from '@lloyd/terminology';
 import type { Counter } from 'prom-client';
 import { withLastIssueDates } from './last-issue-dates.js';
 import { publishIds } from './public-ids.js';
+import { withoutSupplierAddresses } from './supplier-addresses.js';
 
 export interface ReadRequest {
   token: VerifiedToken;
@@ -128,7 +129,7 @@ export class RecordReader {
   private prepare(raw: CanonicalRecord, ods: string, nhsNumber: string) {
     const normalised = this.terminology.normaliseRecord(raw);
     const redaction = redactConfidential(normalised.record.resources);
-    const resources = withLastIssueDates(redaction.kept);
+    const resources = withoutSupplierAddresses(withLastIssueDates(redaction.kept));
     const record = publishIds({ ...normalised.record, resources }, ods, nhsNumber);
     const prepared = { ods, nhsNumber, record, redactions: redaction.removed };
     if (Object.isFrozen(raw)) this.prepared.set(raw, deepFreeze(prepared));
