@@ -18,7 +18,7 @@ describe('withoutSupplierAddresses', () => {
         title: 'Clinic letter',
         creation: '2021-10-13',
       }),
-      { resourceType: 'Observation', id: 'o1', status: 'final', code: { text: 'x' } } as fhir4.Observation,
+      { resourceType: 'Observation', id: 'o1', status: 'final', code: { text: 'x' } },
     ]);
     const out = withoutSupplierAddresses(input);
     expect((out[0] as fhir4.DocumentReference).content).toEqual([
