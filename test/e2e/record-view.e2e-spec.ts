@@ -172,6 +172,34 @@ describe('federated record view: the four supplier systems through one FHIR API'
       expect(issues.filter((i) => !i.courseOfTherapyType).map((i) => i.id)).toEqual([]);
     });
 
+    it('holds every clinician it names: each Practitioner and PractitionerRole reference resolves in the bundle', () => {
+      const all = resources(bundle);
+      const keys = new Set(all.map((r) => `${r.resourceType}/${r.id ?? ''}`));
+      const dangling = new Set<string>();
+      const walk = (value: unknown): void => {
+        if (Array.isArray(value)) value.forEach(walk);
+        else if (value && typeof value === 'object') {
+          for (const [key, child] of Object.entries(value)) {
+            if (key !== 'reference' || typeof child !== 'string') walk(child);
+            else if (/^Practitioner(Role)?\//.test(child) && !keys.has(child)) dangling.add(child);
+          }
+        }
+      };
+      all.forEach(walk);
+      expect([...dangling]).toEqual([]);
+      expect(all.filter((r) => r.resourceType === 'Practitioner').length).toBeGreaterThan(1);
+    });
+
+    it('names who made each referral, a clinician in the bundle', () => {
+      const all = resources(bundle);
+      const practitioners = new Set(
+        all.filter((r) => r.resourceType === 'Practitioner').map((r) => `Practitioner/${r.id}`),
+      );
+      const referrals = all.filter((r): r is fhir4.ServiceRequest => r.resourceType === 'ServiceRequest');
+      expect(referrals.length).toBeGreaterThan(0);
+      expect(referrals.map((r) => practitioners.has(r.requester?.reference ?? ''))).not.toContain(false);
+    });
+
     it('says when each medication was last issued: its latest issue', () => {
       const all = resources(bundle);
       const issues = all.filter(

@@ -113,6 +113,12 @@ export function mapTestResult(ctx: MappingContext, t: NativeTestResult): fhir4.R
   return [report, ...results];
 }
 
+/** Who made a referral: the clinician of the consultation it was made in, when the record names one. */
+function requesterOf(ctx: MappingContext, consultationId: string | undefined): fhir4.Reference | undefined {
+  const sdsUserId = consultationId === undefined ? undefined : ctx.consultationClinicians.get(consultationId);
+  return sdsUserId === undefined ? undefined : ctx.practitioner(sdsUserId);
+}
+
 /** An outbound referral. */
 export function mapReferral(ctx: MappingContext, r: NativeReferral): fhir4.ServiceRequest {
   return compact({
@@ -126,6 +132,7 @@ export function mapReferral(ctx: MappingContext, r: NativeReferral): fhir4.Servi
     subject: ctx.patient,
     encounter: encounterOf(ctx, r['@consultation']),
     authoredOn: r['@date'],
+    requester: requesterOf(ctx, r['@consultation']),
     performerType: r['@specialty'] ? { text: r['@specialty'] } : undefined,
     performer: r.Recipient ? [{ display: r.Recipient }] : undefined,
     reasonCode: r.Reason ? [{ text: r.Reason }] : undefined,

@@ -40,6 +40,9 @@ export function mapRecord(native: NativePatient, found: SupplierPatient, record:
     ods: clinicians.practice.id!,
     patient: reference('Patient', found.sourceId),
     consultationIds: new Set(record.Consultations.Consultation.map((c) => c['@id'])),
+    consultationClinicians: new Map(
+      record.Consultations.Consultation.flatMap((c) => (c.Clinician ? [[c['@id'], c.Clinician['@sdsUserId']]] : [])),
+    ),
     practitioner: (sdsUserId) => reference('Practitioner', sdsUserId),
   };
   const targets = linkTargets(record);

@@ -13,6 +13,8 @@ export interface MappingContext {
   readonly patient: fhir4.Reference;
   /** Consultation ids present in the record: items point only at encounters that exist. */
   readonly consultationIds: ReadonlySet<string>;
+  /** Each consultation's clinician (SDS user id), who made what was ordered in it (a referral's requester). */
+  readonly consultationClinicians: ReadonlyMap<string, string>;
   /** Practitioner reference for an SDS user id (every clinician the record names is in the record). */
   practitioner(sdsUserId: string): fhir4.Reference;
 }

@@ -102,6 +102,7 @@ export function buildStructuredBundle(input: StructuredBundleInput): Bundle {
         ...content.extraList.listed,
       );
   }
+  out.push(...cliniciansReferenced(out, record, byRef));
   // Counted over what this answer holds, not the whole record: areas not asked for or not granted do not count.
   const degraded = new Set(out.filter(isDegraded)).size;
   if (degraded > 0) {
@@ -123,6 +124,57 @@ export function buildStructuredBundle(input: StructuredBundleInput): Bundle {
     profile: ['https://fhir.nhs.uk/StructureDefinition/GPConnect-StructuredRecord-Bundle'],
   };
   return bundle;
+}
+
+/** The Practitioner and PractitionerRole references in a resource, found once per held (frozen) resource. */
+const clinicianReferences = new WeakMap<Resource, readonly string[]>();
+
+function referencedClinicians(resource: Resource): readonly string[] {
+  const held = clinicianReferences.get(resource);
+  if (held) return held;
+  const found = new Set<string>();
+  const walk = (value: unknown): void => {
+    if (Array.isArray(value)) for (const item of value) walk(item);
+    else if (value !== null && typeof value === 'object') {
+      for (const [key, child] of Object.entries(value)) {
+        if (key === 'reference' && typeof child === 'string') {
+          if (child.startsWith('Practitioner/') || child.startsWith('PractitionerRole/')) found.add(child);
+        } else walk(child);
+      }
+    }
+  };
+  walk(resource);
+  const refs = [...found];
+  if (Object.isFrozen(resource)) clinicianReferences.set(resource, refs);
+  return refs;
+}
+
+/**
+ * The clinicians the answer's resources name (who recorded, prescribed, referred, took part), with their roles at the
+ * practice, so every Practitioner and PractitionerRole reference resolves within the Bundle, as GP Connect asks.
+ */
+function cliniciansReferenced(
+  out: readonly Resource[],
+  record: PreparedRecord['record'],
+  byRef: ReadonlyMap<string, Resource>,
+): Resource[] {
+  const included = new Set(out.map((r) => `${r.resourceType}/${r.id ?? ''}`));
+  const added: Resource[] = [];
+  const add = (ref: string) => {
+    const found = included.has(ref) ? undefined : byRef.get(ref);
+    if (found) {
+      included.add(ref);
+      added.push(found);
+    }
+  };
+  for (const resource of out) for (const ref of referencedClinicians(resource)) add(ref);
+  for (const role of record.practitionerRoles) {
+    if (included.has(role.practitioner?.reference ?? '')) add(`PractitionerRole/${role.id ?? ''}`);
+  }
+  for (const role of added.filter((r) => r.resourceType === 'PractitionerRole')) {
+    add((role as fhir4.PractitionerRole).practitioner?.reference ?? '');
+  }
+  return added;
 }
 
 interface RecordIndex {

@@ -8,6 +8,8 @@ export interface EntryContext {
   readonly patient: fhir4.Reference;
   /** The consultation the entry was recorded in; absent for stand-alone data entries. */
   readonly encounter: fhir4.Reference | undefined;
+  /** The clinician of that consultation, who made what was ordered in it (a referral's requester). */
+  readonly consultingClinician?: fhir4.Reference | undefined;
   /** The entry or its whole event is confidential. */
   readonly confidential: boolean;
   /** The reference of another entry of this record by its id (for problem links), if there is one. */

@@ -136,6 +136,7 @@ export function mapReferral(e: EntryOf<'referral'>, ctx: EntryContext): fhir4.Se
     subject: ctx.patient,
     encounter: ctx.encounter,
     authoredOn: fhirDate(e.date),
+    requester: ctx.consultingClinician,
     performerType: e.specialty ? { text: e.specialty } : undefined,
     performer: e.recipient?.name ? [{ display: e.recipient.name }] : undefined,
     reasonCode: e.reason ? [{ text: e.reason }] : undefined,

@@ -137,6 +137,7 @@ export function mapRecord(source: RecordSource): MapResult {
           ods,
           patient: patientRef,
           encounter: consultation ? reference('Encounter', event.eventId) : undefined,
+          consultingClinician: consultation ? practitionerRef(event.clinician?.userId) : undefined,
           confidential: eventConfidential || entry.privacyLevel === 'confidential',
           referenceTo: (id) => entryRefs.get(id),
           encounterRef: (id) => encounterRefs.get(id),
