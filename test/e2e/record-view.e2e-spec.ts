@@ -172,7 +172,7 @@ describe('federated record view: the four supplier systems through one FHIR API'
       expect(issues.filter((i) => !i.courseOfTherapyType).map((i) => i.id)).toEqual([]);
     });
 
-    it('holds every clinician it names: each Practitioner and PractitionerRole reference resolves in the bundle', () => {
+    it('holds every clinician, organisation and location it names: each such reference resolves in the bundle', () => {
       const all = resources(bundle);
       const keys = new Set(all.map((r) => `${r.resourceType}/${r.id ?? ''}`));
       const dangling = new Set<string>();
@@ -181,7 +181,8 @@ describe('federated record view: the four supplier systems through one FHIR API'
         else if (value && typeof value === 'object') {
           for (const [key, child] of Object.entries(value)) {
             if (key !== 'reference' || typeof child !== 'string') walk(child);
-            else if (/^Practitioner(Role)?\//.test(child) && !keys.has(child)) dangling.add(child);
+            else if (/^(Practitioner|PractitionerRole|Organization|Location)\//.test(child) && !keys.has(child))
+              dangling.add(child);
           }
         }
       };

@@ -102,7 +102,7 @@ export function buildStructuredBundle(input: StructuredBundleInput): Bundle {
         ...content.extraList.listed,
       );
   }
-  out.push(...cliniciansReferenced(out, record, byRef));
+  out.push(...partiesReferenced(out, record, byRef));
   // Counted over what this answer holds, not the whole record: areas not asked for or not granted do not count.
   const degraded = new Set(out.filter(isDegraded)).size;
   if (degraded > 0) {
@@ -126,11 +126,14 @@ export function buildStructuredBundle(input: StructuredBundleInput): Bundle {
   return bundle;
 }
 
-/** The Practitioner and PractitionerRole references in a resource, found once per held (frozen) resource. */
-const clinicianReferences = new WeakMap<Resource, readonly string[]>();
+/** The resource types GP Connect asks a Bundle to hold whenever its items name them. */
+const PARTY = /^(Practitioner|PractitionerRole|Organization|Location)\//;
 
-function referencedClinicians(resource: Resource): readonly string[] {
-  const held = clinicianReferences.get(resource);
+/** The references to those types in a resource, found once per held (frozen) resource. */
+const partyReferences = new WeakMap<Resource, readonly string[]>();
+
+function referencedParties(resource: Resource): readonly string[] {
+  const held = partyReferences.get(resource);
   if (held) return held;
   const found = new Set<string>();
   const walk = (value: unknown): void => {
@@ -138,22 +141,23 @@ function referencedClinicians(resource: Resource): readonly string[] {
     else if (value !== null && typeof value === 'object') {
       for (const [key, child] of Object.entries(value)) {
         if (key === 'reference' && typeof child === 'string') {
-          if (child.startsWith('Practitioner/') || child.startsWith('PractitionerRole/')) found.add(child);
+          if (PARTY.test(child)) found.add(child);
         } else walk(child);
       }
     }
   };
   walk(resource);
   const refs = [...found];
-  if (Object.isFrozen(resource)) clinicianReferences.set(resource, refs);
+  if (Object.isFrozen(resource)) partyReferences.set(resource, refs);
   return refs;
 }
 
 /**
  * The clinicians the answer's resources name (who recorded, prescribed, referred, took part), with their roles at the
- * practice, so every Practitioner and PractitionerRole reference resolves within the Bundle, as GP Connect asks.
+ * practice, and the organisations and locations they name, so that those references resolve within the Bundle, as
+ * GP Connect asks.
  */
-function cliniciansReferenced(
+function partiesReferenced(
   out: readonly Resource[],
   record: PreparedRecord['record'],
   byRef: ReadonlyMap<string, Resource>,
@@ -167,7 +171,7 @@ function cliniciansReferenced(
       added.push(found);
     }
   };
-  for (const resource of out) for (const ref of referencedClinicians(resource)) add(ref);
+  for (const resource of out) for (const ref of referencedParties(resource)) add(ref);
   for (const role of record.practitionerRoles) {
     if (included.has(role.practitioner?.reference ?? '')) add(`PractitionerRole/${role.id ?? ''}`);
   }
