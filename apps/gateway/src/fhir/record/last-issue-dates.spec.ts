@@ -1,31 +1,11 @@
 import { deepFreeze, EXTENSIONS } from '@lloyd/adapters-core';
+import { medicationRequest, medicationStatement } from '../testing/medications.js';
 import { withLastIssueDates } from './last-issue-dates.js';
 
-const statement = (id: string, plan: string, extension?: fhir4.Extension[]): fhir4.MedicationStatement => ({
-  resourceType: 'MedicationStatement',
-  id,
-  status: 'active',
-  subject: { reference: 'Patient/p' },
-  medicationReference: { reference: 'Medication/m' },
-  basedOn: [{ reference: `MedicationRequest/${plan}` }],
-  ...(extension ? { extension } : {}),
-});
-
-const request = (
-  id: string,
-  intent: 'plan' | 'order',
-  authoredOn?: string,
-  plan?: string,
-): fhir4.MedicationRequest => ({
-  resourceType: 'MedicationRequest',
-  id,
-  status: intent === 'plan' ? 'active' : 'completed',
-  intent,
-  subject: { reference: 'Patient/p' },
-  medicationReference: { reference: 'Medication/m' },
-  ...(authoredOn ? { authoredOn } : {}),
-  ...(plan ? { basedOn: [{ reference: `MedicationRequest/${plan}` }] } : {}),
-});
+const statement = (id: string, plan: string, extension?: fhir4.Extension[]) =>
+  medicationStatement(id, { plan, ...(extension ? { extension } : {}) });
+const request = (id: string, intent: 'plan' | 'order', authoredOn?: string, plan?: string) =>
+  medicationRequest(id, intent, { ...(authoredOn ? { authoredOn } : {}), ...(plan ? { plan } : {}) });
 
 const lastIssueOf = (resources: readonly fhir4.Resource[], id: string) =>
   (resources.find((r) => r.id === id) as fhir4.MedicationStatement).extension?.find(

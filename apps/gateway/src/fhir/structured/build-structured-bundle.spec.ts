@@ -14,6 +14,7 @@ import {
 import type { PreparedRecord } from '../record/record-reader.js';
 import { buildStructuredBundle, requestedSections } from './build-structured-bundle.js';
 import { LIST_WARNING_EXTENSION, LIST_WARNING_TEXT } from './list-sections.js';
+import { medicationRequest, medicationStatement } from '../testing/medications.js';
 import { parseStructuredRecordRequest, type StructuredRecordRequest } from './structured-request.js';
 
 const NOW = new Date('2024-06-15T12:00:00.000Z');
@@ -102,39 +103,6 @@ const allergy = (id: string, status?: string): fhir4.AllergyIntolerance => ({
 
 const medication = (id: string): fhir4.Medication => ({ resourceType: 'Medication', id, code: concept(id) });
 
-const statement = (
-  id: string,
-  status: fhir4.MedicationStatement['status'],
-  effective: Pick<fhir4.MedicationStatement, 'effectivePeriod' | 'effectiveDateTime'>,
-  med: string,
-  plan?: string,
-): fhir4.MedicationStatement => ({
-  resourceType: 'MedicationStatement',
-  id,
-  status,
-  subject,
-  medicationReference: ref('Medication', med),
-  ...effective,
-  ...(plan ? { basedOn: [ref('MedicationRequest', plan)] } : {}),
-});
-
-const medicationRequest = (
-  id: string,
-  intent: 'plan' | 'order',
-  med: string,
-  authoredOn: string,
-  plan?: string,
-): fhir4.MedicationRequest => ({
-  resourceType: 'MedicationRequest',
-  id,
-  status: intent === 'plan' ? 'active' : 'completed',
-  intent,
-  subject,
-  medicationReference: ref('Medication', med),
-  authoredOn,
-  ...(plan ? { basedOn: [ref('MedicationRequest', plan)] } : {}),
-});
-
 const condition = (id: string, status: string, significance: 'major' | 'minor'): fhir4.Condition => ({
   resourceType: 'Condition',
   id,
@@ -218,32 +186,39 @@ function clinicalResources(): Resource[] {
     medication('med-e'),
     medication('med-unused'),
     // Active, though its period ended long ago: kept whatever the from-date.
-    statement(
-      'ms-active',
-      'active',
-      { effectivePeriod: { start: '2015-03-01', end: '2019-01-01' } },
-      'med-a',
-      'plan-1',
-    ),
+    medicationStatement('ms-active', {
+      status: 'active',
+      effective: { effectivePeriod: { start: '2015-03-01', end: '2019-01-01' } },
+      med: 'med-a',
+      plan: 'plan-1',
+    }),
     // Ended the day before the from-date used below.
-    statement(
-      'ms-old',
-      'completed',
-      { effectivePeriod: { start: '2018-01-01', end: '2020-01-14' } },
-      'med-b',
-      'plan-2',
-    ),
+    medicationStatement('ms-old', {
+      status: 'completed',
+      effective: { effectivePeriod: { start: '2018-01-01', end: '2020-01-14' } },
+      med: 'med-b',
+      plan: 'plan-2',
+    }),
     // Ended in January 2020 (month only): the whole month counts.
-    statement('ms-month', 'completed', { effectivePeriod: { start: '2019-06-01', end: '2020-01' } }, 'med-e'),
-    statement('ms-recent', 'completed', { effectiveDateTime: '2020-02-01' }, 'med-c', 'plan-3'),
-    medicationRequest('plan-1', 'plan', 'med-a', '2015-03-01'),
-    medicationRequest('plan-2', 'plan', 'med-b', '2018-01-01'),
-    medicationRequest('plan-3', 'plan', 'med-c', '2020-02-01'),
-    medicationRequest('plan-orphan', 'plan', 'med-unused', '2021-01-01'),
-    medicationRequest('issue-1', 'order', 'med-d', '2021-05-01', 'plan-1'),
-    medicationRequest('issue-old', 'order', 'med-a', '2019-06-01', 'plan-1'),
-    medicationRequest('issue-2', 'order', 'med-b', '2021-05-01', 'plan-2'),
-    medicationRequest('issue-orphan', 'order', 'med-unused', '2021-05-01'),
+    medicationStatement('ms-month', {
+      status: 'completed',
+      effective: { effectivePeriod: { start: '2019-06-01', end: '2020-01' } },
+      med: 'med-e',
+    }),
+    medicationStatement('ms-recent', {
+      status: 'completed',
+      effective: { effectiveDateTime: '2020-02-01' },
+      med: 'med-c',
+      plan: 'plan-3',
+    }),
+    medicationRequest('plan-1', 'plan', { med: 'med-a', authoredOn: '2015-03-01' }),
+    medicationRequest('plan-2', 'plan', { med: 'med-b', authoredOn: '2018-01-01' }),
+    medicationRequest('plan-3', 'plan', { med: 'med-c', authoredOn: '2020-02-01' }),
+    medicationRequest('plan-orphan', 'plan', { med: 'med-unused', authoredOn: '2021-01-01' }),
+    medicationRequest('issue-1', 'order', { med: 'med-d', authoredOn: '2021-05-01', plan: 'plan-1' }),
+    medicationRequest('issue-old', 'order', { med: 'med-a', authoredOn: '2019-06-01', plan: 'plan-1' }),
+    medicationRequest('issue-2', 'order', { med: 'med-b', authoredOn: '2021-05-01', plan: 'plan-2' }),
+    medicationRequest('issue-orphan', 'order', { med: 'med-unused', authoredOn: '2021-05-01' }),
     // Problems.
     condition('cond-active-major', 'active', 'major'),
     condition('cond-active-minor', 'active', 'minor'),
