@@ -1,5 +1,6 @@
 import { CLINICAL_TYPES, EXTENSIONS } from '@lloyd/adapters-core';
 import { assertValidR4 } from '@lloyd/adapters-core-testing';
+import { referencesIn } from '@lloyd/fhir';
 import { startLloyd, type RunningLloyd } from '../support/lloyd.js';
 
 const NHS = 'https://fhir.nhs.uk/Id/nhs-number';
@@ -175,18 +176,11 @@ describe('federated record view: the four supplier systems through one FHIR API'
     it('holds every clinician, organisation and location it names: each such reference resolves in the bundle', () => {
       const all = resources(bundle);
       const keys = new Set(all.map((r) => `${r.resourceType}/${r.id ?? ''}`));
-      const dangling = new Set<string>();
-      const walk = (value: unknown): void => {
-        if (Array.isArray(value)) value.forEach(walk);
-        else if (value && typeof value === 'object') {
-          for (const [key, child] of Object.entries(value)) {
-            if (key !== 'reference' || typeof child !== 'string') walk(child);
-            else if (/^(Practitioner|PractitionerRole|Organization|Location)\//.test(child) && !keys.has(child))
-              dangling.add(child);
-          }
-        }
-      };
-      all.forEach(walk);
+      const dangling = new Set(
+        all
+          .flatMap(referencesIn)
+          .filter((ref) => /^(Practitioner|PractitionerRole|Organization|Location)\//.test(ref) && !keys.has(ref)),
+      );
       expect([...dangling]).toEqual([]);
       expect(all.filter((r) => r.resourceType === 'Practitioner').length).toBeGreaterThan(1);
     });

@@ -5,3 +5,4 @@ export * from './bundles.js';
 export * from './capability.js';
 export { isValidNhsNumber } from './nhs-number.js';
 export { deepFreeze, fhirJson } from './fhir-json.js';
+export { referencesIn } from './references.js';

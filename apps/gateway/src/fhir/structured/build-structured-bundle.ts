@@ -4,6 +4,7 @@ import type { PreparedRecord } from '../record/record-reader.js';
 import {
   collectionBundle,
   operationOutcome,
+  referencesIn,
   spineIssue,
   SNOMED_SYSTEM,
   type Bundle,
@@ -135,19 +136,7 @@ const partyReferences = new WeakMap<Resource, readonly string[]>();
 function referencedParties(resource: Resource): readonly string[] {
   const held = partyReferences.get(resource);
   if (held) return held;
-  const found = new Set<string>();
-  const walk = (value: unknown): void => {
-    if (Array.isArray(value)) for (const item of value) walk(item);
-    else if (value !== null && typeof value === 'object') {
-      for (const [key, child] of Object.entries(value)) {
-        if (key === 'reference' && typeof child === 'string') {
-          if (PARTY.test(child)) found.add(child);
-        } else walk(child);
-      }
-    }
-  };
-  walk(resource);
-  const refs = [...found];
+  const refs = [...new Set(referencesIn(resource).filter((ref) => PARTY.test(ref)))];
   if (Object.isFrozen(resource)) partyReferences.set(resource, refs);
   return refs;
 }

@@ -3,6 +3,7 @@
  * when the record conforms), worded for the supplier who has to fix its adapter.
  */
 import type { RecordSection } from '@lloyd/config';
+import { referencesIn } from '@lloyd/fhir';
 import { CODE_SYSTEMS, isConfidential, sectionOf, type CanonicalRecord } from '../canonical.js';
 
 export const ID_PATTERN = /^[A-Za-z0-9\-.]{1,64}$/;
@@ -53,17 +54,6 @@ export function patientReferenceProblems(record: CanonicalRecord): string[] {
   return firstFew(problems);
 }
 
-function collectReferences(value: unknown, found: string[]): void {
-  if (Array.isArray(value)) {
-    for (const item of value) collectReferences(item, found);
-  } else if (value !== null && typeof value === 'object') {
-    for (const [key, child] of Object.entries(value)) {
-      if (key === 'reference' && typeof child === 'string') found.push(child);
-      else if (key !== 'contained') collectReferences(child, found);
-    }
-  }
-}
-
 /**
  * Every reference inside the record is relative (`Type/id`) and names a resource of the record (or a contained
  * resource, `#id`); references by identifier alone are allowed.
@@ -73,8 +63,7 @@ export function referenceProblems(record: CanonicalRecord): string[] {
   const known = new Set(resources.map((r) => `${r.resourceType}/${r.id ?? ''}`));
   const problems: string[] = [];
   const check = (owner: fhir4.Resource, scope: fhir4.Resource) => {
-    const refs: string[] = [];
-    collectReferences(scope, refs);
+    const refs = referencesIn(scope);
     const contained = new Set(((owner as fhir4.DomainResource).contained ?? []).map((c) => `#${c.id ?? ''}`));
     for (const ref of refs) {
       if (ref.startsWith('#')) {
