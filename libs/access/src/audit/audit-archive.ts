@@ -7,6 +7,7 @@ import {
   auditEventKey,
   parseCheckpoint,
   parseHead,
+  storedEvents,
   type Checkpoint,
 } from './audit-keys.js';
 import { chainLink, checkStoredEvent, GENESIS_HASH } from './hash-chain.js';
@@ -98,30 +99,26 @@ export class AuditArchive {
     let archived = 0;
     let firstRecorded: string | undefined;
     let lastRecorded: string | undefined;
-    reading: for (let start = checkpoint.seq + 1; start <= head.seq; start += BATCH) {
-      const seqs = Array.from({ length: Math.min(BATCH, head.seq - start + 1) }, (_, i) => start + i);
-      const raws = await Promise.all(seqs.map((seq) => this.store.get(auditEventKey(seq))));
-      const batch: string[] = [];
-      for (const [i, raw] of raws.entries()) {
-        const seq = seqs[i]!;
-        if (raw === null)
-          throw new AuditChainBrokenError(seq, `event ${seq} is missing, but the head is at ${head.seq}`);
-        const checked = checkStoredEvent(raw, seq, previousHash);
-        if (typeof checked === 'string') throw new AuditChainBrokenError(seq, checked);
-        const recorded = recordedAt(checked.event);
-        if (recorded >= cutoff) {
-          await this.flush(batch, options, archived + batch.length, lastRecorded);
-          archived += batch.length;
-          break reading;
-        }
-        previousHash = checked.hash;
-        firstRecorded ??= recorded;
-        lastRecorded = recorded;
-        batch.push(raw);
-      }
-      await this.flush(batch, options, archived + batch.length, lastRecorded);
-      archived += batch.length;
+    const pending: string[] = [];
+    const flush = async () => {
+      if (pending.length === 0) return;
+      await options.sink.write(pending.splice(0));
+      if (lastRecorded) options.onProgress?.(archived, lastRecorded);
+    };
+    for await (const { seq, raw } of storedEvents(this.store, checkpoint.seq + 1, head.seq)) {
+      if (raw === null) throw new AuditChainBrokenError(seq, `event ${seq} is missing, but the head is at ${head.seq}`);
+      const checked = checkStoredEvent(raw, seq, previousHash);
+      if (typeof checked === 'string') throw new AuditChainBrokenError(seq, checked);
+      const recorded = recordedAt(checked.event);
+      if (recorded >= cutoff) break;
+      previousHash = checked.hash;
+      firstRecorded ??= recorded;
+      lastRecorded = recorded;
+      pending.push(raw);
+      archived++;
+      if (pending.length >= BATCH) await flush();
     }
+    await flush();
     if (archived === 0) return { archived, finishedEarlierRun };
 
     await options.sink.commit();
@@ -163,12 +160,6 @@ export class AuditArchive {
       finishedEarlierRun,
       ...(pruneError ? { pruneError } : {}),
     };
-  }
-
-  private async flush(batch: string[], options: ArchiveOptions, total: number, lastRecorded?: string): Promise<void> {
-    if (batch.length === 0) return;
-    await options.sink.write(batch);
-    if (lastRecorded) options.onProgress?.(total, lastRecorded);
   }
 
   /**

@@ -1,3 +1,4 @@
+import type { KeyValueStore } from '@lloyd/store';
 import { GENESIS_HASH } from './hash-chain.js';
 
 /** The newest sealed event as far as the writers know: `{ seq, hash }` (absent: the chain is empty). */
@@ -50,4 +51,22 @@ export function parseCheckpoint(raw: string | null): Checkpoint {
     throw new Error(`The audit chain's archive checkpoint (${AUDIT_CHECKPOINT_KEY}) is malformed`);
   }
   return { seq: cp.seq, hash: cp.hash, from: cp.from, pruned: cp.pruned, archivedAt: cp.archivedAt };
+}
+
+const PAGE = 200;
+
+/**
+ * The stored events from `from` on, in sequence order, read a page at a time: each number with its stored text, or
+ * null where the key is absent. It ends after `through` when given, and never otherwise (the caller stops).
+ */
+export async function* storedEvents(
+  store: KeyValueStore,
+  from: number,
+  through?: number,
+): AsyncGenerator<{ seq: number; raw: string | null }> {
+  for (let start = from; through === undefined || start <= through; start += PAGE) {
+    const length = through === undefined ? PAGE : Math.min(PAGE, through - start + 1);
+    const raws = await Promise.all(Array.from({ length }, (_, i) => store.get(auditEventKey(start + i))));
+    for (const [i, raw] of raws.entries()) yield { seq: start + i, raw };
+  }
 }

@@ -17,6 +17,7 @@ import {
   parseCheckpoint,
   parseHead,
   patientIndexKey,
+  storedEvents,
   type Head,
 } from './audit-keys.js';
 import { chainLink, checkStoredEvent, sealEvent, type SealedEvent } from './hash-chain.js';
@@ -137,23 +138,20 @@ export class AuditTrail {
     if (head.seq < checkpoint.seq) {
       return broken(head.seq, `the chain's head is at event ${head.seq}, before the archived ${checkpoint.seq}`);
     }
-    for (let start = checkpoint.seq + 1; ; start += BATCH) {
-      const raws = await Promise.all(Array.from({ length: BATCH }, (_, i) => this.store.get(auditEventKey(start + i))));
-      for (const [i, raw] of raws.entries()) {
-        const seq = start + i;
-        if (raw === null) {
-          if (seq <= head.seq) return broken(seq, `event ${seq} is missing, but the chain's head is at ${head.seq}`);
-          return { ok: true, checked, head: head.seq, archivedThrough: checkpoint.seq, ...archived };
-        }
-        const problem = checkStoredEvent(raw, seq, previousHash);
-        if (typeof problem === 'string') return broken(seq, problem);
-        previousHash = problem.hash;
-        checked++;
-        if (seq === head.seq && head.hash !== problem.hash) {
-          return broken(seq, `the chain's head records a different hash for event ${seq} than the event itself`);
-        }
+    for await (const { seq, raw } of storedEvents(this.store, checkpoint.seq + 1)) {
+      if (raw === null) {
+        if (seq <= head.seq) return broken(seq, `event ${seq} is missing, but the chain's head is at ${head.seq}`);
+        return { ok: true, checked, head: head.seq, archivedThrough: checkpoint.seq, ...archived };
+      }
+      const problem = checkStoredEvent(raw, seq, previousHash);
+      if (typeof problem === 'string') return broken(seq, problem);
+      previousHash = problem.hash;
+      checked++;
+      if (seq === head.seq && head.hash !== problem.hash) {
+        return broken(seq, `the chain's head records a different hash for event ${seq} than the event itself`);
       }
     }
+    throw new Error('unreachable: the stored chain ends at the first absent event');
   }
 
   /** Searches the trail, newest first. Throws 422 `INVALID_PARAMETER` naming a bad parameter. */
