@@ -6,6 +6,8 @@ import { startLloyd, type RunningLloyd } from '../support/lloyd.js';
 const NHS = 'https://fhir.nhs.uk/Id/nhs-number';
 const SNOMED = 'http://snomed.info/sct';
 const DEGRADED = 'https://fhir.lloyd.example/StructureDefinition/degraded-code';
+/** GP Connect's code system for secondary lists (what problems link to, what consultations contain). */
+const SECONDARY_LISTS = 'https://fhir.hl7.org.uk/STU3/CodeSystem/GPConnect-SecondaryListValues-1';
 
 const ALL_AREAS: fhir4.ParametersParameter[] = [
   { name: 'includeAllergies', part: [{ name: 'includeResolvedAllergies', valueBoolean: true }] },
@@ -173,16 +175,33 @@ describe('federated record view: the four supplier systems through one FHIR API'
       expect(issues.filter((i) => !i.courseOfTherapyType).map((i) => i.id)).toEqual([]);
     });
 
-    it('holds every clinician, organisation and location it names: each such reference resolves in the bundle', () => {
+    it('holds everything its items name: every reference resolves in the bundle', () => {
+      // Clinicians, organisations and locations, and (all areas being asked for) every linked item, documents too.
       const all = resources(bundle);
       const keys = new Set(all.map((r) => `${r.resourceType}/${r.id ?? ''}`));
-      const dangling = new Set(
-        all
-          .flatMap(referencesIn)
-          .filter((ref) => /^(Practitioner|PractitionerRole|Organization|Location)\//.test(ref) && !keys.has(ref)),
-      );
+      const dangling = new Set(all.flatMap(referencesIn).filter((ref) => !keys.has(ref)));
       expect([...dangling]).toEqual([]);
       expect(all.filter((r) => r.resourceType === 'Practitioner').length).toBeGreaterThan(1);
+    });
+
+    it('returns what the problems link to and the consultations contain in GP Connect secondary lists', () => {
+      const secondary = resources(bundle).filter(
+        (r): r is fhir4.List =>
+          r.resourceType === 'List' && (r as fhir4.List).code?.coding?.[0]?.system === SECONDARY_LISTS,
+      );
+      const codes = secondary.map((l) => l.code?.coding?.[0]?.code);
+      expect(codes).toEqual(
+        expect.arrayContaining([
+          'problems-documents-related-to-problems',
+          'problems-medications-related-to-problems',
+          'consultations-medications-contained-in-consultations',
+          'consultations-problems-contained-in-consultations',
+        ]),
+      );
+      expect(new Set(codes).size).toBe(codes.length);
+      for (const list of secondary) expect(list.entry?.length ?? 0).toBeGreaterThan(0);
+      const document = listOf(bundle, 'problems-documents-related-to-problems')?.entry?.[0]?.item.reference;
+      expect(document).toMatch(/^DocumentReference\//);
     });
 
     it('names who made each referral, a clinician in the bundle', () => {
@@ -217,7 +236,10 @@ describe('federated record view: the four supplier systems through one FHIR API'
     });
 
     it(`degrades ${hasLocalCodes ? 'only its local codes' : 'nothing: every code it holds has a map'}`, () => {
-      const coded = resources(bundle).filter((r) => codedElements(r).length > 0);
+      // Clinical items, and the primary Lists (SNOMED CT coded); secondary Lists carry GP Connect's own codes.
+      const coded = resources(bundle)
+        .filter((r) => !(r.resourceType === 'List' && (r as fhir4.List).code?.coding?.[0]?.system === SECONDARY_LISTS))
+        .filter((r) => codedElements(r).length > 0);
       expect(coded.length).toBeGreaterThan(20);
       const isDegraded = (r: fhir4.Resource) =>
         Boolean((r as fhir4.DomainResource).extension?.some((e) => e.url === DEGRADED));
@@ -283,7 +305,14 @@ describe('federated record view: the four supplier systems through one FHIR API'
       const { res, bundle } = await structured(parameters('9990000042', ...ALL_AREAS));
       expect(res.status).toBe(200);
       expect(listOf(bundle, LIST_CODES.immunisations)).toBeUndefined();
-      expect(resources(bundle).some((r) => r.resourceType === 'Immunization')).toBe(false);
+      // Only an immunisation a consultation contains can still be there: the consultations area was read.
+      const contained = (listOf(bundle, 'consultations-immunisations-contained-in-consultations')?.entry ?? []).map(
+        (e) => e.item.reference,
+      );
+      const immunisations = resources(bundle).filter((r) => r.resourceType === 'Immunization');
+      expect(immunisations.map((r) => `Immunization/${r.id ?? ''}`).filter((ref) => !contained.includes(ref))).toEqual(
+        [],
+      );
       for (const code of [
         LIST_CODES.allergies,
         LIST_CODES.medications,

@@ -90,6 +90,25 @@ describe('AccessChain with the demo configuration', () => {
     }
   });
 
+  it('grants social-care the linked sections its agreement covers, silently, and keeps them apart', async () => {
+    const organisation = await f.chain.decideOrganisation({
+      token: tokenFor('social-care'),
+      practiceOds: 'P10001',
+      requestedSections: ['problems'],
+      linkedSections: ALL,
+      now: NOW,
+    });
+    const decision = f.chain.decidePatient(organisation, ORDINARY_PATIENT, NOW);
+    expect(decision.sections).toEqual(['problems']);
+    expect(decision.linkedSections).toEqual(['allergies', 'medications']);
+    expect(decision.warnings).toEqual([]);
+    expect(decision.withheldSections).toEqual([]);
+    expect(decision.allows('medications')).toBe(false);
+    expect(decision.allowsLinked('medications')).toBe(true);
+    expect(decision.allowsLinked('consultations')).toBe(false);
+    expect(Object.isFrozen(decision.linkedSections)).toBe(true);
+  });
+
   it('gives social-care no warning when it asks only for what its agreement covers', async () => {
     const decision = await decide('social-care', ORDINARY_PATIENT, ['allergies', 'problems']);
     expect(decision.sections).toEqual(['allergies', 'problems']);

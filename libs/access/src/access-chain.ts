@@ -90,7 +90,14 @@ export class AccessChain {
     };
     const practice = this.grant(this.practiceEnablement.check(context));
     const agreement = this.grant(this.sharingAgreement.check(context));
-    const scope = this.grant(this.sectionScope.check({ requested: request.requestedSections, practice, agreement }));
+    const scope = this.grant(
+      this.sectionScope.check({
+        requested: request.requestedSections,
+        ...(request.linkedSections ? { linked: request.linkedSections } : {}),
+        practice,
+        agreement,
+      }),
+    );
     const emergency = this.grant(this.emergencyAccess.check({ token: request.token, agreement }));
     const { token } = request;
     return mintOrganisationDecision({
@@ -100,6 +107,7 @@ export class AccessChain {
       practiceOds: request.practiceOds,
       agreementId: agreement.id,
       sections: scope.sections,
+      linkedSections: scope.linkedSections,
       warnings: scope.warnings,
       withheldSections: scope.withheld,
       emergency: emergency.emergency,

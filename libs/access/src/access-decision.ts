@@ -32,6 +32,11 @@ interface DecisionFields {
   agreementId: string;
   /** The sections the caller may see: requested ∩ agreement ∩ enabled at the practice. */
   sections: readonly RecordSection[];
+  /**
+   * Further sections whose items may be returned only where a granted section's items link to them (GP Connect's
+   * secondary lists): asked for as linked, enabled at the practice and covered by the agreement. Never in `sections`.
+   */
+  linkedSections: readonly RecordSection[];
   /** Warnings for the response (sections left out, sections disabled at the practice). */
   warnings: readonly OperationOutcomeIssue[];
   withheldSections: readonly WithheldSection[];
@@ -62,6 +67,7 @@ function copyFields(fields: DecisionFields): DecisionFields {
   return {
     ...fields,
     sections: own(fields.sections, (s) => [...s]),
+    linkedSections: own(fields.linkedSections, (s) => [...s]),
     warnings: own(fields.warnings, (w) => (w.length === 0 ? [] : structuredClone([...w]))),
     withheldSections: own(fields.withheldSections, (w) => w.map((x) => ({ ...x }))),
   };
@@ -74,6 +80,7 @@ abstract class Decision implements DecisionFields {
   readonly practiceOds!: string;
   readonly agreementId!: string;
   readonly sections!: readonly RecordSection[];
+  readonly linkedSections!: readonly RecordSection[];
   readonly warnings!: readonly OperationOutcomeIssue[];
   readonly withheldSections!: readonly WithheldSection[];
   readonly emergency!: boolean;
@@ -89,6 +96,11 @@ abstract class Decision implements DecisionFields {
   /** True when the caller may see `section`. */
   allows(section: RecordSection): boolean {
     return this.sections.includes(section);
+  }
+
+  /** True when items of `section` may be returned because a granted section's items link to them. */
+  allowsLinked(section: RecordSection): boolean {
+    return this.sections.includes(section) || this.linkedSections.includes(section);
   }
 }
 
@@ -152,6 +164,7 @@ export function mintAccessDecision(
     practiceOds: organisation.practiceOds,
     agreementId: organisation.agreementId,
     sections: organisation.sections,
+    linkedSections: organisation.linkedSections,
     warnings: organisation.warnings,
     withheldSections: organisation.withheldSections,
     emergency: organisation.emergency,

@@ -9,6 +9,7 @@ function organisation(emergency: { granted: boolean; requested: boolean; reason?
     practiceOds: 'P10001',
     agreementId: 'deal',
     sections: ['allergies'],
+    linkedSections: [],
     warnings: [],
     withheldSections: [],
     emergency: emergency.granted,

@@ -16,6 +16,11 @@ export interface OrganisationRequest {
   practiceOds: string;
   /** Sections the request asks for; empty for the patient alone (e.g. Patient search). */
   requestedSections: readonly RecordSection[];
+  /**
+   * Sections wanted only for the items linked to the requested ones: GP Connect's secondary lists, which return what
+   * the requested problems link to and the requested consultations contain. Granted silently or not at all.
+   */
+  linkedSections?: readonly RecordSection[];
   now: Date;
 }
 

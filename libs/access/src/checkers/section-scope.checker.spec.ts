@@ -67,4 +67,23 @@ describe('SectionScopeChecker', () => {
       "The sharing agreement deal does not cover consultations (includeConsultations), immunisations (includeImmunisations), so they have been left out. Ask the practice's data controller to extend the agreement if you need them.",
     );
   });
+
+  it('grants linked sections silently, only where the practice has them and the agreement covers them', () => {
+    const result = new SectionScopeChecker().check({
+      requested: ['problems'],
+      linked: ['problems', 'medications', 'documents', 'referrals', 'medications'],
+      practice: practice({ disabledSections: ['referrals'] }),
+      agreement: agreement({ id: 'deal', sections: ['problems', 'medications', 'referrals'] }),
+    });
+    if (!result.allowed) throw new Error('the section scope never refuses');
+    // Requested sections are not linked ones; documents are outside the agreement; referrals are off at the practice.
+    expect(result.grant.linkedSections).toEqual(['medications']);
+    expect(result.grant.sections).toEqual(['problems']);
+    expect(result.grant.withheld).toEqual([]);
+    expect(result.grant.warnings).toEqual([]);
+  });
+
+  it('grants no linked sections when none are asked for', () => {
+    expect(scope(['allergies'], ['allergies', 'problems']).linkedSections).toEqual([]);
+  });
 });

@@ -6,6 +6,8 @@ import { allow, type AccessChecker, type CheckResult } from './checker.js';
 
 export interface SectionScopeContext {
   requested: readonly RecordSection[];
+  /** Sections wanted only for the items linked to requested ones (GP Connect's secondary lists). */
+  linked?: readonly RecordSection[];
   practice: PracticeSettings;
   agreement: SharingAgreement;
 }
@@ -14,15 +16,19 @@ export interface SectionScope {
   sections: RecordSection[];
   warnings: OperationOutcomeIssue[];
   withheld: WithheldSection[];
+  /** The linked sections granted: not requested, but enabled at the practice and covered by the agreement. */
+  linkedSections: RecordSection[];
 }
 
 /**
  * Per-section sharing: a section is granted only when it is requested, enabled at the practice and covered by the
  * agreement. It never refuses the request: a section switched off at the practice gets GP Connect's
  * `NOT_IMPLEMENTED` warning ("includeX has been disabled"), one the agreement does not cover a warning naming it.
+ * Linked sections are granted under the same two conditions, silently: the caller did not ask for them, so leaving
+ * one out is not worth a warning (the items linked from it are simply not returned).
  */
 export class SectionScopeChecker implements AccessChecker<SectionScopeContext, SectionScope> {
-  check({ requested, practice, agreement }: SectionScopeContext): CheckResult<SectionScope> {
+  check({ requested, linked = [], practice, agreement }: SectionScopeContext): CheckResult<SectionScope> {
     const sections: RecordSection[] = [];
     const withheld: WithheldSection[] = [];
     for (const section of new Set(requested)) {
@@ -37,7 +43,13 @@ export class SectionScopeChecker implements AccessChecker<SectionScopeContext, S
       );
     const outside = withheld.filter((w) => w.reason === 'not-in-agreement').map((w) => w.section);
     if (outside.length > 0) warnings.push(notCoveredWarning(agreement, outside));
-    return allow({ sections, warnings, withheld });
+    const linkedSections = [...new Set(linked)].filter(
+      (section) =>
+        !requested.includes(section) &&
+        !practice.disabledSections.includes(section) &&
+        agreement.sections.includes(section),
+    );
+    return allow({ sections, warnings, withheld, linkedSections });
   }
 }
 

@@ -15,10 +15,7 @@ export function publishIds(record: CanonicalRecord, ods: string, nhsNumber: stri
     const key = `${type}/${sourceId}`;
     let id = ids.get(key);
     if (!id) {
-      id =
-        type === 'Patient'
-          ? encodeResourceId({ ods, nhsNumber, sourceId: '' })
-          : encodeResourceId({ ods, nhsNumber, sourceId });
+      id = publicIdOf(type, sourceId, ods, nhsNumber);
       ids.set(key, id);
     }
     return id;
@@ -36,6 +33,16 @@ export function publishIds(record: CanonicalRecord, ods: string, nhsNumber: stri
     practitionerRoles: record.practitionerRoles.map(rewrite),
     resources: record.resources.map(rewrite),
   };
+}
+
+function publicIdOf(type: string, sourceId: string, ods: string, nhsNumber: string): string {
+  return encodeResourceId({ ods, nhsNumber, sourceId: type === 'Patient' ? '' : sourceId });
+}
+
+/** A record-internal reference (`Type/sourceId`) as {@link publishIds} rewrites it; other references unchanged. */
+export function publicReference(reference: string, ods: string, nhsNumber: string): string {
+  const match = RELATIVE_REFERENCE.exec(reference);
+  return match ? `${match[1]}/${publicIdOf(match[1]!, match[2]!, ods, nhsNumber)}` : reference;
 }
 
 function rewriteReferences(value: unknown, idFor: (type: string, sourceId: string) => string): unknown {

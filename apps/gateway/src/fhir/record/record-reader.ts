@@ -1,5 +1,11 @@
 import { Injectable } from '@nestjs/common';
-import { AccessChain, redactConfidential, type AccessDecision, type OrganisationDecision } from '@lloyd/access';
+import {
+  AccessChain,
+  redactConfidential,
+  sectionOf,
+  type AccessDecision,
+  type OrganisationDecision,
+} from '@lloyd/access';
 import { deepFreeze, type CanonicalRecord, type SupplierPatient } from '@lloyd/adapters-core';
 import type { VerifiedToken } from '@lloyd/auth';
 import type { RecordSection } from '@lloyd/config';
@@ -9,7 +15,8 @@ import { MetricsService } from '@lloyd/observability';
 import { isDegraded, Terminology } from '@lloyd/terminology';
 import type { Counter } from 'prom-client';
 import { withLastIssueDates } from './last-issue-dates.js';
-import { publishIds } from './public-ids.js';
+import { encountersOf } from './links.js';
+import { publicReference, publishIds } from './public-ids.js';
 import { withoutSupplierAddresses } from './supplier-addresses.js';
 
 export interface ReadRequest {
@@ -17,6 +24,8 @@ export interface ReadRequest {
   nhsNumber: string;
   /** The sections the caller asks for; the access chain narrows them. */
   sections: readonly RecordSection[];
+  /** Sections wanted only for items linked to the asked-for ones (GP Connect's secondary lists); granted silently. */
+  linkedSections?: readonly RecordSection[];
   correlationId: string;
   now: Date;
 }
@@ -36,6 +45,17 @@ export interface PreparedRecord {
   record: CanonicalRecord;
   /** Confidential items removed, per section. */
   redactions: Partial<Record<RecordSection | 'other', number>>;
+  /** Where each removed item would have been: what the structured record's lists need for their warnings. */
+  withheld: readonly WithheldItem[];
+}
+
+/** An item withheld as confidential, by its public reference: never served, only noted where it would have been. */
+export interface WithheldItem {
+  /** Its public reference, as the record's other items name it. */
+  reference: string;
+  section: RecordSection | undefined;
+  /** The consultations it was recorded in (public Encounter references). */
+  encounters: readonly string[];
 }
 
 /** Tracks how far a read got, so the audit event records the decision even when a later step fails. */
@@ -82,6 +102,7 @@ export class RecordReader {
       token: request.token,
       practiceOds: ods,
       requestedSections: [...request.sections],
+      ...(request.linkedSections ? { linkedSections: [...request.linkedSections] } : {}),
       now: request.now,
     });
     progress.decision = organisation;
@@ -108,12 +129,12 @@ export class RecordReader {
 
   async read(opened: OpenedPatient, correlationId: string, progress: ReadProgress = {}): Promise<PreparedRecord> {
     const { ods, nhsNumber, decision } = opened;
-    const raw = await this.fetchRecord(ods, nhsNumber, decision.sections, correlationId);
+    const raw = await this.fetchRecord(ods, nhsNumber, decision, correlationId);
     if (!raw) throw outcomes.patientNotFound();
     const held = this.prepared.get(raw);
     const prepared = held?.ods === ods && held.nhsNumber === nhsNumber ? held : this.prepare(raw, ods, nhsNumber);
     progress.redactions = prepared.redactions;
-    return { ods, decision, record: prepared.record, redactions: prepared.redactions };
+    return { ods, decision, record: prepared.record, redactions: prepared.redactions, withheld: prepared.withheld };
   }
 
   /**
@@ -131,22 +152,31 @@ export class RecordReader {
     const redaction = redactConfidential(normalised.record.resources);
     const resources = withoutSupplierAddresses(withLastIssueDates(redaction.kept));
     const record = publishIds({ ...normalised.record, resources }, ods, nhsNumber);
-    const prepared = { ods, nhsNumber, record, redactions: redaction.removed };
+    const kept = new Set(redaction.kept);
+    const withheld = normalised.record.resources
+      .filter((r) => !kept.has(r))
+      .map((r): WithheldItem => ({
+        reference: publicReference(`${r.resourceType}/${r.id ?? ''}`, ods, nhsNumber),
+        section: sectionOf(r),
+        encounters: encountersOf(r).map((ref) => publicReference(ref, ods, nhsNumber)),
+      }));
+    const prepared = { ods, nhsNumber, record, redactions: redaction.removed, withheld };
     if (Object.isFrozen(raw)) this.prepared.set(raw, deepFreeze(prepared));
     return prepared;
   }
 
   /**
    * Reads the record; when the supplier fails for a request of several areas, asks for each area on its own and
-   * answers with the areas it could read, naming the others (a partial record, never an empty success). When no
-   * area can be read the original failure stands.
+   * answers with the areas it could read, naming the others (a partial record, never an empty success). When none
+   * of the areas asked for can be read (linked areas do not count) the original failure stands.
    */
   private async fetchRecord(
     ods: string,
     nhsNumber: string,
-    sections: readonly RecordSection[],
+    decision: AccessDecision,
     correlationId: string,
   ): Promise<CanonicalRecord | null> {
+    const sections = [...decision.sections, ...decision.linkedSections];
     const read = (wanted: readonly RecordSection[]) =>
       this.suppliers.call(ods, (adapter, ctx) => adapter.getRecord(nhsNumber, { sections: wanted }, ctx), {
         correlationId,
@@ -157,7 +187,10 @@ export class RecordReader {
       if (!(err instanceof OperationOutcomeError) || ![502, 504].includes(err.status) || sections.length < 2) throw err;
       const attempts = await Promise.allSettled(sections.map((section) => read([section])));
       const records = attempts.flatMap((a) => (a.status === 'fulfilled' && a.value ? [a.value] : []));
-      if (records.length === 0) throw err;
+      const askedForRead = sections.some(
+        (s, i) => decision.sections.includes(s) && attempts[i]!.status === 'fulfilled',
+      );
+      if (records.length === 0 || (decision.sections.length > 0 && !askedForRead)) throw err;
       const seen = new Set<string>();
       const resources = records
         .flatMap((r) => r.resources)

@@ -9,10 +9,11 @@ import {
   type Bundle,
   type OperationOutcome,
   type OperationOutcomeIssue,
+  referencesIn,
   type Resource,
 } from '@lloyd/fhir';
 import type { PreparedRecord } from '../record/record-reader.js';
-import { buildStructuredBundle, requestedSections } from './build-structured-bundle.js';
+import { buildStructuredBundle, linkedSectionsFor, requestedSections } from './build-structured-bundle.js';
 import { LIST_WARNING_EXTENSION, LIST_WARNING_TEXT } from './list-sections.js';
 import { medicationRequest, medicationStatement } from '../testing/medications.js';
 import { parseStructuredRecordRequest, type StructuredRecordRequest } from './structured-request.js';
@@ -278,12 +279,21 @@ function canonicalRecord(resources: Resource[] = clinicalResources()): Canonical
   };
 }
 
-/** Only `sections` and `warnings` of the access chain's decision are read when building the bundle. */
-const decision = (sections: readonly RecordSection[] = ALL_SECTIONS, warnings: OperationOutcomeIssue[] = []) =>
-  ({ sections, warnings }) as unknown as AccessDecision;
+/** Only the sections (primary and linked) and warnings of the access chain's decision are read here. */
+const decision = (
+  sections: readonly RecordSection[] = ALL_SECTIONS,
+  warnings: OperationOutcomeIssue[] = [],
+  linkedSections: readonly RecordSection[] = [],
+) =>
+  ({
+    sections,
+    warnings,
+    linkedSections,
+    allowsLinked: (s: RecordSection) => sections.includes(s) || linkedSections.includes(s),
+  }) as unknown as AccessDecision;
 
 function prepared(overrides: Partial<PreparedRecord> = {}): PreparedRecord {
-  return { ods: 'A12345', decision: decision(), record: canonicalRecord(), redactions: {}, ...overrides };
+  return { ods: 'A12345', decision: decision(), record: canonicalRecord(), redactions: {}, withheld: [], ...overrides };
 }
 
 const build = (req: StructuredRecordRequest, prep: PreparedRecord = prepared(), dataInTransit = false) =>
@@ -909,5 +919,267 @@ describe('buildStructuredBundle', () => {
       }
       expect(Object.isFrozen(frozen.resources)).toBe(true);
     });
+  });
+
+  describe('secondary lists (what problems link to and consultations contain)', () => {
+    // GP Connect's secondary list codes, written out here rather than imported.
+    const SECONDARY = 'https://fhir.hl7.org.uk/STU3/CodeSystem/GPConnect-SecondaryListValues-1';
+    const related = (...refs: string[]) =>
+      refs.map((reference) => ({ url: EXTENSIONS.relatedClinicalContent, valueReference: { reference } }));
+    const linkedTo = <T extends Resource>(resource: T, extra: Partial<T>): T => ({ ...resource, ...extra });
+
+    /** The small record, with links: two problems linking to items of every area, and items filed in enc-2022. */
+    function linkedResources(): Resource[] {
+      const byId = new Map(clinicalResources().map((r) => [r.id, r]));
+      const take = <T extends Resource>(id: string) => byId.get(id) as T;
+      const majorProblem = take<fhir4.Condition>('cond-active-major');
+      const minorProblem = take<fhir4.Condition>('cond-active-minor');
+      const changed: Resource[] = [
+        linkedTo(majorProblem, {
+          extension: [
+            ...(majorProblem.extension ?? []),
+            ...related(
+              'MedicationRequest/plan-1',
+              'Observation/obs-r1',
+              'Encounter/enc-2021',
+              'DocumentReference/doc-1',
+              'Condition/cond-inactive-major',
+              'Observation/obs-secret',
+              'AllergyIntolerance/al-resolved',
+              'Condition/cond-secret',
+            ),
+          ],
+        }),
+        linkedTo(minorProblem, {
+          encounter: ref('Encounter', 'enc-2022'),
+          extension: [...(minorProblem.extension ?? []), ...related('Immunization/imm-given')],
+        }),
+        linkedTo(take<fhir4.MedicationStatement>('ms-recent'), { context: ref('Encounter', 'enc-2022') }),
+        linkedTo(take<fhir4.Observation>('obs-bp'), { encounter: ref('Encounter', 'enc-2022') }),
+        linkedTo(take<fhir4.ServiceRequest>('sr-2023'), { encounter: ref('Encounter', 'enc-2022') }),
+        {
+          resourceType: 'DocumentReference',
+          id: 'doc-1',
+          status: 'current',
+          subject,
+          content: [{ attachment: { title: 'Clinic letter' } }],
+          context: { encounter: [ref('Encounter', 'enc-2022')] },
+        } as fhir4.DocumentReference,
+      ];
+      const replaced = new Map(changed.map((r) => [r.id, r]));
+      return [...clinicalResources().map((r) => replaced.get(r.id) ?? r), ...changed.filter((r) => !byId.has(r.id))];
+    }
+
+    /** Two confidential items were withheld: a note filed in enc-2022 and linked to a problem, and a problem. */
+    const withheld = [
+      { reference: 'Observation/obs-secret', section: 'uncategorised' as const, encounters: ['Encounter/enc-2022'] },
+      { reference: 'Condition/cond-secret', section: 'problems' as const, encounters: [] },
+    ];
+    const linked = (overrides: Partial<PreparedRecord> = {}) =>
+      prepared({ record: canonicalRecord(linkedResources()), withheld, ...overrides });
+    const secondaryCodes = (bundle: Bundle) =>
+      listsOf(bundle)
+        .map((l) => l.code?.coding?.[0])
+        .filter((c) => c?.system === SECONDARY)
+        .map((c) => c?.code);
+    const warningsOn = (list: fhir4.List) =>
+      (list.extension ?? []).filter((e) => e.url === LIST_WARNING_EXTENSION).map((e) => e.valueCode);
+
+    it('returns what the problems link to, one list per area, with what those items need beside them', () => {
+      const bundle = build(request(area('includeProblems')), linked());
+      expect(secondaryCodes(bundle)).toEqual([
+        'problems-allergies-that-have-been-ended-related-to-problems',
+        'problems-consultations-related-to-problems',
+        'problems-documents-related-to-problems',
+        'problems-immunisations-related-to-problems',
+        'problems-investigations-related-to-problems',
+        'problems-medications-related-to-problems',
+        'problems-uncategorised-data-related-to-problems',
+        'problems-linked-problems-not-relating-to-the-primary-query',
+      ]);
+      const list = (code: string) => entriesOf(listOf(bundle, code));
+      expect(list('problems-allergies-that-have-been-ended-related-to-problems')).toEqual([
+        'AllergyIntolerance/al-resolved',
+      ]);
+      expect(list('problems-consultations-related-to-problems')).toEqual(['Encounter/enc-2021']);
+      expect(list('problems-documents-related-to-problems')).toEqual(['DocumentReference/doc-1']);
+      expect(list('problems-immunisations-related-to-problems')).toEqual(['Immunization/imm-given']);
+      // A result is listed by its report; an authorisation by its statement.
+      expect(list('problems-investigations-related-to-problems')).toEqual(['DiagnosticReport/rep-2019']);
+      expect(list('problems-medications-related-to-problems')).toEqual(['MedicationStatement/ms-active']);
+      const secondary = listOf(bundle, 'problems-medications-related-to-problems');
+      expect(secondary.title).toBe('Problems - medications related to problems');
+      expect(secondary.code?.coding?.[0]?.display).toBe('Problems - medications related to problems');
+      expect(secondary.status).toBe('current');
+      expect(secondary.mode).toBe('snapshot');
+      // The linked items and what they need are in the Bundle.
+      for (const key of [
+        'DocumentReference/doc-1',
+        'DiagnosticReport/rep-2019',
+        'Observation/obs-r1',
+        'Observation/obs-comment',
+        'Specimen/spec-1',
+        'MedicationStatement/ms-active',
+        'MedicationRequest/plan-1',
+        'MedicationRequest/issue-1',
+        'Medication/med-a',
+        'Medication/med-d',
+        'Encounter/enc-2021',
+        'Immunization/imm-given',
+      ])
+        expect(keysOf(bundle)).toContain(key);
+      // Nothing linked to no problem is added.
+      expect(keysOf(bundle)).not.toContain('MedicationStatement/ms-recent');
+      expect(keysOf(bundle)).not.toContain('Encounter/enc-2022');
+    });
+
+    it('marks a list whose linked item was withheld as confidential, even when that leaves it empty', () => {
+      const bundle = build(request(area('includeProblems')), linked());
+      const uncategorised = listOf(bundle, 'problems-uncategorised-data-related-to-problems');
+      expect(uncategorised.entry ?? []).toEqual([]);
+      expect(uncategorised.emptyReason?.coding?.[0]?.code).toBe('no-content-recorded');
+      expect(warningsOn(uncategorised)).toEqual(['confidential-items']);
+      expect(uncategorised.note).toContainEqual({ text: CONFIDENTIAL_TEXT });
+      // The withheld problem: the linked-problems list carries the warning, and nothing else names it.
+      expect(warningsOn(listOf(bundle, 'problems-linked-problems-not-relating-to-the-primary-query'))).toEqual([
+        'confidential-items',
+      ]);
+      expect(keysOf(bundle)).not.toContain('Observation/obs-secret');
+      expect(warningsOn(listOf(bundle, 'problems-medications-related-to-problems'))).toEqual([]);
+    });
+
+    it('puts linked problems the primary query left out in their own list', () => {
+      const bundle = build(
+        request(area('includeProblems', part('filterStatus', { valueCode: 'active' }))),
+        linked({ withheld: [] }),
+      );
+      expect(entriesOf(listOf(bundle, 'problems-linked-problems-not-relating-to-the-primary-query'))).toEqual([
+        'Condition/cond-inactive-major',
+      ]);
+      expect(entriesOf(listOf(bundle, LISTS.problems.code))).toEqual(
+        refsTo('Condition', 'cond-active-major', 'cond-active-minor'),
+      );
+      // Without a filter that problem is in the primary list, and so in no secondary one.
+      const unfiltered = build(request(area('includeProblems')), linked({ withheld: [] }));
+      expect(secondaryCodes(unfiltered)).not.toContain('problems-linked-problems-not-relating-to-the-primary-query');
+    });
+
+    it('returns what the consultations contain, one list per area, with a warning where an item was withheld', () => {
+      const bundle = build(
+        request(area('includeConsultations', part('includeNumberOfMostRecent', { valueInteger: 1 }))),
+        linked(),
+      );
+      expect(secondaryCodes(bundle)).toEqual([
+        'consultations-documents-contained-in-consultations',
+        'consultations-medications-contained-in-consultations',
+        'consultations-outbound-referrals-in-consultations',
+        'consultations-problems-contained-in-consultations',
+        'consultations-uncategorised-data-contained-in-consultations',
+      ]);
+      const list = (code: string) => entriesOf(listOf(bundle, code));
+      expect(list('consultations-documents-contained-in-consultations')).toEqual(['DocumentReference/doc-1']);
+      expect(list('consultations-medications-contained-in-consultations')).toEqual(['MedicationStatement/ms-recent']);
+      expect(list('consultations-outbound-referrals-in-consultations')).toEqual(['ServiceRequest/sr-2023']);
+      expect(list('consultations-problems-contained-in-consultations')).toEqual(['Condition/cond-active-minor']);
+      expect(list('consultations-uncategorised-data-contained-in-consultations')).toEqual(['Observation/obs-bp']);
+      expect(listOf(bundle, 'consultations-outbound-referrals-in-consultations').title).toBe(
+        'Consultations - outbound referrals in consultations',
+      );
+      expect(warningsOn(listOf(bundle, 'consultations-uncategorised-data-contained-in-consultations'))).toEqual([
+        'confidential-items',
+      ]);
+      expect(warningsOn(listOf(bundle, 'consultations-documents-contained-in-consultations'))).toEqual([]);
+      expect(keysOf(bundle)).toEqual(expect.arrayContaining(['MedicationRequest/plan-3', 'Medication/med-c']));
+      // Items of other consultations are not returned.
+      expect(keysOf(bundle)).not.toContain('MedicationStatement/ms-active');
+    });
+
+    it('leaves out linked items of areas the caller may not see, and does not list them', () => {
+      const bundle = build(
+        request(area('includeProblems')),
+        linked({ decision: decision(['problems'], [], ['medications']), withheld: [] }),
+      );
+      expect(secondaryCodes(bundle)).toEqual(['problems-medications-related-to-problems']);
+      for (const type of ['DocumentReference', 'DiagnosticReport', 'Encounter', 'Immunization', 'AllergyIntolerance'])
+        expect(idsOf(bundle, type)).toEqual([]);
+    });
+
+    it('returns problems linked to any primary item, for a query without problems, when problems may be seen', () => {
+      const query = request(area('includeMedication'));
+      const seen = build(query, linked({ decision: decision(['medications'], [], ['problems']), withheld: [] }));
+      expect(secondaryCodes(seen)).toEqual(['problems-linked-problems-not-relating-to-the-primary-query']);
+      // cond-active-major links to plan-1, the authorisation of a listed statement.
+      expect(entriesOf(listOf(seen, 'problems-linked-problems-not-relating-to-the-primary-query'))).toEqual([
+        'Condition/cond-active-major',
+      ]);
+      const unseen = build(query, linked({ decision: decision(['medications']), withheld: [] }));
+      expect(secondaryCodes(unseen)).toEqual([]);
+      expect(idsOf(unseen, 'Condition')).toEqual([]);
+    });
+
+    it('has no secondary lists for a record without links, and none empty without a warning', () => {
+      expect(secondaryCodes(build(everyArea()))).toEqual([]);
+      const emptySecondary = listsOf(build(everyArea(), linked({ withheld: [] }))).filter(
+        (l) => !l.entry?.length && l.code?.coding?.[0]?.system !== SNOMED_SYSTEM,
+      );
+      expect(emptySecondary).toEqual([]);
+    });
+
+    it('warns when a linked area could not be read, naming it, where problems or consultations were asked for', () => {
+      const record = {
+        ...canonicalRecord(linkedResources()),
+        unavailableSections: [{ section: 'documents' as const, reason: 'timeout' }],
+      };
+      const diagnostics = (bundle: Bundle) => outcomeOf(bundle)?.issue.map((i) => i.diagnostics) ?? [];
+      const seen = decision(['problems', 'immunisations'], [], ['documents']);
+      const withProblems = build(request(area('includeProblems')), linked({ record, withheld: [], decision: seen }));
+      expect(diagnostics(withProblems)).toEqual([expect.stringContaining('The documents area could not be read')]);
+      expect(outcomeOf(withProblems)?.issue[0]).toMatchObject({ severity: 'warning', code: 'incomplete' });
+      // No secondary lists, nothing missing from them: no warning.
+      expect(
+        diagnostics(build(request(area('includeImmunisations')), linked({ record, withheld: [], decision: seen }))),
+      ).toEqual([]);
+    });
+
+    it('carries data-in-transit on every secondary list', () => {
+      const bundle = build(request(area('includeProblems')), linked(), true);
+      const secondary = listsOf(bundle).filter((l) => l.code?.coding?.[0]?.system === SECONDARY);
+      expect(secondary.length).toBeGreaterThan(0);
+      for (const list of secondary) expect(warningsOn(list)).toContain('data-in-transit');
+    });
+
+    it('returns each resource once, and every reference in the Bundle resolves within it when every area is asked for', () => {
+      const bundle = build(everyArea(), linked());
+      const keys = keysOf(bundle);
+      expect(new Set(keys).size).toBe(keys.length);
+      const held = new Set(keys);
+      const dangling = resourcesOf(bundle).flatMap((r) =>
+        referencesIn(r)
+          .filter((reference) => !held.has(reference))
+          .map((reference) => `${r.resourceType}/${r.id ?? ''} -> ${reference}`),
+      );
+      // Withheld items are named by the problem that links to them, and the small record's report names a result it
+      // does not hold; nothing else may dangle.
+      expect(dangling.sort()).toEqual([
+        'Condition/cond-active-major -> Condition/cond-secret',
+        'Condition/cond-active-major -> Observation/obs-secret',
+        'DiagnosticReport/rep-2021 -> Observation/obs-missing',
+      ]);
+    });
+
+    it('is the same for a held (frozen) record', () => {
+      const frozen = linked({ record: deepFreeze(canonicalRecord(linkedResources())) });
+      for (const req of [request(area('includeProblems')), everyArea()])
+        expect(keysOf(build(req, frozen))).toEqual(keysOf(build(req, linked())));
+    });
+  });
+});
+
+describe('linkedSectionsFor', () => {
+  it('asks for every area beside problems or consultations, problems beside anything else, nothing for no area', () => {
+    expect(linkedSectionsFor(['problems'])).toEqual([...recordSections]);
+    expect(linkedSectionsFor(['allergies', 'consultations'])).toEqual([...recordSections]);
+    expect(linkedSectionsFor(['medications'])).toEqual(['problems']);
+    expect(linkedSectionsFor([])).toEqual([]);
   });
 });

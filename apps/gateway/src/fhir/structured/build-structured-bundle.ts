@@ -1,5 +1,5 @@
 import { SECTION_PARAMETERS } from '@lloyd/access';
-import type { RecordSection } from '@lloyd/config';
+import { recordSections, type RecordSection } from '@lloyd/config';
 import type { PreparedRecord } from '../record/record-reader.js';
 import {
   collectionBundle,
@@ -13,6 +13,8 @@ import {
 } from '@lloyd/fhir';
 import { isDegraded } from '@lloyd/terminology';
 import { onOrAfter, withinPeriod } from './dates.js';
+import { SECONDARY_LIST_SYSTEM, secondaryLists } from './secondary-lists.js';
+import { isEndedAllergy, medicationSupport, reportResults, reportSupport, type Lookup } from './supporting.js';
 import {
   ENDED_ALLERGIES_LIST,
   LIST_WARNING_EXTENSION,
@@ -59,6 +61,17 @@ export function requestedSections(request: StructuredRecordRequest): RecordSecti
 }
 
 /**
+ * The further sections a request needs for GP Connect's secondary lists: every area when problems or consultations
+ * are asked for (what they link to or contain can be anything), otherwise problems alone (the problems linked to the
+ * items returned). None for a request of the patient alone.
+ */
+export function linkedSectionsFor(requested: readonly RecordSection[]): RecordSection[] {
+  if (requested.length === 0) return [];
+  if (requested.includes('problems') || requested.includes('consultations')) return [...recordSections];
+  return ['problems'];
+}
+
+/**
  * Builds the GP Connect structured-record answer: a `collection` Bundle with the Patient, the registered practice,
  * the usual GP, and one List per requested area the caller may see, with the request's filters applied, GP
  * Connect's list warnings, and an OperationOutcome carrying the request's warnings.
@@ -70,14 +83,26 @@ export function buildStructuredBundle(input: StructuredBundleInput): Bundle {
   const ofType = <T extends Resource>(type: T['resourceType']) => (byType.get(type) ?? []) as T[];
   const resolve = (ref: string | undefined) => (ref ? byRef.get(ref) : undefined);
 
-  const out: Resource[] = [
+  const out: Resource[] = [];
+  const included = new Set<Resource>();
+  const include = (...resources: Resource[]) => {
+    for (const r of resources) {
+      if (included.has(r)) continue;
+      included.add(r);
+      out.push(r);
+    }
+  };
+  include(
     record.patient,
     record.practice,
     ...record.practitioners.slice(0, 1),
     ...record.practitionerRoles.slice(0, 1),
-  ];
+  );
   const warnings: OperationOutcomeIssue[] = [...request.warnings, ...decision.warnings];
   const subject = { reference: `Patient/${record.patient.id ?? ''}` };
+  const inTransit: ListWarning[] = input.dataInTransit ? ['data-in-transit'] : [];
+  const primary = new Map<RecordSection, Resource[]>();
+  const primarySupporting: Resource[] = [];
   for (const section of requestedSections(request)) {
     if (!decision.sections.includes(section)) continue;
     const unavailable = record.unavailableSections?.find((u) => u.section === section);
@@ -91,19 +116,54 @@ export function buildStructuredBundle(input: StructuredBundleInput): Bundle {
       );
       continue;
     }
-    const content = contentFor(section as ListedSection, request, { ofType, resolve });
+    const lookup = { ofType, resolve };
+    const content = contentFor(section as ListedSection, request, lookup);
     const listWarnings: ListWarning[] = [];
     if ((prepared.redactions[section] ?? 0) > 0) listWarnings.push('confidential-items');
-    if (input.dataInTransit) listWarnings.push('data-in-transit');
+    listWarnings.push(...inTransit);
     const def = SECTION_LISTS[section as ListedSection];
-    out.push(list(def, content.listed, listWarnings, subject, now), ...content.listed, ...content.supporting);
+    include(primaryList(def, content.listed, listWarnings, subject, now), ...content.listed, ...content.supporting);
+    primary.set(section, [...content.listed, ...(content.extraList?.listed ?? [])]);
+    primarySupporting.push(...content.supporting);
     if (content.extraList)
-      out.push(
-        list(content.extraList, content.extraList.listed, listWarnings, subject, now),
+      include(
+        primaryList(content.extraList, content.extraList.listed, listWarnings, subject, now),
         ...content.extraList.listed,
       );
   }
-  out.push(...partiesReferenced(out, record, byRef));
+  if (primary.has('problems') || primary.has('consultations')) {
+    for (const { section } of record.unavailableSections ?? []) {
+      if (decision.sections.includes(section) || !decision.linkedSections.includes(section)) continue;
+      warnings.push(
+        spineIssue(
+          'BAD_GATEWAY',
+          `The ${section} area could not be read from the practice's GP system, so its items that the problems link to or the consultations contain are missing from this record. Try again later.`,
+          { severity: 'warning', issueType: 'incomplete' },
+        ),
+      );
+    }
+  }
+  for (const secondary of secondaryLists({
+    record,
+    lookup: { ofType, resolve },
+    decision,
+    withheld: prepared.withheld,
+    primary,
+    primarySupporting,
+    includeIssues: request.medication?.includeIssues !== false,
+  })) {
+    const listWarnings: ListWarning[] = [
+      ...(secondary.confidentialItems ? ['confidential-items' as const] : []),
+      ...inTransit,
+    ];
+    const coding = { system: SECONDARY_LIST_SYSTEM, code: secondary.def.code, display: secondary.def.title };
+    include(
+      list(secondary.def.id, secondary.def.title, coding, secondary.listed, listWarnings, subject, now),
+      ...secondary.listed,
+      ...secondary.supporting,
+    );
+  }
+  include(...partiesReferenced(out, record, byRef));
   // Counted over what this answer holds, not the whole record: areas not asked for or not granted do not count.
   const degraded = new Set(out.filter(isDegraded)).size;
   if (degraded > 0) {
@@ -202,24 +262,14 @@ function indexOf(record: PreparedRecord['record']): RecordIndex {
   return index;
 }
 
-interface Lookup {
-  ofType: <T extends Resource>(type: T['resourceType']) => T[];
-  resolve: (ref: string | undefined) => Resource | undefined;
-}
-
-function contentFor(
-  section: ListedSection,
-  request: StructuredRecordRequest,
-  { ofType, resolve }: Lookup,
-): SectionContent {
+function contentFor(section: ListedSection, request: StructuredRecordRequest, lookup: Lookup): SectionContent {
+  const { ofType, resolve } = lookup;
   switch (section) {
     case 'allergies': {
       const all = ofType<fhir4.AllergyIntolerance>('AllergyIntolerance');
-      const resolved = (a: fhir4.AllergyIntolerance) =>
-        a.clinicalStatus?.coding?.some((c) => c.code === 'resolved' || c.code === 'inactive');
-      const ended = all.filter(resolved);
+      const ended = all.filter(isEndedAllergy);
       return {
-        listed: all.filter((a) => !resolved(a)),
+        listed: all.filter((a) => !isEndedAllergy(a)),
         supporting: [],
         ...(request.allergies?.includeResolved ? { extraList: { ...ENDED_ALLERGIES_LIST, listed: ended } } : {}),
       };
@@ -231,27 +281,11 @@ function contentFor(
           s.status === 'active' ||
           onOrAfter(s.effectivePeriod?.end ?? s.effectiveDateTime ?? s.effectivePeriod?.start, from),
       );
-      const plans = new Set<Resource>();
-      for (const s of statements)
-        for (const b of s.basedOn ?? []) {
-          const r = resolve(b.reference);
-          if (r) plans.add(r);
-        }
-      const orders =
-        request.medication?.includeIssues === false
-          ? []
-          : ofType<fhir4.MedicationRequest>('MedicationRequest').filter(
-              (r) =>
-                r.intent === 'order' &&
-                onOrAfter(r.authoredOn, from) &&
-                (r.basedOn ?? []).some((b) => plans.has(resolve(b.reference)!)),
-            );
-      const medications = new Set<Resource>();
-      for (const r of [...statements, ...plans, ...orders] as (fhir4.MedicationStatement | fhir4.MedicationRequest)[]) {
-        const m = resolve(r.medicationReference?.reference);
-        if (m) medications.add(m);
-      }
-      return { listed: statements, supporting: [...plans, ...orders, ...medications] };
+      const supporting = medicationSupport(statements, lookup, {
+        from,
+        includeIssues: request.medication?.includeIssues !== false,
+      });
+      return { listed: statements, supporting };
     }
     case 'problems': {
       const { status, significance } = request.problems ?? {};
@@ -284,15 +318,7 @@ function contentFor(
       const reports = ofType<fhir4.DiagnosticReport>('DiagnosticReport').filter((d) =>
         withinPeriod(d.effectiveDateTime ?? d.issued, period),
       );
-      const supporting = new Set<Resource>();
-      for (const d of reports) {
-        for (const r of reportResults(d, resolve)) supporting.add(r);
-        for (const ref of d.specimen ?? []) {
-          const r = resolve(ref.reference);
-          if (r) supporting.add(r);
-        }
-      }
-      return { listed: reports, supporting: [...supporting] };
+      return { listed: reports, supporting: reportSupport(reports, lookup) };
     }
     case 'referrals': {
       const period = request.referrals?.period;
@@ -327,26 +353,28 @@ const PROBLEM_STATUS: Readonly<Record<string, 'active' | 'inactive'>> = {
   resolved: 'inactive',
 };
 
-/**
- * A report's results, including the members of test groups at any depth (report → test group → its results, as
- * GP systems file pathology), each once.
- */
-function reportResults(report: fhir4.DiagnosticReport, resolve: Lookup['resolve']): Resource[] {
-  const found = new Set<Resource>();
-  const visit = (refs: readonly fhir4.Reference[] | undefined) => {
-    for (const ref of refs ?? []) {
-      const r = resolve(ref.reference);
-      if (!r || found.has(r)) continue;
-      found.add(r);
-      if (r.resourceType === 'Observation') visit((r as fhir4.Observation).hasMember);
-    }
-  };
-  visit(report.result);
-  return [...found];
+function primaryList(
+  def: { code: string; title: string },
+  items: readonly Resource[],
+  warnings: readonly ListWarning[],
+  subject: fhir4.Reference,
+  now: Date,
+): fhir4.List {
+  return list(
+    `list-${def.code}`,
+    def.title,
+    { system: SNOMED_SYSTEM, code: def.code, display: def.title },
+    items,
+    warnings,
+    subject,
+    now,
+  );
 }
 
 function list(
-  def: { code: string; title: string },
+  id: string,
+  title: string,
+  coding: fhir4.Coding,
   items: readonly Resource[],
   warnings: readonly ListWarning[],
   subject: fhir4.Reference,
@@ -354,11 +382,11 @@ function list(
 ): fhir4.List {
   const result: fhir4.List = {
     resourceType: 'List',
-    id: `list-${def.code}`,
+    id,
     status: 'current',
     mode: 'snapshot',
-    title: def.title,
-    code: { coding: [{ system: SNOMED_SYSTEM, code: def.code, display: def.title }] },
+    title,
+    code: { coding: [coding] },
     subject,
     date: now.toISOString(),
     orderedBy: {

@@ -4,7 +4,7 @@ import type { VerifiedToken } from '@lloyd/auth';
 import type { Bundle } from '@lloyd/fhir';
 import { AuditedRead } from '../record/audited-read.js';
 import { RecordReader } from '../record/record-reader.js';
-import { buildStructuredBundle, requestedSections } from '../structured/build-structured-bundle.js';
+import { buildStructuredBundle, linkedSectionsFor, requestedSections } from '../structured/build-structured-bundle.js';
 import { parseStructuredRecordRequest } from '../structured/structured-request.js';
 
 export interface GetStructuredRecordCommand {
@@ -27,6 +27,7 @@ export class GetStructuredRecord {
   async execute(command: GetStructuredRecordCommand): Promise<Bundle> {
     const request = parseStructuredRecordRequest(command.body, command.now.toISOString().slice(0, 10));
     const sections = requestedSections(request);
+    const linkedSections = linkedSectionsFor(sections);
     return this.audited.run(
       {
         token: command.token,
@@ -37,7 +38,10 @@ export class GetStructuredRecord {
         requestedSections: sections,
       },
       async (progress) => {
-        const opened = await this.reader.open({ ...command, nhsNumber: request.nhsNumber, sections }, progress);
+        const opened = await this.reader.open(
+          { ...command, nhsNumber: request.nhsNumber, sections, linkedSections },
+          progress,
+        );
         // The in-transit marker is independent of the record: ask for both at once (one round trip less on Redis).
         const [prepared, dataInTransit] = await Promise.all([
           this.reader.read(opened, command.correlationId, progress),
