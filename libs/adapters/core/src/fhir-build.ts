@@ -37,10 +37,15 @@ const UCUM_UNITS = new Set([
   'umol/L',
 ]);
 
+/** True when a unit as GP systems write it is a UCUM code as written (`g/L`, `mmol/L`; not `mmHg` or `tablets`). */
+export function isUcumUnit(unit: string): boolean {
+  return UCUM_UNITS.has(unit);
+}
+
 /** A Quantity, UCUM-coded when its unit is a UCUM code. */
 export function quantity(value: number, unit: string | undefined): fhir4.Quantity {
   if (!unit) return { value };
-  return UCUM_UNITS.has(unit) ? { value, unit, system: UCUM_SYSTEM, code: unit } : { value, unit };
+  return isUcumUnit(unit) ? { value, unit, system: UCUM_SYSTEM, code: unit } : { value, unit };
 }
 
 /** A logical reference to a GP practice by its ODS code (GP Connect / PDS `generalPractitioner`). */

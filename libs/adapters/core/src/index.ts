@@ -25,4 +25,4 @@ export { RevalidatedCache, type RevalidationOutcome } from './revalidated-cache.
 export { deepFreeze } from '@lloyd/fhir';
 export * from './canonical.js';
 export * from './transfer.js';
-export { compact, quantity, UCUM_SYSTEM, practiceReference, clinicianReference } from './fhir-build.js';
+export { compact, isUcumUnit, quantity, UCUM_SYSTEM, practiceReference, clinicianReference } from './fhir-build.js';

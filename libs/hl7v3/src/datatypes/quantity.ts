@@ -1,3 +1,4 @@
+import { isUcumUnit } from '@lloyd/adapters-core';
 import { attr, child, childText, type XNode } from '../xml/xml-tree.js';
 import type { XmlWriter } from '../xml/xml-writer.js';
 
@@ -23,7 +24,7 @@ export function parseDecimal(value: string | undefined): number | undefined {
 
 /**
  * An HL7 PQ as a FHIR Quantity. GP2GP systems send `unit="1"` and the unit text in `translation/originalText`; a
- * real UCUM unit is kept as a coded unit.
+ * real UCUM unit is kept as a coded unit, and so is unit text that is a UCUM code as written (`g/L`, not `mmHg`).
  */
 export function parseQuantity(node: XNode | undefined): fhir4.Quantity | undefined {
   if (!node || attr(node, 'nullFlavor')) return undefined;
@@ -38,6 +39,9 @@ export function parseQuantity(node: XNode | undefined): fhir4.Quantity | undefin
     quantity.unit ??= unitCode;
     quantity.system = UCUM;
     quantity.code = unitCode;
+  } else if (unitText && isUcumUnit(unitText)) {
+    quantity.system = UCUM;
+    quantity.code = unitText;
   }
   return quantity;
 }
