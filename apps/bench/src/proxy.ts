@@ -5,31 +5,18 @@
  *
  * `GET /revalidating/{nhs}` does the same, but as Lloyd's adapter does: it keeps each answer with its ETag and asks
  * with `If-None-Match`, sending the kept record on a 304. It shows how fast a pass-through can go when the supplier
- * answers "not modified", which is the headroom Lloyd works within.
+ * answers "not modified", which is the headroom Lloyd works within. `nest-proxy.ts` is the same revalidating
+ * pass-through written as a Nest controller, which separates the framework's cost from Lloyd's own.
  */
 import Fastify from 'fastify';
 import { request } from 'undici';
+import { revalidatingClient } from './revalidating.js';
 
 const target = process.env['PROXY_TARGET'] ?? 'http://127.0.0.1:8091';
 const port = Number(process.env['PROXY_PORT'] ?? 8099);
 const app = Fastify({ logger: false });
 
-/** Answers kept by URL, with their validators. */
-const kept = new Map<string, { etag: string; type: string; body: Buffer }>();
-
-async function revalidated(url: string): Promise<{ status: number; type: string; body: Buffer }> {
-  const held = kept.get(url);
-  const response = await request(url, { headers: held ? { 'if-none-match': held.etag } : {} });
-  if (response.statusCode === 304 && held) {
-    await response.body.dump();
-    return { status: 200, type: held.type, body: held.body };
-  }
-  const body = Buffer.from(await response.body.arrayBuffer());
-  const type = String(response.headers['content-type'] ?? 'application/xml');
-  const etag = response.headers['etag'];
-  if (response.statusCode === 200 && typeof etag === 'string') kept.set(url, { etag, type, body });
-  return { status: response.statusCode, type, body };
-}
+const revalidated = revalidatingClient();
 
 app.get('/health', () => ({ status: 'ok' }));
 // The same HTTP client as Lloyd's adapters (undici's request), so the difference is Lloyd's own work.

@@ -53,7 +53,12 @@ async function measure(title: string, options: autocannon.Options): Promise<Meas
 
 const children: Child[] = [];
 try {
-  const [simPort, gatewayPort, proxyPort] = [await freePort(), await freePort(), await freePort()];
+  const [simPort, gatewayPort, proxyPort, nestProxyPort] = [
+    await freePort(),
+    await freePort(),
+    await freePort(),
+    await freePort(),
+  ];
   const sim = `http://127.0.0.1:${simPort}`;
   const patients = generatePatients(SEED, PATIENTS, 'P10001').map((p) => p.demographics.nhsNumber);
   const dir = mkdtempSync(join(tmpdir(), 'lloyd-bench-'));
@@ -68,6 +73,9 @@ try {
     }),
   );
   progress(`starting the simulator, the gateway${ON_REDIS ? ' (on Redis)' : ''} and the proxy`);
+  // BENCH_PROFILE_DIR=<dir> writes a V8 CPU profile of the gateway there (the whole run, warm-up included).
+  const profileDir = process.env['BENCH_PROFILE_DIR'];
+  const profile = profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [];
   const redis = ON_REDIS ? await startRedisChild(dir) : undefined;
   if (redis) children.push(redis.child);
   children.push(
@@ -79,21 +87,36 @@ try {
       SIM_SEED: String(SEED),
       SIM_EXTRA_PATIENTS: String(PATIENTS),
     }),
-    startChild('gateway', distEntry('apps', 'gateway', 'src', 'main.js'), {
-      PORT: String(gatewayPort),
-      LLOYD_CONFIG: configFile,
-      LOG_LEVEL: 'warn',
-      LLOYD_DATA_DIR: join(dir, 'data'),
-      ...(redis ? { REDIS_URL: redis.url } : {}),
-    }),
+    startChild(
+      'gateway',
+      distEntry('apps', 'gateway', 'src', 'main.js'),
+      {
+        PORT: String(gatewayPort),
+        LLOYD_CONFIG: configFile,
+        LOG_LEVEL: 'warn',
+        LLOYD_DATA_DIR: join(dir, 'data'),
+        ...(redis ? { REDIS_URL: redis.url } : {}),
+      },
+      profile,
+    ),
     startChild('proxy', distEntry('apps', 'bench', 'src', 'proxy.js'), {
       PROXY_PORT: String(proxyPort),
+      PROXY_TARGET: sim,
+    }),
+    startChild('nest-proxy', distEntry('apps', 'bench', 'src', 'nest-proxy.js'), {
+      PROXY_PORT: String(nestProxyPort),
       PROXY_TARGET: sim,
     }),
   );
   const lloyd = `http://127.0.0.1:${gatewayPort}`;
   const proxy = `http://127.0.0.1:${proxyPort}`;
-  await Promise.all([waitFor(`${sim}/health`), waitFor(`${lloyd}/health/live`), waitFor(`${proxy}/health`)]);
+  const nestProxy = `http://127.0.0.1:${nestProxyPort}`;
+  await Promise.all([
+    waitFor(`${sim}/health`),
+    waitFor(`${lloyd}/health/live`),
+    waitFor(`${proxy}/health`),
+    waitFor(`${nestProxy}/health`),
+  ]);
   const bearer = `Bearer ${await devToken(lloyd, 'hospital-epr', ['--practitioner', 'G1234567'])}`;
 
   let next = 0;
@@ -131,10 +154,13 @@ try {
     url: proxy,
     requests: [{ method: 'GET', setupRequest: (req) => ({ ...req, path: `/revalidating/${nextPatient()}` }) }],
   };
+  // The same, written as a Nest controller: what the framework adds, apart from Lloyd's own work.
+  const nestRevalidating: autocannon.Options = { ...revalidating, url: nestProxy };
   progress('warming up');
   await autocannon({ ...structured, duration: 3, connections: 4 });
   await autocannon({ ...bare, duration: 3, connections: 4 });
   await autocannon({ ...revalidating, duration: 2, connections: 4 });
+  await autocannon({ ...nestRevalidating, duration: 2, connections: 4 });
 
   // CPU seconds each process used during a measurement: the load generator, simulator and server share the cores.
   const cpuDuring = async <T>(run: () => Promise<T>): Promise<[T, Record<string, number>]> => {
@@ -152,6 +178,9 @@ try {
   // Not part of the ratio: the headroom a pass-through has when the supplier answers 304, as it does for Lloyd.
   const [revalidatingResult, revalidatingCpuSeconds] = await cpuDuring(() =>
     measure('bare proxy, revalidating (If-None-Match)', revalidating),
+  );
+  const [nestResult, nestRevalidatingCpuSeconds] = await cpuDuring(() =>
+    measure('Nest pass-through, revalidating', nestRevalidating),
   );
   const patientIds = await Promise.all(
     patients.slice(0, 10).map(async (nhs) => {
@@ -195,19 +224,22 @@ try {
     addedP50MsOneConnection: Number((lloydAlone.p50 - proxyAlone.p50).toFixed(2)),
     revalidatingProxyRps: revalidatingResult.rps,
     revalidatingProxyP99Ms: revalidatingResult.p99,
+    nestRevalidatingProxyRps: nestResult.rps,
+    nestRevalidatingProxyP99Ms: nestResult.p99,
     searchRps: searchResult.rps,
     searchP99Ms: searchResult.p99,
-    errors: [lloydResult, proxyResult, revalidatingResult, lloydAlone, proxyAlone, searchResult].reduce(
+    errors: [lloydResult, proxyResult, revalidatingResult, nestResult, lloydAlone, proxyAlone, searchResult].reduce(
       (n, r) => n + r.errors,
       0,
     ),
-    non2xx: [lloydResult, proxyResult, revalidatingResult, lloydAlone, proxyAlone, searchResult].reduce(
+    non2xx: [lloydResult, proxyResult, revalidatingResult, nestResult, lloydAlone, proxyAlone, searchResult].reduce(
       (n, r) => n + r.non2xx,
       0,
     ),
     lloydCpuSeconds,
     proxyCpuSeconds,
     revalidatingCpuSeconds,
+    nestRevalidatingCpuSeconds,
     connections: CONNECTIONS,
     seconds: DURATION,
     store: ON_REDIS ? 'redis' : 'in-process',
