@@ -28,6 +28,8 @@ const SEED = 20261123;
 const PATIENTS = 50;
 const DURATION = Number(process.env['BENCH_SECONDS'] ?? 10);
 const CONNECTIONS = Number(process.env['BENCH_CONNECTIONS'] ?? 16);
+/** The saturated measurements alternate in this many slices (see `interleaved`). */
+const ROUNDS = Math.max(1, Number(process.env['BENCH_ROUNDS'] ?? 3));
 /** BENCH_REDIS=1 runs the gateway on a private Redis (the production store) instead of the in-process store. */
 const ON_REDIS = process.env['BENCH_REDIS'] === '1';
 
@@ -49,6 +51,48 @@ async function measure(title: string, options: autocannon.Options): Promise<Meas
     errors: result.errors,
     non2xx: result.non2xx,
   };
+}
+
+interface Contender {
+  title: string;
+  options: autocannon.Options;
+}
+
+/**
+ * Drives the contenders for DURATION seconds each, in ROUNDS alternating slices. The virtual cores' speed drifts
+ * by tens of percent over a minute, so measuring one after the other compared a fast minute with a slow one;
+ * alternating slows them alike. Throughput is all slices' requests over their time; latencies are the median
+ * slice's. `cpu` gives the CPU seconds each process used during the contender's slices.
+ */
+async function interleaved(
+  contenders: readonly Contender[],
+  cpuDuring: <T>(run: () => Promise<T>) => Promise<[T, Record<string, number>]>,
+): Promise<{ measured: Measured; cpu: Record<string, number> }[]> {
+  const seconds = DURATION / ROUNDS;
+  const slices = contenders.map(() => [] as autocannon.Result[]);
+  const cpu: Record<string, number>[] = contenders.map(() => ({}));
+  for (let round = 1; round <= ROUNDS; round++) {
+    for (const [i, { title, options }] of contenders.entries()) {
+      progress(`${title}: round ${round} of ${ROUNDS}, ${seconds.toFixed(1)} s at ${CONNECTIONS} connections`);
+      const [result, used] = await cpuDuring(() =>
+        autocannon({ connections: CONNECTIONS, ...options, duration: seconds }),
+      );
+      slices[i]!.push(result);
+      progress(`  ${Math.round(result.requests.average)} requests/s, p99 ${result.latency.p99} ms`);
+      for (const [name, value] of Object.entries(used)) cpu[i]![name] = (cpu[i]![name] ?? 0) + value;
+    }
+  }
+  const median = (values: number[]) => values.sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
+  return slices.map((results, i) => ({
+    measured: {
+      rps: Math.round(results.reduce((n, r) => n + r.requests.total, 0) / results.reduce((n, r) => n + r.duration, 0)),
+      p50: median(results.map((r) => r.latency.p50)),
+      p99: median(results.map((r) => r.latency.p99)),
+      errors: results.reduce((n, r) => n + r.errors, 0),
+      non2xx: results.reduce((n, r) => n + r.non2xx, 0),
+    },
+    cpu: Object.fromEntries(Object.entries(cpu[i]!).map(([name, value]) => [name, Number(value.toFixed(2))])),
+  }));
 }
 
 const children: Child[] = [];
@@ -173,15 +217,21 @@ try {
     const used = everyone.map(([name, pid], i) => [name, Number(((cpuSeconds(pid) ?? 0) - before[i]!).toFixed(2))]);
     return [result, Object.fromEntries(used) as Record<string, number>];
   };
-  const [lloydResult, lloydCpuSeconds] = await cpuDuring(() => measure('Lloyd $gpc.getstructuredrecord', structured));
-  const [proxyResult, proxyCpuSeconds] = await cpuDuring(() => measure('bare proxy', bare));
-  // Not part of the ratio: the headroom a pass-through has when the supplier answers 304, as it does for Lloyd.
-  const [revalidatingResult, revalidatingCpuSeconds] = await cpuDuring(() =>
-    measure('bare proxy, revalidating (If-None-Match)', revalidating),
+  // Not part of the ratio: the revalidating pass-throughs, the headroom a gateway has when the supplier answers 304
+  // as it does for Lloyd, bare and written as a Nest controller.
+  const [lloyd16, proxy16, revalidating16, nest16] = await interleaved(
+    [
+      { title: 'Lloyd $gpc.getstructuredrecord', options: structured },
+      { title: 'bare proxy', options: bare },
+      { title: 'bare proxy, revalidating (If-None-Match)', options: revalidating },
+      { title: 'Nest pass-through, revalidating', options: nestRevalidating },
+    ],
+    cpuDuring,
   );
-  const [nestResult, nestRevalidatingCpuSeconds] = await cpuDuring(() =>
-    measure('Nest pass-through, revalidating', nestRevalidating),
-  );
+  const [lloydResult, lloydCpuSeconds] = [lloyd16!.measured, lloyd16!.cpu];
+  const [proxyResult, proxyCpuSeconds] = [proxy16!.measured, proxy16!.cpu];
+  const [revalidatingResult, revalidatingCpuSeconds] = [revalidating16!.measured, revalidating16!.cpu];
+  const [nestResult, nestRevalidatingCpuSeconds] = [nest16!.measured, nest16!.cpu];
   const patientIds = await Promise.all(
     patients.slice(0, 10).map(async (nhs) => {
       const res = await fetch(`${lloyd}/fhir/Patient?identifier=https://fhir.nhs.uk/Id/nhs-number|${nhs}`, {
@@ -242,6 +292,7 @@ try {
     nestRevalidatingCpuSeconds,
     connections: CONNECTIONS,
     seconds: DURATION,
+    rounds: ROUNDS,
     store: ON_REDIS ? 'redis' : 'in-process',
     machine: machineInfo(),
   };
