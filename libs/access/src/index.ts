@@ -38,6 +38,7 @@ export {
   LIST_WARNING_SYSTEM,
   redactConfidential,
   SENSITIVE_CATEGORY_SYSTEM,
+  withoutReferencesTo,
   type RedactionResult,
 } from './redaction.js';
 export { AccessPolicyStore, type PolicyChange, type PolicyResult } from './policy/access-policy-store.js';

@@ -1,4 +1,5 @@
-import { confidentialItemsIssue, isConfidential, redactConfidential } from './redaction.js';
+import { deepFreeze } from '@lloyd/fhir';
+import { confidentialItemsIssue, isConfidential, redactConfidential, withoutReferencesTo } from './redaction.js';
 
 type Meta = fhir4.Meta;
 
@@ -47,6 +48,76 @@ describe('confidential-item redaction', () => {
   it('removes nothing from a clean record', () => {
     const resources = [resource('Condition', 'c1'), resource('Encounter', 'e1')];
     expect(redactConfidential(resources)).toEqual({ kept: resources, removed: {}, removedTotal: 0 });
+  });
+
+  describe('references to withheld items', () => {
+    const restricted = { security: [{ system: CONF, code: 'R' }] };
+    const RELATED = 'https://fhir.hl7.org.uk/STU3/StructureDefinition/Extension-CareConnect-RelatedClinicalContent-1';
+    const ref = (reference: string) => ({ reference });
+
+    it('are taken out of the items kept, so that only the warning tells of them', () => {
+      const problem = {
+        resourceType: 'Condition',
+        id: 'c1',
+        encounter: ref('Encounter/e-secret'),
+        extension: [
+          { url: RELATED, valueReference: ref('Observation/o-secret') },
+          { url: RELATED, valueReference: ref('Observation/o1') },
+          {
+            url: 'https://example.org/complex',
+            extension: [{ url: 'target', valueReference: ref('Observation/o-secret') }],
+          },
+        ],
+      } as fhir4.Condition;
+      const report = {
+        resourceType: 'DiagnosticReport',
+        id: 'r1',
+        result: [ref('Observation/o1'), ref('Observation/o-secret')],
+        specimen: [ref('Observation/o-secret')],
+      } as unknown as fhir4.DiagnosticReport;
+      const list = {
+        resourceType: 'List',
+        id: 'l1',
+        entry: [{ item: ref('Observation/o-secret') }, { item: ref('Observation/o1'), flag: { text: 'kept' } }],
+      } as unknown as fhir4.List;
+      const records = deepFreeze([
+        problem,
+        report,
+        list,
+        resource('Observation', 'o1'),
+        resource('Observation', 'o-secret', restricted),
+        resource('Encounter', 'e-secret', restricted),
+      ]);
+      const { kept, removedTotal } = redactConfidential(records);
+      expect(removedTotal).toBe(2);
+      expect(kept.map((r) => r.id)).toEqual(['c1', 'r1', 'l1', 'o1']);
+      expect(kept[0]).toEqual({
+        resourceType: 'Condition',
+        id: 'c1',
+        extension: [{ url: RELATED, valueReference: ref('Observation/o1') }],
+      });
+      expect(kept[1]).toEqual({ resourceType: 'DiagnosticReport', id: 'r1', result: [ref('Observation/o1')] });
+      expect(kept[2]).toEqual({
+        resourceType: 'List',
+        id: 'l1',
+        entry: [{ item: ref('Observation/o1'), flag: { text: 'kept' } }],
+      });
+      // An item that named nothing withheld is the same object; the held record is unchanged.
+      expect(kept[3]).toBe(records[3]);
+      expect(records[0]).toBe(problem);
+      expect((records[0] as fhir4.Condition).extension).toHaveLength(3);
+    });
+
+    it('leave contained resources and other references alone', () => {
+      const statement = {
+        resourceType: 'MedicationStatement',
+        id: 'm1',
+        contained: [{ resourceType: 'Provenance', id: 'p', target: [ref('Observation/o-secret')] }],
+        basedOn: [ref('MedicationRequest/mr1')],
+      } as unknown as fhir4.MedicationStatement;
+      const [kept] = withoutReferencesTo([statement], new Set(['Observation/o-secret']));
+      expect(kept).toBe(statement);
+    });
   });
 
   it("builds the search warning with GP Connect's confidential-items code", () => {

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import {
   AccessChain,
+  isConfidential,
   redactConfidential,
   sectionOf,
   type AccessDecision,
@@ -15,7 +16,7 @@ import { MetricsService } from '@lloyd/observability';
 import { isDegraded, Terminology } from '@lloyd/terminology';
 import type { Counter } from 'prom-client';
 import { withLastIssueDates } from './last-issue-dates.js';
-import { encountersOf } from './links.js';
+import { encountersOf, problemLinks } from './links.js';
 import { publicReference, publishIds } from './public-ids.js';
 import { withoutSupplierAddresses } from './supplier-addresses.js';
 
@@ -56,6 +57,11 @@ export interface WithheldItem {
   section: RecordSection | undefined;
   /** The consultations it was recorded in (public Encounter references). */
   encounters: readonly string[];
+  /**
+   * The problems that linked to it (public Condition references). The links themselves are taken out of the
+   * problems, so that nothing served names the item; this keeps where it was for the problems' list warnings.
+   */
+  problems: readonly string[];
 }
 
 /** Tracks how far a read got, so the audit event records the decision even when a later step fails. */
@@ -152,14 +158,20 @@ export class RecordReader {
     const redaction = redactConfidential(normalised.record.resources);
     const resources = withoutSupplierAddresses(withLastIssueDates(redaction.kept));
     const record = publishIds({ ...normalised.record, resources }, ods, nhsNumber);
-    const kept = new Set(redaction.kept);
-    const withheld = normalised.record.resources
-      .filter((r) => !kept.has(r))
-      .map((r): WithheldItem => ({
-        reference: publicReference(`${r.resourceType}/${r.id ?? ''}`, ods, nhsNumber),
-        section: sectionOf(r),
-        encounters: encountersOf(r).map((ref) => publicReference(ref, ods, nhsNumber)),
-      }));
+    const local = (r: Resource) => `${r.resourceType}/${r.id ?? ''}`;
+    const linkingProblems = new Map<string, string[]>();
+    for (const r of normalised.record.resources) {
+      if (r.resourceType !== 'Condition' || isConfidential(r)) continue;
+      for (const ref of problemLinks(r as fhir4.Condition))
+        linkingProblems.set(ref, [...(linkingProblems.get(ref) ?? []), local(r)]);
+    }
+    const toPublic = (ref: string) => publicReference(ref, ods, nhsNumber);
+    const withheld = normalised.record.resources.filter(isConfidential).map((r): WithheldItem => ({
+      reference: toPublic(local(r)),
+      section: sectionOf(r),
+      encounters: encountersOf(r).map(toPublic),
+      problems: (linkingProblems.get(local(r)) ?? []).map(toPublic),
+    }));
     const prepared = { ods, nhsNumber, record, redactions: redaction.removed, withheld };
     if (Object.isFrozen(raw)) this.prepared.set(raw, deepFreeze(prepared));
     return prepared;

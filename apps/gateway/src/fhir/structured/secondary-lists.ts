@@ -120,7 +120,6 @@ export function secondaryLists(input: SecondaryInput): SecondaryList[] {
     const section = sectionOf(entry.item);
     return section !== undefined && decision.allowsLinked(section);
   };
-  const withheldByRef = new Map(input.withheld.map((w) => [w.reference, w]));
   const groupOrder = (group: Group) => GROUPS.findIndex(([g]) => g === group);
 
   const consultations = primary.get('consultations');
@@ -144,15 +143,16 @@ export function secondaryLists(input: SecondaryInput): SecondaryList[] {
   const primaryProblems = new Set(problems);
   const linkedProblems = new Set<Resource>();
   const problemsVisible = decision.allowsLinked('problems');
+  // A withheld item a primary problem linked to: the link is gone, but its list still says something was withheld.
+  const primaryProblemRefs = new Set(problems.map(keyOf));
+  for (const w of input.withheld) {
+    const group = w.section && SECTION_GROUP[w.section];
+    if (!group || !w.problems.some((p) => primaryProblemRefs.has(p))) continue;
+    const def = group === 'problems' ? LINKED_PROBLEMS_LIST : problemList(group);
+    listFor(def, group === 'problems' ? 200 : 100 + groupOrder(group)).confidentialItems = true;
+  }
   for (const problem of problems as fhir4.Condition[]) {
     for (const ref of problemLinks(problem)) {
-      const w = withheldByRef.get(ref);
-      const group = w?.section && SECTION_GROUP[w.section];
-      if (group) {
-        const def = group === 'problems' ? LINKED_PROBLEMS_LIST : problemList(group);
-        listFor(def, group === 'problems' ? 200 : 100 + groupOrder(group)).confidentialItems = true;
-        continue;
-      }
       const item = lookup.resolve(ref);
       if (!item) continue;
       if (item.resourceType === 'Condition') {
