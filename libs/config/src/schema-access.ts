@@ -59,6 +59,18 @@ export const accessSchema = z
       })
       .prefault({}),
     maxCount: z.number().int().positive().default(100),
+    /**
+     * Sensitive data categories (sexual health, HIV, fertility, gender identity and similar) → the SNOMED CT
+     * concepts whose items are never shared, like confidential ones. Items are matched on their code's SNOMED
+     * codings, including those added by translation from Read v2 and CTV3. A reference set is a list of members, so
+     * a category lists every concept it covers; there is no subsumption.
+     */
+    sensitiveCodes: z
+      .record(
+        z.string().regex(/^[a-z0-9-]{1,40}$/, 'must be a category name in lower case (letters, digits, hyphens)'),
+        z.array(z.string().regex(/^\d{6,18}$/, 'must be a SNOMED CT concept id')),
+      )
+      .default({}),
   })
   .prefault({});
 

@@ -3,6 +3,7 @@ import {
   AccessChain,
   isConfidential,
   redactConfidential,
+  SensitiveCodes,
   sectionOf,
   type AccessDecision,
   type OrganisationDecision,
@@ -90,6 +91,7 @@ export class RecordReader {
     private readonly suppliers: SupplierCaller,
     private readonly access: AccessChain,
     private readonly terminology: Terminology,
+    private readonly sensitive: SensitiveCodes,
     metrics: MetricsService,
   ) {
     this.degradedCounter = metrics.counter(
@@ -155,18 +157,20 @@ export class RecordReader {
 
   private prepare(raw: CanonicalRecord, ods: string, nhsNumber: string) {
     const normalised = this.terminology.normaliseRecord(raw);
-    const redaction = redactConfidential(normalised.record.resources);
+    // Tagged after translation, so that items coded in Read v2 or CTV3 are matched on their SNOMED CT codings too.
+    const classified = this.sensitive.tag(normalised.record.resources);
+    const redaction = redactConfidential(classified);
     const resources = withoutSupplierAddresses(withLastIssueDates(redaction.kept));
     const record = publishIds({ ...normalised.record, resources }, ods, nhsNumber);
     const local = (r: Resource) => `${r.resourceType}/${r.id ?? ''}`;
     const linkingProblems = new Map<string, string[]>();
-    for (const r of normalised.record.resources) {
+    for (const r of classified) {
       if (r.resourceType !== 'Condition' || isConfidential(r)) continue;
       for (const ref of problemLinks(r as fhir4.Condition))
         linkingProblems.set(ref, [...(linkingProblems.get(ref) ?? []), local(r)]);
     }
     const toPublic = (ref: string) => publicReference(ref, ods, nhsNumber);
-    const withheld = normalised.record.resources.filter(isConfidential).map((r): WithheldItem => ({
+    const withheld = classified.filter(isConfidential).map((r): WithheldItem => ({
       reference: toPublic(local(r)),
       section: sectionOf(r),
       encounters: encountersOf(r).map(toPublic),
