@@ -30,9 +30,7 @@ export {
   sectionsForResourceType,
 } from './sections.js';
 export {
-  ACT_CODE_SYSTEM,
   CONFIDENTIAL_ITEMS_TEXT,
-  CONFIDENTIALITY_SYSTEM,
   confidentialItemsIssue,
   isConfidential,
   LIST_WARNING_SYSTEM,

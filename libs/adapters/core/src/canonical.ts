@@ -1,4 +1,5 @@
 import type { RecordSection } from '@lloyd/config';
+import { hasConfidentialityLabel } from '@lloyd/fhir';
 
 /**
  * Lloyd's canonical GP record: FHIR R4 resources, as close to GP Connect Access Record Structured (translated to R4)
@@ -145,10 +146,5 @@ export function sectionOf(resource: fhir4.Resource, inReport = false): RecordSec
   }
 }
 
-export function isConfidential(resource: fhir4.Resource): boolean {
-  return (resource.meta?.security ?? []).some(
-    (s) =>
-      (s.system === CONFIDENTIAL_SECURITY_LABEL.system && s.code === 'NOPAT') ||
-      (s.system === 'http://terminology.hl7.org/CodeSystem/v3-Confidentiality' && (s.code === 'R' || s.code === 'V')),
-  );
-}
+/** The practice marked the item private, sealed or confidential (see `hasConfidentialityLabel` in `@lloyd/fhir`). */
+export const isConfidential = hasConfidentialityLabel;
