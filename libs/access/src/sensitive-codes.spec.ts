@@ -44,6 +44,44 @@ describe('sensitive data categories', () => {
     expect(tagSensitive([once!], categories)[0]).toBe(once);
   });
 
+  it('withholds a medication item with its drug: the Medication and every item that names it', () => {
+    const drugs = categoryByCode({ 'test-drugs': ['1111111'] });
+    const medication: fhir4.Medication = {
+      resourceType: 'Medication',
+      id: 'med-1',
+      code: { coding: [{ system: SNOMED, code: '1111111' }] },
+    };
+    const other: fhir4.Medication = {
+      resourceType: 'Medication',
+      id: 'med-2',
+      code: { coding: [{ system: SNOMED, code: '2222222' }] },
+    };
+    const request = (id: string, drug: string): fhir4.MedicationRequest => ({
+      resourceType: 'MedicationRequest',
+      id,
+      status: 'active',
+      intent: 'plan',
+      subject: { reference: 'Patient/p' },
+      medicationReference: { reference: drug },
+    });
+    const statement: fhir4.MedicationStatement = {
+      resourceType: 'MedicationStatement',
+      id: 'ms-1',
+      status: 'active',
+      subject: { reference: 'Patient/p' },
+      medicationCodeableConcept: { coding: [{ system: SNOMED, code: '1111111' }] },
+    };
+    const records = [
+      medication,
+      other,
+      request('mr-1', 'Medication/med-1'),
+      request('mr-2', 'Medication/med-2'),
+      statement,
+    ];
+    const { kept } = redactConfidential(tagSensitive(records, drugs));
+    expect(kept.map((r) => r.id)).toEqual(['med-2', 'mr-2']);
+  });
+
   it('matches SNOMED CT codings only, not the same digits in another system', () => {
     const record = condition('c1', { system: 'https://example.org/local', code: '52637005' });
     expect(tagSensitive([record], categories)[0]).toBe(record);
