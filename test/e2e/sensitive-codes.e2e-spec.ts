@@ -9,6 +9,10 @@ const LIST_WARNING = 'https://fhir.nhs.uk/STU3/CodeSystem/CareConnect-ListWarnin
 const PROBLEMS_LIST = '717711000000103';
 /** Low back pain: 9990000018's inactive problem, sent by P10001 in Read v2 (N142.) and translated by Lloyd. */
 const LOW_BACK_PAIN = '279039007';
+/** Amlodipine 5mg tablets: the drug of the medication that 9990000018's hypertension links to (Read v2 blb1.). */
+const AMLODIPINE = '319283006';
+/** GP Connect's secondary list of the medications the problems link to. */
+const PROBLEM_MEDICATIONS = 'problems-medications-related-to-problems';
 
 /**
  * An item coded with a concept of a configured sensitive category is withheld like a confidential one, though the
@@ -19,7 +23,9 @@ describe('sensitive data categories (access.sensitiveCodes)', () => {
   let token: string;
 
   beforeAll(async () => {
-    lloyd = await startLloyd({ overrides: { access: { sensitiveCodes: { 'test-category': [LOW_BACK_PAIN] } } } });
+    lloyd = await startLloyd({
+      overrides: { access: { sensitiveCodes: { 'test-category': [LOW_BACK_PAIN], 'test-drugs': [AMLODIPINE] } } },
+    });
     token = await lloyd.token('hospital-epr', { practitioner: 'G1234567' });
   });
   afterAll(() => lloyd?.close());
@@ -57,6 +63,34 @@ describe('sensitive data categories (access.sensitiveCodes)', () => {
       referencesIn(r).filter((ref) => /^(Condition|Observation|Encounter)\//.test(ref) && !held.has(ref)),
     );
     expect(dangling).toEqual([]);
+  });
+
+  it('withholds a medication by its drug, and the list of what the problems link to says so', async () => {
+    const res = await fetch(`${lloyd.base}/fhir/Patient/$gpc.getstructuredrecord`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/fhir+json' },
+      body: JSON.stringify({
+        resourceType: 'Parameters',
+        parameter: [
+          { name: 'patientNHSNumber', valueIdentifier: { system: NHS, value: '9990000018' } },
+          { name: 'includeProblems' },
+        ],
+      }),
+    });
+    expect(res.status).toBe(200);
+    const resources = ((await res.json()) as fhir4.Bundle).entry!.map((e) => e.resource!);
+    const medications = resources.filter((r) => r.resourceType === 'Medication');
+    expect(medications.some((r) => hasCode(r, SNOMED, AMLODIPINE))).toBe(false);
+    // The other linked medication (the angina's aspirin) is still listed; the list warns that one was withheld.
+    const linked = resources.find(
+      (r): r is fhir4.List =>
+        r.resourceType === 'List' && (r as fhir4.List).code?.coding?.[0]?.code === PROBLEM_MEDICATIONS,
+    );
+    expect(linked?.entry?.length).toBeGreaterThan(0);
+    expect(linked?.extension?.map((e) => e.valueCode)).toContain('confidential-items');
+    const hypertension = resources.find((r) => hasCode(r, SNOMED, '38341003')) as fhir4.Condition;
+    const held = new Set(resources.map((r) => `${r.resourceType}/${r.id ?? ''}`));
+    expect(referencesIn(hypertension).filter((ref) => !held.has(ref) && !ref.startsWith('Encounter/'))).toEqual([]);
   });
 
   it('leaves it out of a RESTful search, with the confidential-items warning', async () => {

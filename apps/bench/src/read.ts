@@ -219,7 +219,7 @@ try {
   };
   // Not part of the ratio: the revalidating pass-throughs, the headroom a gateway has when the supplier answers 304
   // as it does for Lloyd, bare and written as a Nest controller.
-  const [lloyd16, proxy16, revalidating16, nest16] = await interleaved(
+  const [lloydRun, proxyRun, revalidatingRun, nestRun] = await interleaved(
     [
       { title: 'Lloyd $gpc.getstructuredrecord', options: structured },
       { title: 'bare proxy', options: bare },
@@ -228,10 +228,10 @@ try {
     ],
     cpuDuring,
   );
-  const [lloydResult, lloydCpuSeconds] = [lloyd16!.measured, lloyd16!.cpu];
-  const [proxyResult, proxyCpuSeconds] = [proxy16!.measured, proxy16!.cpu];
-  const [revalidatingResult, revalidatingCpuSeconds] = [revalidating16!.measured, revalidating16!.cpu];
-  const [nestResult, nestRevalidatingCpuSeconds] = [nest16!.measured, nest16!.cpu];
+  const { measured: lloydResult, cpu: lloydCpuSeconds } = lloydRun!;
+  const { measured: proxyResult, cpu: proxyCpuSeconds } = proxyRun!;
+  const { measured: revalidatingResult, cpu: revalidatingCpuSeconds } = revalidatingRun!;
+  const { measured: nestResult, cpu: nestRevalidatingCpuSeconds } = nestRun!;
   const patientIds = await Promise.all(
     patients.slice(0, 10).map(async (nhs) => {
       const res = await fetch(`${lloyd}/fhir/Patient?identifier=https://fhir.nhs.uk/Id/nhs-number|${nhs}`, {

@@ -7,8 +7,8 @@ import { RateLimiter } from './rate-limit/rate-limiter.js';
 import { SensitiveCodes } from './sensitive-codes.js';
 
 /**
- * The access chain, the sharing policy store, the audit trail, rate limiting and the sensitive-code tagger. Needs the global `LLOYD_CONFIG`
- * (ConfigModule), `KeyValueStore` (StoreModule) and `MetricsService` (ObservabilityModule); `LOGGER` and
+ * The access chain, the sharing policy store, the audit trail, rate limiting and the sensitive-code tagger. Needs
+ * the global `LLOYD_CONFIG` (ConfigModule), `KeyValueStore` (StoreModule) and `MetricsService` (ObservabilityModule); `LOGGER` and
  * `ACCESS_CLOCK` are used when provided. Register the guard after the AuthGuard:
  * `{ provide: APP_GUARD, useExisting: RateLimitGuard }`.
  */

@@ -36,10 +36,9 @@ export {
   LIST_WARNING_SYSTEM,
   redactConfidential,
   SENSITIVE_CATEGORY_SYSTEM,
-  withoutReferencesTo,
   type RedactionResult,
 } from './redaction.js';
-export { categoryByCode, SensitiveCodes, tagSensitive } from './sensitive-codes.js';
+export { SensitiveCodes } from './sensitive-codes.js';
 export { AccessPolicyStore, type PolicyChange, type PolicyResult } from './policy/access-policy-store.js';
 export { londonDate, isCurrentOn } from './policy/validity.js';
 export type { AdminChangeEntry, AuditEntry, AuditWho, PatientAccessEntry } from './audit/audit-entry.js';

@@ -41,13 +41,14 @@ describe('confidential-item redaction', () => {
     ];
     const result = redactConfidential(resources);
     expect(result.kept.map((r) => r.id)).toEqual(['c1', 'm1']);
+    expect(result.withheld).toEqual([resources[1], resources[2], resources[4], resources[5]]);
     expect(result.removed).toEqual({ problems: 2, allergies: 1, other: 1 });
     expect(result.removedTotal).toBe(4);
   });
 
   it('removes nothing from a clean record', () => {
     const resources = [resource('Condition', 'c1'), resource('Encounter', 'e1')];
-    expect(redactConfidential(resources)).toEqual({ kept: resources, removed: {}, removedTotal: 0 });
+    expect(redactConfidential(resources)).toEqual({ kept: resources, withheld: [], removed: {}, removedTotal: 0 });
   });
 
   describe('references to withheld items', () => {

@@ -10,6 +10,8 @@ export const CONFIDENTIAL_ITEMS_TEXT = 'Items excluded due to confidentiality an
 
 export interface RedactionResult<T extends Resource> {
   kept: T[];
+  /** The items removed, as they were. */
+  withheld: T[];
   /** How many resources were removed, per section (resources outside every section count under `other`). */
   removed: Partial<Record<RecordSection | 'other', number>>;
   removedTotal: number;
@@ -32,8 +34,8 @@ export function isConfidential(resource: Resource): boolean {
  */
 export function redactConfidential<T extends Resource>(resources: readonly T[]): RedactionResult<T> {
   const kept: T[] = [];
+  const withheld: T[] = [];
   const removed: RedactionResult<T>['removed'] = {};
-  const gone = new Set<string>();
   for (const resource of resources) {
     if (!isConfidential(resource)) {
       kept.push(resource);
@@ -41,9 +43,11 @@ export function redactConfidential<T extends Resource>(resources: readonly T[]):
     }
     const key = sectionOf(resource) ?? 'other';
     removed[key] = (removed[key] ?? 0) + 1;
-    gone.add(`${resource.resourceType}/${resource.id ?? ''}`);
+    withheld.push(resource);
   }
-  return { kept: gone.size > 0 ? withoutReferencesTo(kept, gone) : kept, removed, removedTotal: gone.size };
+  if (withheld.length === 0) return { kept, withheld, removed, removedTotal: 0 };
+  const gone = new Set(withheld.map((r) => `${r.resourceType}/${r.id ?? ''}`));
+  return { kept: withoutReferencesTo(kept, gone), withheld, removed, removedTotal: withheld.length };
 }
 
 const GONE = Symbol('gone');

@@ -1,7 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import {
   AccessChain,
-  isConfidential,
   redactConfidential,
   SensitiveCodes,
   sectionOf,
@@ -163,14 +162,16 @@ export class RecordReader {
     const resources = withoutSupplierAddresses(withLastIssueDates(redaction.kept));
     const record = publishIds({ ...normalised.record, resources }, ods, nhsNumber);
     const local = (r: Resource) => `${r.resourceType}/${r.id ?? ''}`;
+    // Where the withheld items were linked from, read before redaction took the links out of the problems kept.
+    const removed = new Set<Resource>(redaction.withheld);
     const linkingProblems = new Map<string, string[]>();
     for (const r of classified) {
-      if (r.resourceType !== 'Condition' || isConfidential(r)) continue;
+      if (r.resourceType !== 'Condition' || removed.has(r)) continue;
       for (const ref of problemLinks(r as fhir4.Condition))
         linkingProblems.set(ref, [...(linkingProblems.get(ref) ?? []), local(r)]);
     }
     const toPublic = (ref: string) => publicReference(ref, ods, nhsNumber);
-    const withheld = classified.filter(isConfidential).map((r): WithheldItem => ({
+    const withheld = redaction.withheld.map((r): WithheldItem => ({
       reference: toPublic(local(r)),
       section: sectionOf(r),
       encounters: encountersOf(r).map(toPublic),
