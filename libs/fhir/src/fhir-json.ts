@@ -48,10 +48,24 @@ const entryJson = (entry: unknown): string | undefined =>
     : JSON.stringify(entry);
 
 /**
+ * An answer whose JSON is already written (for example from a template kept between requests): {@link fhirJson}
+ * sends its text as it is.
+ */
+export class WrittenJson {
+  constructor(readonly text: string) {}
+
+  /** What `JSON.stringify` would make of it: the JSON it holds, not a string of it. */
+  toJSON(): unknown {
+    return JSON.parse(this.text);
+  }
+}
+
+/**
  * Exactly `JSON.stringify(value)`, but a Bundle's immutable entry resources are written from their kept JSON rather
  * than serialised again: the reply serialiser for FHIR answers.
  */
 export function fhirJson(value: unknown): string {
+  if (value instanceof WrittenJson) return value.text;
   const bundle = value as { resourceType?: unknown; entry?: unknown; toJSON?: unknown } | null;
   if (
     bundle === null ||

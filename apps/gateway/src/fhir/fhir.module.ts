@@ -8,6 +8,7 @@ import { AuditedRead } from './record/audited-read.js';
 import { PageTokens } from './record/page-tokens.js';
 import { RecordReader } from './record/record-reader.js';
 import { GetStructuredRecord } from './usecases/get-structured-record.js';
+import { StructuredAnswers } from './structured/structured-answers.js';
 import { ReadResource } from './usecases/read-resource.js';
 import { SearchClinical } from './usecases/search-clinical.js';
 import { SearchPatients } from './usecases/search-patients.js';
@@ -16,6 +17,15 @@ import { SearchPatients } from './usecases/search-patients.js';
   imports: [AccessModule, TerminologyModule],
   // PatientController first: its static /fhir/Patient routes must not be taken for the generic /fhir/:type ones.
   controllers: [MetadataController, PatientController, ClinicalController],
-  providers: [RecordReader, AuditedRead, PageTokens, SearchPatients, GetStructuredRecord, SearchClinical, ReadResource],
+  providers: [
+    RecordReader,
+    AuditedRead,
+    PageTokens,
+    SearchPatients,
+    GetStructuredRecord,
+    StructuredAnswers,
+    SearchClinical,
+    ReadResource,
+  ],
 })
 export class FhirModule {}

@@ -23,7 +23,7 @@ export class AuditedRead {
 
   async run<T>(
     context: AuditContext,
-    work: (progress: ReadProgress) => Promise<{ result: T; resources?: string[] }>,
+    work: (progress: ReadProgress) => Promise<{ result: T; resources?: readonly string[] }>,
   ): Promise<T> {
     const progress: ReadProgress = {};
     const entry = (extra: Partial<PatientAccessEntry>): PatientAccessEntry => ({
@@ -45,7 +45,7 @@ export class AuditedRead {
       ...(progress.redactions ? { redactions: progress.redactions } : {}),
       ...extra,
     });
-    let outcome: { result: T; resources?: string[] };
+    let outcome: { result: T; resources?: readonly string[] };
     try {
       outcome = await work(progress);
     } catch (error) {

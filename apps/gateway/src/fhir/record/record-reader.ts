@@ -151,6 +151,11 @@ export class RecordReader {
   countServed(ods: string, served: readonly Resource[]): void {
     let degraded = 0;
     for (const resource of served) if (isDegraded(resource)) degraded++;
+    this.countDegraded(ods, degraded);
+  }
+
+  /** {@link countServed} for an answer whose degraded items are already counted. */
+  countDegraded(ods: string, degraded: number): void {
     if (degraded > 0) this.degradedCounter.inc({ ods }, degraded);
   }
 

@@ -28,7 +28,8 @@ export interface StructuredBundleInput {
   request: StructuredRecordRequest;
   prepared: PreparedRecord;
   baseUrl: string;
-  now: Date;
+  /** When the answer is made (an ISO instant): each List's `date` and the Bundle's `meta.lastUpdated`. */
+  stamp: string;
   /** A GP2GP transfer into the practice for this patient is not complete yet. */
   dataInTransit: boolean;
 }
@@ -77,7 +78,7 @@ export function linkedSectionsFor(requested: readonly RecordSection[]): RecordSe
  * Connect's list warnings, and an OperationOutcome carrying the request's warnings.
  */
 export function buildStructuredBundle(input: StructuredBundleInput): Bundle {
-  const { request, prepared, now } = input;
+  const { request, prepared, stamp } = input;
   const { record, decision } = prepared;
   const { byRef, byType } = indexOf(record);
   const ofType = <T extends Resource>(type: T['resourceType']) => (byType.get(type) ?? []) as T[];
@@ -122,12 +123,12 @@ export function buildStructuredBundle(input: StructuredBundleInput): Bundle {
     if ((prepared.redactions[section] ?? 0) > 0) listWarnings.push('confidential-items');
     listWarnings.push(...inTransit);
     const def = SECTION_LISTS[section as ListedSection];
-    include(primaryList(def, content.listed, listWarnings, subject, now), ...content.listed, ...content.supporting);
+    include(primaryList(def, content.listed, listWarnings, subject, stamp), ...content.listed, ...content.supporting);
     primary.set(section, [...content.listed, ...(content.extraList?.listed ?? [])]);
     primarySupporting.push(...content.supporting);
     if (content.extraList)
       include(
-        primaryList(content.extraList, content.extraList.listed, listWarnings, subject, now),
+        primaryList(content.extraList, content.extraList.listed, listWarnings, subject, stamp),
         ...content.extraList.listed,
       );
   }
@@ -158,7 +159,7 @@ export function buildStructuredBundle(input: StructuredBundleInput): Bundle {
     ];
     const coding = { system: SECONDARY_LIST_SYSTEM, code: secondary.def.code, display: secondary.def.title };
     include(
-      list(secondary.def.id, secondary.def.title, coding, secondary.listed, listWarnings, subject, now),
+      list(secondary.def.id, secondary.def.title, coding, secondary.listed, listWarnings, subject, stamp),
       ...secondary.listed,
       ...secondary.supporting,
     );
@@ -181,7 +182,7 @@ export function buildStructuredBundle(input: StructuredBundleInput): Bundle {
   if (warnings.length) out.push({ ...operationOutcome(...warnings), id: 'warnings' });
   const bundle = collectionBundle(out, input.baseUrl);
   bundle.meta = {
-    ...bundle.meta,
+    lastUpdated: stamp,
     profile: ['https://fhir.nhs.uk/StructureDefinition/GPConnect-StructuredRecord-Bundle'],
   };
   return bundle;
@@ -358,7 +359,7 @@ function primaryList(
   items: readonly Resource[],
   warnings: readonly ListWarning[],
   subject: fhir4.Reference,
-  now: Date,
+  stamp: string,
 ): fhir4.List {
   return list(
     `list-${def.code}`,
@@ -367,7 +368,7 @@ function primaryList(
     items,
     warnings,
     subject,
-    now,
+    stamp,
   );
 }
 
@@ -378,7 +379,7 @@ function list(
   items: readonly Resource[],
   warnings: readonly ListWarning[],
   subject: fhir4.Reference,
-  now: Date,
+  stamp: string,
 ): fhir4.List {
   const result: fhir4.List = {
     resourceType: 'List',
@@ -388,7 +389,7 @@ function list(
     title,
     code: { coding: [coding] },
     subject,
-    date: now.toISOString(),
+    date: stamp,
     orderedBy: {
       coding: [
         {

@@ -1,10 +1,11 @@
 import { Injectable } from '@nestjs/common';
 import { TransferMarkers } from '@lloyd/federation';
 import type { VerifiedToken } from '@lloyd/auth';
-import type { Bundle } from '@lloyd/fhir';
+import type { WrittenJson } from '@lloyd/fhir';
 import { AuditedRead } from '../record/audited-read.js';
 import { RecordReader } from '../record/record-reader.js';
-import { buildStructuredBundle, linkedSectionsFor, requestedSections } from '../structured/build-structured-bundle.js';
+import { linkedSectionsFor, requestedSections } from '../structured/build-structured-bundle.js';
+import { StructuredAnswers } from '../structured/structured-answers.js';
 import { parseStructuredRecordRequest } from '../structured/structured-request.js';
 
 export interface GetStructuredRecordCommand {
@@ -22,9 +23,10 @@ export class GetStructuredRecord {
     private readonly reader: RecordReader,
     private readonly audited: AuditedRead,
     private readonly transfers: TransferMarkers,
+    private readonly answers: StructuredAnswers,
   ) {}
 
-  async execute(command: GetStructuredRecordCommand): Promise<Bundle> {
+  async execute(command: GetStructuredRecordCommand): Promise<WrittenJson> {
     const request = parseStructuredRecordRequest(command.body, command.now.toISOString().slice(0, 10));
     const sections = requestedSections(request);
     const linkedSections = linkedSectionsFor(sections);
@@ -47,17 +49,9 @@ export class GetStructuredRecord {
           this.reader.read(opened, command.correlationId, progress),
           this.transfers.isMoving(request.nhsNumber),
         ]);
-        const bundle = buildStructuredBundle({
-          request,
-          prepared,
-          baseUrl: command.baseUrl,
-          now: command.now,
-          dataInTransit,
-        });
-        const served = (bundle.entry ?? []).flatMap((e) => (e.resource ? [e.resource] : []));
-        this.reader.countServed(prepared.ods, served);
-        const resources = served.map((r) => `${r.resourceType}/${r.id ?? ''}`);
-        return { result: bundle, resources };
+        const answer = this.answers.answer({ request, prepared, baseUrl: command.baseUrl, dataInTransit }, command.now);
+        this.reader.countDegraded(prepared.ods, answer.degraded);
+        return { result: answer.body, resources: answer.resources };
       },
     );
   }
