@@ -51,7 +51,7 @@ export class XmlReadV2Adapter extends SupplierAdapter {
   private readonly base: URL;
   private readonly maxPatientBytes: number;
   private readonly maxRecordBytes: number;
-  private readonly recentSearches = new Map<string, Promise<NativePatient | null>>();
+  private readonly recentSearches = new Map<string, { search: Promise<NativePatient | null>; at: number }>();
   private readonly answers: RevalidatedCache;
   /** The canonical record last mapped from a held native record, while both its inputs are still the held ones. */
   private readonly mapped = new WeakMap<NativeRecord, { patient: NativePatient; record: CanonicalRecord }>();
@@ -134,19 +134,25 @@ export class XmlReadV2Adapter extends SupplierAdapter {
 
   /**
    * The patient search, shared within one request: Lloyd asks for the patient (access checks) and then for the
-   * record, which needs the same search, under one correlation id. A successful answer is reused for a few seconds
-   * by calls of the same request only, never across requests.
+   * record, which needs the same search, under one correlation id. A search is reused for a few seconds by calls of
+   * the same request only, never across requests, and a failed one not at all. Searches expire by age as later ones
+   * come in (oldest first, in insertion order), rather than each setting a timer: a timer per request cost a
+   * long-lived object per request, which every young-generation collection then had to copy.
    */
   private searchPatient(nhsNumber: string, ctx: SupplierCallContext): Promise<NativePatient | null> {
     const key = `${ctx.correlationId}\u0000${nhsNumber}`;
-    const cached = this.recentSearches.get(key);
-    if (cached) return cached;
+    const now = Date.now();
+    const held = this.recentSearches.get(key);
+    if (held && now - held.at < SEARCH_REUSE_MS) return held.search;
     const search = this.fetchPatient(nhsNumber, ctx);
-    this.recentSearches.set(key, search);
-    const forget = () => this.recentSearches.delete(key);
-    search.then(() => setTimeout(forget, SEARCH_REUSE_MS).unref(), forget);
-    if (this.recentSearches.size > MAX_REUSED_SEARCHES) {
-      this.recentSearches.delete(this.recentSearches.keys().next().value!);
+    this.recentSearches.delete(key);
+    this.recentSearches.set(key, { search, at: now });
+    search.catch(() => {
+      if (this.recentSearches.get(key)?.search === search) this.recentSearches.delete(key);
+    });
+    for (const [oldest, entry] of this.recentSearches) {
+      if (this.recentSearches.size <= MAX_REUSED_SEARCHES && now - entry.at < SEARCH_REUSE_MS) break;
+      this.recentSearches.delete(oldest);
     }
     return search;
   }

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { jest } from '@jest/globals';
 import { recordSections } from '@lloyd/config';
 import type { CanonicalRecord } from '@lloyd/adapters-core';
 import {
@@ -51,6 +52,31 @@ describe('XmlReadV2Adapter requests', () => {
     expect(searches()).toBe(1);
     await xml.getRecord(PATIENT, all, { ...request, correlationId: 'another-request' });
     expect(searches()).toBe(2);
+  });
+
+  it('does not reuse a failed search within the request, nor a search older than a few seconds', async () => {
+    const searches = () => seen.filter((s) => s.path.startsWith('/patients?nhsNumber=')).length;
+    const xml = new XmlReadV2Adapter({ ods: 'P10001', baseUrl: proxyUrl });
+    const request = { signal: new AbortController().signal, correlationId: 'failing-request' };
+    const faults = (body: Record<string, unknown>) =>
+      fetch(`${sims.urls.P10001!}/_faults`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
+    expect((await faults({ failNext: 1, failStatus: 503 })).status).toBe(200);
+    await expect(xml.findPatient(PATIENT, request)).rejects.toThrow();
+    expect(await xml.findPatient(PATIENT, request)).not.toBeNull();
+    expect(searches()).toBe(2);
+
+    const now = Date.now();
+    const clock = jest.spyOn(Date, 'now').mockReturnValue(now + 5_001);
+    try {
+      await xml.getRecord(PATIENT, all, request);
+      expect(searches()).toBe(3);
+    } finally {
+      clock.mockRestore();
+    }
   });
 });
 
