@@ -17,12 +17,23 @@ export function deepFreeze<T>(value: T): T {
   return value;
 }
 
-function resourceJson(resource: unknown): string | undefined {
-  if (resource === null || typeof resource !== 'object' || !immutable.has(resource)) return JSON.stringify(resource);
-  let json = written.get(resource);
+/**
+ * Deep-freezes `value` and remembers it as never changing, whatever it is (an AuditEvent's entity, say), so that
+ * {@link fhirJson} writes its JSON once wherever it appears as a kept part.
+ */
+export function keepJson<T extends object>(value: T): T {
+  deepFreeze(value);
+  immutable.add(value);
+  return value;
+}
+
+/** A value's JSON: kept from the first time for an immutable object, written afresh for anything else. */
+function keptJson(value: unknown): string | undefined {
+  if (value === null || typeof value !== 'object' || !immutable.has(value)) return JSON.stringify(value);
+  let json = written.get(value);
   if (json === undefined) {
-    json = JSON.stringify(resource);
-    written.set(resource, json);
+    json = JSON.stringify(value);
+    written.set(value, json);
   }
   return json;
 }
@@ -44,7 +55,7 @@ const entryJson = (entry: unknown): string | undefined =>
   typeof entry === 'object' &&
   !Array.isArray(entry) &&
   typeof (entry as { toJSON?: unknown }).toJSON !== 'function'
-    ? objectJson(entry, (key, member) => (key === 'resource' ? resourceJson(member) : JSON.stringify(member)))
+    ? objectJson(entry, (key, member) => (key === 'resource' ? keptJson(member) : JSON.stringify(member)))
     : JSON.stringify(entry);
 
 /**
@@ -60,24 +71,27 @@ export class WrittenJson {
   }
 }
 
+const arrayJson = (items: unknown[], write: (item: unknown) => string | undefined): string =>
+  `[${items.map((item) => write(item) ?? 'null').join(',')}]`;
+
 /**
- * Exactly `JSON.stringify(value)`, but a Bundle's immutable entry resources are written from their kept JSON rather
- * than serialised again: the reply serialiser for FHIR answers.
+ * Exactly `JSON.stringify(value)`, but the parts that are kept whole are written from their kept JSON rather than
+ * serialised again: a Bundle's immutable entry resources (the reply serialiser for FHIR answers), and an AuditEvent's
+ * kept entities (the audit trail's events).
  */
 export function fhirJson(value: unknown): string {
   if (value instanceof WrittenJson) return value.text;
-  const bundle = value as { resourceType?: unknown; entry?: unknown; toJSON?: unknown } | null;
-  if (
-    bundle === null ||
-    typeof bundle !== 'object' ||
-    bundle.resourceType !== 'Bundle' ||
-    !Array.isArray(bundle.entry) ||
-    bundle.toJSON !== undefined
-  ) {
-    return JSON.stringify(value);
+  const resource = value as { resourceType?: unknown; entry?: unknown; entity?: unknown; toJSON?: unknown } | null;
+  if (resource === null || typeof resource !== 'object' || resource.toJSON !== undefined) return JSON.stringify(value);
+  if (resource.resourceType === 'Bundle' && Array.isArray(resource.entry)) {
+    return objectJson(resource, (key, member) =>
+      key === 'entry' ? arrayJson(member as unknown[], entryJson) : JSON.stringify(member),
+    );
   }
-  return objectJson(bundle, (key, member) => {
-    if (key !== 'entry') return JSON.stringify(member);
-    return `[${(member as unknown[]).map((entry) => entryJson(entry) ?? 'null').join(',')}]`;
-  });
+  if (resource.resourceType === 'AuditEvent' && Array.isArray(resource.entity)) {
+    return objectJson(resource, (key, member) =>
+      key === 'entity' ? arrayJson(member as unknown[], keptJson) : JSON.stringify(member),
+    );
+  }
+  return JSON.stringify(value);
 }

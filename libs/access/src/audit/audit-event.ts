@@ -1,4 +1,5 @@
 import {
+  keepJson,
   NHS_NUMBER_SYSTEM,
   ODS_ORGANISATION_SYSTEM,
   OperationOutcomeError,
@@ -93,6 +94,28 @@ function decisionDetails(decision: AccessDecision | OrganisationDecision): Detai
   return out;
 }
 
+/** The entities of a list of disclosed resources that never changes (frozen: a served answer's, kept for reuse). */
+const keptResourceEntities = new WeakMap<readonly string[], readonly Entity[]>();
+
+/**
+ * One entity per disclosed resource (up to {@link MAX_RESOURCE_ENTITIES}). For a frozen list, such as a
+ * structured-record answer's served again and again, the entities are made once and kept with their JSON, so the
+ * largest part of each such event is not serialised again.
+ */
+function resourceEntities(resources: readonly string[]): readonly Entity[] {
+  const kept = keptResourceEntities.get(resources);
+  if (kept) return kept;
+  const entities = resources.slice(0, MAX_RESOURCE_ENTITIES).map((reference): Entity => ({
+    what: { reference },
+    type: { system: ENTITY_TYPE_SYSTEM, code: '2', display: 'System Object' },
+    role: { system: OBJECT_ROLE_SYSTEM, code: '4', display: 'Domain Resource' },
+  }));
+  if (!Object.isFrozen(resources)) return entities;
+  const frozen = Object.freeze(entities.map(keepJson));
+  keptResourceEntities.set(resources, frozen);
+  return frozen;
+}
+
 function patientAccessEvent(entry: PatientAccessEntry): Pick<AuditEvent, 'type' | 'subtype' | 'action' | 'entity'> {
   const entities: Entity[] = [];
   if (entry.patient) {
@@ -119,13 +142,7 @@ function patientAccessEvent(entry: PatientAccessEntry): Pick<AuditEvent, 'type' 
     });
   }
   const resources = entry.resources ?? [];
-  for (const reference of resources.slice(0, MAX_RESOURCE_ENTITIES)) {
-    entities.push({
-      what: { reference },
-      type: { system: ENTITY_TYPE_SYSTEM, code: '2', display: 'System Object' },
-      role: { system: OBJECT_ROLE_SYSTEM, code: '4', display: 'Domain Resource' },
-    });
-  }
+  entities.push(...resourceEntities(resources));
   const details: Detail[] = [];
   if (entry.requestedSections)
     details.push(detail('requested-sections', entry.requestedSections.join(',') || '(none)'));

@@ -172,6 +172,29 @@ describe('AuditTrail', () => {
       await expect(f.audit.verify()).resolves.toEqual({ ok: true, checked: 3, head: 3, archivedThrough: 0 });
     });
 
+    it('stores events for a served answer (a frozen list of resources) exactly as for any other, and verifies them', async () => {
+      const served = Object.freeze(['AllergyIntolerance/a1', 'Condition/c1', 'MedicationStatement/m1']);
+      const first = await f.audit.record(read({ correlationId: 'req-a', resources: served }));
+      const second = await f.audit.record(read({ correlationId: 'req-b', resources: served }));
+      const fresh = await f.audit.record(read({ correlationId: 'req-c', resources: [...served] }));
+      // The entities of a frozen list are made once and shared; those of a list that may change are not.
+      expect(second.entity?.[2]).toBe(first.entity?.[2]);
+      expect(fresh.entity?.[2]).not.toBe(first.entity?.[2]);
+      for (const [seq, event] of [first, second, fresh].entries()) {
+        const stored = JSON.parse((await kv.get(auditEventKey(seq + 1)))!) as AuditEvent;
+        expect(stored).toEqual(JSON.parse(JSON.stringify(event)));
+        expect(stored.entity?.map((e) => e.what?.reference ?? e.what?.identifier?.value)).toEqual([
+          '9990000018',
+          'P10001',
+          'AllergyIntolerance/a1',
+          'Condition/c1',
+          'MedicationStatement/m1',
+          `req-${'abc'[seq]!}`,
+        ]);
+      }
+      await expect(f.audit.verify()).resolves.toEqual({ ok: true, checked: 3, head: 3, archivedThrough: 0 });
+    });
+
     it('verifies an empty trail', async () => {
       await expect(f.audit.verify()).resolves.toEqual({ ok: true, checked: 0, head: 0, archivedThrough: 0 });
     });

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { AuditEvent, Extension } from '@lloyd/fhir';
+import { fhirJson, type AuditEvent, type Extension } from '@lloyd/fhir';
 
 /** The extension carrying an event's place in the tamper-evident chain: sequence, previousHash and hash. */
 export const AUDIT_CHAIN_EXTENSION = 'https://fhir.lloyd.nhs.example/StructureDefinition/audit-chain';
@@ -52,7 +52,8 @@ export function sealEvent(event: AuditEvent, sequence: number, previousHash: str
       { url: AUDIT_CHAIN_EXTENSION, extension: parts },
     ],
   };
-  const text = JSON.stringify(sealed);
+  // Kept entities (a served answer's disclosed resources) are written from their kept JSON.
+  const text = fhirJson(sealed);
   if (!text.endsWith(`"}${CLOSING}`)) throw new Error('An audit event must end with its chain extension');
   const hash = sha256(previousHash, text);
   parts.push({ url: 'hash', valueString: hash });
