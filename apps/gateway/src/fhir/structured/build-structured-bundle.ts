@@ -1,6 +1,7 @@
 import { SECTION_PARAMETERS } from '@lloyd/access';
 import { recordSections, type RecordSection } from '@lloyd/config';
 import type { PreparedRecord } from '../record/record-reader.js';
+import type { StructuredSource } from './structured-source.js';
 import {
   collectionBundle,
   operationOutcome,
@@ -26,7 +27,7 @@ import type { StructuredRecordRequest } from './structured-request.js';
 
 export interface StructuredBundleInput {
   request: StructuredRecordRequest;
-  prepared: PreparedRecord;
+  prepared: StructuredSource;
   baseUrl: string;
   /** When the answer is made (an ISO instant): each List's `date` and the Bundle's `meta.lastUpdated`. */
   stamp: string;

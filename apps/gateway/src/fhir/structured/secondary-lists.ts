@@ -8,13 +8,13 @@
  * Lists are returned only where they hold items, or where a confidential item was withheld from them (then empty,
  * with the `confidential-items` warning). Items of a clinical area the caller may not see are left out.
  */
-import type { AccessDecision } from '@lloyd/access';
 import type { CanonicalRecord } from '@lloyd/adapters-core';
 import type { RecordSection } from '@lloyd/config';
 import type { Resource } from '@lloyd/fhir';
 import { sectionOf } from '@lloyd/access';
 import { encountersOf, problemLinks } from '../record/links.js';
 import type { WithheldItem } from '../record/record-reader.js';
+import type { StructuredGrant } from './structured-source.js';
 import { isEndedAllergy, medicationSupport, reportResults, reportSupport, type Lookup } from './supporting.js';
 
 /** The code system of GP Connect's secondary list codes. */
@@ -87,7 +87,7 @@ export interface SecondaryList {
 export interface SecondaryInput {
   record: CanonicalRecord;
   lookup: Lookup;
-  decision: AccessDecision;
+  decision: StructuredGrant;
   withheld: readonly WithheldItem[];
   /** The items of each primary list returned (problems and consultations among them when asked for). */
   primary: ReadonlyMap<RecordSection, readonly Resource[]>;

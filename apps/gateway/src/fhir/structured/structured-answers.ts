@@ -1,8 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { fhirJson, WrittenJson, type Bundle, type Resource } from '@lloyd/fhir';
 import { isDegraded } from '@lloyd/terminology';
-import type { PreparedRecord } from '../record/record-reader.js';
 import { buildStructuredBundle, type StructuredBundleInput } from './build-structured-bundle.js';
+import type { StructuredSource } from './structured-source.js';
 
 /** A structured-record answer, written as JSON, with what the audit event and the metrics need to know of it. */
 export interface StructuredAnswer {
@@ -20,8 +20,8 @@ interface Template {
   resources: readonly string[];
   degraded: number;
   /** The redaction results it was made from: the prepared record's, checked on reuse. */
-  redactions: PreparedRecord['redactions'];
-  withheld: PreparedRecord['withheld'];
+  redactions: StructuredSource['redactions'];
+  withheld: StructuredSource['withheld'];
 }
 
 export type StructuredAnswerInput = Omit<StructuredBundleInput, 'stamp'>;
@@ -76,7 +76,7 @@ export class StructuredAnswers {
   }
 }
 
-/** Everything besides the record that the Bundle is made from. */
+/** Everything besides the record that the Bundle is made from (the grant: all of `StructuredGrant`). */
 function variantKey(input: StructuredAnswerInput): string {
   const { decision } = input.prepared;
   return JSON.stringify([
