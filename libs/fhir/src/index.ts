@@ -6,4 +6,9 @@ export * from './capability.js';
 export { isValidNhsNumber } from './nhs-number.js';
 export { deepFreeze, fhirJson, keepJson, WrittenJson } from './fhir-json.js';
 export { referencesIn } from './references.js';
-export { ACT_CODE_SYSTEM, CONFIDENTIALITY_SYSTEM, hasConfidentialityLabel } from './security-labels.js';
+export {
+  ACT_CODE_SYSTEM,
+  CONFIDENTIALITY_SYSTEM,
+  hasConfidentialityLabel,
+  isConfidentialityLabel,
+} from './security-labels.js';

@@ -10,12 +10,15 @@ const CONFIDENTIAL_LABELS: readonly { system: string; code: string }[] = [
   { system: ACT_CODE_SYSTEM, code: 'NOPAT' },
 ];
 
+/** True for a security label that marks an item private, sealed or confidential (R, V or NOPAT). */
+export function isConfidentialityLabel(label: { system?: unknown; code?: unknown }): boolean {
+  return CONFIDENTIAL_LABELS.some((known) => known.system === label.system && known.code === label.code);
+}
+
 /**
  * True when the practice marked the item private, sealed or confidential (`meta.security` R, V or NOPAT). Adapters
  * keep such items and this mark; the access chain withholds them from sharing, and GP2GP carries the mark on.
  */
 export function hasConfidentialityLabel(resource: Resource): boolean {
-  return (resource.meta?.security ?? []).some((s) =>
-    CONFIDENTIAL_LABELS.some((label) => label.system === s.system && label.code === s.code),
-  );
+  return (resource.meta?.security ?? []).some(isConfidentialityLabel);
 }

@@ -1,5 +1,5 @@
 import type { RecordSection } from '@lloyd/config';
-import { hasConfidentialityLabel } from '@lloyd/fhir';
+import { ACT_CODE_SYSTEM } from '@lloyd/fhir';
 
 /**
  * Lloyd's canonical GP record: FHIR R4 resources, as close to GP Connect Access Record Structured (translated to R4)
@@ -60,7 +60,7 @@ export function courseOfTherapy(course: 'acute' | 'continuous'): fhir4.CodeableC
 
 /** The marker for confidential items (GP Connect / GP2GP `NOPAT`: not to be shared outside the practice). */
 export const CONFIDENTIAL_SECURITY_LABEL = {
-  system: 'http://terminology.hl7.org/CodeSystem/v3-ActCode',
+  system: ACT_CODE_SYSTEM,
   code: 'NOPAT',
   display: "no disclosure to patient, family or caregivers without attending provider's authorization",
 } as const;
@@ -145,6 +145,3 @@ export function sectionOf(resource: fhir4.Resource, inReport = false): RecordSec
       return undefined;
   }
 }
-
-/** The practice marked the item private, sealed or confidential (see `hasConfidentialityLabel` in `@lloyd/fhir`). */
-export const isConfidential = hasConfidentialityLabel;

@@ -1,10 +1,10 @@
 import { recordSections } from '@lloyd/config';
+import { hasConfidentialityLabel } from '@lloyd/fhir';
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import {
   CODE_SYSTEMS,
   EXTENSIONS,
-  isConfidential,
   SupplierProtocolError,
   SupplierTimeoutError,
   SupplierUnavailableError,
@@ -275,7 +275,7 @@ describe('FhirStu3Adapter: patients and flags', () => {
 
   it('keeps confidential items, marked NOPAT', async () => {
     const record = await otherAdapter('P20002').getRecord('9990000069', ALL, ctx());
-    const confidential = record!.resources.filter(isConfidential);
+    const confidential = record!.resources.filter(hasConfidentialityLabel);
     const model = sims.dataset.findPatient('P20002', '9990000069')!.record;
     const expected = [...model.problems, ...model.observations, ...model.documents].filter((i) => i.confidential);
     for (const item of expected) expect(confidential.map((r) => r.id)).toContain(item.id);

@@ -1,9 +1,9 @@
 import { createServer, type Server } from 'node:http';
+import { hasConfidentialityLabel } from '@lloyd/fhir';
 import type { AddressInfo } from 'node:net';
 import {
   CODE_SYSTEMS,
   EXTENSIONS,
-  isConfidential,
   SupplierProtocolError,
   SupplierTimeoutError,
   SupplierUnavailableError,
@@ -318,7 +318,7 @@ describe('Hl7v3ExtractAdapter', () => {
         .filter((i) => i.confidential)
         .map((i) => i.id);
       expect(confidential.length).toBeGreaterThan(0);
-      const marked = new Set(r!.resources.filter(isConfidential).map((x) => x.id));
+      const marked = new Set(r!.resources.filter(hasConfidentialityLabel).map((x) => x.id));
       expect(confidential.filter((id) => !marked.has(id))).toEqual([]);
       expect(n.allergies.filter((a) => marked.has(a.id))).toEqual([]);
     } finally {

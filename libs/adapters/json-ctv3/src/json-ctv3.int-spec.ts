@@ -1,5 +1,6 @@
 import { recordSections } from '@lloyd/config';
-import { CODE_SYSTEMS, EXTENSIONS, isConfidential, type CanonicalRecord, type RecordQuery } from '@lloyd/adapters-core';
+import { hasConfidentialityLabel } from '@lloyd/fhir';
+import { CODE_SYSTEMS, EXTENSIONS, type CanonicalRecord, type RecordQuery } from '@lloyd/adapters-core';
 import {
   allResources,
   assertValidR4,
@@ -159,7 +160,7 @@ describe('JsonCtv3Adapter record of 9990000026 (full record)', () => {
     for (const [item, type] of items) {
       const resource = get(byRef, `${type}/${item.id}`);
       expect(codingOf(resource)).toEqual({ coding: [expectedCoding(item.concept)], text: item.term });
-      expect(isConfidential(resource)).toBe(false);
+      expect(hasConfidentialityLabel(resource)).toBe(false);
     }
     // A full P20002 record is all CTV3 (local-only concepts are P30003's).
     expect(items.filter(([i]) => concept(i.concept).ctv3.local)).toEqual([]);
@@ -342,10 +343,10 @@ describe('JsonCtv3Adapter on the other P20002 patients', () => {
       .filter((i) => i.confidential)
       .map((i) => i.id);
     expect(confidentialIds.length).toBeGreaterThanOrEqual(3);
-    const marked = record.resources.filter(isConfidential);
+    const marked = record.resources.filter(hasConfidentialityLabel);
     for (const id of confidentialIds) expect(marked.some((m) => m.id === id)).toBe(true);
     const secret = r.consultations.find((c) => c.confidential)!;
-    expect(isConfidential(get(byRef, `Encounter/${secret.id}`))).toBe(true);
+    expect(hasConfidentialityLabel(get(byRef, `Encounter/${secret.id}`))).toBe(true);
     expect(get<fhir4.Resource>(byRef, `Encounter/${secret.id}`).meta?.security).toEqual([
       expect.objectContaining({ system: 'http://terminology.hl7.org/CodeSystem/v3-ActCode', code: 'NOPAT' }),
     ]);

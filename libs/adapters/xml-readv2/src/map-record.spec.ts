@@ -1,10 +1,5 @@
-import {
-  CODE_SYSTEMS,
-  CONFIDENTIAL_SECURITY_LABEL,
-  EXTENSIONS,
-  isConfidential,
-  type CanonicalRecord,
-} from '@lloyd/adapters-core';
+import { CODE_SYSTEMS, CONFIDENTIAL_SECURITY_LABEL, EXTENSIONS, type CanonicalRecord } from '@lloyd/adapters-core';
+import { hasConfidentialityLabel } from '@lloyd/fhir';
 import { assertValidR4 } from '@lloyd/adapters-core-testing';
 import { mapRecord } from './map-record.js';
 import { ALLERGY_END_EXTENSION } from './mapping-support.js';
@@ -356,7 +351,7 @@ describe('XML Read v2 record mapping', () => {
   });
 
   it('marks confidential items and everything derived from them, and keeps them', () => {
-    const confidential = record.resources.filter(isConfidential).map((r) => `${r.resourceType}/${r.id}`);
+    const confidential = record.resources.filter(hasConfidentialityLabel).map((r) => `${r.resourceType}/${r.id}`);
     expect(confidential.sort()).toEqual(
       [
         'Condition/PR-2',

@@ -1,4 +1,5 @@
-import { CODE_SYSTEMS, isConfidential, type CanonicalRecord } from '@lloyd/adapters-core';
+import { CODE_SYSTEMS, type CanonicalRecord } from '@lloyd/adapters-core';
+import { hasConfidentialityLabel } from '@lloyd/fhir';
 import type { Attributes, NativeXmlWriter } from './native-writer.js';
 
 const SDS_USER_SYSTEM = 'https://fhir.nhs.uk/Id/sds-user-id';
@@ -106,7 +107,7 @@ export function itemAttributes(
   return {
     id: resource.id,
     date: partialDate(date) ?? partialDate(ctx.record.patient.birthDate) ?? '1900',
-    confidential: isConfidential(resource),
+    confidential: hasConfidentialityLabel(resource),
     consultation: ctx.consultationOf(encounter),
     sourceRefs: sourceRefs.join(' '),
   };

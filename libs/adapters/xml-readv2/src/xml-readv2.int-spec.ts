@@ -1,9 +1,9 @@
 import { createServer } from 'node:http';
+import { hasConfidentialityLabel } from '@lloyd/fhir';
 import type { AddressInfo } from 'node:net';
 import { recordSections } from '@lloyd/config';
 import {
   CODE_SYSTEMS,
-  isConfidential,
   SupplierProtocolError,
   SupplierTimeoutError,
   SupplierUnavailableError,
@@ -75,7 +75,7 @@ describe('XmlReadV2Adapter.getRecord', () => {
       (r) => r.resourceType === 'Condition' && r.id === expected.problems[1]?.id,
     );
     expect((hypertension as fhir4.Condition).code?.coding?.[0]?.system).toBe(CODE_SYSTEMS.readv2);
-    expect(record!.resources.filter(isConfidential)).toEqual([]);
+    expect(record!.resources.filter(hasConfidentialityLabel)).toEqual([]);
     await assertValidR4(record!.patient);
   });
 

@@ -1,4 +1,5 @@
-import { isConfidential, type CanonicalRecord } from '@lloyd/adapters-core';
+import type { CanonicalRecord } from '@lloyd/adapters-core';
+import { hasConfidentialityLabel } from '@lloyd/fhir';
 import { OIDS } from '../datatypes/code-systems.js';
 import { derivedUuid, toXmlId } from '../datatypes/identifiers.js';
 import { fhirToTs } from '../datatypes/timestamp.js';
@@ -94,7 +95,7 @@ export class BuildContext {
   /** `<confidentialityCode>` for a confidential item (only the UK07 schema has it). */
   writeConfidentiality(w: XmlWriter, ...resources: (fhir4.Resource | undefined)[]): void {
     if (!this.withConfidentiality) return;
-    if (!resources.some((r) => r && isConfidential(r))) return;
+    if (!resources.some((r) => r && hasConfidentialityLabel(r))) return;
     w.empty('confidentialityCode', {
       code: 'NOPAT',
       codeSystem: OIDS.actCode,

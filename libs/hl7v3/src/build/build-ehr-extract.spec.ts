@@ -1,5 +1,6 @@
 import fc from 'fast-check';
-import { CODE_SYSTEMS, isConfidential, type CanonicalRecord } from '@lloyd/adapters-core';
+import { CODE_SYSTEMS, type CanonicalRecord } from '@lloyd/adapters-core';
+import { hasConfidentialityLabel } from '@lloyd/fhir';
 import { parseEhrExtract } from '../extract/parse-ehr-extract.js';
 import { arbitraryCanonicalRecord, recordWithEveryKind } from '../testing/arbitrary-record.js';
 import { roundTripDifferences } from '../testing/compare-records.js';
@@ -51,7 +52,7 @@ describeWithSchemas('buildEhrExtract (validated with xmllint against the GP2GP s
 
   it('sends confidential items as RCMR_IN030000UK07 with NOPAT, and refuses to drop the marker into UK06', async () => {
     const record = everyKindRecord(true);
-    expect(record.resources.some((r) => isConfidential(r))).toBe(true);
+    expect(record.resources.some((r) => hasConfidentialityLabel(r))).toBe(true);
     const xml = buildEhrExtract(record, OPTIONS);
     expect(xml).toContain('<RCMR_IN030000UK07 ');
     expect(xml).toContain('<confidentialityCode code="NOPAT"');
@@ -59,7 +60,7 @@ describeWithSchemas('buildEhrExtract (validated with xmllint against the GP2GP s
     const back = await parseEhrExtract(xml);
     const confidential = (rec: CanonicalRecord): string[] =>
       rec.resources
-        .filter((r) => isConfidential(r) && r.resourceType !== 'Medication')
+        .filter((r) => hasConfidentialityLabel(r) && r.resourceType !== 'Medication')
         .map((r) => `${r.resourceType}/${r.id}`);
     expect(confidential(back.record)).toEqual(expect.arrayContaining(confidential(record)));
     expect(() => buildEhrExtract(record, { ...OPTIONS, interaction: 'RCMR_IN030000UK06' })).toThrow(/UK07/);

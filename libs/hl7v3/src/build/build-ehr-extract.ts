@@ -1,5 +1,6 @@
 import { Readable } from 'node:stream';
-import { isConfidential, type CanonicalRecord } from '@lloyd/adapters-core';
+import { hasConfidentialityLabel } from '@lloyd/fhir';
+import { type CanonicalRecord } from '@lloyd/adapters-core';
 import { OIDS } from '../datatypes/code-systems.js';
 import { writeConcept } from '../datatypes/codeable-concept.js';
 import { derivedUuid } from '../datatypes/identifiers.js';
@@ -52,7 +53,7 @@ function chooseInteraction(
   record: CanonicalRecord,
   requested: BuildEhrExtractOptions['interaction'],
 ): ExtractInteraction {
-  const confidential = record.resources.some((r) => isConfidential(r));
+  const confidential = record.resources.some((r) => hasConfidentialityLabel(r));
   if (requested === 'RCMR_IN030000UK07') return requested;
   if (requested === 'RCMR_IN030000UK06') {
     if (confidential) {

@@ -1,5 +1,6 @@
 import { Readable } from 'node:stream';
-import { CODE_SYSTEMS, EXTENSIONS, isConfidential } from '@lloyd/adapters-core';
+import { CODE_SYSTEMS, EXTENSIONS } from '@lloyd/adapters-core';
+import { hasConfidentialityLabel } from '@lloyd/fhir';
 import { r4Errors } from '@lloyd/adapters-core-testing';
 import { FIXTURE_EXTRACT } from '../testing/fixture-extract.js';
 import { benchParse } from './bench.js';
@@ -82,10 +83,10 @@ describe('parseEhrExtract', () => {
   });
 
   it('marks everything in a NOPAT composition confidential, and nothing else', () => {
-    expect(isConfidential(find('Encounter', 'ENC1'))).toBe(true);
-    expect(isConfidential(find('Observation', 'OBS1'))).toBe(true);
-    expect(isConfidential(find('AllergyIntolerance', 'ALL1'))).toBe(true);
-    expect(isConfidential(find('MedicationRequest', 'AUTH1'))).toBe(false);
+    expect(hasConfidentialityLabel(find('Encounter', 'ENC1'))).toBe(true);
+    expect(hasConfidentialityLabel(find('Observation', 'OBS1'))).toBe(true);
+    expect(hasConfidentialityLabel(find('AllergyIntolerance', 'ALL1'))).toBe(true);
+    expect(hasConfidentialityLabel(find('MedicationRequest', 'AUTH1'))).toBe(false);
   });
 
   it('maps an observation with value, unit, interpretation, reference range and note', () => {

@@ -3,8 +3,8 @@
  * when the record conforms), worded for the supplier who has to fix its adapter.
  */
 import type { RecordSection } from '@lloyd/config';
-import { referencesIn } from '@lloyd/fhir';
-import { CODE_SYSTEMS, isConfidential, sectionOf, type CanonicalRecord } from '../canonical.js';
+import { referencesIn, hasConfidentialityLabel } from '@lloyd/fhir';
+import { CODE_SYSTEMS, sectionOf, type CanonicalRecord } from '../canonical.js';
 
 export const ID_PATTERN = /^[A-Za-z0-9\-.]{1,64}$/;
 const RELATIVE_REFERENCE = /^([A-Za-z]+)\/([A-Za-z0-9\-.]{1,64})$/;
@@ -181,6 +181,6 @@ export function codingProblems(record: CanonicalRecord, expectation: CodingExpec
 
 /** How many resources are marked confidential, and how many are not. */
 export function confidentialityCounts(record: CanonicalRecord): { confidential: number; ordinary: number } {
-  const confidential = record.resources.filter(isConfidential).length;
+  const confidential = record.resources.filter(hasConfidentialityLabel).length;
   return { confidential, ordinary: record.resources.length - confidential };
 }

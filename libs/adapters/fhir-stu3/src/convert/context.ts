@@ -1,5 +1,6 @@
 import { compact } from '@lloyd/adapters-core';
 import { CONFIDENTIAL_SECURITY_LABEL } from '@lloyd/adapters-core';
+import { isConfidentialityLabel } from '@lloyd/fhir';
 import { IdRegistry } from './ids.js';
 import { ReportBuilder } from './report.js';
 import { r4CodeSystem } from './systems.js';
@@ -24,11 +25,7 @@ const SCT_DESCRIPTION = /\/Extension-coding-sctdescid$/;
 /** Security labels that mark an item confidential in STU3 (and, defensively, in R4 spelling). */
 function isConfidentialLabel(coding: Json): boolean {
   const system = typeof coding['system'] === 'string' ? r4CodeSystem(coding['system']) : '';
-  const code = coding['code'];
-  return (
-    (system === CONFIDENTIAL_SECURITY_LABEL.system && code === 'NOPAT') ||
-    (system === 'http://terminology.hl7.org/CodeSystem/v3-Confidentiality' && (code === 'R' || code === 'V'))
-  );
+  return isConfidentialityLabel({ system, code: coding['code'] });
 }
 
 /**

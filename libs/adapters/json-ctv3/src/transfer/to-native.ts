@@ -7,8 +7,8 @@
  * `readCode`, with its text and original codes, and the system files it degraded. Resources the vendor's journal cannot hold are reported not integrated rather than silently dropped.
  */
 import { createHash } from 'node:crypto';
-import { CODE_SYSTEMS, EXTENSIONS, isConfidential, type CanonicalRecord } from '@lloyd/adapters-core';
-import { NHS_NUMBER_SYSTEM, SDS_USER_SYSTEM } from '@lloyd/fhir';
+import { CODE_SYSTEMS, EXTENSIONS, type CanonicalRecord } from '@lloyd/adapters-core';
+import { NHS_NUMBER_SYSTEM, SDS_USER_SYSTEM, hasConfidentialityLabel } from '@lloyd/fhir';
 import { compact } from '@lloyd/adapters-core';
 import type { IntegrationItem } from '@lloyd/adapters-core';
 
@@ -122,7 +122,7 @@ function amount(q: fhir4.Quantity | undefined): Json | undefined {
 }
 
 function privacy(resource: fhir4.Resource): string {
-  return isConfidential(resource) ? 'confidential' : 'normal';
+  return hasConfidentialityLabel(resource) ? 'confidential' : 'normal';
 }
 
 function allergyEntry(a: fhir4.AllergyIntolerance, ctx: Context): Json {
@@ -468,7 +468,7 @@ export function toNativeTransfer(options: {
     entries.push({
       encounter: encounterOf(source),
       entry: { entryId, ...entry, privacyLevel: privacy(privacyOf) },
-      confidential: isConfidential(privacyOf),
+      confidential: hasConfidentialityLabel(privacyOf),
     });
   };
 
@@ -615,7 +615,7 @@ export function toNativeTransfer(options: {
       nhsNumber: options.nhsNumber,
       fromOds: options.fromOds,
       patient: demographics(record.patient),
-      flags: { sensitive: isConfidential(record.patient) },
+      flags: { sensitive: hasConfidentialityLabel(record.patient) },
       staff,
       events,
       attachments: options.attachments.map((a) =>
