@@ -30,25 +30,25 @@ describe('sensitive data categories (access.sensitiveCodes)', () => {
   });
   afterAll(() => lloyd?.close());
 
-  const hasCode = (r: fhir4.Resource, system: string, code: string) =>
-    ((r as { code?: fhir4.CodeableConcept }).code?.coding ?? []).some((c) => c.system === system && c.code === code);
-
-  it('leaves the item out of the structured record, says so on its list, and leaves nothing naming it', async () => {
+  /** The structured record of 9990000018 with these areas, as resources (status checked). */
+  async function structuredRecord(...areas: fhir4.ParametersParameter[]): Promise<fhir4.Resource[]> {
     const res = await fetch(`${lloyd.base}/fhir/Patient/$gpc.getstructuredrecord`, {
       method: 'POST',
       headers: { authorization: `Bearer ${token}`, 'content-type': 'application/fhir+json' },
       body: JSON.stringify({
         resourceType: 'Parameters',
-        parameter: [
-          { name: 'patientNHSNumber', valueIdentifier: { system: NHS, value: '9990000018' } },
-          { name: 'includeProblems' },
-          { name: 'includeConsultations' },
-        ],
+        parameter: [{ name: 'patientNHSNumber', valueIdentifier: { system: NHS, value: '9990000018' } }, ...areas],
       }),
     });
     expect(res.status).toBe(200);
-    const bundle = (await res.json()) as fhir4.Bundle;
-    const resources = (bundle.entry ?? []).map((e) => e.resource!);
+    return ((await res.json()) as fhir4.Bundle).entry!.map((e) => e.resource!);
+  }
+
+  const hasCode = (r: fhir4.Resource, system: string, code: string) =>
+    ((r as { code?: fhir4.CodeableConcept }).code?.coding ?? []).some((c) => c.system === system && c.code === code);
+
+  it('leaves the item out of the structured record, says so on its list, and leaves nothing naming it', async () => {
+    const resources = await structuredRecord({ name: 'includeProblems' }, { name: 'includeConsultations' });
     const conditions = resources.filter((r) => r.resourceType === 'Condition');
     // The other problems are there; the sensitive one is not, by either of its codes.
     expect(conditions.length).toBeGreaterThan(0);
@@ -66,19 +66,7 @@ describe('sensitive data categories (access.sensitiveCodes)', () => {
   });
 
   it('withholds a medication by its drug, and the list of what the problems link to says so', async () => {
-    const res = await fetch(`${lloyd.base}/fhir/Patient/$gpc.getstructuredrecord`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/fhir+json' },
-      body: JSON.stringify({
-        resourceType: 'Parameters',
-        parameter: [
-          { name: 'patientNHSNumber', valueIdentifier: { system: NHS, value: '9990000018' } },
-          { name: 'includeProblems' },
-        ],
-      }),
-    });
-    expect(res.status).toBe(200);
-    const resources = ((await res.json()) as fhir4.Bundle).entry!.map((e) => e.resource!);
+    const resources = await structuredRecord({ name: 'includeProblems' });
     const medications = resources.filter((r) => r.resourceType === 'Medication');
     expect(medications.some((r) => hasCode(r, SNOMED, AMLODIPINE))).toBe(false);
     // The other linked medication (the angina's aspirin) is still listed; the list warns that one was withheld.
