@@ -1,5 +1,5 @@
 import {
-  keepJson,
+  keepJsonRun,
   NHS_NUMBER_SYSTEM,
   ODS_ORGANISATION_SYSTEM,
   OperationOutcomeError,
@@ -99,8 +99,8 @@ const keptResourceEntities = new WeakMap<readonly string[], readonly Entity[]>()
 
 /**
  * One entity per disclosed resource (up to {@link MAX_RESOURCE_ENTITIES}). For a frozen list, such as a
- * structured-record answer's served again and again, the entities are made once and kept with their JSON, so the
- * largest part of each such event is not serialised again.
+ * structured-record answer's served again and again, the entities are made once and kept with their JSON as one
+ * run, so the largest part of each such event is written from one string rather than serialised again.
  */
 function resourceEntities(resources: readonly string[]): readonly Entity[] {
   const kept = keptResourceEntities.get(resources);
@@ -111,7 +111,7 @@ function resourceEntities(resources: readonly string[]): readonly Entity[] {
     role: { system: OBJECT_ROLE_SYSTEM, code: '4', display: 'Domain Resource' },
   }));
   if (!Object.isFrozen(resources)) return entities;
-  const frozen = Object.freeze(entities.map(keepJson));
+  const frozen = keepJsonRun(entities);
   keptResourceEntities.set(resources, frozen);
   return frozen;
 }
