@@ -5,7 +5,6 @@
  * endpoints actually do. Expectations come from CONTRACT.md and GP Connect, not from Lloyd's code.
  */
 import { assertValidR4 } from '@lloyd/adapters-core-testing';
-import { decodeResourceId, encodeResourceId } from '@lloyd/federation';
 import { startLloyd, type RunningLloyd } from '../support/lloyd.js';
 
 const NHS = 'https://fhir.nhs.uk/Id/nhs-number';
@@ -199,14 +198,14 @@ describe('FHIR REST API over real HTTP', () => {
     it('answers unknown and forged Organization and Practitioner ids with a 404 OperationOutcome', async () => {
       const practice = record.find((r) => r.resourceType === 'Organization')!;
       const practitioner = record.find((r) => r.resourceType === 'Practitioner')!;
-      const real = decodeResourceId(practice.id!)!;
+      const real = lloyd.ids.decode(practice.id!)!;
       expect(real).toMatchObject({ ods, nhsNumber });
       // A well-formed id for an item the practice does not hold.
-      await expectResourceNotFound(`/fhir/Organization/${encodeResourceId({ ods, nhsNumber, sourceId: 'no-such' })}`);
-      await expectResourceNotFound(`/fhir/Practitioner/${encodeResourceId({ ods, nhsNumber, sourceId: 'no-such' })}`);
+      await expectResourceNotFound(`/fhir/Organization/${lloyd.ids.encode({ ods, nhsNumber, sourceId: 'no-such' })}`);
+      await expectResourceNotFound(`/fhir/Practitioner/${lloyd.ids.encode({ ods, nhsNumber, sourceId: 'no-such' })}`);
       // The real item, but claimed to be at another practice.
       const otherOds = ods === 'P10001' ? 'P20002' : 'P10001';
-      await expectResourceNotFound(`/fhir/Organization/${encodeResourceId({ ...real, ods: otherOds })}`);
+      await expectResourceNotFound(`/fhir/Organization/${lloyd.ids.encode({ ...real, ods: otherOds })}`);
       // Real ids of the wrong type.
       await expectResourceNotFound(`/fhir/Organization/${practitioner.id!}`);
       await expectResourceNotFound(`/fhir/Practitioner/${practice.id!}`);
@@ -298,7 +297,7 @@ describe('FHIR REST API over real HTTP', () => {
         expect(body).toEqual(medication);
       }
       await expectResourceNotFound(
-        `/fhir/Medication/${encodeResourceId({ ods, nhsNumber, sourceId: 'no-such-medication' })}`,
+        `/fhir/Medication/${lloyd.ids.encode({ ods, nhsNumber, sourceId: 'no-such-medication' })}`,
       );
     },
   );
@@ -619,12 +618,12 @@ describe('FHIR REST API over real HTTP', () => {
     it('declares exactly the interactions the endpoints implement, for every type it lists', async () => {
       const routeMissing = ({ res, body }: { res: Response; body: unknown }) =>
         res.status === 404 && /is not a Lloyd endpoint/.test((body as Outcome).issue[0]?.diagnostics ?? '');
-      const forged = encodeResourceId({ ods: 'P10001', nhsNumber: '9990000018', sourceId: 'no-such-item' });
+      const forged = lloyd.ids.encode({ ods: 'P10001', nhsNumber: '9990000018', sourceId: 'no-such-item' });
       const mismatches: string[] = [];
       for (const type of [...resources.keys(), 'Medication', 'Location', 'Nonsense']) {
         const declared = resources.has(type) ? interactions(type) : [];
         const read = await get(
-          `/fhir/${type}/${type === 'Patient' ? encodeResourceId({ ods: 'P10001', nhsNumber: '9434765919', sourceId: '' }) : forged}`,
+          `/fhir/${type}/${type === 'Patient' ? lloyd.ids.encode({ ods: 'P10001', nhsNumber: '9434765919', sourceId: '' }) : forged}`,
         );
         const search = await get(`/fhir/${type}`);
         if (routeMissing(read) === declared.includes('read')) mismatches.push(`${type} read: ${read.res.status}`);
@@ -633,5 +632,46 @@ describe('FHIR REST API over real HTTP', () => {
       }
       expect(mismatches).toEqual([]);
     });
+  });
+});
+
+describe('resource ids sealed with the configured key', () => {
+  const key = Buffer.alloc(32, 11).toString('base64');
+  const running: RunningLloyd[] = [];
+  afterAll(() => Promise.all(running.map((l) => l.close())));
+
+  const start = async (idKey: string) => {
+    const lloyd = await startLloyd({ overrides: { ids: { key: idKey } } });
+    running.push(lloyd);
+    return { lloyd, token: await lloyd.token('hospital-epr', { practitioner: 'G1234567' }) };
+  };
+  const read = (base: string, token: string, path: string) =>
+    fetch(`${base}${path}`, { headers: { authorization: `Bearer ${token}` } });
+
+  it('are the same from every gateway with that key, reveal no NHS number, and open nowhere else', async () => {
+    const first = await start(key);
+    const nhsNumber = '9990000018';
+    const search = await read(
+      first.lloyd.base,
+      first.token,
+      `/fhir/Patient?identifier=${encodeURIComponent(`${NHS}|${nhsNumber}`)}`,
+    );
+    const id = ((await search.json()) as fhir4.Bundle).entry![0]!.resource!.id!;
+    expect(id).not.toContain(nhsNumber);
+    expect(Buffer.from(id.replace(/\./g, '_'), 'base64url').toString('latin1')).not.toContain('P10001');
+
+    // Another gateway (a replica, or this one restarted) with the same key reads the same id.
+    const second = await start(key);
+    const again = await read(second.lloyd.base, second.token, `/fhir/Patient/${id}`);
+    expect(again.status).toBe(200);
+    expect(((await again.json()) as fhir4.Patient).identifier).toEqual(
+      expect.arrayContaining([expect.objectContaining({ value: nhsNumber })]),
+    );
+
+    // Under another key the id opens to nothing: not found, as for any unknown id.
+    const other = await start(Buffer.alloc(32, 12).toString('base64'));
+    const refused = await read(other.lloyd.base, other.token, `/fhir/Patient/${id}`);
+    expect(refused.status).toBe(404);
+    expect(spineCode(await refused.json())).toBe('PATIENT_NOT_FOUND');
   });
 });

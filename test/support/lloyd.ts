@@ -1,6 +1,7 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { Type } from '@nestjs/common';
 import { loadConfig, type LloydConfig, type LloydConfigInput } from '@lloyd/config';
+import { ResourceIdCodec } from '@lloyd/federation';
 import { createGatewayApp } from '../../apps/gateway/src/bootstrap.js';
 import { startSimulators, type RunningSimulators, type SimulatedSystem } from '../../apps/supplier-sim/src/server.js';
 import { generatePatients } from '../../apps/supplier-sim/src/generator/index.js';
@@ -13,6 +14,8 @@ export interface RunningLloyd {
   app: NestFastifyApplication;
   sims: RunningSimulators;
   config: LloydConfig;
+  /** The gateway's own id codec, to make (or forge) the ids a client could send. */
+  ids: ResourceIdCodec;
   token(client: DevClient, request?: TokenRequest): Promise<string>;
   close(): Promise<void>;
 }
@@ -66,6 +69,7 @@ export async function startLloyd(options: StartLloydOptions = {}): Promise<Runni
     app,
     sims,
     config,
+    ids: app.get(ResourceIdCodec),
     token: (client, request = {}) => {
       const key = `${client}:${JSON.stringify(request)}`;
       let token = cache.get(key);

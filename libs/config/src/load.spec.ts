@@ -33,6 +33,17 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ env: { REDIS_URL: 'http://nope' } })).toThrow(/store\.redisUrl: must be a redis/);
   });
 
+  it('takes the resource id key from LLOYD_ID_KEY, and refuses one too short or not base64, saying how to make one', () => {
+    const key = Buffer.alloc(32, 7).toString('base64');
+    expect(loadConfig({ env: { LLOYD_ID_KEY: key } }).ids.key).toBe(key);
+    expect(loadConfig({ env: {} }).ids.key).toBeUndefined();
+    expect(loadConfig({ env: { LLOYD_ID_KEY: '' } }).ids.key).toBeUndefined();
+    expect(() => loadConfig({ env: { LLOYD_ID_KEY: Buffer.alloc(16).toString('base64') } })).toThrow(
+      /ids\.key: must be at least 32 bytes \(openssl rand -base64 32\)/,
+    );
+    expect(() => loadConfig({ env: { LLOYD_ID_KEY: 'not base64!' } })).toThrow(/ids\.key: must be base64/);
+  });
+
   it('rejects an environment variable of the wrong kind, naming it', () => {
     expect(() => loadConfig({ env: { PORT: 'eighty' } })).toThrow(ConfigError);
     expect(() => loadConfig({ env: { PORT: 'eighty' } })).toThrow(/PORT="eighty" must be a whole number/);

@@ -34,6 +34,7 @@ const ENV_OVERRIDES: readonly { name: string; path: string[]; kind: 'string' | '
   { name: 'PUBLIC_BASE_URL', path: ['server', 'publicBaseUrl'], kind: 'string' },
   { name: 'REDIS_URL', path: ['store', 'redisUrl'], kind: 'string' },
   { name: 'LLOYD_DATA_DIR', path: ['store', 'dataDir'], kind: 'string' },
+  { name: 'LLOYD_ID_KEY', path: ['ids', 'key'], kind: 'string' },
   { name: 'LOG_LEVEL', path: ['observability', 'logLevel'], kind: 'string' },
   { name: 'LLOYD_TERMINOLOGY_DIR', path: ['terminology', 'releaseDir'], kind: 'string' },
   { name: 'OTEL_EXPORTER_OTLP_ENDPOINT', path: ['observability', 'otlpEndpoint'], kind: 'string' },

@@ -88,6 +88,19 @@ export const configSchema = z.object({
     })
     .prefault({}),
   suppliers: z.array(supplier).default([]),
+  ids: z
+    .object({
+      /**
+       * The secret that seals public resource ids (base64, at least 32 bytes). Unset: one is made once and kept in
+       * the store, shared by every replica on the same Redis. Ids made under one key do not open under another.
+       */
+      key: z
+        .string()
+        .regex(/^[A-Za-z0-9+/]+={0,2}$/, 'must be base64 (make one with: openssl rand -base64 32)')
+        .refine((v) => Buffer.from(v, 'base64').length >= 32, 'must be at least 32 bytes (openssl rand -base64 32)')
+        .optional(),
+    })
+    .prefault({}),
   terminology: z
     .object({
       /** Folder holding the national Read v2 / CTV3 → SNOMED CT map release files (see libs/terminology/README.md). */

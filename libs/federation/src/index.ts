@@ -3,5 +3,5 @@ export { StorePatientRegistry } from './store-patient-registry.js';
 export { SupplierDirectory, type SupplierEndpoint } from './supplier-directory.js';
 export { SupplierCaller } from './supplier-caller.js';
 export { FederationModule } from './federation.module.js';
-export { encodeResourceId, decodeResourceId, matchesSourceId, type ResourceRef } from './resource-id.js';
+export { ResourceIdCodec, matchesSourceId, type ResourceRef } from './resource-id.js';
 export { TransferMarkers } from './transfer-markers.js';

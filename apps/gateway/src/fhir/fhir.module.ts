@@ -7,6 +7,7 @@ import { PatientController } from './patient.controller.js';
 import { AuditedRead } from './record/audited-read.js';
 import { PageTokens } from './record/page-tokens.js';
 import { RecordReader } from './record/record-reader.js';
+import { resourceIdsProvider } from './record/resource-ids.js';
 import { GetStructuredRecord } from './usecases/get-structured-record.js';
 import { StructuredAnswers } from './structured/structured-answers.js';
 import { ReadResource } from './usecases/read-resource.js';
@@ -21,6 +22,7 @@ import { SearchPatients } from './usecases/search-patients.js';
     RecordReader,
     AuditedRead,
     PageTokens,
+    resourceIdsProvider,
     SearchPatients,
     GetStructuredRecord,
     StructuredAnswers,

@@ -1,7 +1,8 @@
-import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createHmac, timingSafeEqual } from 'node:crypto';
 import { Injectable, type OnModuleInit } from '@nestjs/common';
 import { outcomes } from '@lloyd/fhir';
 import { KeyValueStore } from '@lloyd/store';
+import { storedSecret } from './stored-secret.js';
 
 const KEY = 'fhir:paging-key';
 
@@ -17,10 +18,7 @@ export class PageTokens implements OnModuleInit {
   constructor(private readonly kv: KeyValueStore) {}
 
   async onModuleInit(): Promise<void> {
-    await this.kv.setIfAbsent(KEY, randomBytes(32).toString('base64'));
-    const stored = await this.kv.get(KEY);
-    if (!stored) throw new Error('paging key could not be stored');
-    this.key = Buffer.from(stored, 'base64');
+    this.key = await storedSecret(this.kv, KEY);
   }
 
   /** A token for `offset` within the query identified by `query` (a canonical string of the other parameters). */

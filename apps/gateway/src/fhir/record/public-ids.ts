@@ -1,22 +1,27 @@
 import type { CanonicalRecord } from '@lloyd/adapters-core';
-import { encodeResourceId } from '@lloyd/federation';
+import type { ResourceIdCodec } from '@lloyd/federation';
 import type { Resource } from '@lloyd/fhir';
 
 const RELATIVE_REFERENCE = /^([A-Z][A-Za-z]+)\/([A-Za-z0-9\-.]{1,64})$/;
 
 /**
- * Gives every resource of a record its public id (see `encodeResourceId`) and rewrites the record's internal
+ * Gives every resource of a record its public id (see `ResourceIdCodec`) and rewrites the record's internal
  * references to match, so a later read by id routes back to the same practice, patient and supplier item.
  * Returns new objects; the record from the adapter is left untouched.
  */
-export function publishIds(record: CanonicalRecord, ods: string, nhsNumber: string): CanonicalRecord {
-  const ids = new Map<string, string>();
+export function publishIds(
+  ids: ResourceIdCodec,
+  record: CanonicalRecord,
+  ods: string,
+  nhsNumber: string,
+): CanonicalRecord {
+  const made = new Map<string, string>();
   const publicId = (type: string, sourceId: string) => {
     const key = `${type}/${sourceId}`;
-    let id = ids.get(key);
+    let id = made.get(key);
     if (!id) {
-      id = publicIdOf(type, sourceId, ods, nhsNumber);
-      ids.set(key, id);
+      id = publicIdOf(ids, type, sourceId, ods, nhsNumber);
+      made.set(key, id);
     }
     return id;
   };
@@ -35,14 +40,14 @@ export function publishIds(record: CanonicalRecord, ods: string, nhsNumber: stri
   };
 }
 
-function publicIdOf(type: string, sourceId: string, ods: string, nhsNumber: string): string {
-  return encodeResourceId({ ods, nhsNumber, sourceId: type === 'Patient' ? '' : sourceId });
+function publicIdOf(ids: ResourceIdCodec, type: string, sourceId: string, ods: string, nhsNumber: string): string {
+  return ids.encode({ ods, nhsNumber, sourceId: type === 'Patient' ? '' : sourceId });
 }
 
 /** A record-internal reference (`Type/sourceId`) as {@link publishIds} rewrites it; other references unchanged. */
-export function publicReference(reference: string, ods: string, nhsNumber: string): string {
+export function publicReference(ids: ResourceIdCodec, reference: string, ods: string, nhsNumber: string): string {
   const match = RELATIVE_REFERENCE.exec(reference);
-  return match ? `${match[1]}/${publicIdOf(match[1]!, match[2]!, ods, nhsNumber)}` : reference;
+  return match ? `${match[1]}/${publicIdOf(ids, match[1]!, match[2]!, ods, nhsNumber)}` : reference;
 }
 
 function rewriteReferences(value: unknown, idFor: (type: string, sourceId: string) => string): unknown {

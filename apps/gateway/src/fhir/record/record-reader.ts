@@ -10,7 +10,7 @@ import {
 import { deepFreeze, type CanonicalRecord, type SupplierPatient } from '@lloyd/adapters-core';
 import type { VerifiedToken } from '@lloyd/auth';
 import type { RecordSection } from '@lloyd/config';
-import { encodeResourceId, PatientRegistry, SupplierCaller } from '@lloyd/federation';
+import { PatientRegistry, ResourceIdCodec, SupplierCaller } from '@lloyd/federation';
 import { OperationOutcomeError, outcomes, type Resource } from '@lloyd/fhir';
 import { MetricsService } from '@lloyd/observability';
 import { isDegraded, Terminology } from '@lloyd/terminology';
@@ -91,6 +91,7 @@ export class RecordReader {
     private readonly access: AccessChain,
     private readonly terminology: Terminology,
     private readonly sensitive: SensitiveCodes,
+    private readonly ids: ResourceIdCodec,
     metrics: MetricsService,
   ) {
     this.degradedCounter = metrics.counter(
@@ -130,7 +131,7 @@ export class RecordReader {
   publicPatient(opened: OpenedPatient): fhir4.Patient {
     return {
       ...opened.supplierPatient.patient,
-      id: encodeResourceId({ ods: opened.ods, nhsNumber: opened.nhsNumber, sourceId: '' }),
+      id: this.ids.encode({ ods: opened.ods, nhsNumber: opened.nhsNumber, sourceId: '' }),
     };
   }
 
@@ -165,7 +166,7 @@ export class RecordReader {
     const classified = this.sensitive.tag(normalised.record.resources);
     const redaction = redactConfidential(classified);
     const resources = withoutSupplierAddresses(withLastIssueDates(redaction.kept));
-    const record = publishIds({ ...normalised.record, resources }, ods, nhsNumber);
+    const record = publishIds(this.ids, { ...normalised.record, resources }, ods, nhsNumber);
     const local = (r: Resource) => `${r.resourceType}/${r.id ?? ''}`;
     // Where the withheld items were linked from, read before redaction took the links out of the problems kept.
     const removed = new Set<Resource>(redaction.withheld);
@@ -175,7 +176,7 @@ export class RecordReader {
       for (const ref of problemLinks(r as fhir4.Condition))
         linkingProblems.set(ref, [...(linkingProblems.get(ref) ?? []), local(r)]);
     }
-    const toPublic = (ref: string) => publicReference(ref, ods, nhsNumber);
+    const toPublic = (ref: string) => publicReference(this.ids, ref, ods, nhsNumber);
     const withheld = redaction.withheld.map((r): WithheldItem => ({
       reference: toPublic(local(r)),
       section: sectionOf(r),

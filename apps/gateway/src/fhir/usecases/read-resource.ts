@@ -3,7 +3,7 @@ import { sectionOf } from '@lloyd/access';
 import { CLINICAL_TYPES, type ClinicalType } from '@lloyd/adapters-core';
 import type { RecordSection } from '@lloyd/config';
 import type { VerifiedToken } from '@lloyd/auth';
-import { decodeResourceId } from '@lloyd/federation';
+import { ResourceIdCodec } from '@lloyd/federation';
 import { OperationOutcomeError, outcomes, type Resource } from '@lloyd/fhir';
 import { AuditedRead } from '../record/audited-read.js';
 import { RecordReader } from '../record/record-reader.js';
@@ -37,10 +37,11 @@ export class ReadResource {
   constructor(
     private readonly reader: RecordReader,
     private readonly audited: AuditedRead,
+    private readonly ids: ResourceIdCodec,
   ) {}
 
   async execute(command: ReadResourceCommand): Promise<Resource> {
-    const ref = decodeResourceId(command.id);
+    const ref = this.ids.decode(command.id);
     const notFound = () =>
       command.type === 'Patient' ? outcomes.patientNotFound() : outcomes.notFound(`${command.type}/${command.id}`);
     const sections = sectionsToRead(command.type);

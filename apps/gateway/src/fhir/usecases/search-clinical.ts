@@ -3,7 +3,7 @@ import { confidentialItemsIssue } from '@lloyd/access';
 import { sectionOf, type ClinicalType } from '@lloyd/adapters-core';
 import type { VerifiedToken } from '@lloyd/auth';
 import { LLOYD_CONFIG, type LloydConfig, type RecordSection } from '@lloyd/config';
-import { decodeResourceId } from '@lloyd/federation';
+import { ResourceIdCodec } from '@lloyd/federation';
 import {
   operationOutcome,
   OperationOutcomeError,
@@ -49,6 +49,7 @@ export class SearchClinical {
     @Inject(LLOYD_CONFIG) private readonly config: LloydConfig,
     private readonly reader: RecordReader,
     private readonly audited: AuditedRead,
+    private readonly ids: ResourceIdCodec,
     private readonly pages: PageTokens,
   ) {}
 
@@ -65,7 +66,7 @@ export class SearchClinical {
     const selfUrl = `${command.baseUrl}/${query}${command.page ? `&_page=${command.page}` : ''}`;
     const empty = (outcome?: fhir4.OperationOutcome) =>
       searchsetBundle([], { baseUrl: command.baseUrl, selfUrl, ...(outcome ? { outcome } : {}) });
-    const ref = decodeResourceId(patient);
+    const ref = this.ids.decode(patient);
     const sections = sectionsForType(command.type);
     return this.audited.run(
       {
