@@ -75,7 +75,7 @@ describe('gateway end to end (one supplier slice over real HTTP)', () => {
     expect(res.headers.get('content-type')).toContain('application/fhir+json');
     const body = (await res.json()) as fhir4.CapabilityStatement;
     expect(body.fhirVersion).toBe('4.0.1');
-    expect(body.rest?.[0]?.resource?.map((r) => r.type)).toContain('Patient');
+    expect(body.rest?.[0]?.resource?.map((r) => r.type)).toEqual(expect.arrayContaining(['Patient', 'Binary']));
     await assertValidR4(body);
   });
 

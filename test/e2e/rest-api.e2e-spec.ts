@@ -5,6 +5,8 @@
  * endpoints actually do. Expectations come from CONTRACT.md and GP Connect, not from Lloyd's code.
  */
 import { assertValidR4 } from '@lloyd/adapters-core-testing';
+import { AuditTrail } from '@lloyd/access';
+import { SupplierDirectory } from '@lloyd/federation';
 import { startLloyd, type RunningLloyd } from '../support/lloyd.js';
 
 const NHS = 'https://fhir.nhs.uk/Id/nhs-number';
@@ -251,16 +253,22 @@ describe('FHIR REST API over real HTTP', () => {
       );
     });
 
-    it('describes each document without sending the caller to the supplier system', async () => {
+    it('describes each document, pointing at Lloyd for its content and never at the supplier system', async () => {
       const pid = await patientId(nhsNumber);
       const documents = matchesOf(await getBundle(`/fhir/DocumentReference?patient=${pid}`)).map(
         (m) => m.resource as fhir4.DocumentReference,
       );
       expect(documents.length).toBeGreaterThan(0);
-      for (const attachment of documents.flatMap((d) => d.content.map((c) => c.attachment))) {
-        expect(attachment.url).toBeUndefined();
-        expect(attachment.contentType).toBeTruthy();
-        expect(attachment.title).toBeTruthy();
+      for (const document of documents) {
+        // Lloyd's own Binary for the content, never the supplier system's address.
+        expect(document.content.map((c) => c.attachment.url)).toEqual([
+          `Binary/${document.id!}`,
+          ...document.content.slice(1).map(() => undefined),
+        ]);
+        for (const { attachment } of document.content) {
+          expect(attachment.contentType).toBeTruthy();
+          expect(attachment.title).toBeTruthy();
+        }
       }
     });
   });
@@ -633,6 +641,118 @@ describe('FHIR REST API over real HTTP', () => {
       expect(mismatches).toEqual([]);
     });
   });
+
+  describe('Access Document: GET /fhir/Binary/{id}', () => {
+    /** Each system's own address for a document's content, to compare Lloyd's answer with. */
+    const SUPPLIER_DOCUMENT_PATH: Record<string, string> = {
+      P10001: 'documents/',
+      P20002: 'api/v2/documents/',
+      P30003: 'documents/',
+      P40004: 'Binary/',
+    };
+    const documentsOf = async (nhsNumber: string) =>
+      matchesOf(await getBundle(`/fhir/DocumentReference?patient=${await patientId(nhsNumber)}`)).map(
+        (e) => e.resource as fhir4.DocumentReference,
+      );
+    const fetchWith = (path: string, headers: Record<string, string> = {}) =>
+      fetch(`${lloyd.base}/fhir/${path}`, { headers: { authorization: `Bearer ${token}`, ...headers } });
+
+    it.each(FULL_RECORDS)(
+      'serves every document of %s (%s) byte for byte as the practice system holds it',
+      async (nhsNumber, ods) => {
+        const documents = await documentsOf(nhsNumber);
+        expect(documents.length).toBeGreaterThan(0);
+        for (const document of documents) {
+          const attachment = document.content[0]!.attachment;
+          // Lloyd's own address, relative to its FHIR base; never the practice system's.
+          expect(attachment.url).toBe(`Binary/${document.id!}`);
+          expect(JSON.stringify(document)).not.toContain(lloyd.sims.urls[ods]);
+          const res = await fetchWith(attachment.url!, { accept: '*/*' });
+          expect(res.status).toBe(200);
+          expect(res.headers.get('content-type')).toBe(attachment.contentType);
+          expect(res.headers.get('cache-control')).toBe('no-store');
+          expect(res.headers.get('x-content-type-options')).toBe('nosniff');
+          expect(res.headers.get('content-security-policy')).toBe('sandbox');
+          const served = Buffer.from(await res.arrayBuffer());
+          // The size the DocumentReference declares, where it declares one (GP2GP extracts do not).
+          expect(served.length).toBe(attachment.size ?? served.length);
+          // Ids carry GUIDs as bytes, so they come back lower-case; the simulators' GUIDs are upper-case.
+          const sourceId = lloyd.ids.decode(document.id!)!.sourceId.toUpperCase();
+          const original = await fetch(`${lloyd.sims.urls[ods]}/${SUPPLIER_DOCUMENT_PATH[ods]!}${sourceId}`);
+          expect(served.equals(Buffer.from(await original.arrayBuffer()))).toBe(true);
+        }
+      },
+    );
+
+    it('answers a FHIR Binary, valid R4, for Accept: application/fhir+json or _format=json', async () => {
+      const [document] = await documentsOf('9990000018');
+      const raw = Buffer.from(await (await fetchWith(`Binary/${document!.id!}`)).arrayBuffer());
+      for (const [path, headers] of [
+        [`Binary/${document!.id!}`, { accept: FHIR_JSON }],
+        [`Binary/${document!.id!}?_format=json`, {}],
+      ] as const) {
+        const res = await fetchWith(path, headers);
+        expect(res.status).toBe(200);
+        expect(res.headers.get('content-type')).toContain(FHIR_JSON);
+        const binary = (await res.json()) as fhir4.Binary;
+        expect(binary).toMatchObject({
+          resourceType: 'Binary',
+          id: document!.id,
+          contentType: document!.content[0]!.attachment.contentType,
+        });
+        expect(Buffer.from(binary.data!, 'base64').equals(raw)).toBe(true);
+        await assertValidR4(binary);
+      }
+    });
+
+    it('answers not found for an id that names no document: edited, a patient, another kind of item', async () => {
+      const [document] = await documentsOf('9990000018');
+      const condition = idsOf(await getBundle(`/fhir/Condition?patient=${await patientId('9990000018')}`))[0]!;
+      const edited = `${document!.id!.slice(0, -2)}${document!.id!.endsWith('AA') ? 'AB' : 'AA'}`;
+      for (const id of [edited, await patientId('9990000018'), condition])
+        await expectResourceNotFound(`/fhir/Binary/${id}`);
+    });
+
+    it('serves no document to a caller not granted the documents section, and says only "not found"', async () => {
+      const [document] = await documentsOf('9990000018');
+      const social = await lloyd.token('social-care', { practitioner: 'G1234567' });
+      const res = await fetch(`${lloyd.base}/fhir/Binary/${document!.id!}`, {
+        headers: { authorization: `Bearer ${social}` },
+      });
+      expect(res.status).toBe(404);
+      expect(spineCode(await res.json())).toBe('NO_RECORD_FOUND');
+    });
+
+    it('never fetches a confidential document, though the practice system holds it', async () => {
+      const directory = lloyd.app.get(SupplierDirectory);
+      const record = await directory
+        .get('P20002')!
+        .adapter.getRecord(
+          '9990000069',
+          { sections: ['documents'] },
+          { signal: new AbortController().signal, correlationId: 'test' },
+        );
+      const confidential = record!.resources.find(
+        (r) => r.resourceType === 'DocumentReference' && r.meta?.security?.some((l) => l.code === 'NOPAT'),
+      );
+      expect(confidential).toBeDefined();
+      const original = await fetch(`${lloyd.sims.urls.P20002}/api/v2/documents/${confidential!.id!}`);
+      expect(original.status).toBe(200);
+      const id = lloyd.ids.encode({ ods: 'P20002', nhsNumber: '9990000069', sourceId: confidential!.id! });
+      await expectResourceNotFound(`/fhir/Binary/${id}`);
+    });
+
+    it('audits each document read, naming the document', async () => {
+      const [document] = await documentsOf('9990000026');
+      expect((await fetchWith(`Binary/${document!.id!}`)).status).toBe(200);
+      const { events } = await lloyd.app.get(AuditTrail).search({ patient: '9990000026', count: 100 });
+      const event = events.find((e) => e.entity?.some((x) => x.description === `GET /fhir/Binary/${document!.id!}`));
+      expect(event?.outcome).toBe('0');
+      expect(event?.entity?.map((x) => x.what?.reference)).toEqual(
+        expect.arrayContaining([`DocumentReference/${document!.id!}`, `Binary/${document!.id!}`]),
+      );
+    });
+  });
 });
 
 describe('resource ids sealed with the configured key', () => {
@@ -673,5 +793,37 @@ describe('resource ids sealed with the configured key', () => {
     const refused = await read(other.lloyd.base, other.token, `/fhir/Patient/${id}`);
     expect(refused.status).toBe(404);
     expect(spineCode(await refused.json())).toBe('PATIENT_NOT_FOUND');
+  });
+});
+
+describe('documents over access.maxDocumentBytes', () => {
+  let lloyd: RunningLloyd;
+  let token: string;
+  beforeAll(async () => {
+    lloyd = await startLloyd({ overrides: { access: { maxDocumentBytes: 1000 } } });
+    token = await lloyd.token('hospital-epr', { practitioner: 'G1234567' });
+  });
+  afterAll(() => lloyd?.close());
+
+  const read = async (path: string) => {
+    const res = await fetch(`${lloyd.base}/fhir/${path}`, { headers: { authorization: `Bearer ${token}` } });
+    return { res, body: await res.json() };
+  };
+
+  it.each([
+    ['9990000018', 'P10001 (its bytes)'],
+    ['9990000042', 'P40004 (a GP Connect Binary)'],
+  ])('answers 422 too-costly for a document of %s from %s, saying where else to get it', async (nhsNumber) => {
+    const patients = (await read(`Patient?identifier=${encodeURIComponent(`${NHS}|${nhsNumber}`)}`))
+      .body as fhir4.Bundle;
+    const documents = (await read(`DocumentReference?patient=${patients.entry![0]!.resource!.id!}`))
+      .body as fhir4.Bundle;
+    const document = documents.entry!.find((e) => e.search?.mode === 'match')!.resource as fhir4.DocumentReference;
+    expect(document.content[0]!.attachment.size).toBeGreaterThan(1000);
+    const { res, body } = await read(document.content[0]!.attachment.url!);
+    expect(res.status).toBe(422);
+    expect(spineCode(body)).toBe('INVALID_RESOURCE');
+    expect((body as Outcome).issue[0]).toMatchObject({ code: 'too-costly' });
+    expect((body as Outcome).issue[0]!.diagnostics).toMatch(/larger than the 1000 bytes[\s\S]*GP2GP/);
   });
 });

@@ -59,6 +59,12 @@ export const accessSchema = z
       })
       .prefault({}),
     maxCount: z.number().int().positive().default(100),
+    /** The largest document served by `GET /fhir/Binary/{id}` (GP Connect Access Document allows 5 MB). */
+    maxDocumentBytes: z
+      .number()
+      .int()
+      .positive()
+      .default(5 * 1024 * 1024),
     /**
      * Sensitive data categories (sexual health, HIV, fertility, gender identity and similar) → the SNOMED CT
      * concepts whose items are never shared, like confidential ones. Items are matched on their code's SNOMED

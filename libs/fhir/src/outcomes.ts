@@ -109,6 +109,14 @@ export const outcomes = {
     OperationOutcomeError.of('INSUFFICIENT_SCOPE', `The token's scope does not grant ${needed}.`, {
       headers: { 'www-authenticate': `Bearer error="insufficient_scope", scope="${needed}"` },
     }),
+  documentTooLarge: (limitBytes: number) =>
+    OperationOutcomeError.of(
+      'INVALID_RESOURCE',
+      `The document is larger than the ${limitBytes % 1_048_576 === 0 ? `${limitBytes / 1_048_576} MB` : `${limitBytes} bytes`} ` +
+        'the record view serves. Ask the practice for a copy; documents of any size also travel with a GP2GP ' +
+        'record transfer.',
+      { issueType: 'too-costly' },
+    ),
   payloadTooLarge: (limit: number) =>
     OperationOutcomeError.of('PAYLOAD_TOO_LARGE', `The request body is larger than the limit of ${limit} bytes.`),
   badGateway: (supplier: string) =>

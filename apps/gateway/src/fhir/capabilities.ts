@@ -35,6 +35,8 @@ export const FHIR_CAPABILITIES: readonly CapabilityDeclaration[] = [
     searchInclude: SUPPORTED_INCLUDES.map((param) => `${type}:${param}`),
   })),
   { type: 'Medication', interactions: ['read'] },
+  // A document's content (GP Connect Access Document), at the url its DocumentReference's attachment gives.
+  { type: 'Binary', interactions: ['read'] },
   { type: 'Organization', interactions: ['read'] },
   { type: 'Practitioner', interactions: ['read'] },
   { type: 'PractitionerRole', interactions: ['read'] },

@@ -1,11 +1,12 @@
-import { Controller, Get, Header, Inject, Param, Query, Req } from '@nestjs/common';
-import type { FastifyRequest } from 'fastify';
+import { Controller, Get, Header, Inject, Param, Query, Req, Res } from '@nestjs/common';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { CLINICAL_TYPES, type ClinicalType } from '@lloyd/adapters-core';
 import { CurrentToken, grantsRead, grantsSearch, PatientDataAccess, type VerifiedToken } from '@lloyd/auth';
 import { LLOYD_CONFIG, type LloydConfig } from '@lloyd/config';
 import { outcomes } from '@lloyd/fhir';
 import { FHIR_JSON } from '../http/send-outcome.js';
 import { fhirBaseUrl } from './request-urls.js';
+import { ReadDocument } from './usecases/read-document.js';
 import { READABLE_TYPES, ReadResource, type ReadableType } from './usecases/read-resource.js';
 import { SearchClinical } from './usecases/search-clinical.js';
 
@@ -17,7 +18,40 @@ export class ClinicalController {
     @Inject(LLOYD_CONFIG) private readonly config: LloydConfig,
     private readonly searchClinical: SearchClinical,
     private readonly readResource: ReadResource,
+    private readonly readDocument: ReadDocument,
   ) {}
+
+  /**
+   * A document's content (GP Connect Access Document), at the address its DocumentReference gives: the bytes as the
+   * practice's system holds them, or a FHIR Binary for `Accept: application/fhir+json` (or `_format=json`).
+   */
+  @Get('Binary/:id')
+  async binary(
+    @Param('id') id: string,
+    @Query('_format') format: string | undefined,
+    @CurrentToken() token: VerifiedToken,
+    @Req() request: FastifyRequest,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<fhir4.Binary | Buffer> {
+    if (!grantsRead(token.scopes, 'Binary')) throw outcomes.insufficientScope('read of Binary');
+    const document = await this.readDocument.execute({ id, token, correlationId: String(request.id), now: new Date() });
+    void reply.header('cache-control', 'no-store');
+    if (wantsFhirJson(request.headers.accept, format)) {
+      void reply.header('content-type', FHIR_JSON);
+      return {
+        resourceType: 'Binary',
+        id: document.id,
+        contentType: document.contentType,
+        data: document.content.toString('base64'),
+      };
+    }
+    // The practice's bytes as they are: never sniffed as another type, and never run as a page of Lloyd's origin.
+    void reply
+      .header('content-type', document.contentType)
+      .header('x-content-type-options', 'nosniff')
+      .header('content-security-policy', 'sandbox');
+    return document.content;
+  }
 
   @Get(':type')
   @Header('content-type', FHIR_JSON)
@@ -61,6 +95,12 @@ export class ClinicalController {
       now: new Date(),
     });
   }
+}
+
+/** Whether the caller asks for the FHIR representation of a Binary rather than its content (FHIR's Binary read). */
+function wantsFhirJson(accept: string | undefined, format: string | undefined): boolean {
+  if (format !== undefined) return ['json', 'application/json', 'application/fhir+json'].includes(format);
+  return /application\/(fhir\+)?json/.test(accept ?? '');
 }
 
 /** A repeated search parameter that must appear once: the first value counts (FHIR servers reject or ignore repeats). */

@@ -10,6 +10,7 @@ import { RecordReader } from './record/record-reader.js';
 import { resourceIdsProvider } from './record/resource-ids.js';
 import { GetStructuredRecord } from './usecases/get-structured-record.js';
 import { StructuredAnswers } from './structured/structured-answers.js';
+import { ReadDocument } from './usecases/read-document.js';
 import { ReadResource } from './usecases/read-resource.js';
 import { SearchClinical } from './usecases/search-clinical.js';
 import { SearchPatients } from './usecases/search-patients.js';
@@ -28,6 +29,7 @@ import { SearchPatients } from './usecases/search-patients.js';
     StructuredAnswers,
     SearchClinical,
     ReadResource,
+    ReadDocument,
   ],
 })
 export class FhirModule {}

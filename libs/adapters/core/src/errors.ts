@@ -69,3 +69,14 @@ export class SupplierProtocolError extends SupplierError {
     super('gave an answer Lloyd cannot use', PROTOCOL_HINT, options);
   }
 }
+
+/**
+ * A document is larger than Lloyd serves through the record view (GP Connect allows 5 MB per document). Not a fault
+ * of the system, and not worth a retry: the caller answers that the document must be obtained another way.
+ */
+export class DocumentTooLargeError extends Error {
+  constructor(readonly maxBytes: number) {
+    super(`the document is larger than the ${maxBytes} bytes the record view serves`);
+    this.name = 'DocumentTooLargeError';
+  }
+}

@@ -1,7 +1,18 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { SupplierProtocolError, SupplierTimeoutError, SupplierUnavailableError } from './errors.js';
-import { getFromSupplier, throwIfServerError, toSupplierError } from './http.js';
+import {
+  DocumentTooLargeError,
+  SupplierProtocolError,
+  SupplierTimeoutError,
+  SupplierUnavailableError,
+} from './errors.js';
+import {
+  getDocumentById,
+  getDocumentFromSupplier,
+  getFromSupplier,
+  throwIfServerError,
+  toSupplierError,
+} from './http.js';
 
 const identity = { ods: 'A12345', format: 'test-format' };
 const ctx = (signal = new AbortController().signal) => ({ signal, correlationId: 'corr-1' });
@@ -129,5 +140,83 @@ describe('throwIfServerError', () => {
       await expect(throwIfServerError(response, identity, 'record export')).resolves.toBeUndefined();
       expect(response.bodyUsed).toBe(false);
     }
+  });
+});
+
+describe('getDocumentFromSupplier and getDocumentById', () => {
+  let server: Server;
+  let base: URL;
+  const requested: string[] = [];
+
+  beforeAll(async () => {
+    server = createServer((req, res) => {
+      const path = req.url ?? '/';
+      requested.push(path);
+      if (path === '/system/documents/letter%201')
+        return res.writeHead(200, { 'content-type': 'application/pdf' }).end('%PDF-1.4 letter');
+      if (path === '/system/documents/untyped') return res.end('bytes');
+      if (path === '/system/documents/declared-big')
+        return res.writeHead(200, { 'content-length': '5000' }).end('x'.repeat(5000));
+      if (path === '/system/documents/chunked-big') {
+        res.writeHead(200, { 'content-type': 'text/plain' });
+        res.write('x'.repeat(600));
+        return res.end('x'.repeat(600));
+      }
+      if (path === '/system/documents/refused') return res.writeHead(422).end('too costly');
+      if (path === '/system/documents/down') return res.writeHead(503).end('down');
+      if (path === '/system/documents/odd') return res.writeHead(302, { location: '/elsewhere' }).end();
+      return res.writeHead(404).end('no such document');
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    base = new URL(`http://127.0.0.1:${(server.address() as AddressInfo).port}/system/`);
+  });
+
+  afterAll(async () => {
+    server.closeAllConnections();
+    await new Promise((resolve) => server.close(resolve));
+  });
+
+  const document = (contentType?: string): fhir4.DocumentReference => ({
+    resourceType: 'DocumentReference',
+    status: 'current',
+    content: [{ attachment: contentType ? { contentType } : {} }],
+  });
+  const byId = (id: string, maxBytes = 1000, contentType?: string) =>
+    getDocumentById({ base, path: 'documents/', id, maxBytes }, document(contentType), identity, ctx());
+
+  it('reads a document whole, with the type the system gives, by its id (encoded into the path)', async () => {
+    const served = await byId('letter 1');
+    expect(served?.contentType).toBe('application/pdf');
+    expect(served?.content.toString()).toBe('%PDF-1.4 letter');
+  });
+
+  it('falls back on the type the record gives when the system sends none', async () => {
+    expect((await byId('untyped', 1000, 'text/plain'))?.contentType).toBe('text/plain');
+    expect((await byId('untyped'))?.contentType).toBe('application/octet-stream');
+  });
+
+  it('answers null for a document the system does not have', async () => {
+    await expect(byId('absent')).resolves.toBeNull();
+  });
+
+  it('refuses a document over the limit, by declared length, by what arrives, or by the system’s own refusal', async () => {
+    for (const id of ['declared-big', 'chunked-big', 'refused']) {
+      await expect(byId(id)).rejects.toBeInstanceOf(DocumentTooLargeError);
+    }
+  });
+
+  it('calls a 5xx unavailable, and any other answer a protocol error', async () => {
+    await expect(byId('down')).rejects.toBeInstanceOf(SupplierUnavailableError);
+    await expect(byId('odd')).rejects.toBeInstanceOf(SupplierProtocolError);
+  });
+
+  it('never fetches an address off the system, refusing it as a protocol error', async () => {
+    const before = requested.length;
+    for (const url of ['http://elsewhere.example/system/documents/x', new URL('/other/documents/x', base).href]) {
+      await expect(
+        getDocumentFromSupplier({ base, url: new URL(url), maxBytes: 1000 }, identity, ctx()),
+      ).rejects.toThrow(/outside the system/);
+    }
+    expect(requested.length).toBe(before);
   });
 });

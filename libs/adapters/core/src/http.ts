@@ -1,11 +1,12 @@
 import { request as undiciRequest, type Dispatcher } from 'undici';
 import {
+  DocumentTooLargeError,
   SupplierProtocolError,
   SupplierTimeoutError,
   SupplierUnavailableError,
   type SupplierIdentity,
 } from './errors.js';
-import type { SupplierCallContext } from './supplier-adapter.js';
+import type { SupplierCallContext, SupplierDocument } from './supplier-adapter.js';
 
 const NETWORK_CODES: Record<string, string> = {
   ECONNREFUSED: 'connection refused',
@@ -185,12 +186,31 @@ async function readBodyCapped(
   maxBytes: number,
   identity: SupplierIdentity,
 ): Promise<string> {
+  const text = (await readBytesCapped(body, declared, maxBytes, () => tooLarge(identity, declared, maxBytes))).toString(
+    'utf8',
+  );
+  // As TextDecoder does: a byte order mark is not part of the text.
+  return text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
+}
+
+const tooLarge = (identity: SupplierIdentity, declared: number, maxBytes: number) =>
+  new SupplierProtocolError({
+    ...identity,
+    detail: Number.isFinite(declared)
+      ? `answer of ${declared} bytes exceeds the limit of ${maxBytes}`
+      : `answer exceeds the limit of ${maxBytes} bytes`,
+  });
+
+/** Reads an undici body whole, rejecting with `refuse()` once it (or its declared length) is over `maxBytes`. */
+async function readBytesCapped(
+  body: Dispatcher.ResponseData['body'],
+  declared: number,
+  maxBytes: number,
+  refuse: () => Error,
+): Promise<Buffer> {
   if (declared > maxBytes) {
     discard(body);
-    throw new SupplierProtocolError({
-      ...identity,
-      detail: `answer of ${declared} bytes exceeds the limit of ${maxBytes}`,
-    });
+    throw refuse();
   }
   const chunks: Buffer[] = [];
   let total = 0;
@@ -198,13 +218,86 @@ async function readBodyCapped(
     total += chunk.byteLength;
     if (total > maxBytes) {
       discard(body);
-      throw new SupplierProtocolError({ ...identity, detail: `answer exceeds the limit of ${maxBytes} bytes` });
+      throw refuse();
     }
     chunks.push(chunk);
   }
-  const text = (chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks)).toString('utf8');
-  // As TextDecoder does: a byte order mark is not part of the text.
-  return text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
+  return chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
+}
+
+/**
+ * GETs one document's content from a supplier system (GP Connect Access Document): the bytes, whole, and their
+ * MIME type. Resolves null when the system has no such document (404). A document larger than `maxBytes` (by its
+ * declared length, the system's own 413 or 422 refusal, or the bytes that arrive) is a
+ * {@link DocumentTooLargeError}; everything else fails as {@link getFromSupplier} does.
+ *
+ * `url` must be on the system itself, under `base`: an address from elsewhere in a record is refused as a protocol
+ * error rather than fetched, so a record cannot make Lloyd call another host.
+ */
+export async function getDocumentFromSupplier(
+  request: { readonly base: URL; readonly url: URL; readonly maxBytes: number; readonly fallbackType?: string },
+  identity: SupplierIdentity,
+  ctx: SupplierCallContext,
+): Promise<SupplierDocument | null> {
+  const { base, url, maxBytes } = request;
+  if (url.origin !== base.origin || !url.pathname.startsWith(base.pathname)) {
+    throw new SupplierProtocolError({ ...identity, detail: 'a document address points outside the system' });
+  }
+  try {
+    const response = await undiciRequest(url, {
+      method: 'GET',
+      signal: ctx.signal,
+      headers: { accept: '*/*', 'x-correlation-id': ctx.correlationId },
+    });
+    const status = response.statusCode;
+    if (status === 404) {
+      await response.body.dump();
+      return null;
+    }
+    if (status >= 500) {
+      await response.body.dump();
+      throw new SupplierUnavailableError({ ...identity, status, detail: `HTTP ${status} to a document request` });
+    }
+    if (status === 413 || status === 422) {
+      await response.body.dump();
+      throw new DocumentTooLargeError(maxBytes);
+    }
+    if (status !== 200) {
+      await response.body.dump();
+      throw new SupplierProtocolError({ ...identity, detail: `unexpected HTTP ${status} to a document request` });
+    }
+    const header = (name: string): string | undefined => {
+      const value = response.headers[name];
+      return Array.isArray(value) ? value[0] : value;
+    };
+    const content = await readBytesCapped(
+      response.body,
+      Number(header('content-length') ?? NaN),
+      maxBytes,
+      () => new DocumentTooLargeError(maxBytes),
+    );
+    const contentType = header('content-type') ?? request.fallbackType ?? 'application/octet-stream';
+    return { contentType, content };
+  } catch (err) {
+    if (err instanceof DocumentTooLargeError) throw err;
+    throw toSupplierError(err, identity, ctx.signal);
+  }
+}
+
+/**
+ * {@link getDocumentFromSupplier} for a system that serves each document at `<base><path><id>`: `id` is the system's
+ * own id for the document (the DocumentReference's id, or what the record's address for it ends with).
+ */
+export function getDocumentById(
+  request: { readonly base: URL; readonly path: string; readonly id: string; readonly maxBytes: number },
+  document: fhir4.DocumentReference,
+  identity: SupplierIdentity,
+  ctx: SupplierCallContext,
+): Promise<SupplierDocument | null> {
+  const { base, path, id, maxBytes } = request;
+  const fallbackType = document.content[0]?.attachment.contentType;
+  const url = new URL(`${path}${encodeURIComponent(id)}`, base);
+  return getDocumentFromSupplier({ base, url, maxBytes, ...(fallbackType ? { fallbackType } : {}) }, identity, ctx);
 }
 
 /** Stops reading a body we refuse; the abort this causes is expected, not an error to report. */

@@ -1,10 +1,12 @@
 export {
   SupplierAdapter,
   type SupplierCallContext,
+  type SupplierDocument,
   type SupplierPatient,
   type SupplierPatientFlags,
 } from './supplier-adapter.js';
 export {
+  DocumentTooLargeError,
   SupplierError,
   SupplierProtocolError,
   SupplierTimeoutError,
@@ -13,6 +15,8 @@ export {
   type SupplierIdentity,
 } from './errors.js';
 export {
+  getDocumentById,
+  getDocumentFromSupplier,
   getFromSupplier,
   readTextCapped,
   throwIfServerError,

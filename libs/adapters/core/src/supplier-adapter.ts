@@ -28,6 +28,14 @@ export interface SupplierPatientFlags {
   readonly active: boolean;
 }
 
+/** A document's content as a supplier system serves it (GP Connect Access Document). */
+export interface SupplierDocument {
+  /** MIME type, as the system sent it (e.g. `application/pdf`). */
+  readonly contentType: string;
+  /** The bytes, whole (documents served this way are small: GP Connect allows 5 MB). */
+  readonly content: Buffer;
+}
+
 /** A patient as found in a supplier system. */
 export interface SupplierPatient {
   /**
@@ -104,4 +112,27 @@ export abstract class SupplierAdapter {
    * @throws {SupplierProtocolError} the system answered something the adapter cannot understand
    */
   abstract getRecord(nhsNumber: string, query: RecordQuery, ctx: SupplierCallContext): Promise<CanonicalRecord | null>;
+
+  /**
+   * Reads the content of one document of the record: the file a DocumentReference describes (a letter, a scan).
+   *
+   * Follows GP Connect Access Document 1.6
+   * (https://developer.nhs.uk/apis/gpconnect-1-6-0/accessdocument_use_case_retrieve_a_document.html): Lloyd first
+   * reads the record, and asks only for a document the record holds and the access chain lets the caller see.
+   *
+   * @param document the DocumentReference exactly as this adapter put it in the canonical record (with the
+   *   system's own id and, where the system gives one, its own attachment address, which must be on the system)
+   * @param maxBytes the largest document to read; a larger one fails with {@link DocumentTooLargeError}
+   * @returns null when the system has no such document
+   * @throws {DocumentTooLargeError} the document is larger than `maxBytes`
+   * @throws {SupplierUnavailableError} the system cannot be reached or fails
+   * @throws {SupplierTimeoutError} `ctx.signal` aborted the call
+   * @throws {SupplierProtocolError} the system answered something the adapter cannot understand, or the record's
+   *   address for the document is not on the system
+   */
+  abstract getDocument(
+    document: fhir4.DocumentReference,
+    maxBytes: number,
+    ctx: SupplierCallContext,
+  ): Promise<SupplierDocument | null>;
 }

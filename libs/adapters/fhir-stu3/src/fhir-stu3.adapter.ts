@@ -1,5 +1,8 @@
 import {
+  DocumentTooLargeError,
   SupplierAdapter,
+  supplierBaseUrl,
+  type SupplierDocument,
   SupplierProtocolError,
   SupplierUnavailableError,
   toSupplierError,
@@ -65,6 +68,7 @@ export class FhirStu3Adapter extends SupplierAdapter {
   readonly format = 'fhir-stu3';
   private readonly identity: SupplierIdentity;
   private readonly client: Client;
+  private readonly base: URL;
   private readonly logger: FhirStu3AdapterLogger | undefined;
   private readonly today: () => string;
 
@@ -72,6 +76,7 @@ export class FhirStu3Adapter extends SupplierAdapter {
     super();
     this.identity = { ods: options.ods, format: this.format };
     this.client = new Client({ baseUrl: options.baseUrl });
+    this.base = supplierBaseUrl(options.baseUrl);
     this.logger = options.logger;
     this.today = options.today ?? (() => new Date().toISOString().slice(0, 10));
   }
@@ -148,6 +153,56 @@ export class FhirStu3Adapter extends SupplierAdapter {
       if (err instanceof Stu3ConversionError) throw this.protocolError(`structured record: ${err.message}`);
       throw err;
     }
+  }
+
+  /**
+   * GP Connect Access Document: `GET /Binary/{id}` on the provider, answered as FHIR (a Binary with its content in
+   * base64). The id comes from the DocumentReference's attachment address, which must be the provider's own
+   * `Binary/{id}`; GP Connect providers refuse documents over 5 MB (422), as Lloyd does any over `maxBytes`.
+   */
+  override async getDocument(
+    document: fhir4.DocumentReference,
+    maxBytes: number,
+    ctx: SupplierCallContext,
+  ): Promise<SupplierDocument | null> {
+    const address = document.content[0]?.attachment.url;
+    if (!address) return null;
+    const id = this.binaryIdOf(address);
+    let binary: Json;
+    try {
+      binary = await this.client.read({ resourceType: 'Binary', id, options: this.requestOptions(ctx) });
+    } catch (err) {
+      const status = httpError(err)?.response.status;
+      if (status === 404 && !ctx.signal.aborted) return null;
+      if ((status === 413 || status === 422) && !ctx.signal.aborted) throw new DocumentTooLargeError(maxBytes);
+      throw this.supplierError(err, 'document request', ctx);
+    }
+    if (binary['resourceType'] !== 'Binary' || typeof binary['content'] !== 'string')
+      throw this.protocolError('document answer is not a Binary with content');
+    const content = Buffer.from(binary['content'], 'base64');
+    if (content.length > maxBytes) throw new DocumentTooLargeError(maxBytes);
+    const contentType =
+      typeof binary['contentType'] === 'string'
+        ? binary['contentType']
+        : (document.content[0]?.attachment.contentType ?? 'application/octet-stream');
+    return { contentType, content };
+  }
+
+  /**
+   * The Binary id (as it stands in the address, percent-encoded) of an attachment address on this provider; any
+   * other address is refused, never fetched.
+   */
+  private binaryIdOf(address: string): string {
+    let url: URL;
+    try {
+      url = new URL(address, this.base);
+    } catch {
+      throw this.protocolError('a document address is not a URL');
+    }
+    const match = /\/Binary\/([^/]+)$/.exec(url.pathname);
+    if (url.origin !== this.base.origin || !url.pathname.startsWith(this.base.pathname) || !match || url.search)
+      throw this.protocolError('a document address points outside the system');
+    return match[1]!;
   }
 
   /** GP Connect Access Document: the patient's DocumentReferences, as Bundle entries to convert with the record. */

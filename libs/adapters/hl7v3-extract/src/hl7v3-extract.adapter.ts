@@ -1,7 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import {
+  getDocumentById,
   getFromSupplier,
   SupplierAdapter,
+  type SupplierDocument,
   SupplierProtocolError,
   SupplierUnavailableError,
   type CanonicalRecord,
@@ -97,6 +99,26 @@ export class Hl7v3ExtractAdapter extends SupplierAdapter {
     const nhs = summary.patient.patient.identifier?.[0]?.value;
     if (nhs !== nhsNumber) throw this.protocolError('the patient summary is for a different NHS number');
     return summary.patient;
+  }
+
+  /**
+   * The system serves each document at `GET /documents/{id}`. The extract names a document by an address whose last
+   * segment is that id (GP2GP's attachment reference); only the system's own document endpoint is read.
+   */
+  override getDocument(
+    document: fhir4.DocumentReference,
+    maxBytes: number,
+    ctx: SupplierCallContext,
+  ): Promise<SupplierDocument | null> {
+    const segment = document.content[0]?.attachment.url?.replace(/^.*\//, '');
+    let id: string | undefined;
+    try {
+      id = segment ? decodeURIComponent(segment) : undefined;
+    } catch {
+      id = undefined;
+    }
+    if (!id) return Promise.resolve(null);
+    return getDocumentById({ base: this.base, path: 'documents/', id, maxBytes }, document, this.identity, ctx);
   }
 
   override async getRecord(

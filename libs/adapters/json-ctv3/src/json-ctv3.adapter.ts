@@ -1,4 +1,6 @@
 import {
+  type SupplierDocument,
+  getDocumentById,
   deepFreeze,
   getFromSupplier,
   RevalidatedCache,
@@ -78,6 +80,21 @@ export class JsonCtv3Adapter extends SupplierAdapter {
   override async health(ctx: SupplierCallContext): Promise<void> {
     await getFromSupplier(
       { url: new URL('health', this.base), label: 'health check', accept: ACCEPT, maxBytes: 64_000 },
+      this.identity,
+      ctx,
+    );
+  }
+
+  /** The system serves each document at `GET api/v2/documents/{id}`, by the id the journal gives it. */
+  override getDocument(
+    document: fhir4.DocumentReference,
+    maxBytes: number,
+    ctx: SupplierCallContext,
+  ): Promise<SupplierDocument | null> {
+    if (!document.id) return Promise.resolve(null);
+    return getDocumentById(
+      { base: this.base, path: 'api/v2/documents/', id: document.id, maxBytes },
+      document,
       this.identity,
       ctx,
     );

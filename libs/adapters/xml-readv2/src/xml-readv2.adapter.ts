@@ -1,4 +1,6 @@
 import {
+  type SupplierDocument,
+  getDocumentById,
   deepFreeze,
   getFromSupplier,
   RevalidatedCache,
@@ -95,6 +97,21 @@ export class XmlReadV2Adapter extends SupplierAdapter {
       this.mapped.set(record, { patient: native, record: deepFreeze(mapped) });
     }
     return mapped;
+  }
+
+  /** The system serves each document at `GET /documents/{id}`, by the id the record gives it. */
+  override getDocument(
+    document: fhir4.DocumentReference,
+    maxBytes: number,
+    ctx: SupplierCallContext,
+  ): Promise<SupplierDocument | null> {
+    if (!document.id) return Promise.resolve(null);
+    return getDocumentById(
+      { base: this.base, path: 'documents/', id: document.id, maxBytes },
+      document,
+      this.identity,
+      ctx,
+    );
   }
 
   private readRecord(nhsNumber: string, ctx: SupplierCallContext): Promise<NativeRecord | null> {

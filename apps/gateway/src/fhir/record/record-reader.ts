@@ -1,4 +1,4 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import {
   AccessChain,
   redactConfidential,
@@ -7,10 +7,10 @@ import {
   type AccessDecision,
   type OrganisationDecision,
 } from '@lloyd/access';
-import { deepFreeze, type CanonicalRecord, type SupplierPatient } from '@lloyd/adapters-core';
+import { deepFreeze, type CanonicalRecord, type SupplierDocument, type SupplierPatient } from '@lloyd/adapters-core';
 import type { VerifiedToken } from '@lloyd/auth';
-import type { RecordSection } from '@lloyd/config';
-import { PatientRegistry, ResourceIdCodec, SupplierCaller } from '@lloyd/federation';
+import { LLOYD_CONFIG, type LloydConfig, type RecordSection } from '@lloyd/config';
+import { PatientRegistry, ResourceIdCodec, SupplierCaller, type ResourceRef } from '@lloyd/federation';
 import { OperationOutcomeError, outcomes, type Resource } from '@lloyd/fhir';
 import { MetricsService } from '@lloyd/observability';
 import { isDegraded, Terminology } from '@lloyd/terminology';
@@ -18,7 +18,7 @@ import type { Counter } from 'prom-client';
 import { withLastIssueDates } from './last-issue-dates.js';
 import { encountersOf, problemLinks } from './links.js';
 import { publicReference, publishIds } from './public-ids.js';
-import { withoutSupplierAddresses } from './supplier-addresses.js';
+import { withLloydDocumentAddresses } from './supplier-addresses.js';
 
 export interface ReadRequest {
   token: VerifiedToken;
@@ -48,6 +48,11 @@ export interface PreparedRecord {
   redactions: Partial<Record<RecordSection | 'other', number>>;
   /** Where each removed item would have been: what the structured record's lists need for their warnings. */
   withheld: readonly WithheldItem[];
+  /**
+   * The documents served, by public id, as the supplier's adapter gave them (with the system's own addresses, which
+   * only the adapter sees): what {@link RecordReader.readDocument} may fetch.
+   */
+  documents: ReadonlyMap<string, fhir4.DocumentReference>;
 }
 
 /** An item withheld as confidential, by its public reference: never served, only noted where it would have been. */
@@ -86,6 +91,7 @@ export class RecordReader {
   private readonly prepared = new WeakMap<CanonicalRecord, Omit<PreparedRecord, 'decision'> & { nhsNumber: string }>();
 
   constructor(
+    @Inject(LLOYD_CONFIG) private readonly config: LloydConfig,
     private readonly registry: PatientRegistry,
     private readonly suppliers: SupplierCaller,
     private readonly access: AccessChain,
@@ -127,6 +133,27 @@ export class RecordReader {
     return { ods, nhsNumber: request.nhsNumber, supplierPatient, decision };
   }
 
+  /**
+   * {@link open} for a read by id: the patient the id routes to. A patient who cannot be found, or whose record is
+   * now held by another practice than the id names, answers `notFound()`, exactly as an unknown id does.
+   */
+  async openById(
+    ref: ResourceRef,
+    request: Omit<ReadRequest, 'nhsNumber'>,
+    notFound: () => Error,
+    progress: ReadProgress = {},
+  ): Promise<OpenedPatient> {
+    let opened: OpenedPatient;
+    try {
+      opened = await this.open({ ...request, nhsNumber: ref.nhsNumber }, progress);
+    } catch (err) {
+      if (err instanceof OperationOutcomeError && err.spineCode === 'PATIENT_NOT_FOUND') throw notFound();
+      throw err;
+    }
+    if (opened.ods !== ref.ods) throw notFound();
+    return opened;
+  }
+
   /** The patient's demographics as found, under their public id (no record read needed). */
   publicPatient(opened: OpenedPatient): fhir4.Patient {
     return {
@@ -142,7 +169,33 @@ export class RecordReader {
     const held = this.prepared.get(raw);
     const prepared = held?.ods === ods && held.nhsNumber === nhsNumber ? held : this.prepare(raw, ods, nhsNumber);
     progress.redactions = prepared.redactions;
-    return { ods, decision, record: prepared.record, redactions: prepared.redactions, withheld: prepared.withheld };
+    return {
+      ods,
+      decision,
+      record: prepared.record,
+      redactions: prepared.redactions,
+      withheld: prepared.withheld,
+      documents: prepared.documents,
+    };
+  }
+
+  /**
+   * The content of one document of a record read for this caller (GP Connect Access Document), by its public id.
+   * Only a document the caller was served can be fetched: a confidential one was redacted before, and an id from
+   * another record is simply not there. Null when there is no such document, in the record or at the supplier.
+   *
+   * @throws {DocumentTooLargeError} the document is over `access.maxDocumentBytes`
+   */
+  readDocument(prepared: PreparedRecord, id: string, correlationId: string): Promise<SupplierDocument | null> {
+    const document = prepared.documents.get(id);
+    if (!document) return Promise.resolve(null);
+    return this.suppliers.call(
+      prepared.ods,
+      (adapter, ctx) => adapter.getDocument(document, this.config.access.maxDocumentBytes, ctx),
+      {
+        correlationId,
+      },
+    );
   }
 
   /**
@@ -165,8 +218,16 @@ export class RecordReader {
     // Tagged after translation, so that items coded in Read v2 or CTV3 are matched on their SNOMED CT codings too.
     const classified = this.sensitive.tag(normalised.record.resources);
     const redaction = redactConfidential(classified);
-    const resources = withoutSupplierAddresses(withLastIssueDates(redaction.kept));
-    const record = publishIds(this.ids, { ...normalised.record, resources }, ods, nhsNumber);
+    const kept = withLastIssueDates(redaction.kept);
+    const record = publishIds(this.ids, { ...normalised.record, resources: kept }, ods, nhsNumber);
+    // Published in order, so each served resource stands where its source did.
+    const documents = new Map<string, fhir4.DocumentReference>();
+    record.resources.forEach((served, i) => {
+      if (served.resourceType === 'DocumentReference' && served.id) {
+        documents.set(served.id, kept[i] as fhir4.DocumentReference);
+      }
+    });
+    record.resources = withLloydDocumentAddresses(record.resources);
     const local = (r: Resource) => `${r.resourceType}/${r.id ?? ''}`;
     // Where the withheld items were linked from, read before redaction took the links out of the problems kept.
     const removed = new Set<Resource>(redaction.withheld);
@@ -183,7 +244,7 @@ export class RecordReader {
       encounters: encountersOf(r).map(toPublic),
       problems: (linkingProblems.get(local(r)) ?? []).map(toPublic),
     }));
-    const prepared = { ods, nhsNumber, record, redactions: redaction.removed, withheld };
+    const prepared = { ods, nhsNumber, record, redactions: redaction.removed, withheld, documents };
     if (Object.isFrozen(raw)) this.prepared.set(raw, deepFreeze(prepared));
     return prepared;
   }

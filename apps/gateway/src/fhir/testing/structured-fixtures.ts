@@ -267,5 +267,13 @@ export const decision = (
   }) as unknown as AccessDecision;
 
 export function prepared(overrides: Partial<PreparedRecord> = {}): PreparedRecord {
-  return { ods: 'A12345', decision: decision(), record: canonicalRecord(), redactions: {}, withheld: [], ...overrides };
+  return {
+    ods: 'A12345',
+    decision: decision(),
+    record: canonicalRecord(),
+    redactions: {},
+    withheld: [],
+    documents: new Map(),
+    ...overrides,
+  };
 }

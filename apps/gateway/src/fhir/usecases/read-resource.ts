@@ -4,7 +4,7 @@ import { CLINICAL_TYPES, type ClinicalType } from '@lloyd/adapters-core';
 import type { RecordSection } from '@lloyd/config';
 import type { VerifiedToken } from '@lloyd/auth';
 import { ResourceIdCodec } from '@lloyd/federation';
-import { OperationOutcomeError, outcomes, type Resource } from '@lloyd/fhir';
+import { outcomes, type Resource } from '@lloyd/fhir';
 import { AuditedRead } from '../record/audited-read.js';
 import { RecordReader } from '../record/record-reader.js';
 import { sectionsForType } from './search-clinical.js';
@@ -56,14 +56,7 @@ export class ReadResource {
       },
       async (progress) => {
         if (!ref || (command.type === 'Patient') !== (ref.sourceId === '')) throw notFound();
-        let opened;
-        try {
-          opened = await this.reader.open({ ...command, nhsNumber: ref.nhsNumber, sections }, progress);
-        } catch (err) {
-          if (err instanceof OperationOutcomeError && err.spineCode === 'PATIENT_NOT_FOUND') throw notFound();
-          throw err;
-        }
-        if (opened.ods !== ref.ods) throw notFound();
+        const opened = await this.reader.openById(ref, { ...command, sections }, notFound, progress);
         if (command.type === 'Patient')
           return { result: this.reader.publicPatient(opened), resources: [`Patient/${command.id}`] };
         if (sections.length && !sections.some((s) => opened.decision.sections.includes(s))) throw notFound();

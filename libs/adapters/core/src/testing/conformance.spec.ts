@@ -1,6 +1,11 @@
 import { CODE_SYSTEMS, CONFIDENTIAL_SECURITY_LABEL, type CanonicalRecord, type RecordQuery } from '../canonical.js';
-import { SupplierTimeoutError } from '../errors.js';
-import { SupplierAdapter, type SupplierCallContext, type SupplierPatient } from '../supplier-adapter.js';
+import { DocumentTooLargeError, SupplierTimeoutError } from '../errors.js';
+import {
+  SupplierAdapter,
+  type SupplierCallContext,
+  type SupplierDocument,
+  type SupplierPatient,
+} from '../supplier-adapter.js';
 import { describeSupplierAdapterContract } from './adapter-contract.js';
 import { CONFORMANCE_CHECKS, runConformanceChecks, type ConformanceFixture } from './conformance.js';
 
@@ -8,6 +13,7 @@ const KNOWN = '9990000018';
 const DISSENTED = '9990000050';
 const UNKNOWN = '9990000115';
 const identity = { ods: 'X1', format: 'fake' };
+const LETTER = Buffer.from('Dear Dr Hartley, ...');
 
 const demographics = (nhs: string): fhir4.Patient => ({
   resourceType: 'Patient',
@@ -63,6 +69,14 @@ function validRecord(): CanonicalRecord {
     code: { coding: [{ system: `${CODE_SYSTEMS.localPrefix}X1`, code: 'L1', display: 'Local thing' }] },
     meta: { security: [{ ...CONFIDENTIAL_SECURITY_LABEL }] },
   };
+  const letter: fhir4.DocumentReference = {
+    resourceType: 'DocumentReference',
+    id: 'doc1',
+    status: 'current',
+    subject,
+    type: readv2('9b36.', 'Other digital signal'),
+    content: [{ attachment: { contentType: 'text/plain', size: LETTER.length, title: 'Clinic letter' } }],
+  };
   return {
     patient: { ...demographics(KNOWN), id: 'p1', managingOrganization: { reference: 'Organization/X1' } },
     practice: { resourceType: 'Organization', id: 'X1', name: 'Test practice' },
@@ -75,7 +89,7 @@ function validRecord(): CanonicalRecord {
         organization: { reference: 'Organization/X1' },
       },
     ],
-    resources: [encounter, condition, report, haemoglobin, localItem],
+    resources: [encounter, condition, report, haemoglobin, localItem, letter],
   };
 }
 
@@ -85,7 +99,12 @@ class FakeAdapter extends SupplierAdapter {
 
   constructor(
     private readonly record: CanonicalRecord = validRecord(),
-    private readonly quirks: { recordForUnknown?: boolean; plainErrorOnAbort?: boolean } = {},
+    private readonly quirks: {
+      recordForUnknown?: boolean;
+      plainErrorOnAbort?: boolean;
+      /** Serves the letter's content short, ignores the size limit, or answers a document it does not have. */
+      document?: 'short' | 'unlimited' | 'any';
+    } = {},
   ) {
     super();
   }
@@ -115,6 +134,18 @@ class FakeAdapter extends SupplierAdapter {
     this.guard(ctx);
     return Promise.resolve(nhs === KNOWN || this.quirks.recordForUnknown ? this.record : null);
   }
+
+  override getDocument(
+    document: fhir4.DocumentReference,
+    maxBytes: number,
+    ctx: SupplierCallContext,
+  ): Promise<SupplierDocument | null> {
+    this.guard(ctx);
+    if (document.id !== 'doc1' && this.quirks.document !== 'any') return Promise.resolve(null);
+    const content = this.quirks.document === 'short' ? LETTER.subarray(1) : LETTER;
+    if (content.length > maxBytes && this.quirks.document !== 'unlimited') throw new DocumentTooLargeError(maxBytes);
+    return Promise.resolve({ contentType: 'text/plain', content });
+  }
 }
 
 const fixture: ConformanceFixture = {
@@ -123,7 +154,7 @@ const fixture: ConformanceFixture = {
   dissentedPatient: DISSENTED,
   confidentialPatient: KNOWN,
   nativeCodeSystems: [CODE_SYSTEMS.readv2],
-  recordSections: ['problems', 'consultations', 'investigations', 'uncategorised'],
+  recordSections: ['problems', 'consultations', 'investigations', 'uncategorised', 'documents'],
 };
 
 async function failures(adapter: SupplierAdapter, f: ConformanceFixture = fixture) {
@@ -223,6 +254,35 @@ describe('conformance checks (without Jest wrapping)', () => {
     expect(failed['answers null for the record of a patient the system does not know']).toBe(
       `getRecord(${UNKNOWN}) should answer null`,
     );
+  });
+
+  it('catch document content that is not what its DocumentReference describes, or not there', async () => {
+    expect(
+      (await failures(new FakeAdapter(validRecord(), { document: 'short' })))[
+        'serves the content of every document in the full record, as its DocumentReference describes it'
+      ],
+    ).toBe(`getDocument(doc1) answered ${LETTER.length - 1} bytes; its DocumentReference says ${LETTER.length}`);
+    const missing = withRecord((r) => {
+      r.resources.push({ ...r.resources.at(-1)!, id: 'doc2' });
+    });
+    expect(
+      (await failures(missing))[
+        'serves the content of every document in the full record, as its DocumentReference describes it'
+      ],
+    ).toBe('getDocument(doc2) answered null for a document the record holds');
+  });
+
+  it('catch an adapter that ignores the document size limit, or serves a document it does not have', async () => {
+    expect(
+      (await failures(new FakeAdapter(validRecord(), { document: 'unlimited' })))[
+        'refuses a document over the size asked for with DocumentTooLargeError'
+      ],
+    ).toBe('getDocument(doc1, 1 byte) should reject with DocumentTooLargeError, but it resolved');
+    expect(
+      (await failures(new FakeAdapter(validRecord(), { document: 'any' })))[
+        'answers null for a document the system does not have'
+      ],
+    ).toBe('getDocument for a document the system does not have should answer null');
   });
 
   it('catch an adapter that does not turn an abort into SupplierTimeoutError', async () => {

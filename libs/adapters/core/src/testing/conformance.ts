@@ -6,7 +6,7 @@
 import { NHS_NUMBER_SYSTEM, isValidNhsNumber } from '@lloyd/fhir';
 import { recordSections, type RecordSection } from '@lloyd/config';
 import { CODE_SYSTEMS, type CanonicalRecord } from '../canonical.js';
-import { SupplierTimeoutError } from '../errors.js';
+import { DocumentTooLargeError, SupplierTimeoutError } from '../errors.js';
 import type { SupplierAdapter, SupplierCallContext, SupplierPatient } from '../supplier-adapter.js';
 import {
   allResources,
@@ -103,7 +103,17 @@ async function fullRecord(
   return record;
 }
 
-async function expectTimeout(what: string, call: () => Promise<unknown>): Promise<void> {
+/** The largest document the checks read: GP Connect's limit, as Lloyd's record view applies it. */
+const DOCUMENT_LIMIT = 5 * 1024 * 1024;
+
+const documentsOf = (record: CanonicalRecord) =>
+  record.resources.filter((r): r is fhir4.DocumentReference => r.resourceType === 'DocumentReference');
+
+async function expectRejection(
+  what: string,
+  expected: abstract new (...args: never[]) => Error,
+  call: () => Promise<unknown>,
+): Promise<void> {
   let outcome: unknown = 'resolved';
   try {
     await call();
@@ -111,11 +121,15 @@ async function expectTimeout(what: string, call: () => Promise<unknown>): Promis
     outcome = err;
   }
   verify(
-    outcome instanceof SupplierTimeoutError,
-    `${what} with an aborted signal should reject with SupplierTimeoutError, but ${
+    outcome instanceof expected,
+    `${what} should reject with ${expected.name}, but ${
       outcome === 'resolved' ? 'it resolved' : `it threw ${(outcome as Error)?.name ?? String(outcome)}`
     }`,
   );
+}
+
+function expectTimeout(what: string, call: () => Promise<unknown>): Promise<void> {
+  return expectRejection(`${what} with an aborted signal`, SupplierTimeoutError, call);
 }
 
 /** The checks, in the order they are reported. */
@@ -270,6 +284,64 @@ export const CONFORMANCE_CHECKS: readonly ConformanceCheck[] = [
       );
       verify(confidential > 0, 'no resource carries meta.security NOPAT: confidential items were dropped or unmarked');
       verify(ordinary > 0, 'every resource is marked confidential: ordinary items must stay unmarked');
+    },
+  },
+  {
+    name: 'serves the content of every document in the full record, as its DocumentReference describes it',
+    appliesTo: (fixture) => (fixture.recordSections ?? recordSections).includes('documents'),
+    run: async (adapter, fixture) => {
+      const documents = documentsOf(await fullRecord(adapter, fixture));
+      verify(documents.length > 0, 'the full record has no DocumentReference to read');
+      for (const document of documents) {
+        const attachment = document.content[0]?.attachment;
+        const what = `getDocument(${document.id ?? '(no id)'})`;
+        if (attachment?.size !== undefined && attachment.size > DOCUMENT_LIMIT) {
+          await expectRejection(what, DocumentTooLargeError, () =>
+            adapter.getDocument(document, DOCUMENT_LIMIT, context(fixture)),
+          );
+          continue;
+        }
+        const served = await adapter.getDocument(document, DOCUMENT_LIMIT, context(fixture));
+        verify(served !== null, `${what} answered null for a document the record holds`);
+        verify(Buffer.isBuffer(served.content), `${what} did not answer the content as bytes`);
+        verify(/^[\w.+-]+\/[\w.+-]+/.test(served.contentType), `${what} gave no MIME type ("${served.contentType}")`);
+        if (attachment?.size !== undefined) {
+          verify(
+            served.content.length === attachment.size,
+            `${what} answered ${served.content.length} bytes; its DocumentReference says ${attachment.size}`,
+          );
+        }
+      }
+    },
+  },
+  {
+    name: 'refuses a document over the size asked for with DocumentTooLargeError',
+    appliesTo: (fixture) => (fixture.recordSections ?? recordSections).includes('documents'),
+    run: async (adapter, fixture) => {
+      // Any document of more than one byte (a size not given is taken to be more: a record does not hold empty files).
+      const document = documentsOf(await fullRecord(adapter, fixture)).find(
+        (d) => (d.content[0]?.attachment.size ?? 2) > 1,
+      );
+      verify(document !== undefined, 'the full record has no DocumentReference of more than one byte');
+      await expectRejection(`getDocument(${document.id ?? '(no id)'}, 1 byte)`, DocumentTooLargeError, () =>
+        adapter.getDocument(document, 1, context(fixture)),
+      );
+    },
+  },
+  {
+    name: 'answers null for a document the system does not have',
+    appliesTo: (fixture) => (fixture.recordSections ?? recordSections).includes('documents'),
+    run: async (adapter, fixture) => {
+      const [document] = documentsOf(await fullRecord(adapter, fixture));
+      verify(document !== undefined, 'the full record has no DocumentReference to start from');
+      const absent = 'lloyd-conformance-absent-document';
+      const content = document.content.map((c, i) =>
+        i === 0 && c.attachment.url
+          ? { ...c, attachment: { ...c.attachment, url: c.attachment.url.replace(/[^/]*$/, absent) } }
+          : c,
+      );
+      const served = await adapter.getDocument({ ...document, id: absent, content }, DOCUMENT_LIMIT, context(fixture));
+      verify(served === null, `getDocument for a document the system does not have should answer null`);
     },
   },
   {
