@@ -286,15 +286,18 @@ export async function getDocumentFromSupplier(
 
 /**
  * {@link getDocumentFromSupplier} for a system that serves each document at `<base><path><id>`: `id` is the system's
- * own id for the document (the DocumentReference's id, or what the record's address for it ends with).
+ * own id for the document, by default the DocumentReference's id (an adapter passes another when the record names
+ * the document otherwise). Null, without a call, for a document with no id.
  */
 export function getDocumentById(
-  request: { readonly base: URL; readonly path: string; readonly id: string; readonly maxBytes: number },
+  request: { readonly base: URL; readonly path: string; readonly id?: string; readonly maxBytes: number },
   document: fhir4.DocumentReference,
   identity: SupplierIdentity,
   ctx: SupplierCallContext,
 ): Promise<SupplierDocument | null> {
-  const { base, path, id, maxBytes } = request;
+  const { base, path, maxBytes } = request;
+  const id = request.id ?? document.id;
+  if (!id) return Promise.resolve(null);
   const fallbackType = document.content[0]?.attachment.contentType;
   const url = new URL(`${path}${encodeURIComponent(id)}`, base);
   return getDocumentFromSupplier({ base, url, maxBytes, ...(fallbackType ? { fallbackType } : {}) }, identity, ctx);

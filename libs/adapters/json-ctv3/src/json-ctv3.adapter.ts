@@ -91,13 +91,7 @@ export class JsonCtv3Adapter extends SupplierAdapter {
     maxBytes: number,
     ctx: SupplierCallContext,
   ): Promise<SupplierDocument | null> {
-    if (!document.id) return Promise.resolve(null);
-    return getDocumentById(
-      { base: this.base, path: 'api/v2/documents/', id: document.id, maxBytes },
-      document,
-      this.identity,
-      ctx,
-    );
+    return getDocumentById({ base: this.base, path: 'api/v2/documents/', maxBytes }, document, this.identity, ctx);
   }
 
   override async getRecord(

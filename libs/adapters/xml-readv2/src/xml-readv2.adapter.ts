@@ -105,13 +105,7 @@ export class XmlReadV2Adapter extends SupplierAdapter {
     maxBytes: number,
     ctx: SupplierCallContext,
   ): Promise<SupplierDocument | null> {
-    if (!document.id) return Promise.resolve(null);
-    return getDocumentById(
-      { base: this.base, path: 'documents/', id: document.id, maxBytes },
-      document,
-      this.identity,
-      ctx,
-    );
+    return getDocumentById({ base: this.base, path: 'documents/', maxBytes }, document, this.identity, ctx);
   }
 
   private readRecord(nhsNumber: string, ctx: SupplierCallContext): Promise<NativeRecord | null> {
