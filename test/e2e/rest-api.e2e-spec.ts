@@ -699,6 +699,7 @@ describe('FHIR REST API over real HTTP', () => {
           resourceType: 'Binary',
           id: document!.id,
           contentType: document!.content[0]!.attachment.contentType,
+          securityContext: { reference: `DocumentReference/${document!.id!}` },
         });
         expect(Buffer.from(binary.data!, 'base64').equals(raw)).toBe(true);
         await assertValidR4(binary);

@@ -42,6 +42,8 @@ export class ClinicalController {
         resourceType: 'Binary',
         id: document.id,
         contentType: document.contentType,
+        // Access to it is decided as for the DocumentReference that describes it.
+        securityContext: { reference: `DocumentReference/${document.id}` },
         data: document.content.toString('base64'),
       };
     }
