@@ -5,6 +5,7 @@ import { CurrentToken, grantsRead, grantsSearch, PatientDataAccess, type Verifie
 import { LLOYD_CONFIG, type LloydConfig } from '@lloyd/config';
 import { outcomes } from '@lloyd/fhir';
 import { FHIR_JSON } from '../http/send-outcome.js';
+import { servableType } from './media-type.js';
 import { fhirBaseUrl } from './request-urls.js';
 import { ReadDocument } from './usecases/read-document.js';
 import { READABLE_TYPES, ReadResource, type ReadableType } from './usecases/read-resource.js';
@@ -49,7 +50,7 @@ export class ClinicalController {
     }
     // The practice's bytes as they are: never sniffed as another type, and never run as a page of Lloyd's origin.
     void reply
-      .header('content-type', document.contentType)
+      .header('content-type', servableType(document.contentType))
       .header('x-content-type-options', 'nosniff')
       .header('content-security-policy', 'sandbox');
     return document.content;
