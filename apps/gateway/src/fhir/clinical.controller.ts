@@ -42,7 +42,7 @@ export class ClinicalController {
       return {
         resourceType: 'Binary',
         id: document.id,
-        contentType: document.contentType,
+        contentType: servableType(document.contentType),
         // Access to it is decided as for the DocumentReference that describes it.
         securityContext: { reference: `DocumentReference/${document.id}` },
         data: document.content.toString('base64'),
