@@ -84,6 +84,9 @@ describe('AuditTrail', () => {
       const whats = event.entity?.map((e) => e.what?.identifier?.value ?? e.what?.reference);
       expect(whats).toEqual(['9990000018', 'P10001', 'demo-hospital-all', 'AllergyIntolerance/P10001-a1', 'req-1']);
       expect(event.entity?.[0]?.what?.identifier?.system).toBe(NHS);
+      // A disclosed resource is named by its reference alone; the other entities carry a type and a role.
+      expect(event.entity?.[3]).toEqual({ what: { reference: 'AllergyIntolerance/P10001-a1' } });
+      expect(event.entity?.filter((e) => !e.what?.reference).every((e) => e.type && e.role)).toBe(true);
       expect(detail(event, 'granted-sections')).toBe('allergies,medications');
       expect(detail(event, 'requested-sections')).toBe('allergies,medications');
       expect(detail(event, 'redactions')).toBe('3 (allergies=1, problems=2)');
