@@ -27,23 +27,6 @@ export function keepJson<T extends object>(value: T): T {
   return value;
 }
 
-/**
- * Runs of kept values that are written side by side again and again (an answer's resource entities, in every
- * AuditEvent for that answer), by their first item: the run's items and their JSON, joined once.
- */
-const runs = new WeakMap<object, { items: readonly object[]; json: string }>();
-
-/**
- * Keeps each item as {@link keepJson} does, and the whole list as a run: wherever these items later appear
- * together and in this order as an AuditEvent's entities, {@link fhirJson} writes them from one string rather than
- * item by item. Returns the frozen list.
- */
-export function keepJsonRun<T extends object>(items: readonly T[]): readonly T[] {
-  const kept = Object.freeze(items.map(keepJson));
-  if (kept.length > 0) runs.set(kept[0]!, { items: kept, json: kept.map((item) => keptJson(item)).join(',') });
-  return kept;
-}
-
 /** A value's JSON: kept from the first time for an immutable object, written afresh for anything else. */
 function keptJson(value: unknown): string | undefined {
   if (value === null || typeof value !== 'object' || !immutable.has(value)) return JSON.stringify(value);
@@ -91,23 +74,6 @@ export class WrittenJson {
 const arrayJson = (items: unknown[], write: (item: unknown) => string | undefined): string =>
   `[${items.map((item) => write(item) ?? 'null').join(',')}]`;
 
-/** An array of kept values, each run of them (see {@link keepJsonRun}) written from its joined JSON. */
-function keptArrayJson(items: unknown[]): string {
-  const parts: string[] = [];
-  for (let i = 0; i < items.length;) {
-    const item = items[i];
-    const run = item !== null && typeof item === 'object' ? runs.get(item) : undefined;
-    if (run && run.items.length <= items.length - i && run.items.every((kept, k) => items[i + k] === kept)) {
-      parts.push(run.json);
-      i += run.items.length;
-    } else {
-      parts.push(keptJson(item) ?? 'null');
-      i++;
-    }
-  }
-  return `[${parts.join(',')}]`;
-}
-
 /**
  * Exactly `JSON.stringify(value)`, but the parts that are kept whole are written from their kept JSON rather than
  * serialised again: a Bundle's immutable entry resources (the reply serialiser for FHIR answers), and an AuditEvent's
@@ -124,7 +90,7 @@ export function fhirJson(value: unknown): string {
   }
   if (resource.resourceType === 'AuditEvent' && Array.isArray(resource.entity)) {
     return objectJson(resource, (key, member) =>
-      key === 'entity' ? keptArrayJson(member as unknown[]) : JSON.stringify(member),
+      key === 'entity' ? arrayJson(member as unknown[], keptJson) : JSON.stringify(member),
     );
   }
   return JSON.stringify(value);
