@@ -26,8 +26,6 @@ const TAG_BYTES = 12;
 const MAX_BYTES = (MAX_ID / 4) * 3;
 /** Largest packed reference that fits after the format byte and the tag. */
 const MAX_PACKED = MAX_BYTES - 1 - TAG_BYTES;
-/** Ids made recently, by reference: records not held between reads (P30003, P40004) publish the same ids each time. */
-const REMEMBERED_IDS = 20_000;
 
 /**
  * Opaque, stable FHIR ids that carry enough to route a later read back to its source: practice ODS code, NHS number
@@ -44,7 +42,6 @@ const REMEMBERED_IDS = 20_000;
 export class ResourceIdCodec {
   private readonly encryptionKey: Buffer;
   private readonly macKey: Buffer;
-  private readonly made = new Map<string, string>();
 
   /** @param secret at least 32 bytes of key material; ids made under one secret do not open under another. */
   constructor(secret: Buffer) {
@@ -55,14 +52,7 @@ export class ResourceIdCodec {
 
   /** The public id of a source reference. */
   encode(ref: ResourceRef): string {
-    const memo = `${ref.ods}\u0000${ref.nhsNumber}\u0000${ref.sourceId}`;
-    let id = this.made.get(memo);
-    if (id === undefined) {
-      id = this.seal(packReference(ref));
-      if (this.made.size >= REMEMBERED_IDS) this.made.delete(this.made.keys().next().value!);
-      this.made.set(memo, id);
-    }
-    return id;
+    return this.seal(packReference(ref));
   }
 
   /** Opens an id made by {@link encode} under the same key; null for anything else (treated as "not found"). */
