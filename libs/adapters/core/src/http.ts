@@ -284,6 +284,11 @@ export async function getDocumentFromSupplier(
   }
 }
 
+/** Where a system that serves documents by id keeps one: `<base><path><id>`, the id encoded as one path segment. */
+export function documentUrlById(base: URL, path: string, id: string): URL {
+  return new URL(`${path}${encodeURIComponent(id)}`, base);
+}
+
 /**
  * {@link getDocumentFromSupplier} for a system that serves each document at `<base><path><id>`: `id` is the system's
  * own id for the document, by default the DocumentReference's id (an adapter passes another when the record names
@@ -299,7 +304,7 @@ export function getDocumentById(
   const id = request.id ?? document.id;
   if (!id) return Promise.resolve(null);
   const fallbackType = document.content[0]?.attachment.contentType;
-  const url = new URL(`${path}${encodeURIComponent(id)}`, base);
+  const url = documentUrlById(base, path, id);
   return getDocumentFromSupplier({ base, url, maxBytes, ...(fallbackType ? { fallbackType } : {}) }, identity, ctx);
 }
 

@@ -15,6 +15,7 @@ export {
   type SupplierIdentity,
 } from './errors.js';
 export {
+  documentUrlById,
   getDocumentById,
   getDocumentFromSupplier,
   getFromSupplier,

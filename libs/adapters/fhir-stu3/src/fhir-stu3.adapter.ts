@@ -14,6 +14,7 @@ import {
 } from '@lloyd/adapters-core';
 import { NHS_NUMBER_SYSTEM } from '@lloyd/fhir';
 import { Client, type RequestOptions } from 'fhir-kit-client';
+import { providerBinary } from './binary-address.js';
 import { Stu3ConversionError } from './convert/context.js';
 import type { ConversionReport } from './convert/report.js';
 import { convertStructuredRecordWithReport } from './convert/structured-record.js';
@@ -167,7 +168,8 @@ export class FhirStu3Adapter extends SupplierAdapter {
   ): Promise<SupplierDocument | null> {
     const address = document.content[0]?.attachment.url;
     if (!address) return null;
-    const id = this.binaryIdOf(address);
+    const id = providerBinary(this.base, address)?.id;
+    if (!id) throw this.protocolError('a document address points outside the system');
     let binary: Json;
     try {
       binary = await this.client.read({ resourceType: 'Binary', id, options: this.requestOptions(ctx) });
@@ -186,23 +188,6 @@ export class FhirStu3Adapter extends SupplierAdapter {
         ? binary['contentType']
         : (document.content[0]?.attachment.contentType ?? 'application/octet-stream');
     return { contentType, content };
-  }
-
-  /**
-   * The Binary id (as it stands in the address, percent-encoded) of an attachment address on this provider; any
-   * other address is refused, never fetched.
-   */
-  private binaryIdOf(address: string): string {
-    let url: URL;
-    try {
-      url = new URL(address, this.base);
-    } catch {
-      throw this.protocolError('a document address is not a URL');
-    }
-    const match = /\/Binary\/([^/]+)$/.exec(url.pathname);
-    if (url.origin !== this.base.origin || !url.pathname.startsWith(this.base.pathname) || !match || url.search)
-      throw this.protocolError('a document address points outside the system');
-    return match[1]!;
   }
 
   /** GP Connect Access Document: the patient's DocumentReferences, as Bundle entries to convert with the record. */

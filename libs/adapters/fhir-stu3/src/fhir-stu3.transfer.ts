@@ -19,6 +19,7 @@ import {
 } from '@lloyd/adapters-core';
 import { NHS_NUMBER_SYSTEM } from '@lloyd/fhir';
 import { recordSections } from '@lloyd/config';
+import { providerBinary } from './binary-address.js';
 import { toStu3Record } from './convert/to-stu3-record.js';
 import { FhirStu3Adapter, type FhirStu3AdapterOptions } from './fhir-stu3.adapter.js';
 
@@ -110,10 +111,9 @@ export class FhirStu3Transfer extends TransferEndpoint {
 
   private attachmentOf(doc: fhir4.DocumentReference, ctx: TransferCallContext): AttachmentSource[] {
     const attachment = doc.content[0]?.attachment;
-    if (!doc.id || !attachment?.url) return [];
-    const url = new URL(attachment.url, this.base);
-    // Documents are only ever read from the provider itself.
-    if (url.origin !== this.base.origin) return [];
+    // Documents are only ever read from the provider's own Binary endpoint.
+    const url = providerBinary(this.base, attachment?.url)?.url;
+    if (!doc.id || !attachment || !url) return [];
     return [
       {
         id: doc.id,

@@ -15,6 +15,7 @@ import {
 } from '@lloyd/adapters-core';
 import { buildEhrRequest, parseAcknowledgement, parseEhrExtract, type ParsedEhrExtract } from '@lloyd/hl7v3';
 import { completeRecord } from './complete-record.js';
+import { DOCUMENTS_PATH, extractDocumentId } from './document-address.js';
 import { readSummary } from './summary.js';
 import { asSupplierError, postEhrRequest } from './ehr-request.js';
 
@@ -101,24 +102,15 @@ export class Hl7v3ExtractAdapter extends SupplierAdapter {
     return summary.patient;
   }
 
-  /**
-   * The system serves each document at `GET /documents/{id}`. The extract names a document by an address whose last
-   * segment is that id (GP2GP's attachment reference); only the system's own document endpoint is read.
-   */
+  /** The system serves each document at `GET /documents/{id}`, the id its extract's address names. */
   override getDocument(
     document: fhir4.DocumentReference,
     maxBytes: number,
     ctx: SupplierCallContext,
   ): Promise<SupplierDocument | null> {
-    const segment = document.content[0]?.attachment.url?.replace(/^.*\//, '');
-    let id: string | undefined;
-    try {
-      id = segment ? decodeURIComponent(segment) : undefined;
-    } catch {
-      id = undefined;
-    }
+    const id = extractDocumentId(document);
     if (!id) return Promise.resolve(null);
-    return getDocumentById({ base: this.base, path: 'documents/', id, maxBytes }, document, this.identity, ctx);
+    return getDocumentById({ base: this.base, path: DOCUMENTS_PATH, id, maxBytes }, document, this.identity, ctx);
   }
 
   override async getRecord(

@@ -1,6 +1,7 @@
 import { Readable } from 'node:stream';
 import type { ReadableStream as NodeReadableStream } from 'node:stream/web';
 import {
+  documentUrlById,
   SupplierProtocolError,
   SupplierUnavailableError,
   TransferEndpoint,
@@ -15,6 +16,7 @@ import {
   supplierBaseUrl,
 } from '@lloyd/adapters-core';
 import { buildEhrRequest, parseAcknowledgement, parseEhrExtract, streamEhrExtract } from '@lloyd/hl7v3';
+import { DOCUMENTS_PATH, extractDocumentId } from './document-address.js';
 import type { Hl7v3ExtractAdapterOptions } from './hl7v3-extract.adapter.js';
 import { derivedUuid, documentStatementIds, inboundItems, readReport, type InboundReport } from './inbound-report.js';
 import { renderRegistration } from './registration.js';
@@ -80,10 +82,9 @@ export class Hl7v3ExtractTransfer extends TransferEndpoint {
 
   private attachmentOf(document: fhir4.DocumentReference, ctx: TransferCallContext): AttachmentSource[] {
     const attachment = document.content[0]?.attachment;
-    // Only the system's own document endpoint is read: the id is the last segment of the URL the extract gives.
-    const documentId = attachment?.url?.replace(/^.*\//, '');
+    const documentId = extractDocumentId(document);
     if (!attachment || !documentId || !document.id) return [];
-    const url = new URL(`documents/${encodeURIComponent(decodeURIComponent(documentId))}`, this.base);
+    const url = documentUrlById(this.base, DOCUMENTS_PATH, documentId);
     const source: AttachmentSource = {
       id: document.id,
       filename: attachment.title ?? documentId,

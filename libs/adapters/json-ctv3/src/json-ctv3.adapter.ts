@@ -43,6 +43,8 @@ export interface JsonCtv3AdapterOptions {
 }
 
 const ACCEPT = 'application/json';
+/** Where the system serves a document's content, by the document's id (`GET api/v2/documents/{id}`). */
+export const DOCUMENTS_PATH = 'api/v2/documents/';
 
 /**
  * Adapter for supplier systems that speak the JSON/CTV3 vendor API (P20002's native format):
@@ -91,7 +93,7 @@ export class JsonCtv3Adapter extends SupplierAdapter {
     maxBytes: number,
     ctx: SupplierCallContext,
   ): Promise<SupplierDocument | null> {
-    return getDocumentById({ base: this.base, path: 'api/v2/documents/', maxBytes }, document, this.identity, ctx);
+    return getDocumentById({ base: this.base, path: DOCUMENTS_PATH, maxBytes }, document, this.identity, ctx);
   }
 
   override async getRecord(

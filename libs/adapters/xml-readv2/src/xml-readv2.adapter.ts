@@ -39,6 +39,8 @@ export interface XmlReadV2AdapterOptions {
 }
 
 const ACCEPT = 'application/xml';
+/** Where the system serves a document's content, by the document's id (`GET /documents/{id}`). */
+export const DOCUMENTS_PATH = 'documents/';
 const SEARCH_REUSE_MS = 5_000;
 const MAX_REUSED_SEARCHES = 1_000;
 
@@ -105,7 +107,7 @@ export class XmlReadV2Adapter extends SupplierAdapter {
     maxBytes: number,
     ctx: SupplierCallContext,
   ): Promise<SupplierDocument | null> {
-    return getDocumentById({ base: this.base, path: 'documents/', maxBytes }, document, this.identity, ctx);
+    return getDocumentById({ base: this.base, path: DOCUMENTS_PATH, maxBytes }, document, this.identity, ctx);
   }
 
   private readRecord(nhsNumber: string, ctx: SupplierCallContext): Promise<NativeRecord | null> {

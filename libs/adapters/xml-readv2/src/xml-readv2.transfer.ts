@@ -2,6 +2,7 @@ import { Readable } from 'node:stream';
 import type { ReadableStream as NodeReadableStream } from 'node:stream/web';
 import { recordSections } from '@lloyd/config';
 import {
+  documentUrlById,
   readTextCapped,
   throwIfServerError,
   SupplierProtocolError,
@@ -20,7 +21,7 @@ import {
 } from '@lloyd/adapters-core';
 import { toNativeDelivery } from './to-native-record.js';
 import { readReceipt, toIntegrationResult, type TransferReceipt } from './transfer-receipt.js';
-import { XmlReadV2Adapter, type XmlReadV2AdapterOptions } from './xml-readv2.adapter.js';
+import { DOCUMENTS_PATH, XmlReadV2Adapter, type XmlReadV2AdapterOptions } from './xml-readv2.adapter.js';
 import { parseXml } from './xml.js';
 
 const XML = 'application/xml';
@@ -126,7 +127,7 @@ export class XmlReadV2Transfer extends TransferEndpoint {
   }
 
   private async openDocument(id: string, ctx: TransferCallContext): Promise<Readable> {
-    const url = new URL(`documents/${encodeURIComponent(id)}`, this.base);
+    const url = documentUrlById(this.base, DOCUMENTS_PATH, id);
     let response: Response;
     try {
       response = await fetch(url, { signal: ctx.signal, headers: { 'x-correlation-id': ctx.correlationId } });

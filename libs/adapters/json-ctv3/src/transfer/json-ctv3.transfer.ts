@@ -1,6 +1,7 @@
 import { Readable } from 'node:stream';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import {
+  documentUrlById,
   getFromSupplier,
   readTextCapped,
   throwIfServerError,
@@ -11,7 +12,7 @@ import {
   supplierBaseUrl,
 } from '@lloyd/adapters-core';
 import { recordSections } from '@lloyd/config';
-import { JsonCtv3Adapter, type JsonCtv3AdapterOptions } from '../json-ctv3.adapter.js';
+import { DOCUMENTS_PATH, JsonCtv3Adapter, type JsonCtv3AdapterOptions } from '../json-ctv3.adapter.js';
 import { documentIdOf, toNativeTransfer } from './to-native.js';
 import {
   TransferEndpoint,
@@ -268,7 +269,7 @@ export class JsonCtv3Transfer extends TransferEndpoint {
   private async openDocument(id: string): Promise<Readable> {
     const label = 'document download';
     try {
-      const response = await fetch(new URL(`api/v2/documents/${encodeURIComponent(id)}`, this.base));
+      const response = await fetch(documentUrlById(this.base, DOCUMENTS_PATH, id));
       await throwIfServerError(response, this.identity, label);
       if (response.status !== 200 || !response.body) {
         await response.body?.cancel();
