@@ -18,7 +18,7 @@ import type { Counter } from 'prom-client';
 import { withLastIssueDates } from './last-issue-dates.js';
 import { encountersOf, problemLinks } from './links.js';
 import { publicReference, publishIds } from './public-ids.js';
-import { withLloydDocumentAddresses } from './supplier-addresses.js';
+import { withLloydDocumentAddresses } from './document-addresses.js';
 
 export interface ReadRequest {
   token: VerifiedToken;

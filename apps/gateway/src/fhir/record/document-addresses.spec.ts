@@ -1,5 +1,5 @@
 import { deepFreeze } from '@lloyd/adapters-core';
-import { withLloydDocumentAddresses } from './supplier-addresses.js';
+import { withLloydDocumentAddresses } from './document-addresses.js';
 
 const document = (id: string, ...attachments: fhir4.Attachment[]): fhir4.DocumentReference => ({
   resourceType: 'DocumentReference',
