@@ -5,7 +5,6 @@ import { CurrentToken, grantsRead, grantsSearch, PatientDataAccess, type Verifie
 import { LLOYD_CONFIG, type LloydConfig } from '@lloyd/config';
 import { outcomes } from '@lloyd/fhir';
 import { FHIR_JSON } from '../http/send-outcome.js';
-import { servableType } from './media-type.js';
 import { fhirBaseUrl } from './request-urls.js';
 import { ReadDocument } from './usecases/read-document.js';
 import { READABLE_TYPES, ReadResource, type ReadableType } from './usecases/read-resource.js';
@@ -42,7 +41,7 @@ export class ClinicalController {
       return {
         resourceType: 'Binary',
         id: document.id,
-        contentType: servableType(document.contentType),
+        contentType: document.contentType,
         // Access to it is decided as for the DocumentReference that describes it.
         securityContext: { reference: `DocumentReference/${document.id}` },
         data: document.content.toString('base64'),
@@ -50,7 +49,7 @@ export class ClinicalController {
     }
     // The practice's bytes as they are: never sniffed as another type, and never run as a page of Lloyd's origin.
     void reply
-      .header('content-type', servableType(document.contentType))
+      .header('content-type', document.contentType)
       .header('x-content-type-options', 'nosniff')
       .header('content-security-policy', 'sandbox');
     return document.content;

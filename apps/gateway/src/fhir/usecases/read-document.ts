@@ -6,6 +6,7 @@ import { ResourceIdCodec } from '@lloyd/federation';
 import { outcomes } from '@lloyd/fhir';
 import { AuditedRead } from '../record/audited-read.js';
 import { RecordReader } from '../record/record-reader.js';
+import { servableType } from './media-type.js';
 
 export interface ReadDocumentCommand {
   /** The Binary id: the public id of the DocumentReference that describes the document. */
@@ -18,6 +19,7 @@ export interface ReadDocumentCommand {
 /** A document's content, as Lloyd serves it. */
 export interface ServedDocument {
   id: string;
+  /** The supplier's content type when it is a well-formed media type, else `application/octet-stream`. */
   contentType: string;
   content: Buffer;
 }
@@ -63,7 +65,7 @@ export class ReadDocument {
         }
         if (!document) throw notFound();
         return {
-          result: { id: command.id, ...document },
+          result: { id: command.id, contentType: servableType(document.contentType), content: document.content },
           resources: [`DocumentReference/${command.id}`, `Binary/${command.id}`],
         };
       },
