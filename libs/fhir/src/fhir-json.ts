@@ -17,16 +17,6 @@ export function deepFreeze<T>(value: T): T {
   return value;
 }
 
-/**
- * Deep-freezes `value` and remembers it as never changing, whatever it is (an AuditEvent's entity, say), so that
- * {@link fhirJson} writes its JSON once wherever it appears as a kept part.
- */
-export function keepJson<T extends object>(value: T): T {
-  deepFreeze(value);
-  immutable.add(value);
-  return value;
-}
-
 /** A value's JSON: kept from the first time for an immutable object, written afresh for anything else. */
 function keptJson(value: unknown): string | undefined {
   if (value === null || typeof value !== 'object' || !immutable.has(value)) return JSON.stringify(value);
@@ -76,21 +66,15 @@ const arrayJson = (items: unknown[], write: (item: unknown) => string | undefine
 
 /**
  * Exactly `JSON.stringify(value)`, but the parts that are kept whole are written from their kept JSON rather than
- * serialised again: a Bundle's immutable entry resources (the reply serialiser for FHIR answers), and an AuditEvent's
- * kept entities (the audit trail's events).
+ * serialised again: a Bundle's immutable entry resources (the reply serialiser for FHIR answers).
  */
 export function fhirJson(value: unknown): string {
   if (value instanceof WrittenJson) return value.text;
-  const resource = value as { resourceType?: unknown; entry?: unknown; entity?: unknown; toJSON?: unknown } | null;
+  const resource = value as { resourceType?: unknown; entry?: unknown; toJSON?: unknown } | null;
   if (resource === null || typeof resource !== 'object' || resource.toJSON !== undefined) return JSON.stringify(value);
   if (resource.resourceType === 'Bundle' && Array.isArray(resource.entry)) {
     return objectJson(resource, (key, member) =>
       key === 'entry' ? arrayJson(member as unknown[], entryJson) : JSON.stringify(member),
-    );
-  }
-  if (resource.resourceType === 'AuditEvent' && Array.isArray(resource.entity)) {
-    return objectJson(resource, (key, member) =>
-      key === 'entity' ? arrayJson(member as unknown[], keptJson) : JSON.stringify(member),
     );
   }
   return JSON.stringify(value);

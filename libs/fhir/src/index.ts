@@ -4,7 +4,7 @@ export * from './outcomes.js';
 export * from './bundles.js';
 export * from './capability.js';
 export { isValidNhsNumber } from './nhs-number.js';
-export { deepFreeze, fhirJson, keepJson, WrittenJson } from './fhir-json.js';
+export { deepFreeze, fhirJson, WrittenJson } from './fhir-json.js';
 export { referencesIn } from './references.js';
 export {
   ACT_CODE_SYSTEM,

@@ -1,5 +1,5 @@
 import {
-  keepJson,
+  deepFreeze,
   NHS_NUMBER_SYSTEM,
   ODS_ORGANISATION_SYSTEM,
   OperationOutcomeError,
@@ -103,15 +103,14 @@ const keptResourceEntities = new WeakMap<readonly string[], readonly Entity[]>()
  * practice, agreement and request entities name theirs by identifier, with a type and a role). A type "System
  * Object" and role "Domain Resource" on each would be the same for every one of them; left out, an event is about
  * half the size, in the store and in the hash. For a frozen list, such as a structured-record answer's served again
- * and again, the entities are made once and kept with their JSON, so the largest part of each such event is not
- * serialised again.
+ * and again, the entities are made once, frozen, and shared by every event that names them.
  */
 function resourceEntities(resources: readonly string[]): readonly Entity[] {
   const kept = keptResourceEntities.get(resources);
   if (kept) return kept;
   const entities = resources.slice(0, MAX_RESOURCE_ENTITIES).map((reference): Entity => ({ what: { reference } }));
   if (!Object.isFrozen(resources)) return entities;
-  const frozen = Object.freeze(entities.map(keepJson));
+  const frozen = deepFreeze(entities);
   keptResourceEntities.set(resources, frozen);
   return frozen;
 }

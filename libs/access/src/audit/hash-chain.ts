@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { fhirJson, type AuditEvent, type Extension } from '@lloyd/fhir';
+import type { AuditEvent, Extension } from '@lloyd/fhir';
 
 /** The extension carrying an event's place in the tamper-evident chain: sequence, previousHash and hash. */
 export const AUDIT_CHAIN_EXTENSION = 'https://fhir.lloyd.nhs.example/StructureDefinition/audit-chain';
@@ -52,8 +52,8 @@ export function sealEvent(event: AuditEvent, sequence: number, previousHash: str
       { url: AUDIT_CHAIN_EXTENSION, extension: parts },
     ],
   };
-  // Kept entities (a served answer's disclosed resources) are written from their kept JSON.
-  const text = fhirJson(sealed);
+  // One JSON.stringify: V8 writes the whole event as one flat string, which the check, the hash and the store use.
+  const text = JSON.stringify(sealed);
   if (!text.endsWith(`"}${CLOSING}`)) throw new Error('An audit event must end with its chain extension');
   const hash = sha256(previousHash, text);
   parts.push({ url: 'hash', valueString: hash });
