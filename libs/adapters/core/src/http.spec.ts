@@ -32,6 +32,10 @@ describe('getFromSupplier', () => {
       if (path === '/big') return res.writeHead(200).end('x'.repeat(5000));
       if (path === '/slow') return setTimeout(() => res.writeHead(200).end('late'), 5000).unref();
       if (path === '/reset') return req.socket.destroy();
+      if (path === '/versioned') {
+        if (req.headers['if-none-match'] === '"v1"') return res.writeHead(304, { etag: '"v1"' }).end();
+        return res.writeHead(200, { etag: '"v1"', 'content-type': 'text/plain' }).end('\ufeffversioned');
+      }
       return res.writeHead(418).end();
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -43,7 +47,10 @@ describe('getFromSupplier', () => {
     await new Promise((resolve) => server.close(resolve));
   });
 
-  const get = (path: string, extra: { expectedStatuses?: number[]; maxBytes?: number; signal?: AbortSignal } = {}) =>
+  const get = (
+    path: string,
+    extra: { expectedStatuses?: number[]; maxBytes?: number; signal?: AbortSignal; ifNoneMatch?: string } = {},
+  ) =>
     getFromSupplier(
       {
         url: new URL(path, base),
@@ -51,6 +58,7 @@ describe('getFromSupplier', () => {
         accept: 'text/plain',
         maxBytes: extra.maxBytes ?? 1000,
         ...(extra.expectedStatuses ? { expectedStatuses: extra.expectedStatuses } : {}),
+        ...(extra.ifNoneMatch ? { ifNoneMatch: extra.ifNoneMatch } : {}),
       },
       identity,
       ctx(extra.signal),
@@ -59,6 +67,22 @@ describe('getFromSupplier', () => {
   it('returns the body and forwards the correlation id', async () => {
     await expect(get('/ok')).resolves.toEqual({ status: 200, contentType: 'text/plain', body: 'fine' });
     expect(seen.correlation).toBe('corr-1');
+  });
+
+  it('returns the ETag, leaves out a byte order mark, and accepts 304 only when it asked with If-None-Match', async () => {
+    await expect(get('/versioned')).resolves.toEqual({
+      status: 200,
+      contentType: 'text/plain',
+      body: 'versioned',
+      etag: '"v1"',
+    });
+    await expect(get('/versioned', { ifNoneMatch: '"v1"' })).resolves.toEqual({
+      status: 304,
+      contentType: '',
+      body: '',
+      etag: '"v1"',
+    });
+    await expect(get('/versioned', { ifNoneMatch: '"v0"' })).resolves.toMatchObject({ status: 200, etag: '"v1"' });
   });
 
   it('passes expected statuses through and calls other 4xx a protocol error', async () => {

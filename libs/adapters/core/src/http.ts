@@ -1,4 +1,3 @@
-import { request as undiciRequest, type Dispatcher } from 'undici';
 import {
   DocumentTooLargeError,
   SupplierProtocolError,
@@ -7,6 +6,7 @@ import {
   type SupplierIdentity,
 } from './errors.js';
 import type { SupplierCallContext, SupplierDocument } from './supplier-adapter.js';
+import { requestWhole } from './whole-response.js';
 
 const NETWORK_CODES: Record<string, string> = {
   ECONNREFUSED: 'connection refused',
@@ -137,8 +137,8 @@ export interface SupplierResponse {
  * error: network failures and 5xx → {@link SupplierUnavailableError}, abort → {@link SupplierTimeoutError}, other
  * unexpected statuses and oversized answers → {@link SupplierProtocolError}.
  *
- * Uses undici's `request` rather than `fetch`: the same HTTP client and connection pool without the WHATWG
- * Request/Response and stream layers, which cost more than the rest of a cached read.
+ * Uses undici (through {@link requestWhole}) rather than `fetch`: the same HTTP client and connection pools without
+ * the WHATWG Request/Response and stream layers, which cost more than the rest of a cached read.
  */
 export async function getFromSupplier(
   request: SupplierRequest,
@@ -148,49 +148,34 @@ export async function getFromSupplier(
   try {
     const headers: Record<string, string> = { accept: request.accept, 'x-correlation-id': ctx.correlationId };
     if (request.ifNoneMatch !== undefined) headers['if-none-match'] = request.ifNoneMatch;
-    const response = await undiciRequest(request.url, { method: 'GET', signal: ctx.signal, headers });
+    const expected = (status: number) =>
+      (status >= 200 && status < 300) || !!request.expectedStatuses?.includes(status);
+    const response = await requestWhole({
+      url: request.url,
+      headers,
+      signal: ctx.signal,
+      maxBytes: request.maxBytes,
+      keepBody: expected,
+      tooLarge: (declared) => tooLarge(identity, declared, request.maxBytes),
+    });
     const status = response.statusCode;
-    const header = (name: string): string | undefined => {
-      const value = response.headers[name];
-      return Array.isArray(value) ? value[0] : value;
-    };
     if (status === 304 && request.ifNoneMatch !== undefined) {
-      await response.body.dump();
-      return { status, contentType: '', body: '', etag: header('etag') ?? request.ifNoneMatch };
+      return { status, contentType: '', body: '', etag: response.header('etag') ?? request.ifNoneMatch };
     }
     if (status >= 500) {
-      await response.body.dump();
       throw new SupplierUnavailableError({ ...identity, status, detail: `HTTP ${status} to the ${request.label}` });
     }
-    if (!(status >= 200 && status < 300) && !request.expectedStatuses?.includes(status)) {
-      await response.body.dump();
+    if (!expected(status)) {
       throw new SupplierProtocolError({ ...identity, detail: `unexpected HTTP ${status} to the ${request.label}` });
     }
-    const body = await readBodyCapped(
-      response.body,
-      Number(header('content-length') ?? NaN),
-      request.maxBytes,
-      identity,
-    );
-    const etag = header('etag');
-    return { status, contentType: header('content-type') ?? '', body, ...(etag ? { etag } : {}) };
+    const text = response.body.toString('utf8');
+    // As TextDecoder does: a byte order mark is not part of the text.
+    const body = text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
+    const etag = response.header('etag');
+    return { status, contentType: response.header('content-type') ?? '', body, ...(etag ? { etag } : {}) };
   } catch (err) {
     throw toSupplierError(err, identity, ctx.signal);
   }
-}
-
-/** Reads an undici body as UTF-8 text, refusing more than `maxBytes`. */
-async function readBodyCapped(
-  body: Dispatcher.ResponseData['body'],
-  declared: number,
-  maxBytes: number,
-  identity: SupplierIdentity,
-): Promise<string> {
-  const text = (await readBytesCapped(body, declared, maxBytes, () => tooLarge(identity, declared, maxBytes))).toString(
-    'utf8',
-  );
-  // As TextDecoder does: a byte order mark is not part of the text.
-  return text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
 }
 
 const tooLarge = (identity: SupplierIdentity, declared: number, maxBytes: number) =>
@@ -200,30 +185,6 @@ const tooLarge = (identity: SupplierIdentity, declared: number, maxBytes: number
       ? `answer of ${declared} bytes exceeds the limit of ${maxBytes}`
       : `answer exceeds the limit of ${maxBytes} bytes`,
   });
-
-/** Reads an undici body whole, rejecting with `refuse()` once it (or its declared length) is over `maxBytes`. */
-async function readBytesCapped(
-  body: Dispatcher.ResponseData['body'],
-  declared: number,
-  maxBytes: number,
-  refuse: () => Error,
-): Promise<Buffer> {
-  if (declared > maxBytes) {
-    discard(body);
-    throw refuse();
-  }
-  const chunks: Buffer[] = [];
-  let total = 0;
-  for await (const chunk of body as AsyncIterable<Buffer>) {
-    total += chunk.byteLength;
-    if (total > maxBytes) {
-      discard(body);
-      throw refuse();
-    }
-    chunks.push(chunk);
-  }
-  return chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
-}
 
 /**
  * GETs one document's content from a supplier system (GP Connect Access Document): the bytes, whole, and their
@@ -244,40 +205,25 @@ export async function getDocumentFromSupplier(
     throw new SupplierProtocolError({ ...identity, detail: 'a document address points outside the system' });
   }
   try {
-    const response = await undiciRequest(url, {
-      method: 'GET',
-      signal: ctx.signal,
+    const response = await requestWhole({
+      url,
       headers: { accept: '*/*', 'x-correlation-id': ctx.correlationId },
+      signal: ctx.signal,
+      maxBytes,
+      keepBody: (status) => status === 200,
+      tooLarge: () => new DocumentTooLargeError(maxBytes),
     });
     const status = response.statusCode;
-    if (status === 404) {
-      await response.body.dump();
-      return null;
-    }
+    if (status === 404) return null;
     if (status >= 500) {
-      await response.body.dump();
       throw new SupplierUnavailableError({ ...identity, status, detail: `HTTP ${status} to a document request` });
     }
-    if (status === 413 || status === 422) {
-      await response.body.dump();
-      throw new DocumentTooLargeError(maxBytes);
-    }
+    if (status === 413 || status === 422) throw new DocumentTooLargeError(maxBytes);
     if (status !== 200) {
-      await response.body.dump();
       throw new SupplierProtocolError({ ...identity, detail: `unexpected HTTP ${status} to a document request` });
     }
-    const header = (name: string): string | undefined => {
-      const value = response.headers[name];
-      return Array.isArray(value) ? value[0] : value;
-    };
-    const content = await readBytesCapped(
-      response.body,
-      Number(header('content-length') ?? NaN),
-      maxBytes,
-      () => new DocumentTooLargeError(maxBytes),
-    );
-    const contentType = header('content-type') ?? request.fallbackType ?? 'application/octet-stream';
-    return { contentType, content };
+    const contentType = response.header('content-type') ?? request.fallbackType ?? 'application/octet-stream';
+    return { contentType, content: response.body };
   } catch (err) {
     if (err instanceof DocumentTooLargeError) throw err;
     throw toSupplierError(err, identity, ctx.signal);
@@ -306,10 +252,4 @@ export function getDocumentById(
   const fallbackType = document.content[0]?.attachment.contentType;
   const url = documentUrlById(base, path, id);
   return getDocumentFromSupplier({ base, url, maxBytes, ...(fallbackType ? { fallbackType } : {}) }, identity, ctx);
-}
-
-/** Stops reading a body we refuse; the abort this causes is expected, not an error to report. */
-function discard(body: Dispatcher.ResponseData['body']): void {
-  body.on('error', () => undefined);
-  body.destroy();
 }
