@@ -78,7 +78,8 @@ export async function startTracing(config: TracingConfig, options: TracingOption
     import('@opentelemetry/exporter-trace-otlp-http'),
     import('@opentelemetry/instrumentation-http'),
     import('@opentelemetry/instrumentation-ioredis'),
-    // Supplier adapters call out with the global fetch (undici), which the http instrumentation does not see.
+    // Supplier adapters call out through undici (its dispatch API, and fetch), which the http instrumentation does
+    // not see.
     import('@opentelemetry/instrumentation-undici'),
     import('@fastify/otel'),
   ]);

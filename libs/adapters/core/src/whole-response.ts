@@ -93,7 +93,7 @@ export function requestWhole(request: WholeRequest): Promise<WholeResponse> {
       );
     } catch (err) {
       done();
-      reject(err);
+      reject(err instanceof Error ? err : new Error(String(err)));
     }
   });
 }
