@@ -1,4 +1,4 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import {
   AccessChain,
   redactConfidential,
@@ -9,7 +9,7 @@ import {
 } from '@lloyd/access';
 import { deepFreeze, type CanonicalRecord, type SupplierDocument, type SupplierPatient } from '@lloyd/adapters-core';
 import type { VerifiedToken } from '@lloyd/auth';
-import { LLOYD_CONFIG, type LloydConfig, type RecordSection } from '@lloyd/config';
+import type { RecordSection } from '@lloyd/config';
 import { PatientRegistry, ResourceIdCodec, SupplierCaller, type ResourceRef } from '@lloyd/federation';
 import { OperationOutcomeError, outcomes, type Resource } from '@lloyd/fhir';
 import { MetricsService } from '@lloyd/observability';
@@ -91,7 +91,6 @@ export class RecordReader {
   private readonly prepared = new WeakMap<CanonicalRecord, Omit<PreparedRecord, 'decision'> & { nhsNumber: string }>();
 
   constructor(
-    @Inject(LLOYD_CONFIG) private readonly config: LloydConfig,
     private readonly registry: PatientRegistry,
     private readonly suppliers: SupplierCaller,
     private readonly access: AccessChain,
@@ -184,18 +183,19 @@ export class RecordReader {
    * Only a document the caller was served can be fetched: a confidential one was redacted before, and an id from
    * another record is simply not there. Null when there is no such document, in the record or at the supplier.
    *
-   * @throws {DocumentTooLargeError} the document is over `access.maxDocumentBytes`
+   * @throws {DocumentTooLargeError} the document is over `maxBytes`
    */
-  readDocument(prepared: PreparedRecord, id: string, correlationId: string): Promise<SupplierDocument | null> {
+  readDocument(
+    prepared: PreparedRecord,
+    id: string,
+    maxBytes: number,
+    correlationId: string,
+  ): Promise<SupplierDocument | null> {
     const document = prepared.documents.get(id);
     if (!document) return Promise.resolve(null);
-    return this.suppliers.call(
-      prepared.ods,
-      (adapter, ctx) => adapter.getDocument(document, this.config.access.maxDocumentBytes, ctx),
-      {
-        correlationId,
-      },
-    );
+    return this.suppliers.call(prepared.ods, (adapter, ctx) => adapter.getDocument(document, maxBytes, ctx), {
+      correlationId,
+    });
   }
 
   /**

@@ -55,12 +55,12 @@ export class ReadDocument {
         const opened = await this.reader.openById(ref, { ...command, sections: ['documents'] }, notFound, progress);
         if (!opened.decision.sections.includes('documents')) throw notFound();
         const prepared = await this.reader.read(opened, command.correlationId, progress);
+        const { maxDocumentBytes } = this.config.access;
         let document;
         try {
-          document = await this.reader.readDocument(prepared, command.id, command.correlationId);
+          document = await this.reader.readDocument(prepared, command.id, maxDocumentBytes, command.correlationId);
         } catch (err) {
-          if (err instanceof DocumentTooLargeError)
-            throw outcomes.documentTooLarge(this.config.access.maxDocumentBytes);
+          if (err instanceof DocumentTooLargeError) throw outcomes.documentTooLarge(maxDocumentBytes);
           throw err;
         }
         if (!document) throw notFound();
