@@ -137,6 +137,55 @@ describe('gateway end to end (one supplier slice over real HTTP)', () => {
     expect(spineCode((await wrongVerb.json()) as OperationOutcomeBody)).toBe('METHOD_NOT_ALLOWED');
   });
 
+  it('answers the structured record operation invoked with another verb than POST with 400 BAD_REQUEST, as GP Connect does', async () => {
+    for (const method of ['GET', 'PUT', 'DELETE']) {
+      const res = await fetch(`${base}/fhir/Patient/$gpc.getstructuredrecord`, {
+        method,
+        headers: { authorization: `Bearer ${token}` },
+      });
+      expect({ method, status: res.status, allow: res.headers.get('allow') }).toEqual({
+        method,
+        status: 400,
+        allow: 'POST',
+      });
+      const body = (await res.json()) as OperationOutcomeBody;
+      expect(spineCode(body)).toBe('BAD_REQUEST');
+      expect(body.issue[0]?.diagnostics).toContain('invoked with POST');
+    }
+  });
+
+  it('answers a path Fastify does not route, with a trailing slash, as 404 rather than a self-contradicting 405', async () => {
+    const res = await get('/fhir/metadata/');
+    expect(res.status).toBe(404);
+    expect(spineCode((await res.json()) as OperationOutcomeBody)).toBe('NO_RECORD_FOUND');
+  });
+
+  it('answers URLs the router refuses (bad percent-encoding, an over-long id) with OperationOutcomes', async () => {
+    const badEncoding = await get('/fhir/Patient/%ZZ');
+    expect(badEncoding.status).toBe(400);
+    expect(badEncoding.headers.get('content-type')).toContain('application/fhir+json');
+    expect(spineCode((await badEncoding.json()) as OperationOutcomeBody)).toBe('BAD_REQUEST');
+    const longId = await get(`/fhir/Condition/${'A'.repeat(101)}`);
+    expect(longId.status).toBe(404);
+    expect(longId.headers.get('content-type')).toContain('application/fhir+json');
+    expect(spineCode((await longId.json()) as OperationOutcomeBody)).toBe('NO_RECORD_FOUND');
+  });
+
+  it('answers 406 when the caller accepts no JSON or asks for another _format, and JSON when JSON is acceptable', async () => {
+    for (const accept of ['application/fhir+xml', 'text/html', 'application/json;q=0']) {
+      const res = await get('/fhir/metadata', { accept });
+      expect({ accept, status: res.status }).toEqual({ accept, status: 406 });
+      expect(spineCode((await res.json()) as OperationOutcomeBody)).toBe('NOT_ACCEPTABLE');
+    }
+    const xmlFormat = await get('/fhir/metadata?_format=xml');
+    expect(xmlFormat.status).toBe(406);
+    for (const accept of ['application/fhir+xml, application/fhir+json;q=0.5', '*/*', 'application/json']) {
+      const res = await get('/fhir/metadata', { accept });
+      expect({ accept, status: res.status }).toEqual({ accept, status: 200 });
+    }
+    expect((await get('/fhir/metadata?_format=json')).status).toBe(200);
+  });
+
   it('rejects malformed JSON with 400 and oversized bodies with 413, as OperationOutcomes', async () => {
     const headers = { authorization: `Bearer ${token}`, 'content-type': 'application/fhir+json' };
     const malformed = await fetch(`${base}/oauth2/token`, { method: 'POST', headers, body: '{"resourceType": ' });

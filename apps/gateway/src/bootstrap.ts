@@ -4,15 +4,23 @@ import type { IncomingMessage } from 'node:http';
 import { Module, type DynamicModule, type Type } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
-import { LogController, type FastifyInstance } from 'fastify';
+import {
+  LogController,
+  type FastifyError,
+  type FastifyInstance,
+  type FastifyReply,
+  type FastifyRequest,
+} from 'fastify';
 import type { Socket } from 'node:net';
 import type { Logger } from 'pino';
 import type { LloydConfig } from '@lloyd/config';
 import { createLogger, MetricsService, PinoNestLogger, registerHttpMetrics } from '@lloyd/observability';
 import { CoreModule } from '@lloyd/platform';
 import { GatewayModule } from './gateway.module.js';
+import { refuseUnacceptableFormats } from './http/content-negotiation.js';
 import { RouteTable } from './http/route-table.js';
-import { fhirJson, outcomes } from '@lloyd/fhir';
+import { sendOutcomeError } from './http/send-outcome.js';
+import { fhirJson, OperationOutcomeError, outcomes } from '@lloyd/fhir';
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
 
@@ -39,6 +47,7 @@ export async function createGatewayApp(
     // Lloyd logs one line per request itself (onResponse below), with the route pattern and status.
     logController: new LogController({ disableRequestLogging: true }),
     clientErrorHandler: answerMalformedRequest,
+    frameworkErrors: answerUnroutableUrl,
     bodyLimit: config.server.bodyLimitBytes,
     trustProxy: config.server.trustProxy,
     genReqId: (req: IncomingMessage) => {
@@ -50,6 +59,7 @@ export async function createGatewayApp(
   const routes = new RouteTable();
   fastify.addHook('onRoute', (route) => routes.add(route.url, route.method));
   configureParsers(fastify);
+  fastify.addHook('onRequest', refuseUnacceptableFormats(sendOutcomeError));
   // FHIR answers reuse the JSON of resources held unchanged between requests (see fhirJson).
   fastify.setReplySerializer((payload) => fhirJson(payload));
   fastify.addHook('onRequest', (request, reply, done) => {
@@ -93,6 +103,24 @@ function answerMalformedRequest(_err: Error, socket: Socket): void {
   socket.end(
     `HTTP/1.1 400 Bad Request\r\nContent-Type: application/fhir+json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
   );
+}
+
+/**
+ * URLs Fastify's router refuses before any route runs still get an OperationOutcome: a path that is not valid
+ * percent-encoding, or a path segment longer than any Lloyd id could be.
+ */
+function answerUnroutableUrl(error: FastifyError, _request: FastifyRequest, reply: FastifyReply): void {
+  const outcome =
+    error.code === 'FST_ERR_MAX_PARAM_LENGTH'
+      ? OperationOutcomeError.of(
+          'NO_RECORD_FOUND',
+          'No resource has an id that long: FHIR ids are at most 64 characters. Use an id from a search or a reference.',
+          { issueType: 'not-found' },
+        )
+      : outcomes.badRequest(
+          'The URL is not valid: a path segment is not well-formed percent-encoding (for example "%ZZ"). Encode the URL and try again.',
+        );
+  sendOutcomeError(reply, outcome);
 }
 
 function configureParsers(fastify: FastifyInstance): void {

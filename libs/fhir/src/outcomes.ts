@@ -103,6 +103,16 @@ export const outcomes = {
     OperationOutcomeError.of('METHOD_NOT_ALLOWED', `${method} is not allowed here; use ${allowed.join(' or ')}.`, {
       headers: { allow: allowed.join(', ') },
     }),
+  /**
+   * A FHIR operation invoked with the wrong verb. GP Connect answers this with 400 BAD_REQUEST rather than 405, and
+   * Lloyd keeps its behaviour for the operations it serves (with the `Allow` header all the same).
+   */
+  operationNeedsPost: (method: string, operation: string) =>
+    OperationOutcomeError.of(
+      'BAD_REQUEST',
+      `${operation} is invoked with POST, not ${method}: send its Parameters resource as the request body.`,
+      { headers: { allow: 'POST' } },
+    ),
   unauthenticated: (why: string) =>
     OperationOutcomeError.of('INVALID_TOKEN', why, { headers: { 'www-authenticate': 'Bearer error="invalid_token"' } }),
   insufficientScope: (needed: string) =>

@@ -15,7 +15,9 @@ export {
   type NationalMaps,
 } from './national-release.js';
 export {
+  degradedItemsIssue,
   isDegraded,
+  RECORD_WARNING_SYSTEM,
   loadTerminology,
   Terminology,
   type ConceptOutcome,

@@ -1,4 +1,4 @@
-import { CODE_SYSTEMS, EXTENSIONS, type CanonicalRecord } from '@lloyd/adapters-core';
+import { CODE_SYSTEMS, EXTENSIONS, LLOYD_FHIR_BASE, type CanonicalRecord } from '@lloyd/adapters-core';
 import { layerMaps, readV2Key, sampleMaps, type SnomedTarget, type TerminologyMaps } from './code-maps.js';
 import { loadNationalMaps } from './national-release.js';
 
@@ -52,6 +52,26 @@ function hasExtension(element: { extension?: fhir4.Extension[] }, url: string): 
 /** True when the resource carries codes that could not be translated to SNOMED CT (kept, and marked so). */
 export function isDegraded(resource: fhir4.Resource): boolean {
   return hasExtension(resource as fhir4.DomainResource, EXTENSIONS.degradedCode);
+}
+
+/** Where Lloyd's own warning codes live (codes GP Connect's Spine error system has no place for). */
+export const RECORD_WARNING_SYSTEM = `${LLOYD_FHIR_BASE}/CodeSystem/record-warning`;
+
+/**
+ * The warning an answer carries when it holds items whose codes could not be translated to SNOMED CT: how many, and
+ * that they are there with their original codes and text, each marked with the degraded-code extension.
+ */
+export function degradedItemsIssue(count: number): fhir4.OperationOutcomeIssue {
+  return {
+    severity: 'warning',
+    code: 'informational',
+    details: {
+      coding: [{ system: RECORD_WARNING_SYSTEM, code: 'degraded-codes', display: 'Untranslated codes' }],
+    },
+    diagnostics:
+      `${count} record item(s) carry codes that could not be translated to SNOMED CT; they are included with their ` +
+      'original codes and text, marked degraded.',
+  };
 }
 
 /**

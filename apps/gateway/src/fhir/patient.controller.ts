@@ -2,6 +2,7 @@ import { Body, Controller, Get, Header, HttpCode, Inject, Param, Post, Query, Re
 import type { FastifyRequest } from 'fastify';
 import { LLOYD_CONFIG, type LloydConfig } from '@lloyd/config';
 import { CurrentToken, PatientDataAccess, RequireScopes, type VerifiedToken } from '@lloyd/auth';
+import { outcomes } from '@lloyd/fhir';
 import { FHIR_JSON } from '../http/send-outcome.js';
 import { fhirBaseUrl, selfUrl } from './request-urls.js';
 import { GetStructuredRecord } from './usecases/get-structured-record.js';
@@ -49,6 +50,13 @@ export class PatientController {
       baseUrl: fhirBaseUrl(this.config, request),
       now: new Date(),
     });
+  }
+
+  /** Without this, a GET of the operation would be read as a Patient whose id is `$gpc.getstructuredrecord`. */
+  @Get('$gpc.getstructuredrecord')
+  @RequireScopes('read:Patient')
+  structuredRecordWithGet(): never {
+    throw outcomes.operationNeedsPost('GET', '$gpc.getstructuredrecord');
   }
 
   @Get(':id')

@@ -23,9 +23,12 @@ export class FhirExceptionFilter implements ExceptionFilter {
     const reply = http.getResponse<FastifyReply>();
     if (exception instanceof NotFoundException && !request.routeOptions?.url) {
       const allowed = this.routes.methodsFor(request.url);
-      const error = allowed.length
-        ? outcomes.methodNotAllowed(request.method, allowed)
-        : outcomes.routeNotFound(request.method, request.url);
+      const operation = fhirOperationOf(request.url);
+      const error = !allowed.length
+        ? outcomes.routeNotFound(request.method, request.url)
+        : operation && allowed.includes('POST')
+          ? outcomes.operationNeedsPost(request.method, operation)
+          : outcomes.methodNotAllowed(request.method, allowed);
       sendOutcomeError(reply, error);
       return;
     }
@@ -36,4 +39,12 @@ export class FhirExceptionFilter implements ExceptionFilter {
     if (!expected) this.logger.error({ err: exception, reqId: request.id, url: request.url }, 'unexpected error');
     sendOutcomeError(reply, error);
   }
+}
+
+/** The FHIR operation (`$name`) a `/fhir/...` request URL invokes, if any. */
+function fhirOperationOf(url: string): string | undefined {
+  const path = url.split('?')[0] ?? url;
+  if (!path.startsWith('/fhir/')) return undefined;
+  const last = path.slice(path.lastIndexOf('/') + 1);
+  return last.startsWith('$') ? last : undefined;
 }

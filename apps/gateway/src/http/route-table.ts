@@ -35,5 +35,6 @@ function toPattern(url: string): RegExp {
       segment.startsWith(':') ? '[^/]+' : segment === '*' ? '.*' : segment.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'),
     )
     .join('/');
-  return new RegExp(`^${escaped}/?$`);
+  // Exactly as Fastify matches (no trailing-slash leniency): a path Fastify does not route is not "another method's".
+  return new RegExp(`^${escaped}$`);
 }

@@ -1,5 +1,6 @@
 import { EXTENSIONS } from '@lloyd/adapters-core';
 import { recordSections } from '@lloyd/config';
+import { RECORD_WARNING_SYSTEM } from '@lloyd/terminology';
 import {
   deepFreeze,
   spineIssue,
@@ -596,7 +597,7 @@ describe('buildStructuredBundle', () => {
       expect(listCodes(bundle)).toEqual([LISTS.allergies.code]);
     });
 
-    it('warns with INVALID_RESOURCE and the count of untranslated items in the answer, not in areas left out', () => {
+    it('warns with the degraded-codes warning and the count of untranslated items in the answer, not in areas left out', () => {
       const record = canonicalRecord([
         markedDegraded(allergy('allergy-degraded-1', 'active')),
         markedDegraded(allergy('allergy-degraded-2', 'active')),
@@ -606,7 +607,11 @@ describe('buildStructuredBundle', () => {
       const issues = outcomeOf(build(request(allergies(false)), prepared({ record })))!.issue;
       expect(issues).toHaveLength(1);
       expect(issues[0]!.severity).toBe('warning');
-      expect(spineCode(issues[0]!)).toBe('INVALID_RESOURCE');
+      // Nothing the caller sent was invalid: the warning is Lloyd's own, not a Spine error code.
+      expect(issues[0]!.details?.coding).toEqual([
+        { system: RECORD_WARNING_SYSTEM, code: 'degraded-codes', display: 'Untranslated codes' },
+      ]);
+      expect(spineCode(issues[0]!)).toBeUndefined();
       expect(issues[0]!.diagnostics).toMatch(/^2 record item/);
       const withProblems = build(request(allergies(false), area('includeProblems')), prepared({ record }));
       expect(outcomeOf(withProblems)!.issue[0]!.diagnostics).toMatch(/^3 record item/);

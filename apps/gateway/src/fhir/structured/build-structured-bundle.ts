@@ -12,7 +12,7 @@ import {
   type OperationOutcomeIssue,
   type Resource,
 } from '@lloyd/fhir';
-import { isDegraded } from '@lloyd/terminology';
+import { degradedItemsIssue, isDegraded } from '@lloyd/terminology';
 import { onOrAfter, withinPeriod } from './dates.js';
 import { SECONDARY_LIST_SYSTEM, secondaryLists } from './secondary-lists.js';
 import { isEndedAllergy, medicationSupport, reportResults, reportSupport, type Lookup } from './supporting.js';
@@ -168,18 +168,7 @@ export function buildStructuredBundle(input: StructuredBundleInput): Bundle {
   include(...partiesReferenced(out, record, byRef));
   // Counted over what this answer holds, not the whole record: areas not asked for or not granted do not count.
   const degraded = new Set(out.filter(isDegraded)).size;
-  if (degraded > 0) {
-    warnings.push(
-      spineIssue(
-        'INVALID_RESOURCE',
-        `${degraded} record item(s) carry codes that could not be translated to SNOMED CT; they are included with their original codes and text, marked degraded.`,
-        {
-          severity: 'warning',
-          issueType: 'informational',
-        },
-      ),
-    );
-  }
+  if (degraded > 0) warnings.push(degradedItemsIssue(degraded));
   if (warnings.length) out.push({ ...operationOutcome(...warnings), id: 'warnings' });
   const bundle = collectionBundle(out, input.baseUrl);
   bundle.meta = {

@@ -96,6 +96,29 @@ describe('parseStructuredRecordRequest', () => {
     expect(request.referrals).toEqual({});
   });
 
+  it('ignores, with a warning, a filter given under the wrong parameter, rather than refuse it as a combination', () => {
+    const request = parseStructuredRecordRequest(
+      params(
+        { name: 'includeProblems', part: [part('includeStatus', { valueBoolean: true })] },
+        {
+          name: 'includeAllergies',
+          part: [
+            part('includeResolvedAllergies', { valueBoolean: true }),
+            part('medicationSearchFromDate', { valueDate: '2019-01-01' }),
+          ],
+        },
+        { name: 'includeConsultations' },
+      ),
+      TODAY,
+    );
+    expect(request.warnings.map((w) => w.expression?.[0])).toEqual([
+      'includeAllergies.medicationSearchFromDate',
+      'includeProblems.includeStatus',
+    ]);
+    expect(request.problems).toEqual({});
+    expect(request.consultations).toEqual({});
+  });
+
   it.each([
     ['a body that is not Parameters', { resourceType: 'Patient' }, 422, 'INVALID_RESOURCE'],
     ['a missing NHS number', { resourceType: 'Parameters', parameter: [] }, 422, 'INVALID_PARAMETER'],

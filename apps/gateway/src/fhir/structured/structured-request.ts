@@ -235,8 +235,12 @@ function periodPart(parts: Map<string, Parameter>, name: string, part: string, t
 function checkCombinations(byName: Map<string, Parameter>): void {
   const consultations = byName.has('includeConsultations');
   if (!consultations && !byName.has('includeProblems')) return;
+  // Only filters given where they belong count: a part under another parameter is unknown there, so it is ignored
+  // with a warning (partsOf) rather than taken for that other area's filter.
   const used = new Set<string>();
-  for (const p of byName.values()) for (const part of p.part ?? []) used.add(part.name);
+  for (const [name, p] of byName) {
+    for (const part of p.part ?? []) if (KNOWN_PARTS[name]?.includes(part.name)) used.add(part.name);
+  }
   const clash =
     NOT_WITH_CONSULTATIONS_OR_PROBLEMS.find((n) => used.has(n)) ??
     (consultations && used.has('filterStatus') ? 'filterStatus' : undefined);
