@@ -70,6 +70,11 @@ export const EXTENSIONS = {
   degradedCode: `${LLOYD_FHIR_BASE}/StructureDefinition/degraded-code`,
   /** On a Condition: references to the clinical items linked to the problem (GP Connect RelatedClinicalContent). */
   relatedClinicalContent: `${LLOYD_FHIR_BASE}/StructureDefinition/related-clinical-content`,
+  /**
+   * On a Condition: a reference to the clinical item that IS the problem (GP Connect ActualProblem), which a GP2GP
+   * extract names as the problem's statement (`conditionNamed`).
+   */
+  actualProblem: `${LLOYD_FHIR_BASE}/StructureDefinition/actual-problem`,
   /** On a Condition: `major` or `minor` (GP Connect ProblemSignificance). */
   problemSignificance: `${LLOYD_FHIR_BASE}/StructureDefinition/problem-significance`,
   /** On an AllergyIntolerance that has ended: `endDate` (valueDateTime) and `reasonEnded` (valueString) sub-extensions. */

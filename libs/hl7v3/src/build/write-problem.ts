@@ -6,24 +6,59 @@ import type { XmlWriter } from '../xml/xml-writer.js';
 import { writeId, writeParticipant, writeTs, type BuildContext } from './build-context.js';
 import { primaryCodeOf, sameConcept } from './resource-codes.js';
 
+/** Types written as a statement of their own, with their own id and code, so that a problem can name them. */
+const NAMEABLE = new Set([
+  'Observation',
+  'AllergyIntolerance',
+  'Immunization',
+  'ServiceRequest',
+  'DocumentReference',
+  'DiagnosticReport',
+]);
+
+function nameable(resource: fhir4.Resource): boolean {
+  return NAMEABLE.has(resource.resourceType) && primaryCodeOf(resource) !== undefined;
+}
+
 function related(ctx: BuildContext, condition: fhir4.Condition): fhir4.Resource[] {
+  const linked: fhir4.Resource[] = [];
+  for (const e of condition.extension ?? []) {
+    if (e.url !== EXTENSIONS.relatedClinicalContent) continue;
+    const target = ctx.resolve(e.valueReference);
+    if (target && target !== condition && !linked.includes(target)) linked.push(target);
+  }
+  return linked;
+}
+
+/** The item the record says is the problem (see {@link EXTENSIONS.actualProblem}), if it is in the record. */
+export function actualProblemOf(ctx: BuildContext, condition: fhir4.Condition): fhir4.Resource | undefined {
   return (condition.extension ?? [])
-    .filter((e) => e.url === EXTENSIONS.relatedClinicalContent)
+    .filter((e) => e.url === EXTENSIONS.actualProblem)
     .map((e) => ctx.resolve(e.valueReference))
-    .filter((r): r is fhir4.Resource => r !== undefined && r !== condition);
+    .find((r): r is fhir4.Resource => r !== undefined && r !== condition);
 }
 
 /**
- * The statement a problem names: a linked item coding the same concept (GP2GP's "actual problem"), else a new
- * ObservationStatement is written for it. Returns the HL7 id to name and whether a statement must be written.
+ * The statement a problem names (`conditionNamed`) and the items it links. The problem's actual item when the record
+ * says which it is (and it travels as a statement coding the problem's concept); otherwise, a guess: a linked item
+ * coding the same concept, an observation-like one before a plan or referral. Without either, `named` is undefined
+ * and the caller writes an ObservationStatement for the problem. An actual item that is not named is still linked.
  */
 export function namedStatementOf(
   ctx: BuildContext,
   condition: fhir4.Condition,
 ): { named?: fhir4.Resource; linked: fhir4.Resource[] } {
   const linked = related(ctx, condition);
-  const named = linked.find((r) => sameConcept(primaryCodeOf(r), condition.code));
-  return { named, linked: linked.filter((r) => r !== named) };
+  const actual = actualProblemOf(ctx, condition);
+  let named: fhir4.Resource | undefined;
+  if (actual && nameable(actual) && (!condition.code || sameConcept(primaryCodeOf(actual), condition.code))) {
+    named = actual;
+  } else {
+    const sameCode = linked.filter((r) => nameable(r) && sameConcept(primaryCodeOf(r), condition.code));
+    named = sameCode.find((r) => r.resourceType !== 'ServiceRequest') ?? sameCode[0];
+  }
+  const all = actual && !linked.includes(actual) ? [actual, ...linked] : linked;
+  return { named, linked: all.filter((r) => r !== named) };
 }
 
 /** The ObservationStatement written for a problem that names no other item. */

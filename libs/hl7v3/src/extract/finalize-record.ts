@@ -1,7 +1,8 @@
 import { EXTENSIONS, type CanonicalRecord } from '@lloyd/adapters-core';
 import { toFhirId } from '../datatypes/identifiers.js';
 import type { PracticeDetails } from './agent-directory.js';
-import { primaryConcept, type ParseContext } from './parse-context.js';
+import { primaryConcept, type ParseContext, type PendingLinkSet } from './parse-context.js';
+import { PROBLEM_STATUS } from './statements/linkset.js';
 import { put } from './statement-common.js';
 
 export const NHS_NUMBER_SYSTEM = 'https://fhir.nhs.uk/Id/nhs-number';
@@ -9,6 +10,17 @@ export const ODS_SYSTEM = 'https://fhir.nhs.uk/Id/ods-organization-code';
 
 function referenceTo(resource: fhir4.Resource): fhir4.Reference {
   return { reference: `${resource.resourceType}/${resource.id}` };
+}
+
+/**
+ * GP2GP says what a LinkSet is by its code: "Active problem" and "Inactive problem" LinkSets are problems, whatever
+ * statement they name (a problem may name a plan or a referral). Lloyd, like other senders, links a referral to its
+ * letters with a LinkSet coded otherwise ("Unspecified problem") that names the RequestStatement: only that shape is
+ * read as links rather than as a problem.
+ */
+function linksReferral(pending: PendingLinkSet, named: fhir4.Resource | undefined): named is fhir4.ServiceRequest {
+  if (pending.statusCode === PROBLEM_STATUS.active || pending.statusCode === PROBLEM_STATUS.inactive) return false;
+  return named?.resourceType === 'ServiceRequest' && (named as fhir4.ServiceRequest).intent === 'order';
 }
 
 function resolveLinkSets(ctx: ParseContext): void {
@@ -26,9 +38,9 @@ function resolveLinkSets(ctx: ParseContext): void {
       if (target && target !== pending.condition && !linked.includes(target)) linked.push(target);
       else if (!target) ctx.skip('statementRef(unresolved)');
     }
-    if (named?.resourceType === 'ServiceRequest') {
+    if (linksReferral(pending, named)) {
       // A referral linked to its letters: the documents support the referral; there is no problem.
-      const referral = named as fhir4.ServiceRequest;
+      const referral = named;
       const existing = new Set((referral.supportingInfo ?? []).map((r) => r.reference));
       const added = linked.map(referenceTo).filter((r) => !existing.has(r.reference));
       if (added.length > 0) referral.supportingInfo = [...(referral.supportingInfo ?? []), ...added];
@@ -37,6 +49,8 @@ function resolveLinkSets(ctx: ParseContext): void {
     }
     const condition = pending.condition;
     const namedCode = named ? primaryConcept(named) : undefined;
+    // The problem is kept; only its code is lost when the statement it names has none (e.g. a medication).
+    if (named && !namedCode && !pending.fallbackCode) ctx.skip('conditionNamed(uncoded)');
     condition.code = structuredClone(namedCode ?? pending.fallbackCode ?? { text: 'Problem' });
     const related = [...(named && named !== condition ? [named] : []), ...linked.filter((r) => r !== named)];
     condition.extension = [

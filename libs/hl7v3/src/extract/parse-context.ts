@@ -24,6 +24,8 @@ export interface ExtractStats {
 /** A LinkSet waiting for the end of the extract, when every statement it names has been read. */
 export interface PendingLinkSet {
   condition: fhir4.Condition;
+  /** The LinkSet's own code: "Active problem" / "Inactive problem" (a problem whatever it names), or another. */
+  statusCode?: string;
   namedId?: string;
   componentIds: string[];
   fallbackCode?: fhir4.CodeableConcept;

@@ -88,6 +88,18 @@ function conditionVerification(src: Source): fhir4.CodeableConcept | undefined {
   return statusConcept('condition-ver-status', code);
 }
 
+/** GP Connect's ActualProblem (0..1): kept when it points at an item of the record, else counted as dropped. */
+function actualProblem(src: Source): fhir4.Extension[] {
+  const kept: fhir4.Extension[] = [];
+  for (const e of src.extension(careConnect('ActualProblem'))) {
+    const valueReference = src.ctx.convert(e['valueReference'], 'Condition.actualProblem') as
+      fhir4.Reference | undefined;
+    if (valueReference?.reference && kept.length === 0) kept.push({ url: EXTENSIONS.actualProblem, valueReference });
+    else ReportBuilder.count(src.ctx.report.droppedExtensions, String(e['url']));
+  }
+  return kept;
+}
+
 /** GP Connect problem extensions that Lloyd's canonical model carries. */
 function problemExtensions(src: Source): fhir4.Extension[] {
   const related = src
@@ -101,7 +113,7 @@ function problemExtensions(src: Source): fhir4.Extension[] {
     .filter((c): c is string => c === 'major' || c === 'minor')
     .slice(0, 1)
     .map((valueCode) => ({ url: EXTENSIONS.problemSignificance, valueCode }));
-  return [...significance, ...related];
+  return [...significance, ...actualProblem(src), ...related];
 }
 
 export function convertCondition(src: Source, id: string): fhir4.Condition {

@@ -109,7 +109,7 @@ describe('STU3 → R4 resources', () => {
     });
   });
 
-  it('Condition: GP Connect problem extensions map to Lloyd’s, the others are dropped', async () => {
+  it('Condition: GP Connect problem extensions (the actual problem among them) map to Lloyd’s, the others are dropped', async () => {
     const condition = await convert<fhir4.Condition>({
       resourceType: 'Condition',
       id: 'c1',
@@ -144,6 +144,7 @@ describe('STU3 → R4 resources', () => {
     });
     expect(condition.extension).toEqual([
       { url: EXTENSIONS.problemSignificance, valueCode: 'major' },
+      { url: EXTENSIONS.actualProblem, valueReference: { reference: 'Observation/o1' } },
       { url: EXTENSIONS.relatedClinicalContent, valueReference: { reference: 'MedicationRequest/m1' } },
     ]);
     expect(condition.clinicalStatus?.coding?.[0]).toEqual({

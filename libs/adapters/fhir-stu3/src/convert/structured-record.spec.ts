@@ -184,6 +184,33 @@ describe('convertStructuredRecord', () => {
   });
 });
 
+describe('a problem’s actual item (GP Connect ActualProblem)', () => {
+  const ACTUAL = `${CC}/Extension-CareConnect-ActualProblem-1`;
+  const problem = (id: string, actual: string): Json => ({
+    resourceType: 'Condition',
+    id,
+    extension: [{ url: ACTUAL, valueReference: { reference: actual } }],
+    clinicalStatus: 'active',
+    code: { coding: [{ system: SNOMED, code: '271649006' }] },
+    subject: { reference: 'Patient/p1' },
+  });
+
+  it('is kept as a reference to the item, and counted as dropped when it points at a dropped List', () => {
+    const input = bundle();
+    (input['entry'] as { resource: Json }[]).push(
+      { resource: problem('c-actual', 'Observation/o1') },
+      { resource: problem('c-list', 'List/e1-PG0') },
+    );
+    const { record, report } = convertStructuredRecordWithReport(input, { ods: 'P40004' });
+    const extension = (id: string) => (record.resources.find((r) => r.id === id) as fhir4.Condition).extension;
+    expect(extension('c-actual')).toEqual([
+      { url: EXTENSIONS.actualProblem, valueReference: { reference: 'Observation/o1' } },
+    ]);
+    expect(extension('c-list')).toBeUndefined();
+    expect(report.droppedExtensions[ACTUAL]).toBe(1);
+  });
+});
+
 describe('convertStu3BundleToR4Bundle (the translate tool)', () => {
   it('gives an R4 collection Bundle of valid resources, patient first', async () => {
     const r4 = convertStu3BundleToR4Bundle(bundle());

@@ -26,6 +26,7 @@ export const STU3_EXT = {
   allergyEnd: `${GPC}/Extension-CareConnect-GPC-AllergyIntoleranceEnd-1`,
   problemSignificance: `${CARE_CONNECT}/Extension-CareConnect-ProblemSignificance-1`,
   relatedClinicalContent: `${CARE_CONNECT}/Extension-CareConnect-RelatedClinicalContent-1`,
+  actualProblem: `${CARE_CONNECT}/Extension-CareConnect-ActualProblem-1`,
   dateRecorded: `${CARE_CONNECT}/Extension-CareConnect-DateRecorded-1`,
   associatedEncounter: 'http://hl7.org/fhir/StructureDefinition/encounter-associatedEncounter',
 } as const;

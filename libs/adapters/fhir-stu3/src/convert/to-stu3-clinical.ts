@@ -41,13 +41,16 @@ export function toStu3AllergyIntolerance(r: fhir4.AllergyIntolerance): Json {
 }
 
 export function toStu3Condition(r: fhir4.Condition): Json {
-  const mapped = [EXTENSIONS.problemSignificance, EXTENSIONS.relatedClinicalContent];
+  const mapped = [EXTENSIONS.problemSignificance, EXTENSIONS.relatedClinicalContent, EXTENSIONS.actualProblem];
   const header = stu3Header(r, 'Condition', mapped);
   const extension = [
     ...((header['extension'] as Json[] | undefined) ?? []),
     ...(r.extension ?? [])
       .filter((e) => e.url === EXTENSIONS.problemSignificance)
       .map((e) => ({ url: STU3_EXT.problemSignificance, valueCode: e.valueCode })),
+    ...(r.extension ?? [])
+      .filter((e) => e.url === EXTENSIONS.actualProblem)
+      .map((e) => ({ url: STU3_EXT.actualProblem, valueReference: e.valueReference })),
     ...(r.extension ?? [])
       .filter((e) => e.url === EXTENSIONS.relatedClinicalContent)
       .map((e) => ({ url: STU3_EXT.relatedClinicalContent, valueReference: e.valueReference })),

@@ -50,6 +50,7 @@ function record(): CanonicalRecord {
       id: 'c1',
       extension: [
         { url: EXTENSIONS.problemSignificance, valueCode: 'major' },
+        { url: EXTENSIONS.actualProblem, valueReference: { reference: 'Observation/ob1' } },
         { url: EXTENSIONS.relatedClinicalContent, valueReference: { reference: 'Observation/ob1' } },
       ],
       clinicalStatus: { coding: [{ system: `${THO}condition-clinical`, code: 'active' }] },
@@ -176,6 +177,10 @@ describe('toStu3Record', () => {
       expect.objectContaining({ clinicalStatus: 'resolved', verificationStatus: 'confirmed', assertedDate: '1999' }),
     );
     expect(stu3('Condition', 'c1')['context']).toEqual(encounter);
+    expect(stu3('Condition', 'c1')['extension']).toContainEqual({
+      url: 'https://fhir.hl7.org.uk/STU3/StructureDefinition/Extension-CareConnect-ActualProblem-1',
+      valueReference: { reference: 'Observation/ob1' },
+    });
     expect(stu3('MedicationRequest', 'mr1')['requester']).toEqual({ agent: { reference: 'Practitioner/gp1' } });
     expect(stu3('MedicationStatement', 'ms1')).toEqual(expect.objectContaining({ taken: 'n', status: 'completed' }));
     expect(stu3('Immunization', 'i1')).toEqual(expect.objectContaining({ notGiven: true, date: '2022-10-01' }));

@@ -20,8 +20,9 @@ const STATUS_CODES = new Set<string>(Object.values(PROBLEM_STATUS));
 
 /**
  * A LinkSet (a problem) becomes a Condition once the whole extract is read: its code is the code of the statement
- * it names (`conditionNamed`), and the statements it links become related clinical content. A LinkSet that names a
- * referral instead links documents to that referral (see `finalize-record.ts`).
+ * it names (`conditionNamed`), and the statements it links become related clinical content. A LinkSet coded "Active
+ * problem" or "Inactive problem" is always a problem, whatever it names; only one coded otherwise that names a
+ * referral links documents to that referral instead (see `finalize-record.ts`).
  */
 export function translateLinkSet(scope: CompositionScope, node: XNode): void {
   const ctx = scope.ctx;
@@ -70,5 +71,5 @@ export function translateLinkSet(scope: CompositionScope, node: XNode): void {
     .map((c) => attr(path(c, 'statementRef', 'id'), 'root')?.trim())
     .filter((id): id is string => id !== undefined);
   const ownCode = statusCode && STATUS_CODES.has(statusCode) ? undefined : parseConcept(codeNode);
-  ctx.linkSets.push({ condition, namedId, componentIds, fallbackCode: ownCode, sourceId });
+  ctx.linkSets.push({ condition, statusCode, namedId, componentIds, fallbackCode: ownCode, sourceId });
 }
