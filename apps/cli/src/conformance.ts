@@ -4,7 +4,12 @@
  */
 import { pathToFileURL } from 'node:url';
 import { CODE_SYSTEMS, type SupplierAdapter } from '@lloyd/adapters-core';
-import { runConformanceChecks, type ConformanceFixture, type ConformanceResult } from '@lloyd/adapters-core-testing';
+import {
+  runConformanceChecks,
+  type ConformanceFixture,
+  type ConformancePreflightProblem,
+  type ConformanceResult,
+} from '@lloyd/adapters-core-testing';
 import { FhirStu3Adapter } from '@lloyd/adapter-fhir-stu3';
 import { Hl7v3ExtractAdapter } from '@lloyd/adapter-hl7v3-extract';
 import { JsonCtv3Adapter } from '@lloyd/adapter-json-ctv3';
@@ -75,7 +80,7 @@ Runs Lloyd's supplier adapter conformance checks against a live supplier system 
   --dissented     a patient who dissented from sharing (default for xml-readv2: 9990000050; the check is skipped without one)
   --confidential  a patient with confidential items (default for json-ctv3: 9990000069; skipped without one)
   --timeout-ms    deadline for each call to the system (default ${DEFAULT_TIMEOUT_MS})
-Exit status: 0 when every check passes, 1 when one fails, 2 on bad usage.
+Exit status: 0 when every check passes, 1 when one fails or the system cannot be checked, 2 on bad usage.
 `;
 
 export interface ConformanceCliIo {
@@ -167,20 +172,32 @@ function skipReason(name: string): string {
   return '';
 }
 
-function line(result: ConformanceResult): string {
-  switch (result.status) {
-    case 'passed':
-      return `PASS  ${result.name}\n`;
-    case 'skipped':
-      return `SKIP  ${result.name}${skipReason(result.name)}\n`;
-    case 'failed': {
-      const reason = (result.reason ?? 'failed').split('\n').map((l) => `      ${l}`);
-      return `FAIL  ${result.name}\n${reason.join('\n')}\n`;
+/** Prints one line per check; a failure's reason in full the first time, then by reference to that check. */
+function lineWriter(): (result: ConformanceResult) => string {
+  const seen = new Map<string, string>();
+  return (result) => {
+    switch (result.status) {
+      case 'passed':
+        return `PASS  ${result.name}\n`;
+      case 'skipped':
+        return `SKIP  ${result.name}${skipReason(result.name)}\n`;
+      case 'not-run':
+        return `----  ${result.name} (not run)\n`;
+      case 'failed': {
+        const reason = result.reason ?? 'failed';
+        const first = seen.get(reason);
+        if (first === undefined) seen.set(reason, result.name);
+        const text = first === undefined ? reason : `the same failure as "${first}"`;
+        return `FAIL  ${result.name}\n${text
+          .split('\n')
+          .map((l) => `      ${l}`)
+          .join('\n')}\n`;
+      }
     }
-  }
+  };
 }
 
-/** Runs the checks; resolves to the exit code (0 all passed, 1 a check failed, 2 bad usage). */
+/** Runs the checks; resolves to the exit code (0 all passed, 1 a check failed or could not run, 2 bad usage). */
 export async function main(argv: string[], io: ConformanceCliIo = processIo): Promise<number> {
   let options: Options;
   try {
@@ -199,15 +216,35 @@ export async function main(argv: string[], io: ConformanceCliIo = processIo): Pr
   const { adapter, connection, fixture } = options;
   const create = FACTORIES[adapter]!;
   io.stdout(`Conformance of the ${adapter} adapter for practice ${connection.ods} at ${connection.baseUrl}\n`);
+  const preflight: { problem: ConformancePreflightProblem | null } = { problem: null };
+  const line = lineWriter();
   const results = await runConformanceChecks(
     () => create(connection),
     fixture,
     (result) => io.stdout(line(result)),
+    {
+      preflight: {
+        target: connection.baseUrl,
+        fixTarget: 'fix --base-url',
+        fixAdapter: `give --adapter the format of the system there (${ADAPTER_NAMES.join(', ')})`,
+      },
+      onPreflight: (found) => {
+        preflight.problem = found;
+        if (found) io.stderr(`conformance: ${found.message}\n`);
+      },
+    },
   );
-  const passed = results.filter((r) => r.status === 'passed').length;
-  const failed = results.filter((r) => r.status === 'failed').length;
-  const skipped = results.length - passed - failed;
-  io.stdout(`${passed} passed, ${failed} failed${skipped > 0 ? `, ${skipped} skipped` : ''}\n`);
+  const count = (status: ConformanceResult['status']) => results.filter((r) => r.status === status).length;
+  const [passed, failed, notRun, skipped] = [count('passed'), count('failed'), count('not-run'), count('skipped')];
+  const parts = [
+    `${passed} passed`,
+    `${failed} failed`,
+    ...(notRun > 0 ? [`${notRun} not run`] : []),
+    ...(skipped > 0 ? [`${skipped} skipped`] : []),
+  ];
+  io.stdout(`${parts.join(', ')}\n`);
+  // The preflight's message (on stderr) said why the checks that call the system were not run.
+  if (preflight.problem !== null) return 1;
   if (failed > 0) {
     io.stderr(
       'conformance: some checks failed. Each FAIL line says what the adapter returned; fix the adapter (or the ' +

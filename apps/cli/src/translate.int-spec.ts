@@ -42,6 +42,146 @@ describe('translate CLI: usage', () => {
   });
 });
 
+/** Writes the text to a fresh file and translates it. */
+async function translateText(name: string, text: string, ...argv: string[]) {
+  const dir = mkdtempSync(join(tmpdir(), 'lloyd-translate-'));
+  writeFileSync(join(dir, name), text);
+  return run(join(dir, name), ...argv);
+}
+
+/** A failure as the CLI must report it: exit 1, nothing on stdout, one line on stderr naming the file, no stack. */
+function expectFailure(result: { code: number; stdout: string; stderr: string }, ...fragments: string[]) {
+  expect(result.code).toBe(1);
+  expect(result.stdout).toBe('');
+  expect(result.stderr).toMatch(/^translate: .+: /);
+  expect(result.stderr).not.toMatch(/\n\s+at /);
+  for (const fragment of fragments) expect(result.stderr).toContain(fragment);
+}
+
+const NHS_ID = '<id root="2.16.840.1.113883.2.1.4.1" extension="9990000018"/>';
+const PATIENT = `<recordTarget typeCode="RCT"><patient classCode="PAT">${NHS_ID}</patient></recordTarget>`;
+
+describe('translate CLI: inputs that are not an EHR extract or a FHIR Bundle', () => {
+  const accepted = 'RCMR_IN030000UK06 or RCMR_IN030000UK07';
+
+  it('refuses XML of another kind, naming its root element and what it takes', async () => {
+    expectFailure(
+      await translateText('foo.xml', '<foo><bar/></foo>'),
+      'is not an EHR extract: its root element is <foo>',
+      accepted,
+      'a FHIR Bundle in JSON',
+    );
+  });
+
+  it('refuses an EHR extract that names no patient, instead of printing an empty Patient', async () => {
+    expectFailure(
+      await translateText('empty.xml', '<RCMR_IN030000UK06 xmlns="urn:hl7-org:v3"/>'),
+      'is an EHR extract (<RCMR_IN030000UK06>) but names no patient',
+    );
+    expectFailure(
+      await translateText(
+        'bare.xml',
+        '<EhrExtract xmlns="urn:hl7-org:v3"><availabilityTime value="2020"/></EhrExtract>',
+      ),
+      'is an EHR extract (<EhrExtract>) but names no patient',
+    );
+  });
+
+  it('translates a UK07 message and a bare EhrExtract that name their patient', async () => {
+    const uk07 =
+      '<RCMR_IN030000UK07 xmlns="urn:hl7-org:v3"><ControlActEvent><subject><EhrExtract>' +
+      `${PATIENT}</EhrExtract></subject></ControlActEvent></RCMR_IN030000UK07>`;
+    for (const [name, xml] of [
+      ['uk07.xml', uk07],
+      ['bare.xml', `<EhrExtract xmlns="urn:hl7-org:v3">${PATIENT}</EhrExtract>`],
+    ] as const) {
+      const { code, stdout, stderr } = await translateText(name, xml);
+      expect(stderr).toBe('');
+      expect(code).toBe(0);
+      const patient = (JSON.parse(stdout) as fhir4.Bundle).entry?.[0]?.resource as fhir4.Patient;
+      expect(patient.identifier?.[0]?.value).toBe('9990000018');
+    }
+  });
+
+  it('says a truncated JSON file is not valid JSON, where it ends, and what to do', async () => {
+    const result = await translateText('cut.json', '{\n  "resourceType": "Bundle",\n  "entry": [');
+    expectFailure(
+      result,
+      'is not valid JSON',
+      'after line 3, column 12',
+      'cut short',
+      'export the whole FHIR Bundle again',
+    );
+    expectFailure(
+      await translateText('bad.json', '{"resourceType": "Bundle",\n "entry": [}]}'),
+      "is not valid JSON: Unexpected token '}' at line 2, column 12.",
+    );
+    for (const [text, where] of [
+      ['{"a": "b\\q"}', 'line 1, column 10'],
+      ['{"a": 1,}', 'line 1, column 9'],
+      ['{"a": 01}', 'line 1, column 8'],
+      ['{"a": tru}', 'line 1, column 10'],
+      ['{"a": 1}\n{', 'line 2, column 1'],
+    ]) {
+      expectFailure(await translateText('bad.json', text!), 'is not valid JSON', `at ${where!}.`);
+    }
+  });
+
+  it.each([
+    ['[1,2]', 'is JSON, but an array, not a FHIR Bundle'],
+    ['null', 'is JSON, but null, not a FHIR Bundle'],
+    ['42', 'is JSON, but a number, not a FHIR Bundle'],
+    ['{"resourceType":"Patient"}', 'is JSON, but a FHIR Patient, not a FHIR Bundle'],
+  ])('says %s is JSON, but not a FHIR Bundle', async (text, message) => {
+    const result = await translateText('x.json', text);
+    expectFailure(result, message, 'GP Connect STU3 structured record');
+    expect(result.stderr).not.toContain('neither XML nor JSON');
+  });
+
+  it('says what is wrong with a directory or a missing file, and what to do', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'lloyd-translate-'));
+    const directory = await run(dir);
+    expectFailure(directory, 'is a directory, not a file: give the path of one file in it');
+    expect(directory.stderr).not.toContain('EISDIR');
+    expectFailure(
+      await run(join(dir, 'missing.xml')),
+      `no such file (looked for ${join(dir, 'missing.xml')}). Check the path`,
+    );
+  });
+
+  it('gives malformed XML advice about the file, and keeps the raise-the-limit advice for the size limits', async () => {
+    const malformed = await translateText('m.xml', '<RCMR_IN030000UK06>\n  <id></RCMR_IN030000UK06>\n');
+    expectFailure(malformed, 'is not well-formed XML at line 2', 'unexpected close tag', 'Correct the file');
+    expect(malformed.stderr).not.toContain('raise the limit');
+    const deep = `<RCMR_IN030000UK06>${'<a>'.repeat(300)}${'</a>'.repeat(300)}</RCMR_IN030000UK06>`;
+    expectFailure(await translateText('deep.xml', deep), 'nested deeper than 256', 'raise the limit');
+  });
+});
+
+describeWithSharedData('translate CLI: NHS sample messages that are not EHR extracts', () => {
+  it('refuses a COPC continue message, naming it', async () => {
+    expectFailure(
+      await run(sharedDataPath('gp2gp', 'extracts', 'COPC_IN000001UK01_CONTINUE__payload.xml')),
+      'its root element is <COPC_IN000001UK01>, a GP2GP COPC common-content message',
+      'RCMR_IN030000UK06',
+    );
+  });
+
+  it('refuses a lone ehrComposition and a Spine message in JSON, saying what to give instead', async () => {
+    expectFailure(
+      await run(
+        sharedDataPath('gp2gp', 'extracts', 'ResourceReference__EhrComposition__ehr_composition_diagnostic_report.xml'),
+      ),
+      'its root element is <ehrComposition>, one composition of an extract',
+    );
+    expectFailure(
+      await run(sharedDataPath('gp2gp', 'large-messages', 'Scenario_1', 'uk06.json')),
+      'is JSON, but a Spine message',
+      'Save its "payload"',
+    );
+  });
+});
+
 describeWithSharedData('translate CLI over the NHS sample records', () => {
   const structured = readdirSync(sharedDataPath('gpconnect', 'structured')).filter((f) => f.endsWith('.json'));
   const schemaFor = (xml: string) => (xml.includes('RCMR_IN030000UK07') ? 'RCMR_IN030000UK07' : 'RCMR_IN030000UK06');

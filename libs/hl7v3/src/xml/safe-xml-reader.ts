@@ -25,7 +25,10 @@ class HandlerFailure extends Error {
   }
 }
 
+/** For a limit exceeded: the message may be legitimate, just large. */
 const ADVICE = 'Ask the sender to correct the message, or raise the limit in the reader options if it is legitimate.';
+/** For XML that is broken or forbidden: no limit to raise. */
+const CORRECT_IT = 'Ask the sender to correct the message.';
 
 /**
  * A push parser over saxes with hard caps. saxes itself never expands entities other than the five XML built-ins
@@ -60,7 +63,7 @@ export class SafeXmlReader {
       throw new XmlSafetyError(
         'doctype',
         `XML refused at ${this.where()}: DOCTYPE declarations are not accepted (entities are never expanded and ` +
-          `external entities never fetched). GP2GP messages do not use them; ${ADVICE}`,
+          `external entities never fetched). GP2GP messages do not use them. ${CORRECT_IT}`,
       );
     });
     this.parser.on('opentag', (tag) => this.onOpen(tag));
@@ -187,7 +190,7 @@ export class SafeXmlReader {
     if (err instanceof XmlSafetyError) return err;
     const message = err instanceof Error ? err.message : String(err);
     if (/unclosed|document must contain a root element|unexpected end/i.test(message)) return this.truncated();
-    return new XmlSafetyError('malformed', `XML refused: the message is not well-formed (${message}). ${ADVICE}`);
+    return new XmlSafetyError('malformed', `XML refused: the message is not well-formed (${message}). ${CORRECT_IT}`);
   }
 }
 

@@ -1,5 +1,10 @@
 import { CODE_SYSTEMS, CONFIDENTIAL_SECURITY_LABEL, type CanonicalRecord, type RecordQuery } from '../canonical.js';
-import { DocumentTooLargeError, SupplierTimeoutError } from '../errors.js';
+import {
+  DocumentTooLargeError,
+  SupplierProtocolError,
+  SupplierTimeoutError,
+  SupplierUnavailableError,
+} from '../errors.js';
 import {
   SupplierAdapter,
   type SupplierCallContext,
@@ -7,7 +12,12 @@ import {
   type SupplierPatient,
 } from '../supplier-adapter.js';
 import { describeSupplierAdapterContract } from './adapter-contract.js';
-import { CONFORMANCE_CHECKS, runConformanceChecks, type ConformanceFixture } from './conformance.js';
+import {
+  CONFORMANCE_CHECKS,
+  runConformanceChecks,
+  type ConformanceFixture,
+  type ConformancePreflightProblem,
+} from './conformance.js';
 
 const KNOWN = '9990000018';
 const DISSENTED = '9990000050';
@@ -296,6 +306,85 @@ describe('conformance checks (without Jest wrapping)', () => {
     const broken = new FakeAdapter();
     broken.health = () => Promise.reject(new TypeError('boom'));
     expect((await failures(broken))['passes its health check']).toBe('TypeError: boom');
+  });
+});
+
+/** An adapter whose every call to the system fails with the given error. */
+function failingAdapter(error: () => Error): FakeAdapter {
+  const adapter = new FakeAdapter();
+  adapter.findPatient = () => Promise.reject(error());
+  adapter.health = () => Promise.reject(error());
+  adapter.getRecord = () => Promise.reject(error());
+  adapter.getDocument = () => Promise.reject(error());
+  return adapter;
+}
+
+const unreachable = () => new SupplierUnavailableError({ ...identity, detail: 'connection refused (ECONNREFUSED)' });
+const notOurFormat = () =>
+  new SupplierProtocolError({ ...identity, detail: 'unexpected HTTP 404 to the patient search' });
+
+describe('conformance checks against a system that cannot be checked', () => {
+  async function withPreflight(adapter: FakeAdapter) {
+    const seen: (ConformancePreflightProblem | null)[] = [];
+    const results = await runConformanceChecks(() => adapter, fixture, undefined, {
+      preflight: { target: 'http://127.0.0.1:1', fixTarget: 'fix --base-url' },
+      onPreflight: (problem) => seen.push(problem),
+    });
+    return { results, problem: seen };
+  }
+
+  it('say once that nothing answers, and run only the checks that need no system', async () => {
+    const { results, problem } = await withPreflight(failingAdapter(unreachable));
+    expect(problem).toEqual([
+      {
+        kind: 'unreachable',
+        message:
+          'nothing answers at http://127.0.0.1:1: start the system or fix --base-url (connection refused, ECONNREFUSED).',
+      },
+    ]);
+    expect(results.filter((r) => r.status === 'passed').map((r) => r.name)).toEqual(['names its format']);
+    expect(results.filter((r) => r.status === 'failed')).toEqual([]);
+    const notRun = results.filter((r) => r.status === 'not-run').map((r) => r.name);
+    expect(notRun).toContain('passes its health check');
+    expect(notRun).toContain('rejects with SupplierTimeoutError when the signal is aborted');
+    expect(notRun).toHaveLength(CONFORMANCE_CHECKS.length - 1);
+  });
+
+  it('say that a system answering in another format does not speak the adapter’s', async () => {
+    const { results, problem } = await withPreflight(failingAdapter(notOurFormat));
+    expect(problem[0]?.kind).toBe('wrong-system');
+    expect(problem[0]?.message).toMatch(
+      /^the system at http:\/\/127\.0\.0\.1:1 does not speak fake: the first read \(a patient search for 9990000018\) failed: unexpected HTTP 404 to the patient search\. Fix --base-url, or /,
+    );
+    expect(results.find((r) => r.name === 'passes its health check')?.status).toBe('not-run');
+  });
+
+  it('run every check when the first read works, and report nothing', async () => {
+    const { results, problem } = await withPreflight(new FakeAdapter());
+    expect(problem).toEqual([null]);
+    expect(results.filter((r) => r.status !== 'passed')).toEqual([]);
+  });
+
+  it('explain supplier errors for the adapter being certified, not for Lloyd’s operators', async () => {
+    const timeout = () => new SupplierTimeoutError({ ...identity, detail: 'the call was aborted' });
+    const adapter = new FakeAdapter();
+    adapter.getRecord = () => Promise.reject(notOurFormat());
+    adapter.health = () => Promise.reject(unreachable());
+    adapter.findPatient = () => Promise.reject(timeout());
+    const failed = await failures(adapter, { ...fixture, timeoutMs: 5000 });
+    const reasons = Object.values(failed).join('\n');
+    expect(reasons).not.toMatch(/502|Lloyd reports|raise this supplier's timeoutMs|the format configured/);
+    expect(failed['passes its health check']).toBe(
+      'SupplierUnavailableError: Supplier system of practice X1 (fake) is unavailable: connection refused ' +
+        '(ECONNREFUSED). The adapter could not reach the system: check that it is running at the base URL given.',
+    );
+    expect(failed['returns only valid FHIR R4 resources']).toContain(
+      "The adapter could not use the system's answer: either the system is not the kind this adapter reads, or " +
+        'the adapter misreads it.',
+    );
+    expect(failed['finds a known patient, identified by the NHS number it was asked for']).toContain(
+      "The call ran past the kit's deadline of 5000 ms",
+    );
   });
 });
 

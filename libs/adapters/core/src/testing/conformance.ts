@@ -6,7 +6,13 @@
 import { NHS_NUMBER_SYSTEM, isValidNhsNumber } from '@lloyd/fhir';
 import { recordSections, type RecordSection } from '@lloyd/config';
 import { CODE_SYSTEMS, type CanonicalRecord } from '../canonical.js';
-import { DocumentTooLargeError, SupplierTimeoutError } from '../errors.js';
+import {
+  DocumentTooLargeError,
+  SupplierError,
+  SupplierProtocolError,
+  SupplierTimeoutError,
+  SupplierUnavailableError,
+} from '../errors.js';
 import type { SupplierAdapter, SupplierCallContext, SupplierPatient } from '../supplier-adapter.js';
 import {
   allResources,
@@ -46,6 +52,11 @@ export interface ConformanceFixture {
 
 export interface ConformanceCheck {
   readonly name: string;
+  /**
+   * Whether the check calls the system (default true). When the preflight finds the system unreachable or of
+   * another kind, only the checks that do not are run.
+   */
+  readonly needsSystem?: boolean;
   /** Whether the fixture has what the check needs (e.g. a dissented patient); a check that does not apply is skipped. */
   readonly appliesTo?: (fixture: ConformanceFixture) => boolean;
   readonly run: (adapter: SupplierAdapter, fixture: ConformanceFixture) => Promise<void>;
@@ -136,6 +147,7 @@ function expectTimeout(what: string, call: () => Promise<unknown>): Promise<void
 export const CONFORMANCE_CHECKS: readonly ConformanceCheck[] = [
   {
     name: 'names its format',
+    needsSystem: false,
     run: (adapter) => {
       verify(/^[a-z0-9-]+$/.test(adapter.format), `format "${adapter.format}" must be lower-case letters, digits, -`);
       return Promise.resolve();
@@ -353,13 +365,137 @@ export const CONFORMANCE_CHECKS: readonly ConformanceCheck[] = [
   },
 ];
 
-export type ConformanceStatus = 'passed' | 'failed' | 'skipped';
+export type ConformanceStatus = 'passed' | 'failed' | 'skipped' | 'not-run';
 
 export interface ConformanceResult {
   readonly name: string;
   readonly status: ConformanceStatus;
-  /** Why it failed (the failure's message, or the unexpected error's name and message). */
+  /** Why it failed (the failure's message, or the unexpected error's name and message), or why it was not run. */
   readonly reason?: string;
+}
+
+/** Why the system under test cannot be checked at all, found by {@link preflightConformance}. */
+export interface ConformancePreflightProblem {
+  /**
+   * `unreachable`: nothing answers (connection refused, host not found, …); `failing`: the system answers with
+   * server errors; `wrong-system`: it answers, but not as the adapter's format does; `timeout`: no answer in time.
+   */
+  readonly kind: 'unreachable' | 'failing' | 'wrong-system' | 'timeout';
+  /** One or two sentences for the person running the kit: what was found and what to do. */
+  readonly message: string;
+}
+
+export interface ConformancePreflightOptions {
+  /** Where the system is, as the person running the kit named it (e.g. its base URL). */
+  readonly target: string;
+  /** How to point the kit elsewhere, for the advice (default "fix the base URL"). */
+  readonly fixTarget?: string;
+  /** How to change the adapter, for the advice (default "use the adapter for that system's format"). */
+  readonly fixAdapter?: string;
+}
+
+const capitalised = (text: string) => text.charAt(0).toUpperCase() + text.slice(1);
+
+/** The supplier error's message without the hint written for Lloyd's operators (a gateway's 502, its timeoutMs). */
+function withoutGatewayHint(err: SupplierError): string {
+  return err.message.endsWith(err.hint) ? err.message.slice(0, -err.hint.length).trimEnd() : err.message;
+}
+
+/** What a supplier error means to someone certifying an adapter against their system. */
+function adapterHint(err: SupplierError, fixture: ConformanceFixture): string {
+  if (err instanceof SupplierTimeoutError) {
+    return fixture.timeoutMs !== undefined
+      ? `The call ran past the kit's deadline of ${fixture.timeoutMs} ms (timeoutMs; --timeout-ms on the command ` +
+          'line): the system is too slow for this read, or the adapter keeps waiting after the system has answered.'
+      : 'The call was aborted: the adapter must end its call and reject with SupplierTimeoutError when the signal fires.';
+  }
+  if (err instanceof SupplierProtocolError) {
+    return (
+      "The adapter could not use the system's answer: either the system is not the kind this adapter reads, or the " +
+      'adapter misreads it. Fix the adapter (or the answer); in production Lloyd would refuse the answer.'
+    );
+  }
+  if (err instanceof SupplierUnavailableError) {
+    return err.status !== undefined
+      ? 'The system answered with a server error: it is failing, not the adapter. Check the system, then run again.'
+      : 'The adapter could not reach the system: check that it is running at the base URL given.';
+  }
+  return '';
+}
+
+/** A check's failure, as the person running the kit reads it. */
+function failureReason(err: unknown, fixture: ConformanceFixture): string {
+  if (err instanceof ConformanceFailure) return err.message;
+  if (err instanceof SupplierError)
+    return `${err.name}: ${withoutGatewayHint(err)} ${adapterHint(err, fixture)}`.trim();
+  return err instanceof Error ? `${err.name}: ${err.message}` : String(err);
+}
+
+/**
+ * One read before the checks: the known patient's demographics. Resolves `null` when the system answered as the
+ * adapter expects (even "no such patient": the checks then say what is wrong), or the problem that would make every
+ * check that calls the system fail the same way: nothing answers there, the system is failing, it is not of the
+ * adapter's kind (its first real read fails with a protocol error), or it does not answer in time. Never throws.
+ */
+export async function preflightConformance(
+  adapter: SupplierAdapter,
+  fixture: ConformanceFixture,
+  options: ConformancePreflightOptions,
+): Promise<ConformancePreflightProblem | null> {
+  const { target } = options;
+  const fixTarget = options.fixTarget ?? 'fix the base URL';
+  const fixAdapter = options.fixAdapter ?? "use the adapter for that system's format";
+  try {
+    await adapter.findPatient(fixture.knownPatient, context(fixture));
+    return null;
+  } catch (err) {
+    if (err instanceof SupplierUnavailableError && err.status === undefined) {
+      return {
+        kind: 'unreachable',
+        message: `nothing answers at ${target}: start the system or ${fixTarget} (${err.detail.replace(/ \((\w+)\)$/, ', $1')}).`,
+      };
+    }
+    if (err instanceof SupplierUnavailableError) {
+      return {
+        kind: 'failing',
+        message:
+          `the system at ${target} answers, but fails (${err.detail}) to the first read, a patient search for ` +
+          `${fixture.knownPatient}: check the system's health and logs, then run again.`,
+      };
+    }
+    if (err instanceof SupplierProtocolError) {
+      return {
+        kind: 'wrong-system',
+        message:
+          `the system at ${target} does not speak ${adapter.format}: the first read (a patient search for ` +
+          `${fixture.knownPatient}) failed: ${err.detail.replace(/\.+$/, '')}. ${capitalised(fixTarget)}, or ${fixAdapter}; if both are ` +
+          "right, the adapter cannot read this system's patient search: fix that first.",
+      };
+    }
+    if (err instanceof SupplierTimeoutError) {
+      return {
+        kind: 'timeout',
+        message:
+          `the system at ${target} did not answer the first read, a patient search, ` +
+          `${fixture.timeoutMs !== undefined ? `within ${fixture.timeoutMs} ms` : 'in time'}: ` +
+          'check that it is healthy, or give it longer (timeoutMs; --timeout-ms on the command line).',
+      };
+    }
+    // Anything else is the adapter's own fault; the checks report it.
+    return null;
+  }
+}
+
+export interface ConformanceRunOptions {
+  /** The checks to run (default {@link CONFORMANCE_CHECKS}). */
+  readonly checks?: readonly ConformanceCheck[];
+  /**
+   * Run {@link preflightConformance} first. When it finds a problem, the checks that call the system are reported
+   * `not-run` (with the problem as their reason) instead of each failing with the same error.
+   */
+  readonly preflight?: ConformancePreflightOptions;
+  /** Told the preflight's verdict (`null`: the system can be checked) before any check runs. */
+  readonly onPreflight?: (problem: ConformancePreflightProblem | null) => void;
 }
 
 /** Runs every check in turn, each with a fresh adapter, without Jest. Never throws for a failing check. */
@@ -367,25 +503,30 @@ export async function runConformanceChecks(
   createAdapter: () => SupplierAdapter,
   fixture: ConformanceFixture,
   onResult: (result: ConformanceResult) => void = () => undefined,
-  checks: readonly ConformanceCheck[] = CONFORMANCE_CHECKS,
+  checksOrOptions: readonly ConformanceCheck[] | ConformanceRunOptions = CONFORMANCE_CHECKS,
 ): Promise<ConformanceResult[]> {
+  const options: ConformanceRunOptions = Array.isArray(checksOrOptions)
+    ? { checks: checksOrOptions as readonly ConformanceCheck[] }
+    : (checksOrOptions as ConformanceRunOptions);
+  const checks = options.checks ?? CONFORMANCE_CHECKS;
+  let problem: ConformancePreflightProblem | null = null;
+  if (options.preflight) {
+    problem = await preflightConformance(createAdapter(), fixture, options.preflight);
+    options.onPreflight?.(problem);
+  }
   const results: ConformanceResult[] = [];
   for (const check of checks) {
     let result: ConformanceResult;
     if (check.appliesTo && !check.appliesTo(fixture)) {
       result = { name: check.name, status: 'skipped' };
+    } else if (problem && check.needsSystem !== false) {
+      result = { name: check.name, status: 'not-run', reason: problem.message };
     } else {
       try {
         await check.run(createAdapter(), fixture);
         result = { name: check.name, status: 'passed' };
       } catch (err) {
-        const reason =
-          err instanceof ConformanceFailure
-            ? err.message
-            : err instanceof Error
-              ? `${err.name}: ${err.message}`
-              : String(err);
-        result = { name: check.name, status: 'failed', reason };
+        result = { name: check.name, status: 'failed', reason: failureReason(err, fixture) };
       }
     }
     results.push(result);

@@ -4,9 +4,13 @@ export { describeSupplierAdapterContract, type SupplierAdapterContractOptions } 
 export {
   CONFORMANCE_CHECKS,
   ConformanceFailure,
+  preflightConformance,
   runConformanceChecks,
   type ConformanceCheck,
   type ConformanceFixture,
+  type ConformancePreflightOptions,
+  type ConformancePreflightProblem,
+  type ConformanceRunOptions,
   type ConformanceResult,
   type ConformanceStatus,
 } from './conformance.js';
