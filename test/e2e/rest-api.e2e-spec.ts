@@ -365,7 +365,7 @@ describe('FHIR REST API over real HTTP', () => {
       expect(pages.flatMap(idsOf)).toEqual(idsOf(whole));
     });
 
-    it.each(['0', '-3', '2.5', 'ten'])('refuses _count=%s with 422 INVALID_PARAMETER', async (count) => {
+    it.each(['-3', '2.5', 'ten'])('refuses _count=%s with 422 INVALID_PARAMETER', async (count) => {
       const { res, body } = await get(`/fhir/Condition?patient=${largeId}&_count=${count}`);
       expect(res.status).toBe(422);
       expect(spineCode(body)).toBe('INVALID_PARAMETER');

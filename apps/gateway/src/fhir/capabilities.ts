@@ -1,26 +1,30 @@
 import { CLINICAL_TYPES } from '@lloyd/adapters-core';
-import type { CapabilityDeclaration } from '@lloyd/fhir';
-import { SUPPORTED_INCLUDES } from './record/includes.js';
+import { capabilityStatement, type CapabilityDeclaration, type CapabilityStatement } from '@lloyd/fhir';
+import { supportedIncludes } from './record/includes.js';
+import {
+  CLINICAL_SEARCH_PARAMETERS,
+  HANDLING_DOCUMENTATION,
+  PATIENT_SEARCH_PARAMETERS,
+  type SearchParameterDeclaration,
+} from './search-parameters.js';
 
-const PATIENT_SEARCH = {
-  name: 'patient',
-  type: 'reference',
-  documentation: 'The Patient, by the id from a Patient search or read: <id>, Patient/<id> or its absolute URL.',
-} as const;
 const COUNT = {
   name: '_count',
   type: 'number',
   documentation: 'Page size; capped at the configured maximum (next links carry signed paging state).',
 } as const;
 
+/** The search parameters a search accepts, as the CapabilityStatement lists them (the same list checks requests). */
+function declared(params: readonly SearchParameterDeclaration[]): NonNullable<CapabilityDeclaration['searchParams']> {
+  return params.map((p) => ({ ...p }));
+}
+
 /** Exactly what the gateway's FHIR endpoint implements; the CapabilityStatement is generated from this list. */
 export const FHIR_CAPABILITIES: readonly CapabilityDeclaration[] = [
   {
     type: 'Patient',
     interactions: ['read', 'search-type'],
-    searchParams: [
-      { name: 'identifier', type: 'token', documentation: 'NHS number: https://fhir.nhs.uk/Id/nhs-number|<10 digits>' },
-    ],
+    searchParams: declared(PATIENT_SEARCH_PARAMETERS),
     operations: [
       {
         name: 'gpc.getstructuredrecord',
@@ -31,8 +35,8 @@ export const FHIR_CAPABILITIES: readonly CapabilityDeclaration[] = [
   ...CLINICAL_TYPES.map((type): CapabilityDeclaration => ({
     type,
     interactions: ['read', 'search-type'],
-    searchParams: [PATIENT_SEARCH, COUNT],
-    searchInclude: SUPPORTED_INCLUDES.map((param) => `${type}:${param}`),
+    searchParams: declared(CLINICAL_SEARCH_PARAMETERS),
+    searchInclude: supportedIncludes(type),
   })),
   { type: 'Medication', interactions: ['read'] },
   // A document's content (GP Connect Access Document), at the url its DocumentReference's attachment gives.
@@ -53,3 +57,23 @@ export const FHIR_CAPABILITIES: readonly CapabilityDeclaration[] = [
     ],
   },
 ];
+
+/**
+ * The CapabilityStatement of {@link FHIR_CAPABILITIES}. R4 has no element for `Prefer: handling`, so how searches
+ * treat parameters they do not support is told in the documentation of the REST endpoint and of each searchable type.
+ */
+export function gatewayCapabilityStatement(options: {
+  baseUrl: string;
+  version: string;
+  date: string;
+}): CapabilityStatement {
+  const statement = capabilityStatement(FHIR_CAPABILITIES, options);
+  for (const rest of statement.rest ?? []) {
+    rest.documentation = `Searches: ${HANDLING_DOCUMENTATION}`;
+    for (const resource of rest.resource ?? []) {
+      if (resource.type !== 'AuditEvent' && resource.interaction?.some((i) => i.code === 'search-type'))
+        resource.documentation = HANDLING_DOCUMENTATION;
+    }
+  }
+  return statement;
+}

@@ -6,6 +6,7 @@ import { LLOYD_CONFIG, type LloydConfig } from '@lloyd/config';
 import { outcomes } from '@lloyd/fhir';
 import { FHIR_JSON } from '../http/send-outcome.js';
 import { fhirBaseUrl } from './request-urls.js';
+import { CLINICAL_SEARCH, handlingOf, readSearchParameters } from './search-parameters.js';
 import { ReadDocument } from './usecases/read-document.js';
 import { READABLE_TYPES, ReadResource, type ReadableType } from './usecases/read-resource.js';
 import { SearchClinical } from './usecases/search-clinical.js';
@@ -65,12 +66,18 @@ export class ClinicalController {
   ) {
     if (!(CLINICAL_TYPES as readonly string[]).includes(type)) throw outcomes.routeNotFound('GET', request.url);
     if (!grantsSearch(token.scopes, type)) throw outcomes.insufficientScope(`search of ${type}`);
+    const { values, repeated, ignored } = readSearchParameters(
+      query,
+      CLINICAL_SEARCH,
+      handlingOf(request.headers.prefer),
+    );
     return this.searchClinical.execute({
       type: type as ClinicalType,
-      patient: single(query['patient']),
-      count: single(query['_count']),
-      page: single(query['_page']),
-      include: ([] as string[]).concat(query['_include'] ?? []),
+      patient: values['patient'],
+      count: values['_count'],
+      page: values['_page'],
+      include: repeated['_include'] ?? [],
+      ignored,
       token,
       correlationId: String(request.id),
       baseUrl: fhirBaseUrl(this.config, request),
@@ -103,9 +110,4 @@ export class ClinicalController {
 function wantsFhirJson(accept: string | undefined, format: string | undefined): boolean {
   if (format !== undefined) return ['json', 'application/json', 'application/fhir+json'].includes(format);
   return /application\/(fhir\+)?json/.test(accept ?? '');
-}
-
-/** A repeated search parameter that must appear once: the first value counts (FHIR servers reject or ignore repeats). */
-function single(value: string | string[] | undefined): string | undefined {
-  return Array.isArray(value) ? value[0] : value;
 }

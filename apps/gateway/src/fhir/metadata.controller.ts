@@ -2,9 +2,8 @@ import { Controller, Get, Header, Inject, Req } from '@nestjs/common';
 import type { FastifyRequest } from 'fastify';
 import { LLOYD_CONFIG, type LloydConfig } from '@lloyd/config';
 import { Public } from '@lloyd/auth';
-import { capabilityStatement } from '@lloyd/fhir';
 import { FHIR_JSON } from '../http/send-outcome.js';
-import { FHIR_CAPABILITIES } from './capabilities.js';
+import { gatewayCapabilityStatement } from './capabilities.js';
 import { fhirBaseUrl } from './request-urls.js';
 
 const STARTED = new Date().toISOString();
@@ -17,7 +16,7 @@ export class MetadataController {
   @Public()
   @Header('content-type', FHIR_JSON)
   metadata(@Req() request: FastifyRequest) {
-    return capabilityStatement(FHIR_CAPABILITIES, {
+    return gatewayCapabilityStatement({
       baseUrl: fhirBaseUrl(this.config, request),
       version: '0.1.0',
       date: STARTED,

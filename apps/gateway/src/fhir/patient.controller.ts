@@ -4,7 +4,8 @@ import { LLOYD_CONFIG, type LloydConfig } from '@lloyd/config';
 import { CurrentToken, PatientDataAccess, RequireScopes, type VerifiedToken } from '@lloyd/auth';
 import { outcomes } from '@lloyd/fhir';
 import { FHIR_JSON } from '../http/send-outcome.js';
-import { fhirBaseUrl, selfUrl } from './request-urls.js';
+import { fhirBaseUrl } from './request-urls.js';
+import { handlingOf, PATIENT_SEARCH, readSearchParameters } from './search-parameters.js';
 import { GetStructuredRecord } from './usecases/get-structured-record.js';
 import { ReadResource } from './usecases/read-resource.js';
 import { SearchPatients } from './usecases/search-patients.js';
@@ -23,15 +24,16 @@ export class PatientController {
   @RequireScopes('search:Patient')
   @Header('content-type', FHIR_JSON)
   search(
-    @Query('identifier') identifier: string | undefined,
+    @Query() query: Record<string, string | string[] | undefined>,
     @CurrentToken() token: VerifiedToken,
     @Req() request: FastifyRequest,
   ) {
+    const { values, ignored } = readSearchParameters(query, PATIENT_SEARCH, handlingOf(request.headers.prefer));
     return this.searchPatients.execute({
-      identifier,
+      identifier: values['identifier'],
+      ignored,
       token,
       baseUrl: fhirBaseUrl(this.config, request),
-      selfUrl: selfUrl(this.config, request),
       correlationId: String(request.id),
       now: new Date(),
     });

@@ -1,4 +1,4 @@
-import { resolveIncludes } from './includes.js';
+import { isSupportedInclude, resolveIncludes, supportedIncludes } from './includes.js';
 
 const medication = { resourceType: 'Medication', id: 'm1', code: { text: 'Aspirin' } } as fhir4.Medication;
 const other = { resourceType: 'Medication', id: 'm2', code: { text: 'Ramipril' } } as fhir4.Medication;
@@ -55,5 +55,51 @@ describe('resolveIncludes', () => {
     );
     expect(included).toEqual([]);
     expect(warnings).toHaveLength(2);
+  });
+});
+
+describe('the includes of each type', () => {
+  const gp = { resourceType: 'Practitioner', id: 'gp' } as fhir4.Practitioner;
+  const role = { resourceType: 'PractitionerRole', id: 'role' } as fhir4.PractitionerRole;
+  const encounter = {
+    resourceType: 'Encounter',
+    id: 'e1',
+    status: 'finished',
+    class: { code: 'AMB' },
+    participant: [
+      { individual: { reference: 'Practitioner/gp' } },
+      { individual: { reference: 'PractitionerRole/role' } },
+    ],
+  } as fhir4.Encounter;
+  const immunization = {
+    resourceType: 'Immunization',
+    id: 'i1',
+    performer: [{ actor: { reference: 'Practitioner/gp' } }],
+  } as fhir4.Immunization;
+  const record = [gp, role, encounter, immunization];
+
+  it('follows Encounter.participant.individual for Encounter:participant, and its Practitioners for :practitioner', () => {
+    const ids = (include: string) =>
+      resolveIncludes('Encounter', [include], [encounter], record, 10).included.map((r) => r.id);
+    expect(ids('Encounter:participant')).toEqual(['gp', 'role']);
+    expect(ids('Encounter:practitioner')).toEqual(['gp']);
+    expect(ids('Encounter:participant:PractitionerRole')).toEqual(['role']);
+  });
+
+  it('follows Immunization.performer.actor for Immunization:performer', () => {
+    const { included } = resolveIncludes('Immunization', ['Immunization:performer'], [immunization], record, 10);
+    expect(included).toEqual([gp]);
+  });
+
+  it.each([
+    ['Encounter', 'Encounter:performer'],
+    ['AllergyIntolerance', 'AllergyIntolerance:medication'],
+    ['Immunization', 'Immunization:result'],
+  ] as const)('warns that %s does not support %s, naming what it supports', (type, include) => {
+    const { warnings } = resolveIncludes(type, [include], [], record, 10);
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]?.diagnostics).toContain(include);
+    expect(warnings[0]?.diagnostics).toContain(supportedIncludes(type).join(', '));
+    expect(isSupportedInclude(type, include)).toBe(false);
   });
 });

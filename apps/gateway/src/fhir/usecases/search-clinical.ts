@@ -1,5 +1,10 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { confidentialItemsIssue } from '@lloyd/access';
+import {
+  confidentialItemsIssue,
+  RECORD_CONTEXT_TYPES,
+  sectionOf as accessSectionOf,
+  sectionsForResourceType,
+} from '@lloyd/access';
 import { sectionOf, type ClinicalType } from '@lloyd/adapters-core';
 import type { VerifiedToken } from '@lloyd/auth';
 import { LLOYD_CONFIG, type LloydConfig, type RecordSection } from '@lloyd/config';
@@ -11,11 +16,15 @@ import {
   searchsetBundle,
   spineIssue,
   type Bundle,
+  type OperationOutcomeIssue,
+  type Resource,
 } from '@lloyd/fhir';
+import { degradedItemsIssue, isDegraded } from '@lloyd/terminology';
 import { AuditedRead } from '../record/audited-read.js';
 import { PageTokens } from '../record/page-tokens.js';
-import { resolveIncludes } from '../record/includes.js';
+import { includeDefinition, isSupportedInclude, resolveIncludes, unsupportedIncludeIssue } from '../record/includes.js';
 import { RecordReader } from '../record/record-reader.js';
+import { ignoredParameterIssues, onlyOne } from '../search-parameters.js';
 
 export interface SearchClinicalCommand {
   type: ClinicalType;
@@ -24,6 +33,8 @@ export interface SearchClinicalCommand {
   page: string | undefined;
   /** `_include` values, e.g. `MedicationRequest:medication`. */
   include?: readonly string[];
+  /** Search parameters the request gave that this search does not support, ignored (lenient handling). */
+  ignored?: readonly string[];
   token: VerifiedToken;
   correlationId: string;
   baseUrl: string;
@@ -58,16 +69,39 @@ export class SearchClinical {
       throw outcomes.badRequest(
         `Searching ${command.type} needs the patient parameter: ${command.type}?patient=<Patient id>.`,
       );
+    // FHIR reads `patient=A,B` as "A or B"; ids never hold a comma, so this can only be a list of patients.
+    if (command.patient.includes(',')) throw onlyOne('patient');
     const patient = patientIdOf(command.patient, command.baseUrl);
     const { count, capped } = parseCount(command.count, this.config.access.maxCount);
-    const includes = [...(command.include ?? [])].sort();
-    const query = `${command.type}?patient=${patient}&_count=${count}${includes.map((i) => `&_include=${encodeURIComponent(i)}`).join('')}`;
+    const requested = [...new Set(command.include ?? [])].sort();
+    const includes = requested.filter((i) => isSupportedInclude(command.type, i));
+    // What the search ignores is said in every answer, and left out of its links, which show only what was applied.
+    const ignoredWarnings = [
+      ...ignoredParameterIssues(command.ignored ?? []),
+      ...requested.filter((i) => !includes.includes(i)).map((i) => unsupportedIncludeIssue(command.type, i)),
+    ];
+    const query = `${command.type}?patient=${encodeURIComponent(patient)}&_count=${count}${includes.map((i) => `&_include=${encodeURIComponent(i)}`).join('')}`;
     const offset = command.page ? this.pages.offsetOf(query, command.page) : 0;
     const selfUrl = `${command.baseUrl}/${query}${command.page ? `&_page=${command.page}` : ''}`;
-    const empty = (outcome?: fhir4.OperationOutcome) =>
-      searchsetBundle([], { baseUrl: command.baseUrl, selfUrl, ...(outcome ? { outcome } : {}) });
+    const cappedIssue = (hasNext: boolean) =>
+      spineIssue(
+        'INVALID_PARAMETER',
+        `_count was reduced to the maximum page size of ${count}${hasNext ? '; follow the next link for more' : ''}.`,
+        { severity: 'warning', expression: ['_count'] },
+      );
+    const empty = (warnings: OperationOutcomeIssue[]) =>
+      searchsetBundle([], {
+        baseUrl: command.baseUrl,
+        selfUrl,
+        ...(warnings.length ? { outcome: operationOutcome(...warnings) } : {}),
+      });
+    const notFound = () => empty([...ignoredWarnings, ...(capped ? [cappedIssue(false)] : [])]);
     const ref = this.ids.decode(patient);
     const sections = sectionsForType(command.type);
+    // What the includes name may sit in other areas: read as linked areas, served only where the agreement covers them.
+    const linkedSections = [
+      ...new Set(includes.flatMap((i) => includeDefinition(command.type, i)!.targets.flatMap(sectionsForResourceType))),
+    ].filter((s) => !sections.includes(s));
     return this.audited.run(
       {
         token: command.token,
@@ -78,41 +112,48 @@ export class SearchClinical {
         requestedSections: sections,
       },
       async (progress) => {
-        if (!ref || ref.sourceId !== '') return { result: empty() };
+        if (!ref || ref.sourceId !== '') return { result: notFound() };
         let opened;
         try {
-          opened = await this.reader.open({ ...command, nhsNumber: ref.nhsNumber, sections }, progress);
+          opened = await this.reader.open(
+            {
+              ...command,
+              nhsNumber: ref.nhsNumber,
+              sections,
+              ...(linkedSections.length ? { linkedSections } : {}),
+            },
+            progress,
+          );
         } catch (err) {
-          if (err instanceof OperationOutcomeError && err.spineCode === 'PATIENT_NOT_FOUND') return { result: empty() };
+          if (err instanceof OperationOutcomeError && err.spineCode === 'PATIENT_NOT_FOUND')
+            return { result: notFound() };
           throw err;
         }
-        if (opened.ods !== ref.ods) return { result: empty() };
-        const warnings = [...opened.decision.warnings];
-        if (capped) {
-          warnings.push(
-            spineIssue(
-              'INVALID_PARAMETER',
-              `_count was reduced to the maximum page size of ${count}; follow the next link for more.`,
-              {
-                severity: 'warning',
-                expression: ['_count'],
-              },
-            ),
-          );
-        }
+        if (opened.ods !== ref.ods) return { result: notFound() };
+        const warnings = [...ignoredWarnings, ...opened.decision.warnings];
         if (!sections.some((s) => opened.decision.sections.includes(s))) {
-          return { result: empty(warnings.length ? operationOutcome(...warnings) : undefined) };
+          return { result: empty([...warnings, ...(capped ? [cappedIssue(false)] : [])]) };
         }
         const prepared = await this.reader.read(opened, command.correlationId, progress);
         const matches = prepared.record.resources.filter((r) => r.resourceType === command.type);
+        // `_count=0` asks for the total only: no entries and no next link.
+        const page = count === 0 ? [] : matches.slice(offset, offset + count);
+        const next = count > 0 && offset + count < matches.length ? this.pages.issue(query, offset + count) : undefined;
+        if (capped) warnings.push(cappedIssue(next !== undefined));
         if (sections.some((s) => (prepared.redactions[s] ?? 0) > 0)) warnings.push(confidentialItemsIssue());
-        const page = matches.slice(offset, offset + count);
+        // A supplier may answer with more areas than were asked for: an include reaches only what the caller may see.
+        const { decision } = opened;
+        const visible = (r: Resource) => {
+          const section = accessSectionOf(r);
+          return section ? decision.allowsLinked(section) : RECORD_CONTEXT_TYPES.has(r.resourceType);
+        };
         const all = [
           prepared.record.patient,
           prepared.record.practice,
           ...prepared.record.practitioners,
+          ...prepared.record.practitionerRoles,
           ...prepared.record.resources,
-        ];
+        ].filter(visible);
         const { included, warnings: includeWarnings } = resolveIncludes(
           command.type,
           includes,
@@ -121,7 +162,11 @@ export class SearchClinical {
           this.config.access.maxCount,
         );
         warnings.push(...includeWarnings);
-        const next = offset + count < matches.length ? this.pages.issue(query, offset + count) : undefined;
+        const served = [...page, ...included];
+        // Items served with untranslated codes are said in the answer, as in the structured record, and counted.
+        const degraded = served.filter((r) => isDegraded(r)).length;
+        if (degraded > 0) warnings.push(degradedItemsIssue(degraded));
+        this.reader.countDegraded(opened.ods, degraded);
         const bundle = searchsetBundle(page, {
           baseUrl: command.baseUrl,
           selfUrl,
@@ -130,8 +175,6 @@ export class SearchClinical {
           ...(next ? { nextUrl: `${command.baseUrl}/${query}&_page=${next}` } : {}),
           ...(warnings.length ? { outcome: operationOutcome(...warnings) } : {}),
         });
-        const served = [...page, ...included];
-        this.reader.countServed(opened.ods, served);
         // Included resources are disclosed too, so the audit event names them as well.
         return { result: bundle, resources: served.map((r) => `${r.resourceType}/${r.id ?? ''}`) };
       },
@@ -152,7 +195,9 @@ function patientIdOf(value: string, baseUrl: string): string {
 function parseCount(raw: string | undefined, max: number): { count: number; capped: boolean } {
   if (raw === undefined) return { count: Math.min(DEFAULT_COUNT, max), capped: false };
   const n = Number(raw);
-  if (!Number.isInteger(n) || n < 1)
-    throw outcomes.invalidParameter('_count must be a whole number of at least 1.', ['_count']);
+  if (!/^\d+$/.test(raw) || !Number.isSafeInteger(n))
+    throw outcomes.invalidParameter('_count must be a whole number: 0 for the total only, or the page size.', [
+      '_count',
+    ]);
   return { count: Math.min(n, max), capped: n > max };
 }

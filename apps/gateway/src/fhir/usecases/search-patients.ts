@@ -3,6 +3,7 @@ import type { VerifiedToken } from '@lloyd/auth';
 import {
   isValidNhsNumber,
   NHS_NUMBER_SYSTEM,
+  operationOutcome,
   OperationOutcomeError,
   outcomes,
   searchsetBundle,
@@ -10,13 +11,15 @@ import {
 } from '@lloyd/fhir';
 import { AuditedRead } from '../record/audited-read.js';
 import { RecordReader } from '../record/record-reader.js';
+import { ignoredParameterIssues, onlyOne } from '../search-parameters.js';
 
 export interface SearchPatientsCommand {
   /** The raw `identifier` search parameter, `system|value`. */
   identifier: string | undefined;
   token: VerifiedToken;
+  /** Search parameters the request gave that this search does not support, ignored (lenient handling). */
+  ignored?: readonly string[];
   baseUrl: string;
-  selfUrl: string;
   correlationId: string;
   now: Date;
 }
@@ -35,8 +38,15 @@ export class SearchPatients {
 
   async execute(command: SearchPatientsCommand): Promise<Bundle> {
     const nhsNumber = parseNhsNumberIdentifier(command.identifier);
+    // The self link shows only what the search applied; what it ignored is said in a warning instead.
+    const selfUrl = `${command.baseUrl}/Patient?identifier=${queryValue(`${NHS_NUMBER_SYSTEM}|${nhsNumber}`)}`;
+    const warnings = ignoredParameterIssues(command.ignored ?? []);
     const bundle = (patients: fhir4.Patient[]) =>
-      searchsetBundle(patients, { baseUrl: command.baseUrl, selfUrl: command.selfUrl });
+      searchsetBundle(patients, {
+        baseUrl: command.baseUrl,
+        selfUrl,
+        ...(warnings.length ? { outcome: operationOutcome(...warnings) } : {}),
+      });
     return this.audited.run(
       {
         token: command.token,
@@ -64,6 +74,8 @@ export class SearchPatients {
 export function parseNhsNumberIdentifier(identifier: string | undefined): string {
   if (!identifier)
     throw outcomes.badRequest(`The identifier search parameter is required, as ${NHS_NUMBER_SYSTEM}|<NHS number>.`);
+  // FHIR reads `identifier=a,b` as "a or b": a list of patients, not a malformed NHS number.
+  if (identifier.includes(',')) throw onlyOne('identifier');
   const bar = identifier.indexOf('|');
   if (bar < 0) {
     throw OperationOutcomeError.of(
@@ -78,4 +90,9 @@ export function parseNhsNumberIdentifier(identifier: string | undefined): string
     throw OperationOutcomeError.of('INVALID_IDENTIFIER_VALUE', 'The identifier has no NHS number after the system.');
   if (!isValidNhsNumber(value)) throw outcomes.invalidNhsNumber(value);
   return value;
+}
+
+/** A query parameter value for a link: percent-encoded, keeping the `:` and `/` a query may hold as they are. */
+function queryValue(value: string): string {
+  return encodeURIComponent(value).replace(/%3A/g, ':').replace(/%2F/g, '/');
 }
