@@ -399,6 +399,47 @@ describe('FHIR search parameter handling over real HTTP', () => {
     });
   });
 
+  describe('an agreement that grants one of the two sections Observations span', () => {
+    it('serves, by search and by id, only the Observations of the granted section', async () => {
+      // The no-agreement client (RZZ) is given investigations alone at P10001: laboratory results, not the
+      // uncategorised observations (blood pressure, smoking) that the same record holds and the supplier sends.
+      const admin = await lloyd.token('admin');
+      const created = await fetch(`${lloyd.base}/admin/agreements`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${admin}`, 'content-type': 'application/json' },
+        body: JSON.stringify({
+          id: 'test-investigations-only',
+          dataControllers: ['P10001'],
+          consumer: { ods: 'RZZ' },
+          sections: ['investigations'],
+          validFrom: '2020-01-01',
+        }),
+      });
+      expect(created.status).toBe(201);
+      const pid = await patientId('9990000018');
+      const all = await getBundle(`/fhir/Observation?patient=${pid}&_count=100`);
+      const isLab = (r: fhir4.Observation) =>
+        (r.category ?? []).some((c) => (c.coding ?? []).some((k) => k.code === 'laboratory'));
+      const uncategorised = entriesOf(all, 'match')
+        .map((e) => e.resource as fhir4.Observation)
+        .filter((r) => !isLab(r));
+      expect(uncategorised.length).toBeGreaterThan(0);
+
+      const limited = await lloyd.token('no-agreement', { practitioner: 'G1234567' });
+      const res = await fetch(`${lloyd.base}/fhir/Observation?patient=${pid}&_count=100`, {
+        headers: { authorization: `Bearer ${limited}` },
+      });
+      expect(res.status).toBe(200);
+      const served = entriesOf((await res.json()) as fhir4.Bundle, 'match').map((e) => e.resource as fhir4.Observation);
+      expect(served.length).toBeGreaterThan(0);
+      expect(served.filter((r) => !isLab(r)).map((r) => r.id)).toEqual([]);
+      const read = await fetch(`${lloyd.base}/fhir/Observation/${uncategorised[0]!.id!}`, {
+        headers: { authorization: `Bearer ${limited}` },
+      });
+      expect(read.status).toBe(404);
+    });
+  });
+
   describe('CapabilityStatement', () => {
     let statement: fhir4.CapabilityStatement;
     let resources: Map<string, fhir4.CapabilityStatementRestResource>;

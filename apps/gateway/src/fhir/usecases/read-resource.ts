@@ -70,7 +70,8 @@ export class ReadResource {
         ];
         // Public ids are derived from the supplier's ids, so the same id names the same item on every read.
         const found = candidates.find((r) => r.resourceType === command.type && r.id === command.id);
-        if (!found) throw notFound();
+        // The item's own section must be granted (an Observation type spans two sections; an agreement may grant one).
+        if (!found || !opened.decision.permits(found)) throw notFound();
         this.reader.countServed(opened.ods, [found]);
         return { result: found, resources: [`${found.resourceType}/${found.id ?? ''}`] };
       },

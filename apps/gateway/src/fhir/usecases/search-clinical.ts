@@ -135,7 +135,11 @@ export class SearchClinical {
           return { result: empty([...warnings, ...(capped ? [cappedIssue(false)] : [])]) };
         }
         const prepared = await this.reader.read(opened, command.correlationId, progress);
-        const matches = prepared.record.resources.filter((r) => r.resourceType === command.type);
+        // Only items of granted sections: an Observation search may reach two sections (investigations and
+        // uncategorised data) where the agreement grants one, and a supplier may answer with more than was asked.
+        const matches = prepared.record.resources.filter(
+          (r) => r.resourceType === command.type && opened.decision.permits(r),
+        );
         // `_count=0` asks for the total only: no entries and no next link.
         const page = count === 0 ? [] : matches.slice(offset, offset + count);
         const next = count > 0 && offset + count < matches.length ? this.pages.issue(query, offset + count) : undefined;
