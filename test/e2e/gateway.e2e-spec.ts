@@ -184,6 +184,8 @@ describe('gateway end to end (one supplier slice over real HTTP)', () => {
       expect({ accept, status: res.status }).toEqual({ accept, status: 200 });
     }
     expect((await get('/fhir/metadata?_format=json')).status).toBe(200);
+    // Unencoded, the + of the media type arrives as a space; it still names JSON.
+    expect((await get('/fhir/metadata?_format=application/fhir+json')).status).toBe(200);
   });
 
   it('rejects malformed JSON with 400 and oversized bodies with 413, as OperationOutcomes', async () => {

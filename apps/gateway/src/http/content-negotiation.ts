@@ -56,5 +56,6 @@ function acceptsJson(accept: string): boolean {
 }
 
 function mediaType(value: string): string {
-  return (value.split(';')[0] ?? '').trim().toLowerCase();
+  // An unencoded `+` in a query string (`_format=application/fhir+json`) arrives as a space.
+  return (value.split(';')[0] ?? '').trim().toLowerCase().replace(/ /g, '+');
 }
