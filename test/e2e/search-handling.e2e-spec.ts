@@ -440,6 +440,21 @@ describe('FHIR search parameter handling over real HTTP', () => {
     });
   });
 
+  describe('scopes', () => {
+    it('refuses a token whose scopes do not cover the type with 403, whether or not it carries the patient claims', async () => {
+      const pid = await patientId('9990000018');
+      const anyObservation = entriesOf(await getBundle(`/fhir/Observation?patient=${pid}`), 'match')[0]!.resource!;
+      for (const request of [{}, { practitioner: 'G1234567' }]) {
+        const auditor = await lloyd.token('auditor', request);
+        for (const path of [`/fhir/Observation?patient=${pid}`, `/fhir/Observation/${anyObservation.id!}`]) {
+          const res = await fetch(`${lloyd.base}${path}`, { headers: { authorization: `Bearer ${auditor}` } });
+          expect({ path, request, status: res.status }).toEqual({ path, request, status: 403 });
+          expect(spineCode(await res.json())).toBe('INSUFFICIENT_SCOPE');
+        }
+      }
+    });
+  });
+
   describe('CapabilityStatement', () => {
     let statement: fhir4.CapabilityStatement;
     let resources: Map<string, fhir4.CapabilityStatementRestResource>;

@@ -1,4 +1,4 @@
-import { Controller, Get } from '@nestjs/common';
+import { Controller, Get, Param } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Test } from '@nestjs/testing';
@@ -6,7 +6,7 @@ import { ConfigModule, loadConfig } from '@lloyd/config';
 import { OperationOutcomeError } from '@lloyd/fhir';
 import { AuthGuard } from './auth.guard.js';
 import { AuthModule } from './auth.module.js';
-import { CurrentToken, PatientDataAccess, Public, RequireScopes } from './decorators.js';
+import { CurrentToken, PatientDataAccess, Public, RequireScopeOnTypeParameter, RequireScopes } from './decorators.js';
 import { EmbeddedIssuer, type TokenGrant } from './embedded-issuer.js';
 import { TestOutcomeFilter, TestStoreModule } from './testing/nest.js';
 import type { VerifiedToken } from './verified-token.js';
@@ -35,6 +35,13 @@ class DummyController {
   @Get('patient')
   patient(@CurrentToken() token: VerifiedToken) {
     return { organisation: token.organisation, practitioner: token.practitioner, reason: token.reason };
+  }
+
+  @RequireScopeOnTypeParameter('search', 'type', ['Observation', 'Condition'])
+  @PatientDataAccess()
+  @Get('records/:type')
+  search(@Param('type') type: string) {
+    return { type };
   }
 }
 
@@ -158,6 +165,21 @@ describe('AuthGuard (in a Nest app)', () => {
       await token({ scopes: ['system/gp2gp.read'], practitioner: undefined }),
     );
     expect(response.statusCode).toBe(403);
+  });
+
+  it('checks a scope on the type a route parameter names, before the patient claims (403 over 400)', async () => {
+    const auditor = await token({ scopes: ['system/AuditEvent.rs'], practitioner: undefined });
+    const refused = await get('/test/records/Observation', auditor);
+    expect(refused.statusCode).toBe(403);
+    expect((lastError() as OperationOutcomeError).spineCode).toBe('INSUFFICIENT_SCOPE');
+    expect(refused.json()).toMatchObject({
+      issue: [{ diagnostics: expect.stringMatching(/search:Observation/) as string }],
+    });
+    const onlyObservations = await token({ scopes: ['system/Observation.rs'] });
+    expect((await get('/test/records/Observation', onlyObservations)).statusCode).toBe(200);
+    expect((await get('/test/records/Condition', onlyObservations)).statusCode).toBe(403);
+    // A type the route does not serve is left to the route (which answers 404 for it), restricted types included.
+    expect((await get('/test/records/AuditEvent', onlyObservations)).json()).toEqual({ type: 'AuditEvent' });
   });
 
   it('allows patient data access with scope, practitioner and reason (200)', async () => {

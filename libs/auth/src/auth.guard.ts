@@ -1,13 +1,22 @@
 import { Injectable, type CanActivate, type ExecutionContext } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { outcomes } from '@lloyd/fhir';
-import { IS_PUBLIC, PATIENT_DATA_ACCESS, REQUIRED_SCOPES, VERIFIED_TOKEN } from './decorators.js';
+import {
+  IS_PUBLIC,
+  PATIENT_DATA_ACCESS,
+  REQUIRED_SCOPES,
+  TYPE_PARAMETER_SCOPE,
+  VERIFIED_TOKEN,
+  type TypeParameterScope,
+} from './decorators.js';
 import { satisfiesRequirement } from './scopes.js';
 import { TokenVerifier } from './token-verifier.js';
 import type { VerifiedToken } from './verified-token.js';
 
 interface HttpRequest {
   headers: Record<string, string | string[] | undefined>;
+  /** Route parameters (Fastify has matched the route before guards run). */
+  params?: Record<string, unknown>;
   [VERIFIED_TOKEN]?: VerifiedToken;
 }
 
@@ -33,7 +42,11 @@ export class AuthGuard implements CanActivate {
     const token = await this.verifier.verify(bearerToken(request));
     request[VERIFIED_TOKEN] = token;
 
-    const required = this.reflector.getAllAndMerge<string[]>(REQUIRED_SCOPES, targets);
+    // Scope before claims: a token that may not read this type at all gets 403, not 400 for a missing claim.
+    const required = [...this.reflector.getAllAndMerge<string[]>(REQUIRED_SCOPES, targets)];
+    const byType = this.reflector.getAllAndOverride<TypeParameterScope | undefined>(TYPE_PARAMETER_SCOPE, targets);
+    const type = byType ? request.params?.[byType.parameter] : undefined;
+    if (byType && typeof type === 'string' && byType.types.has(type)) required.push(`${byType.permission}:${type}`);
     const missing = required.filter((r) => !satisfiesRequirement(token.scopes, r));
     if (missing.length > 0) throw outcomes.insufficientScope(missing.join(' '));
 

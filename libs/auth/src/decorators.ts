@@ -6,6 +6,7 @@ import type { VerifiedToken } from './verified-token.js';
 export const IS_PUBLIC = 'lloyd:auth:public';
 export const REQUIRED_SCOPES = 'lloyd:auth:required-scopes';
 export const PATIENT_DATA_ACCESS = 'lloyd:auth:patient-data-access';
+export const TYPE_PARAMETER_SCOPE = 'lloyd:auth:type-parameter-scope';
 
 /** Where {@link AuthGuard} leaves the verified token on the request. */
 export const VERIFIED_TOKEN = Symbol('lloyd:verified-token');
@@ -23,6 +24,26 @@ export const RequireScopes = (...requirements: ScopeRequirement[]) => {
   requirements.forEach(assertValidRequirement);
   return SetMetadata(REQUIRED_SCOPES, requirements);
 };
+
+/** What {@link RequireScopeOnTypeParameter} records for the guard. */
+export interface TypeParameterScope {
+  readonly permission: 'read' | 'search';
+  /** The route parameter that names the resource type. */
+  readonly parameter: string;
+  /** The types the route serves; for any other value the route answers itself (404), not the guard. */
+  readonly types: ReadonlySet<string>;
+}
+
+/**
+ * For a route whose resource type is a route parameter (`GET /fhir/:type`): requires `read:<Type>` or
+ * `search:<Type>` for the type the request names, checked by the guard like {@link RequireScopes}, so before the
+ * patient-data claims (403 before 400). A value outside `types` is left to the route.
+ */
+export const RequireScopeOnTypeParameter = (
+  permission: 'read' | 'search',
+  parameter: string,
+  types: readonly string[],
+) => SetMetadata(TYPE_PARAMETER_SCOPE, { permission, parameter, types: new Set(types) } satisfies TypeParameterScope);
 
 /**
  * Marks a route that reads patient records: the token must also carry `requesting_practitioner` and

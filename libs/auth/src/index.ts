@@ -7,6 +7,7 @@ export {
   PatientDataAccess,
   Public,
   REQUIRED_SCOPES,
+  RequireScopeOnTypeParameter,
   RequireScopes,
   tokenOf,
   VERIFIED_TOKEN,

@@ -89,7 +89,6 @@ export function grantsSearch(scopes: readonly string[], resourceType: string): b
 export type ScopeRequirement = `read:${string}` | `search:${string}` | `${ScopeContext}/${string}`;
 
 const TYPED_REQUIREMENT = /^(read|search):([A-Z][A-Za-z0-9]*)$/;
-
 /** Throws when a requirement is not in one of the forms of {@link ScopeRequirement}; used when routes are declared. */
 export function assertValidRequirement(requirement: string): void {
   if (TYPED_REQUIREMENT.test(requirement) || parseScope(requirement)) return;

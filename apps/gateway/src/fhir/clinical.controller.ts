@@ -1,7 +1,13 @@
 import { Controller, Get, Header, Inject, Param, Query, Req, Res } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { CLINICAL_TYPES, type ClinicalType } from '@lloyd/adapters-core';
-import { CurrentToken, grantsRead, grantsSearch, PatientDataAccess, type VerifiedToken } from '@lloyd/auth';
+import {
+  CurrentToken,
+  PatientDataAccess,
+  RequireScopeOnTypeParameter,
+  RequireScopes,
+  type VerifiedToken,
+} from '@lloyd/auth';
 import { LLOYD_CONFIG, type LloydConfig } from '@lloyd/config';
 import { outcomes } from '@lloyd/fhir';
 import { FHIR_JSON } from '../http/send-outcome.js';
@@ -27,6 +33,7 @@ export class ClinicalController {
    * practice's system holds them, or a FHIR Binary for `Accept: application/fhir+json` (or `_format=json`).
    */
   @Get('Binary/:id')
+  @RequireScopes('read:Binary')
   async binary(
     @Param('id') id: string,
     @Query('_format') format: string | undefined,
@@ -34,7 +41,6 @@ export class ClinicalController {
     @Req() request: FastifyRequest,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<fhir4.Binary | Buffer> {
-    if (!grantsRead(token.scopes, 'Binary')) throw outcomes.insufficientScope('read of Binary');
     const document = await this.readDocument.execute({ id, token, correlationId: String(request.id), now: new Date() });
     void reply.header('cache-control', 'no-store');
     if (wantsFhirJson(request.headers.accept, format)) {
@@ -57,6 +63,7 @@ export class ClinicalController {
   }
 
   @Get(':type')
+  @RequireScopeOnTypeParameter('search', 'type', CLINICAL_TYPES)
   @Header('content-type', FHIR_JSON)
   search(
     @Param('type') type: string,
@@ -65,7 +72,6 @@ export class ClinicalController {
     @Req() request: FastifyRequest,
   ) {
     if (!(CLINICAL_TYPES as readonly string[]).includes(type)) throw outcomes.routeNotFound('GET', request.url);
-    if (!grantsSearch(token.scopes, type)) throw outcomes.insufficientScope(`search of ${type}`);
     const { values, repeated, ignored } = readSearchParameters(
       query,
       CLINICAL_SEARCH,
@@ -86,6 +92,7 @@ export class ClinicalController {
   }
 
   @Get(':type/:id')
+  @RequireScopeOnTypeParameter('read', 'type', READABLE_TYPES)
   @Header('content-type', FHIR_JSON)
   read(
     @Param('type') type: string,
@@ -95,7 +102,6 @@ export class ClinicalController {
   ) {
     if (type === 'Patient' || !(READABLE_TYPES as readonly string[]).includes(type))
       throw outcomes.routeNotFound('GET', request.url);
-    if (!grantsRead(token.scopes, type)) throw outcomes.insufficientScope(`read of ${type}`);
     return this.readResource.execute({
       type: type as ReadableType,
       id,
