@@ -197,6 +197,35 @@ describe('FHIR REST API over real HTTP', () => {
       }
     });
 
+    it('follows every reference its searches serve: each one reads back as the resource it names', async () => {
+      const pid = await patientId(nhsNumber);
+      const served: fhir4.Resource[] = [];
+      for (const type of CLINICAL) {
+        for (const page of await allPages(`/fhir/${type}?patient=${pid}&_count=100`)) {
+          served.push(...matchesOf(page).map((e) => e.resource!));
+        }
+      }
+      const references = new Set<string>();
+      const collect = (value: unknown): void => {
+        if (Array.isArray(value)) value.forEach(collect);
+        else if (value && typeof value === 'object') {
+          const reference = (value as { reference?: unknown }).reference;
+          if (typeof reference === 'string' && /^[A-Z][A-Za-z]+\/[^/]+$/.test(reference)) references.add(reference);
+          Object.values(value).forEach(collect);
+        }
+      };
+      served.forEach(collect);
+      expect(references.size).toBeGreaterThan(0);
+      const unreadable: string[] = [];
+      for (const reference of references) {
+        const { res, body } = await get(`/fhir/${reference}`);
+        const read = body as fhir4.Resource;
+        if (res.status !== 200 || `${read.resourceType}/${read.id ?? ''}` !== reference)
+          unreadable.push(`${reference}: ${res.status}`);
+      }
+      expect(unreadable).toEqual([]);
+    });
+
     it('answers unknown and forged Organization and Practitioner ids with a 404 OperationOutcome', async () => {
       const practice = record.find((r) => r.resourceType === 'Organization')!;
       const practitioner = record.find((r) => r.resourceType === 'Practitioner')!;

@@ -8,12 +8,6 @@ import {
   type SearchParameterDeclaration,
 } from './search-parameters.js';
 
-const COUNT = {
-  name: '_count',
-  type: 'number',
-  documentation: 'Page size; capped at the configured maximum (next links carry signed paging state).',
-} as const;
-
 /** The search parameters a search accepts, as the CapabilityStatement lists them (the same list checks requests). */
 function declared(params: readonly SearchParameterDeclaration[]): NonNullable<CapabilityDeclaration['searchParams']> {
   return params.map((p) => ({ ...p }));
@@ -39,6 +33,8 @@ export const FHIR_CAPABILITIES: readonly CapabilityDeclaration[] = [
     searchInclude: supportedIncludes(type),
   })),
   { type: 'Medication', interactions: ['read'] },
+  { type: 'Location', interactions: ['read'] },
+  { type: 'Specimen', interactions: ['read'] },
   // A document's content (GP Connect Access Document), at the url its DocumentReference's attachment gives.
   { type: 'Binary', interactions: ['read'] },
   { type: 'Organization', interactions: ['read'] },
@@ -52,8 +48,12 @@ export const FHIR_CAPABILITIES: readonly CapabilityDeclaration[] = [
       { name: 'organisation', type: 'token', documentation: 'ODS code of the requesting organisation.' },
       { name: 'date', type: 'date' },
       { name: 'outcome', type: 'token' },
-      COUNT,
-      { name: '_offset', type: 'number', documentation: 'Paging offset (see the next link).' },
+      { name: '_count', type: 'number', documentation: 'Page size; capped at the configured maximum.' },
+      {
+        name: '_offset',
+        type: 'number',
+        documentation: 'Paging offset; the next link carries it in the clear (the auditor may read any page).',
+      },
     ],
   },
 ];

@@ -15,8 +15,11 @@ export const READABLE_TYPES = [
   'Practitioner',
   'PractitionerRole',
   ...CLINICAL_TYPES,
-  // Not searchable on its own (it names no patient), but returned by `_include=…:medication` and read by id.
+  // Not searchable on their own (they name no patient), but referenced by the record's items, returned by
+  // `_include`, and read by id, so that every reference a read serves can be followed.
   'Medication',
+  'Location',
+  'Specimen',
 ] as const;
 export type ReadableType = (typeof READABLE_TYPES)[number];
 
