@@ -124,7 +124,8 @@ describe('parseEhrExtract', () => {
           attachment: {
             contentType: 'application/pdf',
             url: 'file://localhost/ABCDEF01_letter.pdf',
-            title: 'ABCDEF01_letter.pdf',
+            // The title is what the document is; the file name stays in the url.
+            title: 'Letter from cardiology',
           },
         },
       ],

@@ -52,8 +52,10 @@ function documentReference(scope: CompositionScope, node: XNode, doc: XNode): fh
   const attachment: fhir4.Attachment = {};
   put(attachment, 'contentType', attr(text, 'mediaType'));
   put(attachment, 'url', url);
-  // A reference that is not a URL (e.g. a redacted one) is kept as the title rather than dropped.
-  put(attachment, 'title', url ? fileName(url) : reference);
+  // The title a person reads is the statement's text (what the document is, e.g. "Orthopaedic clinic letter"); the
+  // file name, usually a bare identifier, stays in the url. A reference that is not a URL (e.g. a redacted one) is
+  // kept as the title rather than dropped.
+  put(attachment, 'title', url ? (narrativeText(node) ?? fileName(url)) : reference);
   const document: fhir4.DocumentReference = {
     resourceType: 'DocumentReference',
     id: scope.ctx.uniqueId('DocumentReference', sourceId, `doc-${scope.ctx.resources.length}`),
