@@ -137,6 +137,21 @@ describe('buildEhrExtract', () => {
     }
   });
 
+  it('reads each drug once, however many statements of the extract name it, and every item points at it', async () => {
+    const original = everyKindRecord(false);
+    const back = (await parseEhrExtract(buildEhrExtract(original, OPTIONS))).record;
+    const medications = back.resources.filter((r): r is fhir4.Medication => r.resourceType === 'Medication');
+    const drugs = medications.map((m) => JSON.stringify(m.code));
+    expect(new Set(drugs).size).toBe(drugs.length);
+    expect(medications.length).toBeLessThan(original.resources.filter((r) => r.resourceType === 'Medication').length);
+    const ids = new Set(medications.map((m) => `Medication/${m.id!}`));
+    const named = back.resources
+      .filter((r) => r.resourceType === 'MedicationRequest' || r.resourceType === 'MedicationStatement')
+      .map((r) => (r as fhir4.MedicationRequest).medicationReference?.reference);
+    expect(named.length).toBeGreaterThan(medications.length);
+    expect(named.filter((reference) => !ids.has(reference ?? ''))).toEqual([]);
+  });
+
   it('streams the same document one composition at a time', async () => {
     const chunks: string[] = [];
     for await (const chunk of streamEhrExtract(record, OPTIONS)) chunks.push(String(chunk));

@@ -47,6 +47,8 @@ export class ParseContext {
   readonly stats: ExtractStats = { compositions: 0, resources: {}, skipped: {}, degraded: 0 };
   private readonly usedIds = new Map<string, Set<string>>();
   private readonly nextSuffix = new Map<string, number>();
+  /** Medication ids by drug (code and meta): an extract names one drug once per issue, the record holds it once. */
+  readonly medicationIds = new Map<string, string>();
   /** The resource produced for each source statement id, for statementRef / namedStatementRef resolution. */
   readonly bySourceId = new Map<string, fhir4.Resource>();
   patientId = 'patient';

@@ -9,9 +9,19 @@ import { primaryConcept } from '../extract/parse-context.js';
  */
 export function roundTripDifferences(before: CanonicalRecord, after: CanonicalRecord): string[] {
   const problems: string[] = [];
+  // Medications count as distinct drugs: an extract repeats the drug in every statement, and the reader makes one
+  // Medication of each drug, however many Medications the record it was built from had.
   const count = (record: CanonicalRecord): Map<string, number> => {
     const m = new Map<string, number>();
-    for (const r of record.resources) m.set(r.resourceType, (m.get(r.resourceType) ?? 0) + 1);
+    const drugs = new Set<string>();
+    for (const r of record.resources) {
+      if (r.resourceType === 'Medication') {
+        const drug = JSON.stringify((r as fhir4.Medication).code ?? null);
+        if (drugs.has(drug)) continue;
+        drugs.add(drug);
+      }
+      m.set(r.resourceType, (m.get(r.resourceType) ?? 0) + 1);
+    }
     return m;
   };
   const a = count(before);

@@ -157,10 +157,17 @@ export function translateMedicationStatement(scope: CompositionScope, statement:
   const material = path(statement, 'consumable', 'manufacturedProduct', 'manufacturedMaterial');
   const code = parseConcept(child(material, 'code')) ?? { text: 'Unknown medication' };
   const meta = statementMeta(scope, statement);
-  const medicationId = ctx.uniqueId('Medication', statementId(statement), `med-${ctx.resources.length}`);
-  const medication: fhir4.Medication = { resourceType: 'Medication', id: medicationId, code };
-  put(medication, 'meta', meta);
-  ctx.add(medication);
+  // Every MedicationStatement of an extract names its drug again (each issue is a statement of its own), so a drug
+  // becomes one Medication, which every statement naming it in the same way (code, text, confidentiality) shares.
+  const drugKey = JSON.stringify([code, meta ?? null]);
+  let medicationId = ctx.medicationIds.get(drugKey);
+  if (!medicationId) {
+    medicationId = ctx.uniqueId('Medication', statementId(statement), `med-${ctx.resources.length}`);
+    const medication: fhir4.Medication = { resourceType: 'Medication', id: medicationId, code };
+    put(medication, 'meta', meta);
+    ctx.add(medication);
+    ctx.medicationIds.set(drugKey, medicationId);
+  }
 
   const dosageText = children(statement, 'pertinentInformation')
     .map((p) => edText(child(child(p, 'pertinentMedicationDosage'), 'text')))
