@@ -158,6 +158,48 @@ describe('translate CLI: inputs that are not an EHR extract or a FHIR Bundle', (
   });
 });
 
+describe('translate CLI: parts of an item an extract cannot carry', () => {
+  it('says which item travelled without which part, rather than leave it out silently', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'lloyd-translate-'));
+    const bundle = {
+      resourceType: 'Bundle',
+      type: 'collection',
+      entry: [
+        {
+          resource: {
+            resourceType: 'Patient',
+            id: 'p1',
+            identifier: [{ system: 'https://fhir.nhs.uk/Id/nhs-number', value: '9990000018' }],
+            managingOrganization: { reference: 'Organization/o1' },
+          },
+        },
+        {
+          resource: {
+            resourceType: 'Organization',
+            id: 'o1',
+            identifier: [{ system: 'https://fhir.nhs.uk/Id/ods-organization-code', value: 'P10001' }],
+            name: 'Riverside Medical Practice',
+          },
+        },
+        {
+          resource: {
+            resourceType: 'Condition',
+            id: 'c1',
+            subject: { reference: 'Patient/p1' },
+            // A coding with no system: HL7 V3 cannot name its code system, so it cannot travel (the text does).
+            code: { coding: [{ code: 'X1', display: 'Local thing' }], text: 'Local thing' },
+            recordedDate: '2020-01-01',
+          },
+        },
+      ],
+    };
+    writeFileSync(join(dir, 'record.json'), JSON.stringify(bundle));
+    const result = await run(join(dir, 'record.json'));
+    expect(result.code).toBe(0);
+    expect(result.stderr).toMatch(/Condition\/c1 carried without its coding/);
+  });
+});
+
 describeWithSharedData('translate CLI: NHS sample messages that are not EHR extracts', () => {
   it('refuses a COPC continue message, naming it', async () => {
     expectFailure(

@@ -96,6 +96,10 @@ export async function main(argv: string[], io: TranslateIo = processIo): Promise
       toOds,
       onSkipped: (resource, reason) =>
         io.stderr(`translate: ${resource.resourceType}/${resource.id ?? ''} not carried: ${String(reason)}\n`),
+      onPartNotCarried: (resource, part) =>
+        io.stderr(
+          `translate: ${resource.resourceType}/${resource.id ?? ''} carried without its ${part.kind} (${part.detail})\n`,
+        ),
     });
     io.stdout(xml.endsWith('\n') ? xml : `${xml}\n`);
     return 0;

@@ -3,10 +3,11 @@ import { convertStructuredRecordWithReport } from '@lloyd/adapter-fhir-stu3';
 import { CODE_SYSTEMS, type CanonicalRecord } from '@lloyd/adapters-core';
 import { describeWithSharedData, sharedDataPath } from '../../../test/support/shared-data.js';
 import { buildEhrExtract } from './build/build-ehr-extract.js';
-import type { SkipReason } from './build/build-context.js';
+import type { PartNotCarried, SkipReason } from './build/build-context.js';
 import { isDegradedCode } from './datatypes/code-systems.js';
 import { parseEhrExtract, type ParsedEhrExtract } from './extract/parse-ehr-extract.js';
 import { primaryConcept } from './extract/parse-context.js';
+import { relatedProblemsOf } from './extract/statements/linkset.js';
 
 /**
  * The GP2GP direction for a GP Connect (P40004) record: every shared STU3 structured record is read into the canonical
@@ -49,6 +50,68 @@ function drugs(resources: readonly fhir4.Resource[]): Set<string> {
   return new Set(resources.filter((r) => r.resourceType === 'Medication').map(what));
 }
 
+/** An item's codes: the `system|code` set of its main concept (transfer-degraded codes are markers, not codes). */
+function codes(resource: fhir4.Resource): string {
+  const codings = (primaryConcept(resource)?.coding ?? []).filter((c) => c.code && !isDegradedCode(c.system, c.code));
+  return [...new Set(codings.map((c) => `${c.system ?? ''}|${c.code}`))].sort().join(' + ');
+}
+
+/**
+ * The codes of every item that the round trip lost, as `Type/id: system|code`. Items are matched by type and id
+ * (ids travel as statement ids), else by type and codes; medications by drug, as each authorisation and issue brings its own copy back. An
+ * item may come back with more codes (e.g. a report's type), never with fewer.
+ */
+function lostCodes(before: readonly fhir4.Resource[], after: readonly fhir4.Resource[]): string[] {
+  const back = new Map(after.map((r) => [`${r.resourceType}/${r.id}`, r]));
+  const drugsBack = new Set(after.filter((r) => r.resourceType === 'Medication').map(codes));
+  const lost: string[] = [];
+  for (const r of before) {
+    const wanted = codes(r);
+    if (!primaryConcept(r) || wanted === '') continue;
+    if (r.resourceType === 'Medication') {
+      if (!drugsBack.has(wanted)) lost.push(`Medication/${r.id}: ${wanted}`);
+      continue;
+    }
+    const wantedCodes = wanted.split(' + ');
+    const has = (candidate: fhir4.Resource) => {
+      const have = new Set(codes(candidate).split(' + '));
+      return wantedCodes.every((c) => have.has(c));
+    };
+    const twin = back.get(`${r.resourceType}/${r.id}`);
+    // An id that is no HL7 uid travels as a name-based UUID: such an item is found by its codes instead.
+    if (twin ? has(twin) : after.some((a) => a.resourceType === r.resourceType && has(a))) continue;
+    const have = new Set(twin ? codes(twin).split(' + ') : []);
+    for (const code of wantedCodes) if (!have.has(code)) lost.push(`${r.resourceType}/${r.id}: ${code}`);
+  }
+  return lost;
+}
+
+function roles(record: CanonicalRecord): string[] {
+  const practitioners = new Map(record.practitioners.map((p) => [`Practitioner/${p.id}`, p]));
+  return record.practitionerRoles
+    .map((r) => {
+      const name = practitioners.get(r.practitioner?.reference ?? '')?.name?.[0];
+      const who = [...(name?.given ?? []), name?.family ?? ''].join(' ');
+      const codings = (r.code?.[0]?.coding ?? []).map((c) => `${c.system}|${c.code}`).sort();
+      return `${who}: ${codings.join(' + ')} @${r.organization ? 'organisation' : 'none'}`;
+    })
+    .sort();
+}
+
+/** Problem links by problem code: `<code> <type> <code of target>`. */
+function problemLinks(resources: readonly fhir4.Resource[]): string[] {
+  const conditions = resources.filter((r): r is fhir4.Condition => r.resourceType === 'Condition');
+  const byRef = new Map(conditions.map((c) => [`Condition/${c.id}`, c]));
+  return conditions
+    .flatMap((c) =>
+      relatedProblemsOf(c).map(({ type, reference }) => {
+        const target = byRef.get(reference);
+        return `${what(c)} ${type} ${target ? what(target) : reference}`;
+      }),
+    )
+    .sort();
+}
+
 const OPTIONS = {
   messageId: 'A1B2C3D4-0000-4000-8000-000000000001',
   conversationId: 'C0000000-0000-4000-8000-000000000001',
@@ -65,15 +128,21 @@ describeWithSharedData('GP Connect STU3 structured records (shared samples) → 
 
   describe.each(files())('%s', (file) => {
     let before: CanonicalRecord;
+    let droppedExtensions: Readonly<Record<string, number>>;
     let back: ParsedEhrExtract;
     const skipped: { resource: fhir4.Resource; reason: SkipReason }[] = [];
+    const partsNotCarried: string[] = [];
 
     beforeAll(async () => {
       const bundle = JSON.parse(readFileSync(`${FOLDER}/${file}`, 'utf8')) as fhir3.Bundle;
-      before = convertStructuredRecordWithReport(bundle).record;
+      const conversion = convertStructuredRecordWithReport(bundle);
+      before = conversion.record;
+      droppedExtensions = conversion.report.droppedExtensions;
       const xml = buildEhrExtract(before, {
         ...OPTIONS,
         onSkipped: (resource, reason) => skipped.push({ resource, reason }),
+        onPartNotCarried: (resource, part: PartNotCarried) =>
+          partsNotCarried.push(`${resource.resourceType}/${resource.id}: ${part.kind} ${part.detail}`),
       });
       back = await parseEhrExtract(xml);
     });
@@ -97,6 +166,24 @@ describeWithSharedData('GP Connect STU3 structured records (shared samples) → 
       for (const type of Object.keys(expected)) if (expected[type] === 0) delete expected[type];
       expect(actual).toEqual(expected);
       expect(drugs(back.record.resources)).toEqual(drugs(before.resources));
+    });
+
+    it('keeps every code of every item: SNOMED CT as the code, local and other codings as translations', () => {
+      const sent = before.resources.filter((r) => !skipped.some((s) => s.resource === r));
+      expect(lostCodes(sent, back.record.resources)).toEqual([]);
+    });
+
+    it('keeps every practitioner role, with its code and organisation', () => {
+      expect(roles(back.record)).toEqual(roles(before));
+    });
+
+    it('keeps the problem hierarchy (GP Connect RelatedProblemHeader) as LinkSets linking LinkSets', () => {
+      expect(Object.keys(droppedExtensions).filter((url) => url.includes('RelatedProblemHeader'))).toEqual([]);
+      expect(problemLinks(back.record.resources)).toEqual(problemLinks(before.resources));
+    });
+
+    it('reports no part of any item as not carried', () => {
+      expect(partsNotCarried).toEqual([]);
     });
 
     it('leaves out only non-clinical resources (locations, other organisations), and says so', () => {

@@ -38,7 +38,7 @@ export {
   streamEhrExtract,
   type BuildEhrExtractOptions,
 } from './build/build-ehr-extract.js';
-export type { ExtractInteraction, SkipReason } from './build/build-context.js';
+export type { ExtractInteraction, PartNotCarried, SkipReason } from './build/build-context.js';
 
 // The other GP2GP interactions
 export type { MessageHeader } from './messages/message-header.js';

@@ -75,6 +75,12 @@ export const EXTENSIONS = {
    * extract names as the problem's statement (`conditionNamed`).
    */
   actualProblem: `${LLOYD_FHIR_BASE}/StructureDefinition/actual-problem`,
+  /**
+   * On a Condition: its link to another problem (GP Connect RelatedProblemHeader), with sub-extensions `type`
+   * (valueCode `parent` | `child` | `sibling`: what the target is to this problem) and `target` (valueReference to
+   * the Condition). An extract carries the hierarchy as LinkSets that link a child problem's LinkSet.
+   */
+  relatedProblem: `${LLOYD_FHIR_BASE}/StructureDefinition/related-problem`,
   /** On a Condition: `major` or `minor` (GP Connect ProblemSignificance). */
   problemSignificance: `${LLOYD_FHIR_BASE}/StructureDefinition/problem-significance`,
   /** On an AllergyIntolerance that has ended: `endDate` (valueDateTime) and `reasonEnded` (valueString) sub-extensions. */

@@ -15,7 +15,13 @@ import {
   type TransferCallContext,
   supplierBaseUrl,
 } from '@lloyd/adapters-core';
-import { buildEhrRequest, parseAcknowledgement, parseEhrExtract, streamEhrExtract } from '@lloyd/hl7v3';
+import {
+  buildEhrRequest,
+  parseAcknowledgement,
+  parseEhrExtract,
+  streamEhrExtract,
+  type PartNotCarried,
+} from '@lloyd/hl7v3';
 import { DOCUMENTS_PATH, extractDocumentId } from './document-address.js';
 import type { Hl7v3ExtractAdapterOptions } from './hl7v3-extract.adapter.js';
 import { derivedUuid, documentStatementIds, inboundItems, readReport, type InboundReport } from './inbound-report.js';
@@ -152,6 +158,7 @@ export class Hl7v3ExtractTransfer extends TransferEndpoint {
     ctx: TransferCallContext,
   ): Promise<IntegrationResult> {
     const skipped: fhir4.Resource[] = [];
+    const partly: { resource: fhir4.Resource; part: PartNotCarried }[] = [];
     const inbound = `gp2gp/inbound/${encodeURIComponent(ctx.conversationId)}`;
     const extract = streamEhrExtract(delivery.record, {
       messageId: derivedUuid(`lloyd-inbound-extract:${ctx.conversationId}`),
@@ -161,6 +168,7 @@ export class Hl7v3ExtractTransfer extends TransferEndpoint {
       fromOds: delivery.fromOds,
       toOds: this.ods,
       onSkipped: (resource) => skipped.push(resource),
+      onPartNotCarried: (resource, part) => partly.push({ resource, part }),
     });
     let report = await this.send('POST', inbound, extract, `${XML}; charset=utf-8`, ctx);
     if (report.nhsNumber !== nhsNumber) throw this.protocolError('the system filed the extract for another patient');
@@ -180,7 +188,7 @@ export class Hl7v3ExtractTransfer extends TransferEndpoint {
       }
       report = await this.send('POST', `${inbound}/file?mode=${delivery.mode}`, undefined, undefined, ctx);
     }
-    return this.resultOf(report, delivery.record, skipped);
+    return this.resultOf(report, delivery.record, skipped, partly);
   }
 
   override async completeImport(
@@ -199,6 +207,7 @@ export class Hl7v3ExtractTransfer extends TransferEndpoint {
     report: InboundReport,
     record: RecordDelivery['record'] | undefined,
     skipped: readonly fhir4.Resource[],
+    partly: readonly { resource: fhir4.Resource; part: PartNotCarried }[] = [],
   ): IntegrationResult {
     const items = [
       ...inboundItems(report, record),
@@ -206,6 +215,12 @@ export class Hl7v3ExtractTransfer extends TransferEndpoint {
         sourceId: `${r.resourceType}/${r.id}`,
         outcome: 'not-integrated' as const,
         note: 'An EHR extract cannot carry this item',
+      })),
+      // The item itself travelled; one of its parts could not, so it arrives degraded rather than whole.
+      ...partly.map(({ resource, part }) => ({
+        sourceId: `${resource.resourceType}/${resource.id}`,
+        outcome: 'degraded' as const,
+        note: `An EHR extract cannot carry part of this item (${part.kind}: ${part.detail})`,
       })),
     ];
     switch (report.status) {

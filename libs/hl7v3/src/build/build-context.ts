@@ -11,6 +11,16 @@ export type ExtractInteraction = 'RCMR_IN030000UK06' | 'RCMR_IN030000UK07';
 export type SkipReason = 'not-a-clinical-item' | 'unsupported-type' | 'orphan-specimen';
 
 /**
+ * A part of a resource that travels without it (reported through `onPartNotCarried`): a coding whose system HL7 V3
+ * cannot name, a link the extract has no place for. The resource itself is sent.
+ */
+export interface PartNotCarried {
+  kind: 'coding' | 'related-problem' | 'practitioner-role';
+  /** What was left out, for people: e.g. `coding (no system)|X1`, `sibling Condition/2`. */
+  detail: string;
+}
+
+/**
  * Everything the statement writers share while one extract is built: lookups over the record, the HL7 id given to
  * each resource, the agent directory ids, and small writing helpers.
  */
@@ -29,6 +39,7 @@ export class BuildContext {
     readonly interaction: ExtractInteraction,
     now: Date,
     readonly onSkipped: (resource: fhir4.Resource, reason: SkipReason) => void,
+    readonly onPartNotCarried: (resource: fhir4.Resource, part: PartNotCarried) => void = () => undefined,
   ) {
     this.now = now.toISOString().replace(/\.\d+Z$/, 'Z');
     for (const r of [

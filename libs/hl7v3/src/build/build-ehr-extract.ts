@@ -14,8 +14,10 @@ import {
   writeInterval,
   writeTs,
   type ExtractInteraction,
+  type PartNotCarried,
   type SkipReason,
 } from './build-context.js';
+import { reportUncarriableCodings } from './uncarriable-codings.js';
 import { planItems, type ExtractItem } from './plan-items.js';
 import { writeAgentDirectory } from './write-agents.js';
 import { writeMessageStart, writeMessageEnd } from '../messages/message-header.js';
@@ -44,6 +46,12 @@ export interface BuildEhrExtractOptions {
   now?: Date;
   /** Told about every resource that cannot travel in an EHR extract. */
   onSkipped?: (resource: fhir4.Resource, reason: SkipReason) => void;
+  /**
+   * Told about every part of a sent resource that the extract cannot carry: a coding whose system has no HL7 V3
+   * form (no system, or not an absolute URI), a link between problems GP2GP cannot express. The resource travels
+   * (degraded to its text and other codings where needed); only the part named is lost.
+   */
+  onPartNotCarried?: (resource: fhir4.Resource, part: PartNotCarried) => void;
 }
 
 const NON_CONSULTATION = { code: '196401000000100', display: 'Non-consultation data' };
@@ -162,7 +170,14 @@ function itemComposition(ctx: BuildContext, item: ExtractItem): CompositionHeade
  */
 export function* ehrExtractChunks(record: CanonicalRecord, options: BuildEhrExtractOptions): Generator<string> {
   const interaction = chooseInteraction(record, options.interaction ?? 'auto');
-  const ctx = new BuildContext(record, interaction, options.now ?? new Date(), options.onSkipped ?? (() => undefined));
+  const ctx = new BuildContext(
+    record,
+    interaction,
+    options.now ?? new Date(),
+    options.onSkipped ?? (() => undefined),
+    options.onPartNotCarried,
+  );
+  reportUncarriableCodings(ctx);
   const { items, encounters } = planItems(ctx);
   const w = new XmlWriter();
   const fromOds = options.fromOds ?? record.practice.identifier?.find((i) => i.system === ODS_SYSTEM)?.value;

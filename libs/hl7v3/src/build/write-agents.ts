@@ -50,6 +50,19 @@ function writeName(w: XmlWriter, name: fhir4.HumanName | undefined): void {
 }
 
 /**
+ * The organisation a role is held at: the practice, another organisation of the record (written by name, ODS code
+ * and contact details, as GP2GP's `representedOrganization` allows), or one known only by its display name.
+ */
+function roleOrganisation(ctx: BuildContext, role: fhir4.PractitionerRole): fhir4.Organization | undefined {
+  const reference = role.organization;
+  if (!reference) return undefined;
+  if (reference.reference === `Organization/${ctx.record.practice.id}`) return ctx.record.practice;
+  const resolved = ctx.resolve<fhir4.Organization>(reference);
+  if (resolved?.resourceType === 'Organization') return resolved;
+  return reference.display ? { resourceType: 'Organization', name: reference.display } : undefined;
+}
+
+/**
  * The extract's agent directory: the sending practice as an organisation agent, then every practitioner (with the
  * role and organisation of their PractitionerRole when the record has one). Items name their authors by these ids.
  */
@@ -65,9 +78,21 @@ export function writeAgentDirectory(w: XmlWriter, ctx: BuildContext): void {
       });
       for (const practitioner of record.practitioners) {
         if (!practitioner.id) continue;
-        const role = record.practitionerRoles.find(
+        const roles = record.practitionerRoles.filter(
           (r) => r.practitioner?.reference === `Practitioner/${practitioner.id}`,
         );
+        const role = roles[0];
+        // An agent has one role and one organisation: any further role of the same person cannot travel.
+        for (const other of roles.slice(1)) {
+          ctx.onPartNotCarried(other, {
+            kind: 'practitioner-role',
+            detail: `second role of Practitioner/${practitioner.id}`,
+          });
+        }
+        const organisation = role ? roleOrganisation(ctx, role) : undefined;
+        if (role && !role.code?.[0] && !organisation) {
+          ctx.onPartNotCarried(role, { kind: 'practitioner-role', detail: 'a role with no code and no organisation' });
+        }
         const sds = practitioner.identifier?.find((i) => i.system === SDS_USER_ID_SYSTEM)?.value;
         w.element('part', { typeCode: 'PART' }, () => {
           w.element('Agent', { classCode: 'AGNT' }, () => {
@@ -77,9 +102,7 @@ export function writeAgentDirectory(w: XmlWriter, ctx: BuildContext): void {
             w.element('agentPerson', { classCode: 'PSN', determinerCode: 'INSTANCE' }, () =>
               writeName(w, practitioner.name?.[0]),
             );
-            if (role?.organization?.reference === `Organization/${record.practice.id}`) {
-              writeOrganisation(w, 'representedOrganization', record.practice);
-            }
+            if (organisation) writeOrganisation(w, 'representedOrganization', organisation);
           });
         });
       }

@@ -1,7 +1,7 @@
 import { EXTENSIONS } from '@lloyd/adapters-core';
 import { OIDS } from '../datatypes/code-systems.js';
 import { writeConcept } from '../datatypes/codeable-concept.js';
-import { MAJOR_SIGNIFICANCE, PROBLEM_STATUS } from '../extract/statements/linkset.js';
+import { MAJOR_SIGNIFICANCE, PROBLEM_STATUS, relatedProblemsOf } from '../extract/statements/linkset.js';
 import type { XmlWriter } from '../xml/xml-writer.js';
 import { writeId, writeParticipant, writeTs, type BuildContext } from './build-context.js';
 import { primaryCodeOf, sameConcept } from './resource-codes.js';
@@ -25,7 +25,15 @@ function related(ctx: BuildContext, condition: fhir4.Condition): fhir4.Resource[
   for (const e of condition.extension ?? []) {
     if (e.url !== EXTENSIONS.relatedClinicalContent) continue;
     const target = ctx.resolve(e.valueReference);
-    if (target && target !== condition && !linked.includes(target)) linked.push(target);
+    if (target && target !== condition && !linked.includes(target)) {
+      // GP2GP reads a problem's link to another problem's LinkSet as the problem hierarchy.
+      if (target.resourceType === 'Condition' && !childProblemsOf(ctx, condition).includes(target as fhir4.Condition))
+        ctx.onPartNotCarried(condition, {
+          kind: 'related-problem',
+          detail: `related clinical content ${e.valueReference?.reference ?? ''} (sent as a child problem)`,
+        });
+      linked.push(target);
+    }
   }
   return linked;
 }
@@ -59,6 +67,47 @@ export function namedStatementOf(
   }
   const all = actual && !linked.includes(actual) ? [actual, ...linked] : linked;
   return { named, linked: all.filter((r) => r !== named) };
+}
+
+const hierarchies = new WeakMap<BuildContext, Map<fhir4.Condition, fhir4.Condition[]>>();
+
+/**
+ * The record's problem hierarchy: each problem's child problems, from either side of a related-problem link (a
+ * `child` on the parent, a `parent` on the child). A sibling link travels as the children of one parent; one between
+ * problems with no common parent, or a link to a problem not in the record, is reported through `onPartNotCarried`.
+ */
+function problemHierarchy(ctx: BuildContext): Map<fhir4.Condition, fhir4.Condition[]> {
+  const known = hierarchies.get(ctx);
+  if (known) return known;
+  const children = new Map<fhir4.Condition, fhir4.Condition[]>();
+  const link = (parent: fhir4.Condition, child: fhir4.Condition) => {
+    const list = children.get(parent) ?? [];
+    if (parent !== child && !list.includes(child)) list.push(child);
+    children.set(parent, list);
+  };
+  const conditions = ctx.record.resources.filter((r): r is fhir4.Condition => r.resourceType === 'Condition');
+  const siblings: [fhir4.Condition, fhir4.Condition, string][] = [];
+  for (const condition of conditions) {
+    for (const { type, reference } of relatedProblemsOf(condition)) {
+      const target = ctx.resolve<fhir4.Condition>({ reference });
+      if (target?.resourceType !== 'Condition' || !['parent', 'child', 'sibling'].includes(type)) {
+        ctx.onPartNotCarried(condition, { kind: 'related-problem', detail: `${type} ${reference}` });
+      } else if (type === 'child') link(condition, target);
+      else if (type === 'parent') link(target, condition);
+      else siblings.push([condition, target, reference]);
+    }
+  }
+  for (const [a, b, reference] of siblings) {
+    const shareParent = [...children.values()].some((kids) => kids.includes(a) && kids.includes(b));
+    if (!shareParent) ctx.onPartNotCarried(a, { kind: 'related-problem', detail: `sibling ${reference}` });
+  }
+  hierarchies.set(ctx, children);
+  return children;
+}
+
+/** The problems the record says are children of this one (written as links to their LinkSets). */
+export function childProblemsOf(ctx: BuildContext, condition: fhir4.Condition): fhir4.Condition[] {
+  return problemHierarchy(ctx).get(condition) ?? [];
 }
 
 /** The ObservationStatement written for a problem that names no other item. */
@@ -123,7 +172,9 @@ export function writeProblem(
     }
     writeTs(w, 'availabilityTime', condition.recordedDate ?? onset);
     ctx.writeConfidentiality(w, condition);
-    for (const item of linked) {
+    // A child problem is linked by its own LinkSet: GP2GP's problem hierarchy.
+    const children = childProblemsOf(ctx, condition).filter((c) => !linked.includes(c));
+    for (const item of [...linked, ...children]) {
       w.element('component', { typeCode: 'COMP' }, () => {
         w.element('statementRef', { classCode: 'OBS', moodCode: 'EVN' }, () => writeId(w, ctx.xmlId(item)));
       });

@@ -1,4 +1,5 @@
 import { CODE_SYSTEMS } from '@lloyd/adapters-core';
+import { derivedUuid } from './identifiers.js';
 
 /** HL7 V3 code system OIDs used in GP2GP (see reference/gp2gp.md). */
 export const OIDS = {
@@ -50,27 +51,66 @@ export function systemForOid(codeSystem: string | undefined): string | undefined
 }
 
 /**
- * The HL7 V3 `codeSystem` for a FHIR system, or undefined when the system cannot be expressed (the coding is then
- * only kept as text).
+ * A code system that HL7 V3 has no OID for but that FHIR names by an absolute URI (a supplier's local scheme such as
+ * `https://fhir.hl7.org.uk/Id/emis-drug-codes`, an NHS or HL7 CodeSystem URL) travels under a UUID that Lloyd derives
+ * from the URI, with the URI itself in `codeSystemName`. The UUID is Lloyd's own (name-based, from a Lloyd-only
+ * seed), distinct per URI, and lets a reader check that `codeSystemName` really is the URI it was made from, so the
+ * system comes back exactly; a foreign receiver sees a well-formed code system it does not know, beside the SNOMED
+ * code and the text.
  */
-export function oidForSystem(system: string | undefined): string | undefined {
+const URL_SYSTEM_SEED = 'lloyd-code-system-url:';
+const ABSOLUTE_URI = /^[A-Za-z][A-Za-z0-9+.-]*:[^\s]+$/;
+
+/** The Lloyd UUID a code system URI travels under (see {@link URL_SYSTEM_SEED}); undefined for anything else. */
+export function uidForSystemUrl(system: string): string | undefined {
+  return ABSOLUTE_URI.test(system) ? derivedUuid(`${URL_SYSTEM_SEED}${system}`) : undefined;
+}
+
+/** How a FHIR system is written in HL7 V3: `codeSystem`, and `codeSystemName` when the system travels by its URI. */
+export interface V3CodeSystem {
+  codeSystem: string;
+  codeSystemName?: string;
+}
+
+/**
+ * The HL7 V3 `codeSystem` (and, for a system known only by its URI, `codeSystemName`) for a FHIR system, or undefined
+ * when the system cannot be expressed at all (no system, or one that is not an absolute URI).
+ */
+export function v3CodeSystemFor(system: string | undefined): V3CodeSystem | undefined {
   if (!system) return undefined;
   const known = SYSTEM_TO_OID.get(system);
-  if (known) return known;
+  if (known) return { codeSystem: known };
   if (system.startsWith('urn:oid:')) {
     const oid = system.slice('urn:oid:'.length);
-    return OID_PATTERN.test(oid) || RUID_PATTERN.test(oid) ? oid : undefined;
-  }
-  if (system.startsWith('urn:uuid:')) {
+    if (OID_PATTERN.test(oid) || RUID_PATTERN.test(oid)) return { codeSystem: oid };
+  } else if (system.startsWith('urn:uuid:')) {
     const uuid = system.slice('urn:uuid:'.length);
-    return UUID_PATTERN.test(uuid) ? uuid.toUpperCase() : undefined;
+    // Only a lower-case UUID comes back as written (see systemForOid); any other spelling travels by its URI.
+    if (UUID_PATTERN.test(uuid) && uuid === uuid.toLowerCase()) return { codeSystem: uuid.toUpperCase() };
+  } else if (system.startsWith(CODE_SYSTEMS.localPrefix)) {
+    const ruid = `${LOCAL_RUID_PREFIX}${system.slice(CODE_SYSTEMS.localPrefix.length)}`;
+    if (RUID_PATTERN.test(ruid)) return { codeSystem: ruid };
   }
-  if (system.startsWith(CODE_SYSTEMS.localPrefix)) {
-    const ods = system.slice(CODE_SYSTEMS.localPrefix.length);
-    const ruid = `${LOCAL_RUID_PREFIX}${ods}`;
-    return RUID_PATTERN.test(ruid) ? ruid : undefined;
-  }
-  return undefined;
+  const uid = uidForSystemUrl(system);
+  return uid ? { codeSystem: uid, codeSystemName: system } : undefined;
+}
+
+/**
+ * The HL7 V3 `codeSystem` for a FHIR system, or undefined when the system cannot be expressed (the coding is then
+ * only kept as text). A system known only by its URI also needs its `codeSystemName`: see {@link v3CodeSystemFor}.
+ */
+export function oidForSystem(system: string | undefined): string | undefined {
+  return v3CodeSystemFor(system)?.codeSystem;
+}
+
+/**
+ * The FHIR system for an HL7 V3 `codeSystem` and `codeSystemName`: the URI in `codeSystemName` when `codeSystem` is
+ * the Lloyd UUID derived from exactly that URI, else as {@link systemForOid}.
+ */
+export function systemForCode(codeSystem: string | undefined, codeSystemName: string | undefined): string | undefined {
+  if (codeSystem && codeSystemName && uidForSystemUrl(codeSystemName) === codeSystem.toUpperCase())
+    return codeSystemName;
+  return systemForOid(codeSystem);
 }
 
 /** The kinds of entry GP2GP has a transfer-degraded SNOMED code for. */

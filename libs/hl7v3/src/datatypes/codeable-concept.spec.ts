@@ -3,7 +3,7 @@ import { readXml } from '../xml/safe-xml-reader.js';
 import { TreeBuilder, type XNode } from '../xml/xml-tree.js';
 import { XmlWriter } from '../xml/xml-writer.js';
 import { isDegraded, parseConcept, writeConcept } from './codeable-concept.js';
-import { oidForSystem, systemForOid } from './code-systems.js';
+import { oidForSystem, systemForCode, systemForOid, uidForSystemUrl, v3CodeSystemFor } from './code-systems.js';
 
 async function node(xml: string): Promise<XNode> {
   const tree = new TreeBuilder();
@@ -29,11 +29,53 @@ describe('code systems', () => {
     expect(oidForSystem('urn:oid:2.16.840.1.113883.2.1.6.9')).toBe('2.16.840.1.113883.2.1.6.9');
     expect(oidForSystem(`${CODE_SYSTEMS.localPrefix}P30003`)).toBe('lloyd-local-P30003');
     expect(systemForOid('lloyd-local-P30003')).toBe(`${CODE_SYSTEMS.localPrefix}P30003`);
-    expect(oidForSystem('https://example.org/unknown')).toBeUndefined();
+    expect(oidForSystem('not a uri')).toBeUndefined();
+    expect(oidForSystem(undefined)).toBeUndefined();
+  });
+
+  it('names a system known only by its URL by a Lloyd UUID derived from it, and the URL', () => {
+    const emis = 'https://fhir.hl7.org.uk/Id/emis-drug-codes';
+    const written = v3CodeSystemFor(emis);
+    expect(written).toEqual({ codeSystem: uidForSystemUrl(emis), codeSystemName: emis });
+    expect(written?.codeSystem).toMatch(/^[0-9A-F]{8}-[0-9A-F]{4}-5[0-9A-F]{3}-[89AB][0-9A-F]{3}-[0-9A-F]{12}$/);
+    expect(v3CodeSystemFor('https://fhir.hl7.org.uk/Id/egton-codes')?.codeSystem).not.toBe(written?.codeSystem);
+    expect(systemForCode(written?.codeSystem, emis)).toBe(emis);
+    // A codeSystemName is only trusted when the UUID was derived from exactly it.
+    expect(systemForCode(written?.codeSystem, 'https://example.org/other')).toBe(
+      `urn:uuid:${written!.codeSystem.toLowerCase()}`,
+    );
+    expect(systemForCode('2.16.840.1.113883.2.1.6.9', 'EMIS drug codes')).toBe('urn:oid:2.16.840.1.113883.2.1.6.9');
   });
 });
 
 describe('CD ⇄ CodeableConcept', () => {
+  it('carries local codings (no OID) as translations under their URL, and reads them back exactly', async () => {
+    const concept: fhir4.CodeableConcept = {
+      coding: [
+        { system: 'https://fhir.hl7.org.uk/Id/emis-drug-codes', code: 'ASDI224', display: 'Aspirin 75mg' },
+        { system: CODE_SYSTEMS.snomed, code: '319773006', display: 'Aspirin 75mg dispersible tablets' },
+      ],
+      text: 'Aspirin 75mg dispersible tablets',
+    };
+    const xml = written(concept, 'medication');
+    expect(xml).toContain('codeSystemName="https://fhir.hl7.org.uk/Id/emis-drug-codes"');
+    expect(parseConcept(await node(xml))).toEqual({
+      coding: [concept.coding![1], concept.coding![0]],
+      text: concept.text,
+    });
+  });
+
+  it('degrades a concept with only a local coding, keeping the coding as a translation', async () => {
+    const concept: fhir4.CodeableConcept = {
+      coding: [{ system: 'https://fhir.hl7.org.uk/Id/emis-drug-codes', code: 'LOCAL1', display: 'Local drug' }],
+      text: 'Local drug',
+    };
+    const back = parseConcept(await node(written(concept, 'medication')));
+    expect(isDegraded(back)).toBe(true);
+    expect(back?.coding).toEqual(concept.coding);
+    expect(back?.text).toBe('Local drug');
+  });
+
   it('keeps the code, every translation and the original text', async () => {
     const concept = parseConcept(
       await node(

@@ -1,7 +1,14 @@
 import { CODE_SYSTEMS, EXTENSIONS } from '@lloyd/adapters-core';
 import { attr, child, childText, children, type XNode } from '../xml/xml-tree.js';
 import type { XmlWriter } from '../xml/xml-writer.js';
-import { DEGRADED_CODES, isDegradedCode, OIDS, oidForSystem, systemForOid, type DegradedKind } from './code-systems.js';
+import {
+  DEGRADED_CODES,
+  isDegradedCode,
+  OIDS,
+  systemForCode,
+  v3CodeSystemFor,
+  type DegradedKind,
+} from './code-systems.js';
 
 /** The marker Lloyd puts on a CodeableConcept (and its resource) whose code could not be carried in SNOMED CT. */
 export const DEGRADED_EXTENSION: fhir4.Extension = { url: EXTENSIONS.degradedCode, valueBoolean: true };
@@ -14,7 +21,7 @@ function codingOf(node: XNode): fhir4.Coding | undefined {
   const code = attr(node, 'code');
   if (!code || attr(node, 'nullFlavor')) return undefined;
   const coding: fhir4.Coding = {};
-  const system = systemForOid(attr(node, 'codeSystem'));
+  const system = systemForCode(attr(node, 'codeSystem'), attr(node, 'codeSystemName'));
   if (system) coding.system = system;
   coding.code = code;
   const display = attr(node, 'displayName')?.trim();
@@ -87,7 +94,7 @@ export function writeConcept(
   const codings = (concept?.coding ?? []).filter((c) => c.code);
   const snomed = codings.find((c) => c.system === CODE_SYSTEMS.snomed);
   const text = concept?.text ?? codings.find((c) => c.display)?.display;
-  const expressible = codings.filter((c) => c !== snomed && oidForSystem(c.system));
+  const expressible = codings.filter((c) => c !== snomed && v3CodeSystemFor(c.system));
   const withTranslations = options.translations !== false;
   const qualifiers = options.qualifiers ?? [];
 
@@ -114,7 +121,7 @@ export function writeConcept(
   const attributes = {
     ...options.attributes,
     code: primary.code,
-    codeSystem: oidForSystem(primary.system) ?? OIDS.snomed,
+    ...(v3CodeSystemFor(primary.system) ?? { codeSystem: OIDS.snomed }),
     displayName: primary.display,
   };
   const translations = withTranslations ? expressible.filter((c) => c !== asIs) : [];
@@ -126,7 +133,7 @@ export function writeConcept(
     if (text !== undefined) w.text('originalText', text);
     writeQualifiers(w, qualifiers);
     for (const t of translations) {
-      w.empty('translation', { code: t.code, codeSystem: oidForSystem(t.system), displayName: t.display });
+      w.empty('translation', { code: t.code, ...v3CodeSystemFor(t.system), displayName: t.display });
     }
   });
 }

@@ -112,13 +112,17 @@ export function readAgentDirectory(ctx: ParseContext, directory: XNode): Practic
         represented !== undefined &&
         (odsOf(represented) === ctx.practiceOds ||
           (representedName !== undefined && representedName === ctx.practiceName));
-      if (role || worksForPractice) {
+      const elsewhere = represented !== undefined && !worksForPractice;
+      if (role || worksForPractice || elsewhere) {
         const practitionerRole: fhir4.PractitionerRole = {
           resourceType: 'PractitionerRole',
           id,
           practitioner: { reference: `Practitioner/${id}` },
         };
         if (worksForPractice) practitionerRole.organization = { reference: `Organization/${ctx.practiceId}` };
+        // Another organisation is kept by name, as other organisation agents are.
+        else if (elsewhere)
+          practitionerRole.organization = { display: representedName ?? odsOf(represented) ?? 'Organisation' };
         if (role) practitionerRole.code = [role];
         ctx.practitionerRoles.push(practitionerRole);
       }

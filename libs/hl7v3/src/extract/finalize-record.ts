@@ -2,7 +2,7 @@ import { EXTENSIONS, type CanonicalRecord } from '@lloyd/adapters-core';
 import { toFhirId } from '../datatypes/identifiers.js';
 import type { PracticeDetails } from './agent-directory.js';
 import { primaryConcept, type ParseContext, type PendingLinkSet } from './parse-context.js';
-import { PROBLEM_STATUS } from './statements/linkset.js';
+import { PROBLEM_STATUS, relatedProblemExtension } from './statements/linkset.js';
 import { put } from './statement-common.js';
 
 export const NHS_NUMBER_SYSTEM = 'https://fhir.nhs.uk/Id/nhs-number';
@@ -29,6 +29,12 @@ function resolveLinkSets(ctx: ParseContext): void {
     if (pending.sourceId && !ctx.bySourceId.has(pending.sourceId))
       ctx.bySourceId.set(pending.sourceId, pending.condition);
   }
+  const problems = new Set<fhir4.Resource>(
+    ctx.linkSets
+      .filter((p) => !linksReferral(p, p.namedId ? ctx.bySourceId.get(p.namedId) : undefined))
+      .map((p) => p.condition),
+  );
+  const children = new Map<fhir4.Condition, fhir4.Condition[]>();
   for (const pending of ctx.linkSets) {
     const named = pending.namedId ? ctx.bySourceId.get(pending.namedId) : undefined;
     if (pending.namedId && !named) ctx.skip('conditionNamed(unresolved)');
@@ -53,11 +59,26 @@ function resolveLinkSets(ctx: ParseContext): void {
     if (named && !namedCode && !pending.fallbackCode) ctx.skip('conditionNamed(uncoded)');
     condition.code = structuredClone(namedCode ?? pending.fallbackCode ?? { text: 'Problem' });
     const related = [...(named && named !== condition ? [named] : []), ...linked.filter((r) => r !== named)];
+    // A problem linking another problem's LinkSet is that problem's parent (GP2GP's problem hierarchy).
+    const childProblems = related.filter((r): r is fhir4.Condition => problems.has(r));
+    if (childProblems.length > 0) children.set(condition, childProblems);
     condition.extension = [
       ...(condition.extension ?? []),
-      ...related.map((r) => ({ url: EXTENSIONS.relatedClinicalContent, valueReference: referenceTo(r) })),
+      ...related
+        .filter((r) => !problems.has(r))
+        .map((r) => ({ url: EXTENSIONS.relatedClinicalContent, valueReference: referenceTo(r) })),
+      ...childProblems.map((r) => relatedProblemExtension('child', referenceTo(r).reference!)),
     ];
     ctx.add(condition);
+  }
+  for (const [parent, kids] of children) {
+    for (const child of kids) {
+      child.extension = [
+        ...(child.extension ?? []),
+        relatedProblemExtension('parent', referenceTo(parent).reference!),
+        ...kids.filter((k) => k !== child).map((k) => relatedProblemExtension('sibling', referenceTo(k).reference!)),
+      ];
+    }
   }
 }
 

@@ -100,6 +100,35 @@ function actualProblem(src: Source): fhir4.Extension[] {
   return kept;
 }
 
+/** What the target of a RelatedProblemHeader is to the problem that carries it. */
+const RELATED_PROBLEM_TYPES: ReadonlySet<string> = new Set(['parent', 'child', 'sibling']);
+
+/** GP Connect's RelatedProblemHeader (0..*): kept when it has a known type and a target, else counted as dropped. */
+function relatedProblems(src: Source): fhir4.Extension[] {
+  const kept: fhir4.Extension[] = [];
+  for (const e of src.extension(careConnect('RelatedProblemHeader'))) {
+    const type = subExtension(e, 'type')?.['valueCode'];
+    const valueReference = src.ctx.convert(
+      subExtension(e, 'target')?.['valueReference'],
+      'Condition.relatedProblem',
+    ) as fhir4.Reference | undefined;
+    if (
+      typeof type === 'string' &&
+      RELATED_PROBLEM_TYPES.has(type) &&
+      valueReference?.reference?.startsWith('Condition/')
+    ) {
+      kept.push({
+        url: EXTENSIONS.relatedProblem,
+        extension: [
+          { url: 'type', valueCode: type },
+          { url: 'target', valueReference },
+        ],
+      });
+    } else ReportBuilder.count(src.ctx.report.droppedExtensions, String(e['url']));
+  }
+  return kept;
+}
+
 /** GP Connect problem extensions that Lloyd's canonical model carries. */
 function problemExtensions(src: Source): fhir4.Extension[] {
   const related = src
@@ -113,7 +142,7 @@ function problemExtensions(src: Source): fhir4.Extension[] {
     .filter((c): c is string => c === 'major' || c === 'minor')
     .slice(0, 1)
     .map((valueCode) => ({ url: EXTENSIONS.problemSignificance, valueCode }));
-  return [...significance, ...actualProblem(src), ...related];
+  return [...significance, ...actualProblem(src), ...related, ...relatedProblems(src)];
 }
 
 export function convertCondition(src: Source, id: string): fhir4.Condition {

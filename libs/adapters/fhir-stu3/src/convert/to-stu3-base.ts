@@ -27,6 +27,7 @@ export const STU3_EXT = {
   problemSignificance: `${CARE_CONNECT}/Extension-CareConnect-ProblemSignificance-1`,
   relatedClinicalContent: `${CARE_CONNECT}/Extension-CareConnect-RelatedClinicalContent-1`,
   actualProblem: `${CARE_CONNECT}/Extension-CareConnect-ActualProblem-1`,
+  relatedProblemHeader: `${CARE_CONNECT}/Extension-CareConnect-RelatedProblemHeader-1`,
   dateRecorded: `${CARE_CONNECT}/Extension-CareConnect-DateRecorded-1`,
   associatedEncounter: 'http://hl7.org/fhir/StructureDefinition/encounter-associatedEncounter',
 } as const;

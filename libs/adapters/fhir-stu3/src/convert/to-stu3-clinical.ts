@@ -41,7 +41,12 @@ export function toStu3AllergyIntolerance(r: fhir4.AllergyIntolerance): Json {
 }
 
 export function toStu3Condition(r: fhir4.Condition): Json {
-  const mapped = [EXTENSIONS.problemSignificance, EXTENSIONS.relatedClinicalContent, EXTENSIONS.actualProblem];
+  const mapped = [
+    EXTENSIONS.problemSignificance,
+    EXTENSIONS.relatedClinicalContent,
+    EXTENSIONS.actualProblem,
+    EXTENSIONS.relatedProblem,
+  ];
   const header = stu3Header(r, 'Condition', mapped);
   const extension = [
     ...((header['extension'] as Json[] | undefined) ?? []),
@@ -54,6 +59,9 @@ export function toStu3Condition(r: fhir4.Condition): Json {
     ...(r.extension ?? [])
       .filter((e) => e.url === EXTENSIONS.relatedClinicalContent)
       .map((e) => ({ url: STU3_EXT.relatedClinicalContent, valueReference: e.valueReference })),
+    ...(r.extension ?? [])
+      .filter((e) => e.url === EXTENSIONS.relatedProblem)
+      .map((e) => ({ url: STU3_EXT.relatedProblemHeader, extension: e.extension })),
   ];
   return compact({
     ...header,

@@ -11,6 +11,30 @@ import {
   type CompositionScope,
 } from '../statement-common.js';
 
+/** What the target of a related-problem link (EXTENSIONS.relatedProblem) is to the problem that carries it. */
+export type RelatedProblemType = 'parent' | 'child' | 'sibling';
+
+export function relatedProblemExtension(type: RelatedProblemType, reference: string): fhir4.Extension {
+  return {
+    url: EXTENSIONS.relatedProblem,
+    extension: [
+      { url: 'type', valueCode: type },
+      { url: 'target', valueReference: { reference } },
+    ],
+  };
+}
+
+/** A Condition's related-problem links, as type and target reference. */
+export function relatedProblemsOf(condition: fhir4.Condition): { type: string; reference: string }[] {
+  return (condition.extension ?? [])
+    .filter((e) => e.url === EXTENSIONS.relatedProblem)
+    .map((e) => ({
+      type: e.extension?.find((p) => p.url === 'type')?.valueCode ?? '',
+      reference: e.extension?.find((p) => p.url === 'target')?.valueReference?.reference ?? '',
+    }))
+    .filter((r) => r.type !== '' && r.reference !== '');
+}
+
 /** SNOMED codes GP2GP puts on a LinkSet to say whether the problem is active (the problem itself is named). */
 export const PROBLEM_STATUS = { active: '394774009', inactive: '394775005', unspecified: '394776006' } as const;
 /** SNOMED "Significant": the qualifier that makes a problem major. */
