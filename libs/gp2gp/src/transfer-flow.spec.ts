@@ -147,6 +147,34 @@ describe('GP2GP transfer: whole flow over in-process store and queue', () => {
     expect(await h.markers.isInTransit('P20002', NHS)).toBe(false);
   });
 
+  it('says what the extract it built could not carry, and does not auto-integrate such a record', async () => {
+    const receiver = new FakeTransferSystem({ receive: 'integrate' });
+    const withFlag = (nhs: string) => {
+      const record = sampleRecord(nhs, 'P10001');
+      // GP2GP has no statement for a Flag: it cannot travel, and the transfer must say so.
+      const flag: fhir4.Flag = {
+        resourceType: 'Flag',
+        id: 'flag-1',
+        status: 'active',
+        code: { text: 'Violent patient marker' },
+        subject: { reference: `Patient/${record.patient.id ?? ''}` },
+      };
+      return { ...record, resources: [...record.resources, flag] };
+    };
+    h = await createGp2gpHarness({
+      systems: { P10001: FakeTransferSystem.sendingCanonical(withFlag), P20002: receiver },
+      patients: { [NHS]: 'P10001' },
+      autoIntegrate: ['P20002'],
+    });
+    const transfer = await startTransfer(h, 'P10001', 'P20002');
+    const held = await h.waitFor(transfer.id, DONE);
+    expect(held.notCarried).toEqual(['Flag/flag-1: unsupported-type']);
+    expect(held.autoIntegrate).toBe(false);
+    expect(held.state).toBe('awaiting-acceptance');
+    const view = await h.gp2gp.getTransfer.execute(transfer.id, h.caller);
+    expect(view.notCarried).toEqual(['Flag/flag-1: unsupported-type']);
+  });
+
   it('ends with a negative acknowledgement when the receiving system rejects the record on delivery', async () => {
     const receiver = new FakeTransferSystem({ receive: 'reject', rejectCode: '13' });
     h = await createGp2gpHarness({

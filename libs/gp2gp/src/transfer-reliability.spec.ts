@@ -298,6 +298,7 @@ describe('GP2GP transfer reliability', () => {
       requestAckId: 'X',
       extractBytes: 1,
       largeMessage: false,
+      notCarried: [],
       attachments: [],
     };
 

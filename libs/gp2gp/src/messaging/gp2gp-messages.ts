@@ -9,6 +9,7 @@ import {
   parseCopc,
   parseEhrExtract,
   streamEhrExtract,
+  type BuildEhrExtractOptions,
   type ParsedEhrExtract,
 } from '@lloyd/hl7v3';
 import type { Transfer } from '../model/transfer.js';
@@ -78,7 +79,11 @@ export class Gp2gpMessages {
   }
 
   /** The extract built from a canonical record (`RCMR_IN030000UK06`/`UK07`), streamed. */
-  extractFromRecord(t: Transfer, record: CanonicalRecord): { messageId: string; stream: Readable } {
+  extractFromRecord(
+    t: Transfer,
+    record: CanonicalRecord,
+    report: Pick<BuildEhrExtractOptions, 'onSkipped' | 'onPartNotCarried'> = {},
+  ): { messageId: string; stream: Readable } {
     const messageId = this.extractMessageId(t);
     const stream = streamEhrExtract(record, {
       messageId,
@@ -89,6 +94,7 @@ export class Gp2gpMessages {
       fromOds: t.fromOds,
       toOds: t.toOds,
       now: new Date(this.clock()),
+      ...report,
     });
     return { messageId, stream };
   }

@@ -85,6 +85,11 @@ export interface Transfer {
   fragmentsReceived: number;
   /** Items of the translated record whose codes could not be translated (kept, marked degraded). */
   degradedCount: number;
+  /**
+   * What the extract the sending side built could not carry (an item or a part of one, one line each, at most
+   * {@link MAX_NOT_CARRIED} kept); such a record is never auto-integrated.
+   */
+  notCarried?: string[];
   /** Clinical items in the translated record. */
   itemCount: number;
   /** The receiving practice's auto-integration applied (opted in, nothing degraded, nothing missing). */
@@ -110,6 +115,9 @@ export interface Transfer {
   createdAt: string;
   updatedAt: string;
 }
+
+/** How many lines of {@link Transfer.notCarried} a transfer keeps (the count beyond is said in its last line). */
+export const MAX_NOT_CARRIED = 100;
 
 /** Inputs of a new transfer. */
 export interface NewTransfer {

@@ -24,6 +24,11 @@ export interface ExtractArrival {
   /** True when the extract travels as a large message (too big for one message, or with attachments). */
   largeMessage: boolean;
   attachments: TransferAttachment[];
+  /**
+   * Items of the sending practice's record, or parts of them, that the extract Lloyd built cannot carry (for example a
+   * type GP2GP has no statement for), one line each. Empty when the practice's system sent its own extract.
+   */
+  notCarried: string[];
 }
 
 const PLACEHOLDER = (a: AttachmentSource, why: string) =>
@@ -70,7 +75,8 @@ export class AnswerEhrRequest {
     }
 
     const extractKey = transferBlobs.senderExtract(t.id);
-    const messageId = await this.storeExtract(t, exported, extractKey);
+    const notCarried: string[] = [];
+    const messageId = await this.storeExtract(t, exported, extractKey, notCarried);
     const extract = await this.blobs.stat(extractKey);
     const extractBytes = extract?.bytes ?? 0;
 
@@ -98,16 +104,26 @@ export class AnswerEhrRequest {
       extractBytes,
       largeMessage: oversized || attachments.length > 0,
       attachments,
+      notCarried,
     };
   }
 
-  private async storeExtract(t: Transfer, exported: ExportedRecord, key: string): Promise<string> {
+  private async storeExtract(
+    t: Transfer,
+    exported: ExportedRecord,
+    key: string,
+    notCarried: string[],
+  ): Promise<string> {
     if (exported.extract.format === 'hl7v3') {
       await this.blobs.put(key, await exported.extract.open(), { contentType: 'application/xml' });
       return this.messages.extractMessageId(t);
     }
     // GP2GP extracts carry SNOMED CT: add it where a map exists before building (untranslatable items go degraded).
-    const built = this.messages.extractFromRecord(t, this.terminology.normaliseRecord(exported.extract.record).record);
+    const built = this.messages.extractFromRecord(t, this.terminology.normaliseRecord(exported.extract.record).record, {
+      onSkipped: (resource, reason) => notCarried.push(`${resource.resourceType}/${resource.id ?? ''}: ${reason}`),
+      onPartNotCarried: (resource, part) =>
+        notCarried.push(`${resource.resourceType}/${resource.id ?? ''}: its ${part.kind} (${part.detail})`),
+    });
     await this.blobs.put(key, built.stream, { contentType: 'application/xml' });
     return built.messageId;
   }

@@ -51,7 +51,10 @@ export class DeliverRecordStep implements TransferStep {
     const missing = current.attachments.filter((a) => a.absent).map((a) => a.id);
     if (current.state === 'translated') {
       const eligible =
-        current.degradedCount === 0 && missing.length === 0 && (await this.autoIntegration.isEnabled(current.toOds));
+        current.degradedCount === 0 &&
+        missing.length === 0 &&
+        !current.notCarried?.length &&
+        (await this.autoIntegration.isEnabled(current.toOds));
       const written = await this.transfers.update(current.id, (latest, now) =>
         latest.state === 'translated' ? moveTo(latest, 'delivered', now, { autoIntegrate: eligible }) : null,
       );

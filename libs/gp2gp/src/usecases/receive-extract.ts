@@ -1,6 +1,6 @@
 import { type BlobStore } from '@lloyd/store';
 import type { Gp2gpMessages } from '../messaging/gp2gp-messages.js';
-import type { Transfer } from '../model/transfer.js';
+import { MAX_NOT_CARRIED, type Transfer } from '../model/transfer.js';
 import { moveTo, note } from '../model/transitions.js';
 import type { Gp2gpOptions } from '../options.js';
 import type { ExtractArrival } from '../sender/answer-ehr-request.js';
@@ -36,7 +36,9 @@ export class ReceiveExtract {
     const result = await this.transfers.update(transferId, (current, now) => {
       if (current.state === 'extract-requested') {
         receipt = 'accepted';
+        const notCarried = keptLines(arrival.notCarried);
         return moveTo(current, 'extract-received', now, {
+          ...(notCarried.length ? { notCarried } : {}),
           messageIds: { ...current.messageIds, extract: arrival.messageId, requestAck: arrival.requestAckId },
           sizes: {
             extractBytes: arrival.extractBytes,
@@ -79,4 +81,10 @@ export class ReceiveExtract {
     }
     return { receipt, transfer: result.transfer };
   }
+}
+
+/** The lines a transfer keeps of what its extract could not carry: the first ones, and how many more there were. */
+function keptLines(lines: readonly string[]): string[] {
+  if (lines.length <= MAX_NOT_CARRIED) return [...lines];
+  return [...lines.slice(0, MAX_NOT_CARRIED - 1), `and ${lines.length - MAX_NOT_CARRIED + 1} more`];
 }

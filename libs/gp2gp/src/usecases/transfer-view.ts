@@ -21,6 +21,8 @@ export interface TransferView {
   largeMessage: boolean;
   autoIntegrate?: boolean;
   integration?: IntegrationSummary;
+  /** What the extract built from the sending practice's record could not carry, one line each. */
+  notCarried?: string[];
   paperFallback: boolean;
   failure?: TransferFailure;
   rejection?: TransferFailure;
@@ -61,6 +63,7 @@ export function toView(t: Transfer): TransferView {
     largeMessage: t.largeMessage,
     ...(t.autoIntegrate !== undefined ? { autoIntegrate: t.autoIntegrate } : {}),
     ...(t.integration ? { integration: t.integration } : {}),
+    ...(t.notCarried?.length ? { notCarried: t.notCarried } : {}),
     paperFallback: t.paperFallback,
     ...(t.failure ? { failure: t.failure } : {}),
     ...(t.rejection ? { rejection: t.rejection } : {}),
