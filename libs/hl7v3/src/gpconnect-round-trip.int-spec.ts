@@ -8,6 +8,7 @@ import { isDegradedCode } from './datatypes/code-systems.js';
 import { parseEhrExtract, type ParsedEhrExtract } from './extract/parse-ehr-extract.js';
 import { primaryConcept } from './extract/parse-context.js';
 import { relatedProblemsOf } from './extract/statements/linkset.js';
+import { TEST_BUILD_OPTIONS } from './testing/build-options.js';
 
 /**
  * The GP2GP direction for a GP Connect (P40004) record: every shared STU3 structured record is read into the canonical
@@ -112,14 +113,7 @@ function problemLinks(resources: readonly fhir4.Resource[]): string[] {
     .sort();
 }
 
-const OPTIONS = {
-  messageId: 'A1B2C3D4-0000-4000-8000-000000000001',
-  conversationId: 'C0000000-0000-4000-8000-000000000001',
-  fromAsid: '200000000111',
-  toAsid: '200000000222',
-  toOds: 'B67890',
-  now: new Date('2024-05-01T10:00:00Z'),
-};
+const OPTIONS = TEST_BUILD_OPTIONS;
 
 describeWithSharedData('GP Connect STU3 structured records (shared samples) → EHR extract → canonical R4', () => {
   it('finds the sample records', () => {

@@ -6,16 +6,10 @@ import { arbitraryCanonicalRecord, recordWithEveryKind } from '../testing/arbitr
 import { roundTripDifferences } from '../testing/compare-records.js';
 import { FIXTURE_EXTRACT } from '../testing/fixture-extract.js';
 import { describeWithSchemas, expectSchemaValid } from '@lloyd/test-support';
-import { buildEhrExtract, streamEhrExtract, type BuildEhrExtractOptions } from './build-ehr-extract.js';
+import { buildEhrExtract, streamEhrExtract } from './build-ehr-extract.js';
+import { TEST_BUILD_OPTIONS } from '../testing/build-options.js';
 
-const OPTIONS: BuildEhrExtractOptions = {
-  messageId: 'A1B2C3D4-0000-4000-8000-000000000001',
-  conversationId: 'C0000000-0000-4000-8000-000000000001',
-  fromAsid: '200000000111',
-  toAsid: '200000000222',
-  toOds: 'B67890',
-  now: new Date('2024-05-01T10:00:00Z'),
-};
+const OPTIONS = TEST_BUILD_OPTIONS;
 
 function everyKindRecord(confidential: boolean): CanonicalRecord {
   return recordWithEveryKind({ confidential });

@@ -4,6 +4,7 @@ import { parseEhrExtract } from '../extract/parse-ehr-extract.js';
 import { BuildContext } from './build-context.js';
 import { buildEhrExtract } from './build-ehr-extract.js';
 import { namedStatementOf } from './write-problem.js';
+import { TEST_BUILD_OPTIONS } from '../testing/build-options.js';
 
 /**
  * Which statement a problem's LinkSet names (`conditionNamed`): the GP Connect record says (ActualProblem), and only a
@@ -91,14 +92,7 @@ function choice(condition: fhir4.Condition): { named?: string; linked: string[] 
   return { ...(named ? { named: key(named) } : {}), linked: linked.map(key) };
 }
 
-const OPTIONS = {
-  messageId: 'A1B2C3D4-0000-4000-8000-000000000001',
-  conversationId: 'C0000000-0000-4000-8000-000000000001',
-  fromAsid: '200000000111',
-  toAsid: '200000000222',
-  toOds: 'B67890',
-  now: new Date('2024-05-01T10:00:00Z'),
-};
+const OPTIONS = TEST_BUILD_OPTIONS;
 
 describe('the statement a problem names', () => {
   it('is the actual problem item when the record says which it is, even with a same-coded plan linked first', () => {

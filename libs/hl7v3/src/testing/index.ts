@@ -2,3 +2,4 @@
 export { arbitraryCanonicalRecord, recordWithEveryKind } from './arbitrary-record.js';
 export { foldedComments, roundTripDifferences } from './compare-records.js';
 export { FIXTURE_EXTRACT } from './fixture-extract.js';
+export { TEST_BUILD_OPTIONS } from './build-options.js';
