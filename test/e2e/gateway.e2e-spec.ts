@@ -250,6 +250,14 @@ describe('gateway end to end (one supplier slice over real HTTP)', () => {
       expect(spineCode((await dropped.json()) as OperationOutcomeBody)).toBe('BAD_GATEWAY');
       const notReady = await fetch(`${base}/health/ready`);
       expect(notReady.status).toBe(503);
+      const why = ((await notReady.json()) as OperationOutcomeBody).issue[0]?.diagnostics ?? '';
+      expect(why).toContain('supplier:P10001 is not ready');
+      expect(why).not.toContain('..');
+      // Operators see each supplier call's outcome.
+      const metrics = await (await fetch(`${base}/metrics`)).text();
+      for (const outcome of ['timeout', 'unavailable']) {
+        expect(metrics).toMatch(new RegExp(`lloyd_supplier_calls_total\\{ods="P10001",outcome="${outcome}"\\} [1-9]`));
+      }
     } finally {
       await fetch(faults, { method: 'DELETE' });
     }
@@ -259,9 +267,12 @@ describe('gateway end to end (one supplier slice over real HTTP)', () => {
     expect((await fetch(`${base}/health/live`)).status).toBe(200);
     const ready = await fetch(`${base}/health/ready`);
     expect(ready.status).toBe(200);
-    const report = (await ready.json()) as { checks: Record<string, { ok: boolean }> };
+    const report = (await ready.json()) as { checks: Record<string, { ok: boolean; breaker?: string }> };
     expect(Object.keys(report.checks).sort()).toEqual(['queue', 'store', 'supplier:P10001']);
+    expect(report.checks['supplier:P10001']?.breaker).toBe('closed');
     const metrics = await (await fetch(`${base}/metrics`)).text();
+    expect(metrics).toMatch(/lloyd_supplier_breaker_state\{ods="P10001"\} 0/);
+    expect(metrics).toMatch(/lloyd_supplier_calls_total\{ods="P10001",outcome="ok"\} [1-9]/);
     expect(metrics).toMatch(/http_requests_total\{[^}]*route="\/fhir\/Patient"[^}]*status="200"[^}]*\} \d+/);
     expect(metrics).toContain('http_request_duration_seconds_bucket');
   });

@@ -37,8 +37,26 @@ export class FederationModule {
         },
         {
           provide: SupplierCaller,
-          useFactory: (directory: SupplierDirectory) => new SupplierCaller(directory, config.resilience),
-          inject: [SupplierDirectory],
+          useFactory: (directory: SupplierDirectory, metrics: MetricsService) => {
+            const calls = metrics.counter(
+              'lloyd_supplier_calls_total',
+              'Calls to supplier systems (retries included in one call), by practice and outcome: ok, timeout, ' +
+                'unavailable, protocol (an answer Lloyd cannot understand), breaker-open, bulkhead-full.',
+              ['ods', 'outcome'],
+            );
+            const breaker = metrics.gauge(
+              'lloyd_supplier_breaker_state',
+              "Each supplier system's circuit breaker: 0 closed, 1 half-open (trying again), 2 open (failing fast).",
+              ['ods'],
+            );
+            const level = { closed: 0, 'half-open': 1, open: 2, isolated: 2 } as const;
+            for (const supplier of config.suppliers) breaker.set({ ods: supplier.ods }, 0);
+            return new SupplierCaller(directory, config.resilience, {
+              called: (ods, outcome) => calls.inc({ ods, outcome }),
+              breakerChanged: (ods, state) => breaker.set({ ods }, level[state]),
+            });
+          },
+          inject: [SupplierDirectory, MetricsService],
         },
         {
           provide: TransferMarkers,

@@ -5,19 +5,24 @@ import {
   SupplierUnavailableError,
   type SupplierCallContext,
 } from '@lloyd/adapters-core';
-import { SupplierCaller } from './supplier-caller.js';
+import { SupplierCaller, type SupplierCallObserver } from './supplier-caller.js';
 import { SupplierDirectory } from './supplier-directory.js';
 import { expectOutcomeError } from '@lloyd/test-support';
 
 const ODS = 'P10001';
 
 /** A caller for one practice; `fn` plays the supplier, so no network is involved. */
-function caller(resilience: Record<string, number> = {}, timeoutMs = 200): SupplierCaller {
+function caller(
+  resilience: Record<string, number> = {},
+  timeoutMs = 200,
+  observer?: SupplierCallObserver,
+  clock?: () => number,
+): SupplierCaller {
   const config = configSchema.parse({
     suppliers: [{ ods: ODS, name: 'test', format: 'xml-readv2', baseUrl: 'http://127.0.0.1:9', timeoutMs }],
     resilience: { retryInitialDelayMs: 1, breakerHalfOpenAfterMs: 60_000, ...resilience },
   });
-  return new SupplierCaller(new SupplierDirectory(config.suppliers), config.resilience);
+  return new SupplierCaller(new SupplierDirectory(config.suppliers), config.resilience, observer, clock);
 }
 
 const unavailable = () =>
@@ -92,6 +97,41 @@ describe('SupplierCaller', () => {
     expect(refused.status).toBe(502);
     expect(refused.message).toMatch(/failed repeatedly/);
     expect(attempts).toBe(3);
+  });
+
+  it('tells the caller of an open circuit, in the text and Retry-After, how long is left before it tries again', async () => {
+    let now = 1_000_000;
+    const supplier = caller(
+      { breakerThreshold: 1, retries: 0, breakerHalfOpenAfterMs: 10_000 },
+      200,
+      undefined,
+      () => now,
+    );
+    await expectOutcomeError(supplier.call(ODS, () => Promise.reject(nonsense())));
+    now += 6_500;
+    const refused = await expectOutcomeError(supplier.call(ODS, () => Promise.resolve('unreached')));
+    expect(refused.headers).toMatchObject({ 'retry-after': '4' });
+    expect(refused.message).toMatch(/Try again in 4 seconds/);
+  });
+
+  it("reports every call's outcome and every breaker change to its observer", async () => {
+    const seen: string[] = [];
+    const observer: SupplierCallObserver = {
+      called: (ods, outcome) => seen.push(`${ods} ${outcome}`),
+      breakerChanged: (ods, state) => seen.push(`${ods} breaker ${state}`),
+    };
+    const supplier = caller({ breakerThreshold: 2, retries: 0 }, 50, observer);
+    await supplier.call(ODS, () => Promise.resolve('ok'));
+    await expectOutcomeError(supplier.call(ODS, (_, ctx) => hang(ctx)));
+    await expectOutcomeError(supplier.call(ODS, () => Promise.reject(unavailable())));
+    await expectOutcomeError(supplier.call(ODS, () => Promise.resolve('unreached')));
+    expect(seen).toEqual([
+      `${ODS} ok`,
+      `${ODS} timeout`,
+      `${ODS} breaker open`,
+      `${ODS} unavailable`,
+      `${ODS} breaker-open`,
+    ]);
   });
 
   it('bounds concurrent calls per supplier and refuses beyond the queue with 503 and Retry-After', async () => {

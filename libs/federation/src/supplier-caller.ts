@@ -41,7 +41,21 @@ interface SupplierPolicies {
   guarded: IPolicy;
   retrying: IPolicy;
   breaker: ReturnType<typeof circuitBreaker>;
+  /** When the breaker last opened (ms since the epoch), to tell callers how long is left before it tries again. */
+  openedAt: number;
 }
+
+/** How one supplier call ended, as operators see it in metrics. */
+export type SupplierCallOutcome = 'ok' | 'timeout' | 'unavailable' | 'protocol' | 'breaker-open' | 'bulkhead-full';
+export type BreakerState = 'closed' | 'open' | 'half-open' | 'isolated';
+
+/** Told of every call's outcome and every breaker change (the gateway turns them into Prometheus metrics). */
+export interface SupplierCallObserver {
+  called(ods: string, outcome: SupplierCallOutcome): void;
+  breakerChanged(ods: string, state: BreakerState): void;
+}
+
+const SILENT: SupplierCallObserver = { called: () => undefined, breakerChanged: () => undefined };
 
 /**
  * Calls a practice's supplier system through its adapter, protected per supplier by a bulkhead (bounded concurrency
@@ -55,6 +69,8 @@ export class SupplierCaller {
   constructor(
     private readonly directory: SupplierDirectory,
     private readonly resilience: LloydConfig['resilience'],
+    private readonly observer: SupplierCallObserver = SILENT,
+    private readonly clock: () => number = Date.now,
   ) {}
 
   async call<T>(
@@ -82,13 +98,18 @@ export class SupplierCaller {
         detail: 'the deadline passed before the call could start',
       });
     try {
-      return await policy.execute(({ signal }) => {
+      const result = await policy.execute(({ signal }) => {
         if (signal.aborted) throw late();
         return fn(endpoint.adapter, { signal, correlationId });
       }, deadline.signal);
+      this.observer.called(ods, 'ok');
+      return result;
     } catch (err) {
       // A call still queued in the bulkhead when the deadline passes is cancelled by the policy.
-      throw this.translate(err instanceof TaskCancelledError && deadline.signal.aborted ? late() : err, ods);
+      const cause = err instanceof TaskCancelledError && deadline.signal.aborted ? late() : err;
+      const outcome = outcomeOf(cause);
+      if (outcome) this.observer.called(ods, outcome);
+      throw this.translate(cause, ods);
     } finally {
       clearTimeout(timer);
     }
@@ -112,7 +133,7 @@ export class SupplierCaller {
   }
 
   /** Current breaker state per supplier, for readiness reports and tests. */
-  breakerState(ods: string): 'closed' | 'open' | 'half-open' | 'isolated' {
+  breakerState(ods: string): BreakerState {
     const state = this.policies.get(ods)?.breaker.state ?? CircuitState.Closed;
     return BREAKER_STATES[state];
   }
@@ -135,7 +156,14 @@ export class SupplierCaller {
         }),
         guarded,
       );
-      found = { guarded, retrying, breaker };
+      const policies: SupplierPolicies = { guarded, retrying, breaker, openedAt: 0 };
+      breaker.onBreak(() => {
+        policies.openedAt = this.clock();
+        this.observer.breakerChanged(ods, 'open');
+      });
+      breaker.onHalfOpen(() => this.observer.breakerChanged(ods, 'half-open'));
+      breaker.onReset(() => this.observer.breakerChanged(ods, 'closed'));
+      found = policies;
       this.policies.set(ods, found);
     }
     return found;
@@ -147,9 +175,14 @@ export class SupplierCaller {
     if (err instanceof SupplierUnavailableError || err instanceof SupplierProtocolError)
       return outcomes.badGateway(ods);
     if (err instanceof BrokenCircuitError) {
+      // The breaker tries the system again once halfOpenAfter has passed since it opened: say how long is left.
+      const openedAt = this.policies.get(ods)?.openedAt ?? this.clock();
+      const left = openedAt + this.resilience.breakerHalfOpenAfterMs - this.clock();
+      const seconds = Math.max(1, Math.ceil(left / 1000));
       return OperationOutcomeError.of(
         'BAD_GATEWAY',
-        `The GP supplier system for ${ods} has failed repeatedly and is being given time to recover. Try again in ${Math.ceil(this.resilience.breakerHalfOpenAfterMs / 1000)} seconds.`,
+        `The GP supplier system for ${ods} has failed repeatedly and is being given time to recover. Try again in ${seconds} second${seconds === 1 ? '' : 's'}.`,
+        { headers: { 'retry-after': String(seconds) } },
       );
     }
     if (err instanceof BulkheadRejectedError) {
@@ -163,4 +196,13 @@ export class SupplierCaller {
     }
     return err;
   }
+}
+
+function outcomeOf(err: unknown): SupplierCallOutcome | undefined {
+  if (err instanceof SupplierTimeoutError) return 'timeout';
+  if (err instanceof SupplierUnavailableError) return 'unavailable';
+  if (err instanceof SupplierProtocolError) return 'protocol';
+  if (err instanceof BrokenCircuitError) return 'breaker-open';
+  if (err instanceof BulkheadRejectedError) return 'bulkhead-full';
+  return undefined;
 }

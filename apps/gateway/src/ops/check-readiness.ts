@@ -1,10 +1,10 @@
 import { Injectable } from '@nestjs/common';
-import { SupplierCaller, SupplierDirectory } from '@lloyd/federation';
+import { SupplierCaller, SupplierDirectory, type BreakerState } from '@lloyd/federation';
 import { JobQueue, KeyValueStore } from '@lloyd/store';
 
 export interface ReadinessReport {
   ready: boolean;
-  checks: Record<string, { ok: boolean; detail?: string; ms: number }>;
+  checks: Record<string, { ok: boolean; detail?: string; ms: number; breaker?: BreakerState }>;
 }
 
 /** Readiness: the store, the queue and every configured supplier system answer, each within its own deadline. */
@@ -43,6 +43,12 @@ export class CheckReadiness {
       }),
     );
     const checks: ReadinessReport['checks'] = Object.fromEntries(results.map(([name, r]) => [name, r] as const));
+    // The probe bypasses the breaker (it shows the system's real state); reads go through it, so show it too: a
+    // system that answers again may still be refused fast until the breaker tries it.
+    for (const { config } of this.directory.all()) {
+      const check = checks[`supplier:${config.ods}`];
+      if (check) check.breaker = this.suppliers.breakerState(config.ods);
+    }
     return { ready: results.every(([, r]) => r.ok), checks };
   }
 }

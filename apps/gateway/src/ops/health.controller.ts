@@ -26,7 +26,7 @@ export class HealthController {
         ...failing.map(([name, c]) =>
           spineIssue(
             'SERVICE_UNAVAILABLE',
-            `${name} is not ready: ${c.detail ?? 'no answer'}. Check that it is running and reachable.`,
+            `${name} is not ready: ${(c.detail ?? 'no answer').replace(/\.$/, '')}. Check that it is running and reachable.`,
             {
               expression: [name],
             },

@@ -250,7 +250,7 @@ export class RecordReader {
   }
 
   /**
-   * Reads the record; when the supplier fails for a request of several areas, asks for each area on its own and
+   * Reads the record; when the supplier fails (not times out) for a request of several areas, asks for each area on its own and
    * answers with the areas it could read, naming the others (a partial record, never an empty success). When none
    * of the areas asked for can be read (linked areas do not count) the original failure stands.
    */
@@ -268,7 +268,9 @@ export class RecordReader {
     try {
       return await read(sections);
     } catch (err) {
-      if (!(err instanceof OperationOutcomeError) || ![502, 504].includes(err.status) || sections.length < 2) throw err;
+      // Only a failure is worth reading area by area (one area may be what the system cannot answer). A timeout is
+      // not: the system is slow, and one call per area would multiply its load and the caller's wait.
+      if (!(err instanceof OperationOutcomeError) || err.status !== 502 || sections.length < 2) throw err;
       const attempts = await Promise.allSettled(sections.map((section) => read([section])));
       const records = attempts.flatMap((a) => (a.status === 'fulfilled' && a.value ? [a.value] : []));
       const askedForRead = sections.some(
