@@ -154,6 +154,18 @@ describe('gateway end to end (one supplier slice over real HTTP)', () => {
     }
   });
 
+  it('answers a structured-record body in a media type Lloyd does not take with 415, whatever the type', async () => {
+    for (const type of ['application/xml', 'text/plain']) {
+      const res = await fetch(`${base}/fhir/Patient/$gpc.getstructuredrecord`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${token}`, 'content-type': type },
+        body: '{"resourceType":"Parameters"}',
+      });
+      expect({ type, status: res.status }).toEqual({ type, status: 415 });
+      expect(spineCode((await res.json()) as OperationOutcomeBody)).toBe('UNSUPPORTED_MEDIA_TYPE');
+    }
+  });
+
   it('answers a path Fastify does not route, with a trailing slash, as 404 rather than a self-contradicting 405', async () => {
     const res = await get('/fhir/metadata/');
     expect(res.status).toBe(404);

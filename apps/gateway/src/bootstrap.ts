@@ -124,6 +124,9 @@ function answerUnroutableUrl(error: FastifyError, _request: FastifyRequest, repl
 }
 
 function configureParsers(fastify: FastifyInstance): void {
+  // No Lloyd endpoint takes plain text: without this, a FHIR body sent as text/plain would be read as a string and
+  // refused as "not a Parameters resource" (422) rather than as the wrong media type (415) it is.
+  fastify.removeContentTypeParser('text/plain');
   fastify.addContentTypeParser(
     ['application/fhir+json'],
     { parseAs: 'string' },
