@@ -157,9 +157,35 @@ describeWithSharedData('GP Connect STU3 structured records (shared samples) → 
       // back with a Medication of its own. The drugs themselves are compared instead.
       delete expected['Medication'];
       delete actual['Medication'];
+      // A consultation's place travels by name, as its composition's location: it comes back on the Encounter
+      // (checked below), not as a Location of its own.
+      delete expected['Location'];
+      delete actual['Location'];
       for (const type of Object.keys(expected)) if (expected[type] === 0) delete expected[type];
       expect(actual).toEqual(expected);
       expect(drugs(back.record.resources)).toEqual(drugs(before.resources));
+    });
+
+    it('keeps where each consultation took place, by name', () => {
+      const byId = new Map(before.resources.map((r) => [`${r.resourceType}/${r.id ?? ''}`, r]));
+      const placeOf = (e: fhir4.Encounter, index: Map<string, fhir4.Resource>) => {
+        const reference = e.location?.[0]?.location;
+        return reference?.display ?? (index.get(reference?.reference ?? '') as fhir4.Location | undefined)?.name;
+      };
+      const places = (resources: fhir4.Resource[], index: Map<string, fhir4.Resource>) =>
+        resources
+          .filter((r): r is fhir4.Encounter => r.resourceType === 'Encounter')
+          .map((e) => placeOf(e, index) ?? '')
+          .sort();
+      const backById = new Map(back.record.resources.map((r) => [`${r.resourceType}/${r.id ?? ''}`, r]));
+      expect(places(back.record.resources, backById)).toEqual(places(before.resources, byId));
+      // A Location no consultation names (e.g. the practice's main site) is reported as not carried; none other is.
+      const named = new Set(
+        before.resources.flatMap((r) =>
+          r.resourceType === 'Encounter' ? [(r as fhir4.Encounter).location?.[0]?.location.reference ?? ''] : [],
+        ),
+      );
+      expect(skipped.filter(({ resource }) => named.has(`Location/${resource.id ?? ''}`))).toEqual([]);
     });
 
     it('keeps every code of every item: SNOMED CT as the code, local and other codings as translations', () => {

@@ -119,6 +119,15 @@ function writeComposition(w: XmlWriter, ctx: BuildContext, header: CompositionHe
   });
 }
 
+/**
+ * Where a consultation took place, as GP2GP names it (the composition's `location`, by name): the reference's display,
+ * else the name of the Location it points at.
+ */
+export function encounterPlace(ctx: BuildContext, encounter: fhir4.Encounter): string | undefined {
+  const reference = encounter.location?.[0]?.location;
+  return reference?.display ?? ctx.resolve<fhir4.Location>(reference)?.name;
+}
+
 function participantAgent(ctx: BuildContext, encounter: fhir4.Encounter, code: string): string | undefined {
   const p = (encounter.participant ?? []).find((x) =>
     (x.type ?? []).some((t) => (t.coding ?? []).some((c) => c.code === code)),
@@ -144,7 +153,7 @@ function encounterComposition(ctx: BuildContext, encounter: fhir4.Encounter): Co
   if (point) header.point = point;
   else if (encounter.period) header.period = encounter.period;
   if (performer) header.performerAgentId = performer;
-  const location = encounter.location?.[0]?.location.display;
+  const location = encounterPlace(ctx, encounter);
   if (location) header.location = location;
   return header;
 }

@@ -119,9 +119,19 @@ export function planItems(ctx: BuildContext): { items: ExtractItem[]; encounters
     });
   };
 
+  // A consultation's place travels by name as its composition's location: that Location is carried, not skipped.
+  const places = new Set(
+    resources.flatMap((r) =>
+      r.resourceType === 'Encounter' ? [(r as fhir4.Encounter).location?.[0]?.location.reference ?? ''] : [],
+    ),
+  );
+
   for (const r of resources) {
     if (inside.has(r)) continue;
     switch (r.resourceType) {
+      case 'Location':
+        if (!places.has(`Location/${r.id ?? ''}`)) ctx.onSkipped(r, 'unsupported-type');
+        break;
       case 'Encounter':
         encounters.push(r as fhir4.Encounter);
         break;

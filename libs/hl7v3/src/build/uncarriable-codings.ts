@@ -1,16 +1,17 @@
 import { v3CodeSystemFor } from '../datatypes/code-systems.js';
 import type { BuildContext } from './build-context.js';
 
-/** Every CodeableConcept in a resource (any object with a `coding` array), depth first. */
-function* concepts(value: unknown): Generator<fhir4.CodeableConcept> {
+/** Calls `visit` with every CodeableConcept in a resource (any object with a `coding` array), depth first. */
+function eachConcept(value: unknown, visit: (concept: fhir4.CodeableConcept) => void): void {
   if (Array.isArray(value)) {
-    for (const v of value) yield* concepts(v);
+    for (const v of value) eachConcept(v, visit);
     return;
   }
   if (typeof value !== 'object' || value === null) return;
   const object = value as Record<string, unknown>;
-  if (Array.isArray(object['coding'])) yield object;
-  for (const [key, v] of Object.entries(object)) if (key !== 'coding') yield* concepts(v);
+  if (Array.isArray(object['coding'])) visit(object);
+  // A plain loop and a callback: this walks every item of every record sent, and nested generators cost far more.
+  for (const key in object) if (key !== 'coding') eachConcept(object[key], visit);
 }
 
 /**
@@ -22,7 +23,7 @@ function* concepts(value: unknown): Generator<fhir4.CodeableConcept> {
 export function reportUncarriableCodings(ctx: BuildContext): void {
   const { record } = ctx;
   for (const resource of [...record.practitionerRoles, ...record.resources]) {
-    for (const concept of concepts(resource)) {
+    eachConcept(resource, (concept) => {
       for (const coding of concept.coding ?? []) {
         if (!coding.code || v3CodeSystemFor(coding.system)) continue;
         ctx.onPartNotCarried(resource, {
@@ -30,6 +31,6 @@ export function reportUncarriableCodings(ctx: BuildContext): void {
           detail: `${coding.system ?? '(no system)'}|${coding.code}`,
         });
       }
-    }
+    });
   }
 }

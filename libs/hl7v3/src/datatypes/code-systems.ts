@@ -61,9 +61,17 @@ export function systemForOid(codeSystem: string | undefined): string | undefined
 const URL_SYSTEM_SEED = 'lloyd-code-system-url:';
 const ABSOLUTE_URI = /^[A-Za-z][A-Za-z0-9+.-]*:[^\s]+$/;
 
+const URL_SYSTEM_UIDS = new Map<string, string>();
+
 /** The Lloyd UUID a code system URI travels under (see {@link URL_SYSTEM_SEED}); undefined for anything else. */
 export function uidForSystemUrl(system: string): string | undefined {
-  return ABSOLUTE_URI.test(system) ? derivedUuid(`${URL_SYSTEM_SEED}${system}`) : undefined;
+  let uid = URL_SYSTEM_UIDS.get(system);
+  if (uid === undefined && ABSOLUTE_URI.test(system)) {
+    uid = derivedUuid(`${URL_SYSTEM_SEED}${system}`);
+    // A record names a handful of such systems, once per coding: hash each once (bounded, for hostile input).
+    if (URL_SYSTEM_UIDS.size < 1_000) URL_SYSTEM_UIDS.set(system, uid);
+  }
+  return uid;
 }
 
 /** How a FHIR system is written in HL7 V3: `codeSystem`, and `codeSystemName` when the system travels by its URI. */
