@@ -10,6 +10,7 @@ import {
 } from '@lloyd/auth';
 import { LLOYD_CONFIG, type LloydConfig } from '@lloyd/config';
 import { outcomes } from '@lloyd/fhir';
+import { namesFhirJson } from '../http/content-negotiation.js';
 import { FHIR_JSON } from '../http/send-outcome.js';
 import { fhirBaseUrl } from './request-urls.js';
 import { CLINICAL_SEARCH, handlingOf, readSearchParameters } from './search-parameters.js';
@@ -114,6 +115,6 @@ export class ClinicalController {
 
 /** Whether the caller asks for the FHIR representation of a Binary rather than its content (FHIR's Binary read). */
 function wantsFhirJson(accept: string | undefined, format: string | undefined): boolean {
-  if (format !== undefined) return ['json', 'application/json', 'application/fhir+json'].includes(format);
+  if (format !== undefined) return namesFhirJson(format);
   return /application\/(fhir\+)?json/.test(accept ?? '');
 }

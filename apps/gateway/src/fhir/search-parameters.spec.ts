@@ -66,25 +66,6 @@ describe('readSearchParameters', () => {
     const err = refusal(() => readSearchParameters({ identifier: ['a|1', 'a|2'] }, PATIENT_SEARCH, 'lenient'));
     expect(err.message).toMatch(/Only one identifier is supported/);
   });
-
-  it.each([
-    'json',
-    'application/json',
-    'application/fhir+json',
-    'application/fhir json',
-    'application/fhir+json; charset=utf-8',
-  ])('accepts _format=%s', (format) => {
-    expect(readSearchParameters({ _format: format }, PATIENT_SEARCH, 'strict').values['_format']).toBe(format);
-  });
-
-  it.each(['xml', 'application/fhir+xml', 'text/turtle', ''])(
-    'refuses _format=%j with 406 NOT_ACCEPTABLE',
-    (format) => {
-      const err = refusal(() => readSearchParameters({ _format: format }, PATIENT_SEARCH, 'lenient'));
-      expect(err.status).toBe(406);
-      expect(err.spineCode).toBe('NOT_ACCEPTABLE');
-    },
-  );
 });
 
 describe('ignoredParameterIssues', () => {

@@ -59,12 +59,6 @@ export const PATIENT_SEARCH: AcceptedParameters = {
   repeatable: [],
 };
 
-/**
- * The `_format` values that ask for what Lloyd answers anyway: FHIR JSON (`application/json+fhir` is DSTU2's name for
- * it), as the gateway's content negotiation also reads them.
- */
-export const JSON_FORMATS = ['json', 'application/json', 'application/fhir+json', 'application/json+fhir'] as const;
-
 /** How the search treats parameters it does not support (FHIR's `Prefer: handling`); lenient unless asked. */
 export type SearchHandling = 'strict' | 'lenient';
 
@@ -102,9 +96,9 @@ export interface SearchParameters {
 
 /**
  * Checks a search's query against what the search supports, following FHIR R4's search rules: a single-valued
- * parameter given more than once is refused (400 BAD_REQUEST naming it), a `_format` other than JSON is refused (406
- * NOT_ACCEPTABLE), and a parameter the search does not support is refused under `Prefer: handling=strict` (400
- * naming it) and otherwise ignored, so that the answer can say so.
+ * parameter given more than once is refused (400 BAD_REQUEST naming it), and a parameter the search does not support
+ * is refused under `Prefer: handling=strict` (400 naming it) and otherwise ignored, so that the answer can say so.
+ * (`_format` is accepted here; a value other than JSON never gets this far: see http/content-negotiation.ts.)
  */
 export function readSearchParameters(
   query: Readonly<Record<string, string | string[] | undefined>>,
@@ -127,14 +121,6 @@ export function readSearchParameters(
       );
     } else values[name] = given[0]!;
   }
-  const format = values['_format'];
-  if (format !== undefined && !isJsonFormat(format)) {
-    throw OperationOutcomeError.of(
-      'NOT_ACCEPTABLE',
-      `_format=${truncate(format)} is not available: Lloyd answers FHIR JSON only (_format=json or application/fhir+json).`,
-      { expression: ['_format'] },
-    );
-  }
   if (ignored.length && handling === 'strict') {
     const names = ignored.map((name) => truncate(name));
     throw OperationOutcomeError.of(
@@ -146,12 +132,6 @@ export function readSearchParameters(
     );
   }
   return { values, repeated, ignored };
-}
-
-/** Whether a `_format` value names FHIR JSON; a `+` left unencoded in the URL arrives as a space. */
-function isJsonFormat(format: string): boolean {
-  const mediaType = (format.split(';')[0] ?? '').trim().toLowerCase().replace(/ /g, '+');
-  return (JSON_FORMATS as readonly string[]).includes(mediaType);
 }
 
 /** The warnings of a lenient search that ignored parameters: one per parameter, so that none goes unnoticed. */

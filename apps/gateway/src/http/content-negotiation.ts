@@ -21,7 +21,7 @@ export function unacceptableFormat(path: string, accept: string | undefined, for
   if (!path.startsWith('/fhir/') || path.startsWith('/fhir/Binary/')) return undefined;
   const formats = Array.isArray(format) ? (format as unknown[]) : format === undefined ? [] : [format];
   for (const f of formats) {
-    if (typeof f !== 'string' || !JSON_FORMATS.has(mediaType(f))) {
+    if (typeof f !== 'string' || !namesFhirJson(f)) {
       return `_format=${String(f).slice(0, 100)} is not supported: Lloyd serves FHIR as JSON only (_format=json).`;
     }
   }
@@ -44,6 +44,11 @@ export function refuseUnacceptableFormats(
     }
     done();
   };
+}
+
+/** Whether a `_format` value names FHIR JSON (`json`, or a JSON media type with any parameters). */
+export function namesFhirJson(format: string): boolean {
+  return JSON_FORMATS.has(mediaType(format));
 }
 
 function acceptsJson(accept: string): boolean {
