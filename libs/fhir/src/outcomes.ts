@@ -146,6 +146,7 @@ export const outcomes = {
     ),
 } as const;
 
-function truncate(value: string, max = 64): string {
+/** Clips text a caller sent before an outcome quotes it, so that a hostile value cannot fill the answer or the log. */
+export function truncate(value: string, max = 64): string {
   return value.length > max ? `${value.slice(0, max)}…` : value;
 }

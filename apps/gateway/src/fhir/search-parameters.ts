@@ -3,6 +3,7 @@ import {
   OperationOutcomeError,
   outcomes,
   spineIssue,
+  truncate,
   type OperationOutcomeIssue,
 } from '@lloyd/fhir';
 
@@ -148,8 +149,4 @@ export function ignoredParameterIssues(ignored: readonly string[]): OperationOut
 /** Thrown for a search of one patient given several (`patient=A,B`, FHIR's "or"), which Lloyd does not support. */
 export function onlyOne(name: string): OperationOutcomeError {
   return outcomes.badRequest(`Only one ${name} is supported in this search; a list of values ("a,b") is not.`);
-}
-
-function truncate(value: string, max = 64): string {
-  return value.length > max ? `${value.slice(0, max)}…` : value;
 }
