@@ -18,12 +18,15 @@ export abstract class SupplierError extends Error {
   readonly ods: string;
   readonly format: string;
   readonly detail: string;
+  /** What happened, without the advice: the message less {@link hint}. */
+  readonly summary: string;
+  /** What Lloyd's operators should do about it (the end of the message). */
   abstract readonly hint: string;
 
   protected constructor(what: string, hint: string, options: SupplierErrorOptions) {
-    super(`Supplier system of practice ${options.ods} (${options.format}) ${what}: ${options.detail}. ${hint}`, {
-      cause: options.cause,
-    });
+    const summary = `Supplier system of practice ${options.ods} (${options.format}) ${what}: ${options.detail}.`;
+    super(`${summary} ${hint}`, { cause: options.cause });
+    this.summary = summary;
     this.name = new.target.name;
     this.ods = options.ods;
     this.format = options.format;

@@ -396,11 +396,6 @@ export interface ConformancePreflightOptions {
 
 const capitalised = (text: string) => text.charAt(0).toUpperCase() + text.slice(1);
 
-/** The supplier error's message without the hint written for Lloyd's operators (a gateway's 502, its timeoutMs). */
-function withoutGatewayHint(err: SupplierError): string {
-  return err.message.endsWith(err.hint) ? err.message.slice(0, -err.hint.length).trimEnd() : err.message;
-}
-
 /** What a supplier error means to someone certifying an adapter against their system. */
 function adapterHint(err: SupplierError, fixture: ConformanceFixture): string {
   if (err instanceof SupplierTimeoutError) {
@@ -427,7 +422,8 @@ function adapterHint(err: SupplierError, fixture: ConformanceFixture): string {
 function failureReason(err: unknown, fixture: ConformanceFixture): string {
   if (err instanceof ConformanceFailure) return err.message;
   if (err instanceof SupplierError)
-    return `${err.name}: ${withoutGatewayHint(err)} ${adapterHint(err, fixture)}`.trim();
+    // The error's own hint is written for Lloyd's operators (a gateway's 502, its timeoutMs): say what it means here.
+    return `${err.name}: ${err.summary} ${adapterHint(err, fixture)}`.trim();
   return err instanceof Error ? `${err.name}: ${err.message}` : String(err);
 }
 
