@@ -328,22 +328,15 @@ function notAnExtract(root: string): string {
 /** An error as one line for the user: the XML reader's refusals with advice that fits a file on disk. */
 function explain(err: unknown): string {
   if (!(err instanceof XmlSafetyError)) return err instanceof Error ? err.message : String(err);
-  // The reader's advice is for a message received; a file on disk gets advice of its own below.
-  const message = err.message.replace(/\s*Ask the sender to correct the message\.$/, '');
-  const at = /at (line \d+, column \d+)/.exec(message)?.[1];
+  // The reader's message is written for a message received; a file on disk gets advice of its own, from the facts.
+  const { line, column, problem, bytesRead } = err.facts;
+  const at = line !== undefined && column !== undefined ? `line ${line}, column ${column}` : undefined;
   switch (err.violation) {
-    case 'malformed': {
-      const detail = /not well-formed \((.*)\)\.?$/s
-        .exec(message)?.[1]
-        ?.replace(/^\d+:\d+:\s*/, '')
-        .replace(/\.$/, '');
-      const position = /not well-formed \((\d+):(\d+):/.exec(message);
-      const where = position ? ` at line ${position[1]}, column ${position[2]}` : '';
+    case 'malformed':
       return (
-        `is not well-formed XML${where}${detail ? `: ${detail}` : ''}. Correct the file (or ask whoever produced it ` +
-        'for a well-formed copy); translate takes an HL7 V3 EHR extract.'
+        `is not well-formed XML${at ? ` at ${at}` : ''}${problem ? `: ${problem}` : ''}. Correct the file (or ask ` +
+        'whoever produced it for a well-formed copy); translate takes an HL7 V3 EHR extract.'
       );
-    }
     case 'doctype':
       return (
         `declares a DOCTYPE${at ? ` (${at})` : ''}, which Lloyd refuses: entities are never expanded, and GP2GP ` +
@@ -351,10 +344,9 @@ function explain(err: unknown): string {
       );
     case 'truncated':
       return (
-        message
-          .replace(/^XML refused: the message /, 'is not a whole XML document: it ')
-          .replace(/\s*Ask the sender to resend the complete message\.$/, '') +
-        ' The file looks cut short: copy or export it again in full.'
+        'is not a whole XML document: it ends before its root element is closed' +
+        `${bytesRead !== undefined ? ` (${bytesRead} bytes read)` : ''}. The file looks cut short: copy or export it ` +
+        'again in full.'
       );
     case 'depth':
     case 'attribute-count':

@@ -1,5 +1,5 @@
 // Safe streaming XML
-export { XmlSafetyError, type XmlSafetyViolation } from './xml/xml-safety-error.js';
+export { XmlSafetyError, type XmlSafetyFacts, type XmlSafetyViolation } from './xml/xml-safety-error.js';
 export { DEFAULT_XML_LIMITS, type XmlLimits } from './xml/xml-limits.js';
 export { SafeXmlReader, readXml, localName, type XmlEventHandler } from './xml/safe-xml-reader.js';
 export type { XmlSource } from './xml/xml-source.js';

@@ -64,6 +64,7 @@ export class SafeXmlReader {
         'doctype',
         `XML refused at ${this.where()}: DOCTYPE declarations are not accepted (entities are never expanded and ` +
           `external entities never fetched). GP2GP messages do not use them. ${CORRECT_IT}`,
+        { line: this.parser.line, column: this.parser.column },
       );
     });
     this.parser.on('opentag', (tag) => this.onOpen(tag));
@@ -183,6 +184,7 @@ export class SafeXmlReader {
       'truncated',
       `XML refused: the message ends before its root element is closed (truncated input, ${this.bytes} bytes read). ` +
         'Ask the sender to resend the complete message.',
+      { bytesRead: this.bytes, line: this.parser.line, column: this.parser.column },
     );
   }
 
@@ -190,7 +192,13 @@ export class SafeXmlReader {
     if (err instanceof XmlSafetyError) return err;
     const message = err instanceof Error ? err.message : String(err);
     if (/unclosed|document must contain a root element|unexpected end/i.test(message)) return this.truncated();
-    return new XmlSafetyError('malformed', `XML refused: the message is not well-formed (${message}). ${CORRECT_IT}`);
+    // saxes writes "line:column: what" (with a trailing period).
+    const parts = /^(\d+):(\d+):\s*(.*?)\.?$/s.exec(message);
+    return new XmlSafetyError(
+      'malformed',
+      `XML refused: the message is not well-formed (${message}). ${CORRECT_IT}`,
+      parts ? { line: Number(parts[1]), column: Number(parts[2]), problem: parts[3]! } : { problem: message },
+    );
   }
 }
 
