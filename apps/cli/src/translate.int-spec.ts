@@ -153,6 +153,9 @@ describe('translate CLI: inputs that are not an EHR extract or a FHIR Bundle', (
     const malformed = await translateText('m.xml', '<RCMR_IN030000UK06>\n  <id></RCMR_IN030000UK06>\n');
     expectFailure(malformed, 'is not well-formed XML at line 2', 'unexpected close tag', 'Correct the file');
     expect(malformed.stderr).not.toContain('raise the limit');
+    const cut = await translateText('cut.xml', '<RCMR_IN030000UK06>\n  <id root="1"/>\n');
+    expectFailure(cut, 'is not a whole XML document', 'bytes read', 'cut short');
+    expect(cut.stderr).not.toContain('Ask the sender');
     const deep = `<RCMR_IN030000UK06>${'<a>'.repeat(300)}${'</a>'.repeat(300)}</RCMR_IN030000UK06>`;
     expectFailure(await translateText('deep.xml', deep), 'nested deeper than 256', 'raise the limit');
   });
