@@ -1,13 +1,11 @@
 import { Injectable } from '@nestjs/common';
-import { sectionOf } from '@lloyd/access';
-import { CLINICAL_TYPES, type ClinicalType } from '@lloyd/adapters-core';
-import type { RecordSection } from '@lloyd/config';
+import { sectionsForResourceType } from '@lloyd/access';
+import { CLINICAL_TYPES } from '@lloyd/adapters-core';
 import type { VerifiedToken } from '@lloyd/auth';
 import { ResourceIdCodec } from '@lloyd/federation';
 import { outcomes, type Resource } from '@lloyd/fhir';
 import { AuditedRead } from '../record/audited-read.js';
 import { RecordReader } from '../record/record-reader.js';
-import { sectionsForType } from './search-clinical.js';
 
 export const READABLE_TYPES = [
   'Patient',
@@ -47,7 +45,7 @@ export class ReadResource {
     const ref = this.ids.decode(command.id);
     const notFound = () =>
       command.type === 'Patient' ? outcomes.patientNotFound() : outcomes.notFound(`${command.type}/${command.id}`);
-    const sections = sectionsToRead(command.type);
+    const sections = sectionsForResourceType(command.type);
     return this.audited.run(
       {
         token: command.token,
@@ -80,15 +78,4 @@ export class ReadResource {
       },
     );
   }
-}
-
-/** The record sections a read of `type` needs; none for the types that frame every record (Patient, practice, GPs). */
-function sectionsToRead(type: ReadableType): RecordSection[] {
-  if (isClinical(type)) return sectionsForType(type);
-  const section = sectionOf({ resourceType: type });
-  return section ? [section] : [];
-}
-
-function isClinical(type: ReadableType): type is ClinicalType {
-  return (CLINICAL_TYPES as readonly string[]).includes(type);
 }

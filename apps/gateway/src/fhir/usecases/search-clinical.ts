@@ -5,9 +5,9 @@ import {
   sectionOf as accessSectionOf,
   sectionsForResourceType,
 } from '@lloyd/access';
-import { sectionOf, type ClinicalType } from '@lloyd/adapters-core';
+import type { ClinicalType } from '@lloyd/adapters-core';
 import type { VerifiedToken } from '@lloyd/auth';
-import { LLOYD_CONFIG, type LloydConfig, type RecordSection } from '@lloyd/config';
+import { LLOYD_CONFIG, type LloydConfig } from '@lloyd/config';
 import { ResourceIdCodec } from '@lloyd/federation';
 import {
   operationOutcome,
@@ -39,13 +39,6 @@ export interface SearchClinicalCommand {
   correlationId: string;
   baseUrl: string;
   now: Date;
-}
-
-/** Observations may be investigation results or uncategorised data; every other type sits in one section. */
-export function sectionsForType(type: ClinicalType): RecordSection[] {
-  if (type === 'Observation') return ['investigations', 'uncategorised'];
-  const section = sectionOf({ resourceType: type });
-  return section ? [section] : [];
 }
 
 const DEFAULT_COUNT = 50;
@@ -97,7 +90,7 @@ export class SearchClinical {
       });
     const notFound = () => empty([...ignoredWarnings, ...(capped ? [cappedIssue(false)] : [])]);
     const ref = this.ids.decode(patient);
-    const sections = sectionsForType(command.type);
+    const sections = sectionsForResourceType(command.type);
     // What the includes name may sit in other areas: read as linked areas, served only where the agreement covers them.
     const linkedSections = [
       ...new Set(includes.flatMap((i) => includeDefinition(command.type, i)!.targets.flatMap(sectionsForResourceType))),
