@@ -228,6 +228,27 @@ describe('AccessChain with the demo configuration', () => {
     ).toEqual([false, false, false, false, false, false]);
   });
 
+  it('lets items of linked sections through permitsLinked only, and within the agreement', async () => {
+    const organisation = await f.chain.decideOrganisation({
+      token: tokenFor('social-care'),
+      practiceOds: 'P10001',
+      requestedSections: ['problems'],
+      // What problems link to: medications is within social-care's agreement, consultations is not.
+      linkedSections: ['medications', 'consultations'],
+      now: NOW,
+    });
+    const decision = f.chain.decidePatient(organisation, ORDINARY_PATIENT, NOW);
+    const linked = (resourceType: string) => decision.permitsLinked({ resourceType });
+    expect(['Condition', 'MedicationStatement', 'Patient', 'Encounter', 'AuditEvent'].map(linked)).toEqual([
+      true,
+      true,
+      true,
+      false,
+      false,
+    ]);
+    expect(decision.permits({ resourceType: 'MedicationStatement' })).toBe(false);
+  });
+
   it('throws OperationOutcomeErrors the gateway filter can write unchanged', async () => {
     const denial = await rejection(decide('no-agreement'));
     expect(denial).toBeInstanceOf(OperationOutcomeError);

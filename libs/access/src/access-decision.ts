@@ -143,6 +143,12 @@ export class AccessDecision extends Decision {
     const section = sectionOf(resource);
     return section ? this.allows(section) : RECORD_CONTEXT_TYPES.has(resource.resourceType);
   }
+
+  /** {@link permits}, counting linked sections too: what an item the caller may see can bring along (`_include`). */
+  permitsLinked(resource: Resource): boolean {
+    const section = sectionOf(resource);
+    return section ? this.allowsLinked(section) : RECORD_CONTEXT_TYPES.has(resource.resourceType);
+  }
 }
 
 export type OrganisationDecisionFields = DecisionFields;

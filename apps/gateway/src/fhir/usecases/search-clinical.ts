@@ -1,10 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import {
-  confidentialItemsIssue,
-  RECORD_CONTEXT_TYPES,
-  sectionOf as accessSectionOf,
-  sectionsForResourceType,
-} from '@lloyd/access';
+import { confidentialItemsIssue, sectionsForResourceType } from '@lloyd/access';
 import type { ClinicalType } from '@lloyd/adapters-core';
 import type { VerifiedToken } from '@lloyd/auth';
 import { LLOYD_CONFIG, type LloydConfig } from '@lloyd/config';
@@ -17,7 +12,6 @@ import {
   spineIssue,
   type Bundle,
   type OperationOutcomeIssue,
-  type Resource,
 } from '@lloyd/fhir';
 import { degradedItemsIssue, isDegraded } from '@lloyd/terminology';
 import { AuditedRead } from '../record/audited-read.js';
@@ -140,17 +134,13 @@ export class SearchClinical {
         if (sections.some((s) => (prepared.redactions[s] ?? 0) > 0)) warnings.push(confidentialItemsIssue());
         // A supplier may answer with more areas than were asked for: an include reaches only what the caller may see.
         const { decision } = opened;
-        const visible = (r: Resource) => {
-          const section = accessSectionOf(r);
-          return section ? decision.allowsLinked(section) : RECORD_CONTEXT_TYPES.has(r.resourceType);
-        };
         const all = [
           prepared.record.patient,
           prepared.record.practice,
           ...prepared.record.practitioners,
           ...prepared.record.practitionerRoles,
           ...prepared.record.resources,
-        ].filter(visible);
+        ].filter((r) => decision.permitsLinked(r));
         const { included, warnings: includeWarnings } = resolveIncludes(
           command.type,
           includes,
