@@ -1,4 +1,4 @@
-import { KeyValueStore, type ClaimFollowUp, type SetOptions } from './ports.js';
+import { KeyValueStore, type ClaimFollowUp, type ClaimOutcome, type SetOptions } from './ports.js';
 
 interface Entry {
   value: string;
@@ -51,14 +51,14 @@ export class InMemoryKeyValueStore extends KeyValueStore {
     return Promise.resolve(this.swapIfEqual(key, expected, next, options));
   }
 
-  claim(key: string, value: string, then: ClaimFollowUp = {}): Promise<boolean> {
+  claim(key: string, value: string, then: ClaimFollowUp = {}): Promise<ClaimOutcome> {
     // Synchronous from check to last write, so nothing else runs in between: atomic, as on Redis.
     try {
-      if (!this.createIfAbsent(key, value)) return Promise.resolve(false);
+      if (!this.createIfAbsent(key, value)) return Promise.resolve('taken');
       const cas = then.compareAndSet;
-      if (cas) this.swapIfEqual(cas.key, cas.expected, cas.next);
+      const swapped = !cas || this.swapIfEqual(cas.key, cas.expected, cas.next);
       for (const { listKey, value: item } of then.append ?? []) this.push(listKey, item);
-      return Promise.resolve(true);
+      return Promise.resolve(swapped ? 'claimed' : 'claimed-unswapped');
     } catch (err) {
       return Promise.reject(err instanceof Error ? err : new Error(String(err)));
     }

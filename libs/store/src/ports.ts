@@ -5,6 +5,13 @@ export interface SetOptions {
   ttlSeconds?: number;
 }
 
+/**
+ * What a {@link KeyValueStore.claim} did: `taken` – the key existed and nothing changed; `claimed` – it created the
+ * key and applied every follow-up; `claimed-unswapped` – it created the key and appended, but the compare-and-set key
+ * held something other than expected, so that one step was skipped.
+ */
+export type ClaimOutcome = 'taken' | 'claimed' | 'claimed-unswapped';
+
 /** What a successful {@link KeyValueStore.claim} also does, in the same atomic step. */
 export interface ClaimFollowUp {
   /** Moves another key from `expected` (null: absent) to `next`; skipped, not an error, when it holds anything else. */
@@ -31,10 +38,10 @@ export abstract class KeyValueStore {
   abstract compareAndSet(key: string, expected: string | null, next: string, options?: SetOptions): Promise<boolean>;
   /**
    * Sets `key` to `value` only if it does not exist (as {@link setIfAbsent}, without expiry) and, when this call
-   * created it, applies `then` in the same atomic step. Returns true when it created the key. One round trip on a
-   * remote store: the audit trail claims a sequence number, moves its head and indexes the event with one call.
+   * created it, applies `then` in the same atomic step, and says what it did ({@link ClaimOutcome}). One round trip
+   * on a remote store: the audit trail claims a sequence number, moves its head and indexes the event with one call.
    */
-  abstract claim(key: string, value: string, then?: ClaimFollowUp): Promise<boolean>;
+  abstract claim(key: string, value: string, then?: ClaimFollowUp): Promise<ClaimOutcome>;
   /** Removes a value or list; absent keys are ignored. */
   abstract delete(key: string): Promise<void>;
   /** Atomically increments an integer counter, creating it at 0 first; the TTL is set when the key is created. */

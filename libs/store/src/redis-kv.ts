@@ -1,5 +1,5 @@
 import type { Redis } from 'ioredis';
-import { KeyValueStore, type ClaimFollowUp, type SetOptions } from './ports.js';
+import { KeyValueStore, type ClaimFollowUp, type ClaimOutcome, type SetOptions } from './ports.js';
 import { LuaScript } from './redis-client.js';
 
 // ARGV[1] = '1' when the key must be absent; ARGV[2] expected value; ARGV[3] next value; ARGV[4] TTL in ms (0: none).
@@ -20,18 +20,22 @@ return 1
 
 // KEYS[1] the key to claim, KEYS[2] the compare-and-set key, KEYS[3..] lists. ARGV[1] the value; ARGV[2] '0' no
 // compare-and-set, '1' expect absent, '2' expect ARGV[3]; ARGV[4] the next value; ARGV[5..] one item per list.
+// Returns 0 taken, 1 claimed, 2 claimed with the compare-and-set skipped.
 const claimScript = new LuaScript(`
 if not redis.call('SET', KEYS[1], ARGV[1], 'NX') then return 0 end
+local swapped = 1
 if ARGV[2] ~= '0' then
   local current = redis.call('GET', KEYS[2])
   if (ARGV[2] == '1' and not current) or (ARGV[2] == '2' and current == ARGV[3]) then
     redis.call('SET', KEYS[2], ARGV[4])
+  else
+    swapped = 2
   end
 end
 for i = 3, #KEYS do
   redis.call('RPUSH', KEYS[i], ARGV[i + 2])
 end
-return 1
+return swapped
 `);
 
 // The TTL applies only when this call created the counter, matching the port's contract.
@@ -107,7 +111,7 @@ export class RedisKeyValueStore extends KeyValueStore {
     return Number(reply) === 1;
   }
 
-  async claim(key: string, value: string, then: ClaimFollowUp = {}): Promise<boolean> {
+  async claim(key: string, value: string, then: ClaimFollowUp = {}): Promise<ClaimOutcome> {
     const cas = then.compareAndSet;
     const lists = then.append ?? [];
     const reply = await claimScript.run(
@@ -121,7 +125,7 @@ export class RedisKeyValueStore extends KeyValueStore {
         ...lists.map((l) => l.value),
       ],
     );
-    return Number(reply) === 1;
+    return (['taken', 'claimed', 'claimed-unswapped'] as const)[Number(reply)] ?? 'taken';
   }
 
   async delete(key: string): Promise<void> {

@@ -297,6 +297,28 @@ describe('AuditTrail', () => {
       await expect(f.audit.verify()).resolves.toEqual({ ok: true, checked: 3, head: 3, archivedThrough: 0 });
     });
 
+    it('shows events the store lost under a running writer: the head follows the writer, and verify finds the gap', async () => {
+      const registry = metrics();
+      const trail = new AuditTrail(kv, registry, f.clock.now);
+      for (let i = 0; i < 3; i++) await trail.record(read({ correlationId: `req-${i}` }));
+      // The store loses its newest event and the head goes back with it (a failover that lost the last write).
+      const lost = chainLink(JSON.parse((await kv.get(auditEventKey(3)))!) as AuditEvent)!;
+      await kv.delete(auditEventKey(3));
+      await kv.set(AUDIT_HEAD_KEY, JSON.stringify({ seq: 2, hash: lost.previousHash }));
+      const after = await trail.record(read({ correlationId: 'after-loss' }));
+      expect(chainLink(after)?.sequence).toBe(4);
+      expect(JSON.parse((await kv.get(AUDIT_HEAD_KEY))!)).toMatchObject({ seq: 4 });
+      await expect(trail.verify()).resolves.toMatchObject({
+        ok: false,
+        checked: 2,
+        head: 4,
+        firstBreak: { seq: 3, reason: expect.stringMatching(/missing/) as string },
+      });
+      const found = await trail.search({});
+      expect(found.events.map((e) => e.id)).toEqual([after.id, expect.any(String), expect.any(String)]);
+      expect(await counterValue(registry, 'lloyd_audit_chain_gaps_total', {})).toBe(1);
+    });
+
     it('fails closed with a 500 when the store cannot take the event', async () => {
       class BrokenStore extends InMemoryKeyValueStore {
         override claim(): Promise<boolean> {

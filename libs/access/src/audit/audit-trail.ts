@@ -70,6 +70,7 @@ export class AuditTrail {
   private readonly clock: AccessClock;
   private readonly written: Counter<'outcome'>;
   private readonly failures: Counter;
+  private readonly chainGaps: Counter;
   private tail: Promise<unknown> = Promise.resolve();
   /**
    * The head as this process last moved it (as stored), or undefined. The next append first tries to claim the number
@@ -90,6 +91,10 @@ export class AuditTrail {
     this.failures = metrics.counter(
       'lloyd_audit_write_failures_total',
       'AuditEvents that could not be written (the request was refused).',
+    );
+    this.chainGaps = metrics.counter(
+      'lloyd_audit_chain_gaps_total',
+      "Times an AuditEvent was written past the chain's head: events before it had gone missing from the store.",
     );
   }
 
@@ -231,8 +236,16 @@ export class AuditTrail {
         compareAndSet: { key: AUDIT_HEAD_KEY, expected: headRaw, next },
         append: this.indexEntries(event, seq),
       });
-      if (claimed) {
+      if (claimed === 'claimed') {
         this.lastHead = next;
+        return sealed;
+      }
+      if (claimed === 'claimed-unswapped') {
+        // The number was free but the head was not where the chain says: events before this one went missing from
+        // the store (a lost write, a failover, a deletion). The head must still reach this event, or verification and
+        // searches, which walk up to the head, would stop short of it and call the shorter chain intact.
+        await this.headBehind(seq, sealed.hash);
+        this.lastHead = undefined;
         return sealed;
       }
       this.lastHead = undefined;
@@ -242,6 +255,26 @@ export class AuditTrail {
       if (attempt >= 3) await sleep(Math.floor(Math.random() * Math.min(attempt, 20)));
     }
     throw new Error(`could not claim an audit sequence number after ${MAX_ATTEMPTS} attempts`);
+  }
+
+  /**
+   * Event `seq` is stored, but the head is elsewhere. Moves the head up to it when the head is behind (from whatever it
+   * holds now), and says so loudly: the gap shows in `$verify` as the first missing event.
+   */
+  private async headBehind(seq: number, hash: string): Promise<void> {
+    for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+      const raw = await this.store.get(AUDIT_HEAD_KEY);
+      const head = parseHead(raw);
+      if (head.seq >= seq) return;
+      if (await this.store.compareAndSet(AUDIT_HEAD_KEY, raw, JSON.stringify({ seq, hash }))) {
+        this.chainGaps.inc();
+        this.logger?.error(
+          { seq, head: head.seq },
+          `audit event ${seq} was written after the chain's head at ${head.seq}: events after ${head.seq} are missing from the store; run $verify and restore them from a backup`,
+        );
+        return;
+      }
+    }
   }
 
   /** Moves the head from `expected` to `next`; losing the race is fine, someone else moved it at least as far. */

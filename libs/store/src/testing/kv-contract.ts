@@ -99,7 +99,7 @@ export function describeKeyValueStoreContract(
           { listKey: 'index:b', value: '1' },
         ],
       };
-      expect(await kv.claim('event:1', 'first', then)).toBe(true);
+      expect(await kv.claim('event:1', 'first', then)).toBe('claimed');
       expect(await kv.get('event:1')).toBe('first');
       expect(await kv.get('head')).toBe('h2');
       expect(await kv.range('index:a', 0, -1)).toEqual(['1']);
@@ -107,20 +107,26 @@ export function describeKeyValueStoreContract(
       // Taken: nothing of it happens.
       expect(
         await kv.claim('event:1', 'second', { ...then, compareAndSet: { key: 'head', expected: 'h2', next: 'h3' } }),
-      ).toBe(false);
+      ).toBe('taken');
       expect(await kv.get('event:1')).toBe('first');
       expect(await kv.get('head')).toBe('h2');
       expect(await kv.range('index:a', 0, -1)).toEqual(['1']);
-      // A compare-and-set that does not match is skipped; the claim and the appends still happen.
+      // A compare-and-set that does not match is skipped, and said so; the claim and the appends still happen.
       expect(
         await kv.claim('event:2', 'x', { ...then, compareAndSet: { key: 'head', expected: 'h1', next: 'h9' } }),
-      ).toBe(true);
+      ).toBe('claimed-unswapped');
       expect(await kv.get('head')).toBe('h2');
       expect(await kv.range('index:a', 0, -1)).toEqual(['1', '1']);
       // Expecting absence (null), and no follow-up at all.
-      expect(await kv.claim('event:3', 'y', { compareAndSet: { key: 'fresh', expected: null, next: 'n' } })).toBe(true);
+      expect(await kv.claim('event:3', 'y', { compareAndSet: { key: 'fresh', expected: null, next: 'n' } })).toBe(
+        'claimed',
+      );
       expect(await kv.get('fresh')).toBe('n');
-      expect(await kv.claim('event:4', 'z')).toBe(true);
+      expect(await kv.claim('event:5', 'w', { compareAndSet: { key: 'fresh', expected: null, next: 'm' } })).toBe(
+        'claimed-unswapped',
+      );
+      expect(await kv.get('fresh')).toBe('n');
+      expect(await kv.claim('event:4', 'z')).toBe('claimed');
       expect(await kv.get('event:4')).toBe('z');
     });
 
@@ -130,8 +136,9 @@ export function describeKeyValueStoreContract(
           kv.claim('seq:7', `w${i}`, { append: [{ listKey: 'winners', value: `w${i}` }] }),
         ),
       );
-      expect(results.filter(Boolean)).toHaveLength(1);
-      const winner = `w${results.indexOf(true)}`;
+      expect(results.filter((r) => r === 'claimed')).toHaveLength(1);
+      expect(results.filter((r) => r === 'taken')).toHaveLength(19);
+      const winner = `w${results.indexOf('claimed')}`;
       expect(await kv.get('seq:7')).toBe(winner);
       expect(await kv.range('winners', 0, -1)).toEqual([winner]);
     });
