@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { OperationOutcomeError } from '@lloyd/fhir';
 import { parseStructuredRecordRequest } from './structured-request.js';
 
@@ -292,5 +294,21 @@ describe('parseStructuredRecordRequest', () => {
       'uncategorised',
       'warnings',
     ]);
+  });
+});
+
+describe("the README's structured-record examples", () => {
+  const readme = readFileSync(fileURLToPath(new URL('../../../../../README.md', import.meta.url)), 'utf8');
+  // Every curl that posts to the operation, with its body (the `-d '…'` after it).
+  const bodies = [...readme.matchAll(/getstructuredrecord \\\n[^]*?-d '([^']+)'/g)].map((m) => m[1]!);
+
+  it('are found', () => {
+    expect(bodies.length).toBeGreaterThanOrEqual(2);
+  });
+
+  it.each(bodies.map((body, i) => [i + 1, body]))('example %i is a valid request, without warnings', (_, body) => {
+    const request = parseStructuredRecordRequest(JSON.parse(body), TODAY);
+    expect(request.nhsNumber).toMatch(/^\d{10}$/);
+    expect(request.warnings).toEqual([]);
   });
 });
