@@ -55,6 +55,18 @@ describe('audit trail end to end', () => {
     expect(JSON.stringify(allowed[0])).toContain('RX1');
   });
 
+  it('records the refusal when a search answers a patient it may not show as if there were none', async () => {
+    // 9990000085 is sensitive (S-flag): the search answers an empty Bundle, exactly as for an unknown patient.
+    expect(await search('hospital-epr', '9990000085', 'audit-sensitive-1')).toBe(200);
+    const [event, ...more] = byCorrelation(await auditEvents('_count=100'), 'audit-sensitive-1');
+    expect(more).toEqual([]);
+    expect(event?.outcome).not.toBe('0');
+    expect(event?.outcomeDesc).toBeDefined();
+    const details = event?.entity?.flatMap((e) => e.detail ?? []) ?? [];
+    expect(details).toContainEqual({ type: 'denied-by', valueString: 'patient-not-disclosed' });
+    expect(details.some((d) => d.type === 'resource-count')).toBe(false);
+  });
+
   it('verifies the chain, and reports the first tampered event', async () => {
     const token = await lloyd.token('auditor');
     const verify = async () =>

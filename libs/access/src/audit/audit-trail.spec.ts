@@ -1,5 +1,5 @@
 import { OperationOutcomeError, outcomes, type AuditEvent } from '@lloyd/fhir';
-import { InMemoryKeyValueStore } from '@lloyd/store';
+import { InMemoryKeyValueStore, type ClaimOutcome } from '@lloyd/store';
 import type { AccessDecision } from '../access-decision.js';
 import { AccessDeniedError } from '../access-denied.js';
 import {
@@ -321,7 +321,7 @@ describe('AuditTrail', () => {
 
     it('fails closed with a 500 when the store cannot take the event', async () => {
       class BrokenStore extends InMemoryKeyValueStore {
-        override claim(): Promise<boolean> {
+        override claim(): Promise<ClaimOutcome> {
           return Promise.reject(new Error('connection lost'));
         }
       }

@@ -13,6 +13,18 @@ export interface AuditContext {
   requestedSections?: readonly RecordSection[];
 }
 
+/** What a read answers, and what its audit event records. */
+export interface AuditedOutcome<T> {
+  result: T;
+  /** The resources disclosed. */
+  resources?: readonly string[];
+  /**
+   * Why the read disclosed nothing although it answered normally: a search answers an empty Bundle for a patient it
+   * may not show (exactly as for one that does not exist), but the audit event records the refusal and its rule.
+   */
+  refusal?: unknown;
+}
+
 /**
  * Runs a patient-data read and writes exactly one AuditEvent for it, allowed or denied, before the answer leaves:
  * the audit write is awaited, and if it fails the read fails too (fail closed).
@@ -21,10 +33,7 @@ export interface AuditContext {
 export class AuditedRead {
   constructor(private readonly audit: AuditTrail) {}
 
-  async run<T>(
-    context: AuditContext,
-    work: (progress: ReadProgress) => Promise<{ result: T; resources?: readonly string[] }>,
-  ): Promise<T> {
+  async run<T>(context: AuditContext, work: (progress: ReadProgress) => Promise<AuditedOutcome<T>>): Promise<T> {
     const progress: ReadProgress = {};
     const entry = (extra: Partial<PatientAccessEntry>): PatientAccessEntry => ({
       kind: 'patient-access',
@@ -45,14 +54,15 @@ export class AuditedRead {
       ...(progress.redactions ? { redactions: progress.redactions } : {}),
       ...extra,
     });
-    let outcome: { result: T; resources?: readonly string[] };
+    let outcome: AuditedOutcome<T>;
     try {
       outcome = await work(progress);
     } catch (error) {
       await this.audit.record(entry({ error }));
       throw error;
     }
-    await this.audit.record(entry(outcome.resources ? { resources: outcome.resources } : {}));
+    if (outcome.refusal !== undefined) await this.audit.record(entry({ error: outcome.refusal }));
+    else await this.audit.record(entry(outcome.resources ? { resources: outcome.resources } : {}));
     return outcome.result;
   }
 }

@@ -62,7 +62,7 @@ export class SearchPatients {
           return { result: bundle([patient]), resources: [`Patient/${patient.id ?? ''}`] };
         } catch (err) {
           if (err instanceof OperationOutcomeError && err.spineCode === 'PATIENT_NOT_FOUND')
-            return { result: bundle([]) };
+            return { result: bundle([]), refusal: err };
           throw err;
         }
       },
