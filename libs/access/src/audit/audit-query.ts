@@ -36,6 +36,13 @@ const DATE_PARAM =
   /^(eq|ge|gt|le|lt)?(\d{4}(?:-\d{2}(?:-\d{2}(?:T\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:Z|[+-]\d{2}:\d{2}))?)?)?)$/;
 
 function stripSystem(value: string, system: string, name: string): string {
+  // FHIR reads a comma as "any of these"; the audit search takes one value, so say so rather than match nothing.
+  if (value.includes(',')) {
+    throw outcomes.invalidParameter(
+      `${name} takes one value; search once for each of ${value.split(',').join(', ')}.`,
+      [name],
+    );
+  }
   const bar = value.indexOf('|');
   if (bar < 0) return value;
   if (value.slice(0, bar) !== system) {
@@ -44,15 +51,34 @@ function stripSystem(value: string, system: string, name: string): string {
   return value.slice(bar + 1);
 }
 
-/** The instant range [start, end) a date of any precision (year, month, day, dateTime) stands for. */
+/** True when year, month and day name a day of the calendar (not 2026-02-30, not month 13). */
+function isCalendarDay(y: number, m: number, d: number): boolean {
+  const day = new Date(Date.UTC(y, m - 1, d));
+  return day.getUTCFullYear() === y && day.getUTCMonth() === m - 1 && day.getUTCDate() === d;
+}
+
+/**
+ * The instant range [start, end) a date of any precision stands for: a year, a month, a day, or a dateTime to the
+ * minute, the second or the fraction given (so `…T22:42:30Z` is that whole second). NaN when it is no real date.
+ */
 function dateRange(value: string): [number, number] {
-  if (value.includes('T')) {
+  const [date = '', time] = value.split('T');
+  const [y, m = 1, d = 1] = date.split('-').map(Number) as [number, number?, number?];
+  if (m < 1 || m > 12 || !isCalendarDay(y, m, d)) return [NaN, NaN];
+  if (time !== undefined) {
+    const clock = /^(\d{2}):(\d{2})(?::(\d{2})(?:\.(\d+))?)?/.exec(time)!;
+    const [hours, minutes, seconds] = [Number(clock[1]), Number(clock[2]), Number(clock[3] ?? 0)];
+    if (hours > 23 || minutes > 59 || seconds > 59) return [NaN, NaN];
     const at = Date.parse(value);
-    return [at, at + 1];
+    const fraction = clock[4];
+    const width = fraction ? Math.max(1, 10 ** (3 - fraction.length)) : clock[3] ? 1000 : 60_000;
+    // A fraction finer than a millisecond still covers the millisecond it falls in.
+    const start = fraction && fraction.length > 3 ? Math.floor(at) : at;
+    return [start, start + width];
   }
-  const [y, m, d] = value.split('-').map(Number) as [number, number?, number?];
-  if (m === undefined) return [Date.UTC(y, 0, 1), Date.UTC(y + 1, 0, 1)];
-  if (d === undefined) return [Date.UTC(y, m - 1, 1), Date.UTC(y, m, 1)];
+  const parts = date.split('-').length;
+  if (parts === 1) return [Date.UTC(y, 0, 1), Date.UTC(y + 1, 0, 1)];
+  if (parts === 2) return [Date.UTC(y, m - 1, 1), Date.UTC(y, m, 1)];
   return [Date.UTC(y, m - 1, d), Date.UTC(y, m - 1, d + 1)];
 }
 
@@ -106,6 +132,9 @@ export function parseAuditQuery(query: AuditQuery): ParsedAuditQuery {
   if (query.organisation)
     parsed.organisation = stripSystem(query.organisation, ODS_ORGANISATION_SYSTEM, 'organisation');
   if (query.outcome !== undefined && query.outcome !== '') {
+    if (query.outcome.includes(',')) {
+      throw outcomes.invalidParameter(`outcome takes one value; search once for each outcome.`, ['outcome']);
+    }
     if (!(OUTCOMES as readonly string[]).includes(query.outcome)) {
       throw outcomes.invalidParameter(
         `outcome "${query.outcome}" is not an AuditEvent outcome: use 0 (success), 4 (minor failure), 8 (serious failure) or 12.`,

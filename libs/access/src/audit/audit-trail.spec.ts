@@ -340,7 +340,7 @@ describe('AuditTrail', () => {
       const at = (iso: string) => (f.clock.millis = Date.parse(iso));
       at('2026-03-01T09:00:00Z');
       await f.audit.record(read({ correlationId: 'a', patient: '9990000018' }));
-      at('2026-03-01T23:59:59Z');
+      at('2026-03-01T23:59:59.400Z');
       await f.audit.record(read({ correlationId: 'b', patient: '9990000026', who: tokenFor('social-care') }));
       at('2026-03-02T08:00:00Z');
       await f.audit.record(
@@ -370,6 +370,11 @@ describe('AuditTrail', () => {
       ['patient and organisation', { patient: '9990000018', organisation: 'RZZ' }, ['c']],
       ['patient and outcome', { patient: '9990000018', outcome: '0' }, ['d', 'a']],
       ['an unknown patient', { patient: '9990000999' }, []],
+      ['at a second (the whole second)', { date: '2026-03-01T23:59:59Z' }, ['b']],
+      ['at a minute (the whole minute)', { date: '2026-03-01T23:59Z' }, ['b']],
+      ['at a millisecond', { date: '2026-03-01T23:59:59.400Z' }, ['b']],
+      ['at another millisecond', { date: '2026-03-01T23:59:59.401Z' }, []],
+      ['from a second in another zone', { date: 'ge2026-03-02T09:00:00+01:00' }, ['d', 'c']],
     ])('%s', async (_name, query, expected) => {
       const result = await f.audit.search(query);
       expect(ids(result.events)).toEqual(expected);
@@ -390,6 +395,12 @@ describe('AuditTrail', () => {
       [{ outcome: '3' }, 'outcome'],
       [{ patient: 'urn:other|123' }, 'patient'],
       [{ count: -1 }, '_count'],
+      [{ date: '2026-02-30' }, 'date'],
+      [{ date: '2026-13' }, 'date'],
+      [{ date: '2026-03-01T24:00:00Z' }, 'date'],
+      [{ patient: '9990000018,9990000026' }, 'patient'],
+      [{ organisation: 'RX1,RZZ' }, 'organisation'],
+      [{ outcome: '0,4' }, 'outcome'],
     ])('refuses %j with 422 naming the parameter', async (query, parameter) => {
       const error: unknown = await f.audit.search(query).catch((err: unknown) => err);
       expect(error).toBeInstanceOf(OperationOutcomeError);
