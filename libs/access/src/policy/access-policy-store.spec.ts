@@ -128,6 +128,13 @@ describe('AccessPolicyStore', () => {
     );
   });
 
+  it('says how to make an unknown practice known', async () => {
+    const error = await expectOutcomeError(store.createAgreement(body({ dataControllers: ['P77777'] }), BY));
+    expect(error.outcome.issue[0]?.diagnostics).toMatch(
+      /practice P77777 is unknown to Lloyd .* add the practice's supplier system to the configuration \(suppliers\) and restart/,
+    );
+  });
+
   it('refuses an agreement whose validity overlaps another for the same consumer and data controller', async () => {
     const error = await expectOutcomeError(
       store.createAgreement(
@@ -144,9 +151,31 @@ describe('AccessPolicyStore', () => {
 
   it.each<[string, Record<string, unknown>]>([
     ['another consumer', { consumer: { ods: 'RY9' } }],
-    ['a consumer type rather than an ODS code', { consumer: { organisationType: 'acute-trust' } }],
+    ['a consumer type no agreement covers', { consumer: { organisationType: 'community-trust' } }],
   ])('accepts agreements that do not overlap: %s', async (_name, overrides) => {
     await expect(store.createAgreement(body(overrides), BY)).resolves.toMatchObject({ changed: true });
+  });
+
+  it('refuses an agreement for a type that covers an organisation another agreement names, and the reverse', async () => {
+    // RX1 is an acute trust (access.organisationTypes), and demo-hospital-all names RX1 for P10001.
+    const byType = await expectOutcomeError(
+      store.createAgreement(body({ id: 'acute-type', consumer: { organisationType: 'acute-trust' } }), BY),
+    );
+    expect(byType.status).toBe(422);
+    expect(byType.outcome.issue[0]?.diagnostics).toMatch(
+      /overlaps agreement demo-hospital-all .* for consumers that overlap \(organisations of type acute-trust; organisation RX1 in agreement demo-hospital-all\) and data controller P10001\./,
+    );
+    // Once RX1's agreement has ended, the type may have its own; then RZZ, an acute trust too, overlaps that.
+    await store.endAgreement('demo-hospital-all', BY);
+    const later = { validFrom: '2030-01-01', dataControllers: ['P40004'] };
+    await store.createAgreement(
+      body({ id: 'acute-p40004', consumer: { organisationType: 'acute-trust' }, ...later }),
+      BY,
+    );
+    const byName = await expectOutcomeError(
+      store.createAgreement(body({ id: 'rzz-p40004', consumer: { ods: 'RZZ' }, ...later }), BY),
+    );
+    expect(byName.outcome.issue[0]?.diagnostics).toMatch(/overlaps agreement acute-p40004 /);
   });
 
   it('accepts the same consumer at the same time for another data controller', async () => {

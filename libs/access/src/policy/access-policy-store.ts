@@ -115,7 +115,12 @@ export class AccessPolicyStore implements OnModuleInit {
           { expression: ['agreement.id'] },
         );
       }
-      checkAgreementInPolicy(agreement, policy.agreements, this.knownPractices(policy));
+      checkAgreementInPolicy(
+        agreement,
+        policy.agreements,
+        this.knownPractices(policy),
+        this.config.access.organisationTypes,
+      );
       return {
         next: { ...policy, agreements: [...policy.agreements, agreement] },
         result: { value: agreement, changed: true },
@@ -138,7 +143,12 @@ export class AccessPolicyStore implements OnModuleInit {
     return this.mutate((policy) => {
       const previous = policy.agreements.find((a) => a.id === id);
       if (!previous) throw agreementNotFound(id);
-      checkAgreementInPolicy(agreement, policy.agreements, this.knownPractices(policy));
+      checkAgreementInPolicy(
+        agreement,
+        policy.agreements,
+        this.knownPractices(policy),
+        this.config.access.organisationTypes,
+      );
       return {
         next: { ...policy, agreements: policy.agreements.map((a) => (a.id === id ? agreement : a)) },
         result: { value: agreement, changed: true, previous },

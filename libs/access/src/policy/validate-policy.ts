@@ -7,7 +7,7 @@ import {
 } from '@lloyd/config';
 import { OperationOutcomeError, operationOutcome, spineIssue, type OperationOutcomeIssue } from '@lloyd/fhir';
 import type { z } from 'zod';
-import { describeConsumer, isCalendarDate, periodsOverlap, sameConsumer } from './validity.js';
+import { consumersOverlap, describeConsumer, isCalendarDate, periodsOverlap } from './validity.js';
 
 type Path = readonly PropertyKey[];
 
@@ -129,13 +129,14 @@ export function parsePracticeSettings(ods: string, input: unknown, root = 'pract
 
 /**
  * Checks an agreement against the rest of the policy: every data controller is a known practice, and no other
- * agreement for the same consumer and data controller has an overlapping validity period (the one in force must be
- * unambiguous).
+ * agreement that covers any of the same consumers (by ODS code, or by organisation type through `organisationTypes`)
+ * and data controllers has an overlapping validity period (the one in force must be unambiguous).
  */
 export function checkAgreementInPolicy(
   agreement: SharingAgreement,
   others: readonly SharingAgreement[],
   knownPractices: ReadonlySet<string>,
+  organisationTypes: Readonly<Record<string, string>>,
   root = 'agreement',
 ): void {
   const issues: OperationOutcomeIssue[] = [];
@@ -146,26 +147,33 @@ export function checkAgreementInPolicy(
           root,
           ['dataControllers', index],
           `${root}.dataControllers[${index}]: practice ${ods} is unknown to Lloyd (neither a configured supplier nor in the practice settings). ` +
-            'Add it with PUT /admin/practices/<ODS code> first, or correct the code.',
+            "Correct the code, or add the practice's supplier system to the configuration (suppliers) and restart Lloyd first.",
         ),
       );
     }
   });
   for (const other of others) {
-    if (other.id === agreement.id || !sameConsumer(agreement, other) || !periodsOverlap(agreement, other)) continue;
+    if (other.id === agreement.id || !periodsOverlap(agreement, other)) continue;
+    if (!consumersOverlap(agreement, other, organisationTypes)) continue;
     const shared = agreement.dataControllers.filter((ods) => other.dataControllers.includes(ods));
     if (shared.length === 0) continue;
     issues.push(
       spineIssue(
         'INVALID_RESOURCE',
-        `${root}.validFrom/validTo: ${period(agreement)} overlaps agreement ${other.id} (${period(other)}) for the same consumer ` +
-          `(${describeConsumer(agreement)}) and data controller${shared.length > 1 ? 's' : ''} ${shared.join(', ')}. ` +
+        `${root}.validFrom/validTo: ${period(agreement)} overlaps agreement ${other.id} (${period(other)}) for ${sharedConsumer(agreement, other)} ` +
+          `and data controller${shared.length > 1 ? 's' : ''} ${shared.join(', ')}. ` +
           `End ${other.id} first (POST /admin/agreements/${other.id}/$end) or choose dates that do not overlap.`,
         { expression: [fieldExpression(root, ['validFrom']), fieldExpression(root, ['validTo'])] },
       ),
     );
   }
   if (issues.length > 0) throw invalid(issues);
+}
+
+/** Who both agreements cover, in words: the same consumer, or an organisation one names and the other covers by type. */
+function sharedConsumer(a: SharingAgreement, b: SharingAgreement): string {
+  const [x, y] = [describeConsumer(a), describeConsumer(b)];
+  return x === y ? `the same consumer (${x})` : `consumers that overlap (${x}; ${y} in agreement ${b.id})`;
 }
 
 function period(a: SharingAgreement): string {

@@ -66,11 +66,16 @@ export function describeConsumer(agreement: Pick<SharingAgreement, 'consumer'>):
   return 'ods' in consumer ? `organisation ${consumer.ods}` : `organisations of type ${consumer.organisationType}`;
 }
 
-/** True when the two agreements name the same consumer (the same ODS code, or the same organisation type). */
-export function sameConsumer(a: Pick<SharingAgreement, 'consumer'>, b: Pick<SharingAgreement, 'consumer'>): boolean {
-  if ('ods' in a.consumer && 'ods' in b.consumer) return a.consumer.ods === b.consumer.ods;
-  if ('organisationType' in a.consumer && 'organisationType' in b.consumer) {
-    return a.consumer.organisationType === b.consumer.organisationType;
-  }
-  return false;
+/**
+ * True when some organisation is a consumer of both agreements: the same ODS code, the same organisation type, or an
+ * organisation named by one whose configured type (`organisationTypes`) the other names.
+ */
+export function consumersOverlap(
+  a: Pick<SharingAgreement, 'consumer'>,
+  b: Pick<SharingAgreement, 'consumer'>,
+  organisationTypes: Readonly<Record<string, string>>,
+): boolean {
+  if ('ods' in a.consumer) return consumerMatches(b, a.consumer.ods, organisationTypes);
+  if ('ods' in b.consumer) return consumerMatches(a, b.consumer.ods, organisationTypes);
+  return a.consumer.organisationType === b.consumer.organisationType;
 }
