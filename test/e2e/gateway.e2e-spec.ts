@@ -162,8 +162,32 @@ describe('gateway end to end (one supplier slice over real HTTP)', () => {
         body: '{"resourceType":"Parameters"}',
       });
       expect({ type, status: res.status }).toEqual({ type, status: 415 });
-      expect(spineCode((await res.json()) as OperationOutcomeBody)).toBe('UNSUPPORTED_MEDIA_TYPE');
+      const body = (await res.json()) as OperationOutcomeBody;
+      expect(spineCode(body)).toBe('UNSUPPORTED_MEDIA_TYPE');
+      expect(body.issue[0]?.diagnostics).toContain('Send application/fhir+json or application/json');
     }
+  });
+
+  it("refuses a form body (curl's default for -d) everywhere but the token endpoint, with 415 saying to send JSON", async () => {
+    const res = await fetch(`${base}/fhir/Patient/$gpc.getstructuredrecord`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/x-www-form-urlencoded' },
+      body: 'resourceType=Parameters',
+    });
+    expect(res.status).toBe(415);
+    const body = (await res.json()) as OperationOutcomeBody;
+    expect(spineCode(body)).toBe('UNSUPPORTED_MEDIA_TYPE');
+    expect(body.issue[0]?.diagnostics).toContain('takes JSON, not a form');
+  });
+
+  it('says what the body limit is when a body is over it, wherever it is sent', async () => {
+    const res = await fetch(`${base}/fhir/Patient/$gpc.getstructuredrecord`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/fhir+json' },
+      body: JSON.stringify({ resourceType: 'Parameters', x: 'y'.repeat(10_000) }),
+    });
+    expect(res.status).toBe(413);
+    expect(((await res.json()) as OperationOutcomeBody).issue[0]?.diagnostics).toContain('limit of 4096 bytes');
   });
 
   it('answers a path Fastify does not route, with a trailing slash, as 404 rather than a self-contradicting 405', async () => {

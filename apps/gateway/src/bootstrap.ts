@@ -17,7 +17,7 @@ import type { LloydConfig } from '@lloyd/config';
 import { createLogger, MetricsService, PinoNestLogger, registerHttpMetrics } from '@lloyd/observability';
 import { CoreModule } from '@lloyd/platform';
 import { GatewayModule } from './gateway.module.js';
-import { refuseUnacceptableFormats } from './http/content-negotiation.js';
+import { refuseFormBodies, refuseUnacceptableFormats } from './http/content-negotiation.js';
 import { RouteTable } from './http/route-table.js';
 import { sendOutcomeError } from './http/send-outcome.js';
 import { fhirJson, OperationOutcomeError, outcomes } from '@lloyd/fhir';
@@ -60,6 +60,7 @@ export async function createGatewayApp(
   fastify.addHook('onRoute', (route) => routes.add(route.url, route.method));
   configureParsers(fastify);
   fastify.addHook('onRequest', refuseUnacceptableFormats(sendOutcomeError));
+  fastify.addHook('onRequest', refuseFormBodies(sendOutcomeError));
   // FHIR answers reuse the JSON of resources held unchanged between requests (see fhirJson).
   fastify.setReplySerializer((payload) => fhirJson(payload));
   fastify.addHook('onRequest', (request, reply, done) => {

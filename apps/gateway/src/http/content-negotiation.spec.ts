@@ -1,4 +1,4 @@
-import { namesFhirJson, unacceptableFormat } from './content-negotiation.js';
+import { namesFhirJson, unacceptableFormat, unsupportedBodyType } from './content-negotiation.js';
 
 describe('content negotiation: Lloyd serves FHIR as JSON only', () => {
   it.each([
@@ -36,5 +36,23 @@ describe('content negotiation: Lloyd serves FHIR as JSON only', () => {
   it('leaves Binary (which negotiates its own type) and non-FHIR paths alone', () => {
     expect(unacceptableFormat('/fhir/Binary/x', 'application/pdf', 'xml')).toBeUndefined();
     expect(unacceptableFormat('/gp2gp/reports/integrations', 'text/csv', undefined)).toBeUndefined();
+  });
+});
+
+describe('unsupportedBodyType', () => {
+  it.each([
+    ['/gp2gp/transfers', 'application/x-www-form-urlencoded'],
+    ['/fhir/Patient/$gpc.getstructuredrecord', 'application/x-www-form-urlencoded; charset=utf-8'],
+    ['/admin/agreements', 'Application/X-WWW-Form-Urlencoded'],
+  ])('refuses a form body sent to %s (%s)', (path, type) => {
+    expect(unsupportedBodyType(path, type)).toMatch(/takes JSON, not a form/);
+  });
+
+  it.each([
+    ['/oauth2/token', 'application/x-www-form-urlencoded'],
+    ['/gp2gp/transfers', 'application/json'],
+    ['/gp2gp/transfers', undefined],
+  ])('lets %s with %s through to its parser', (path, type) => {
+    expect(unsupportedBodyType(path, type)).toBeUndefined();
   });
 });

@@ -46,6 +46,34 @@ export function refuseUnacceptableFormats(
   };
 }
 
+/** The one endpoint that takes a form body: OAuth's token endpoint (RFC 6749 §4.4.2). */
+const FORM_ENDPOINT = '/oauth2/token';
+
+/**
+ * Why a request's body media type is refused before it is parsed, or undefined when it is not. The framework parses
+ * `application/x-www-form-urlencoded` for every route because the token endpoint needs it, so without this a form
+ * body (curl's default for `-d`) would reach a JSON endpoint as an object of strings and be acted on.
+ */
+export function unsupportedBodyType(path: string, contentType: string | undefined): string | undefined {
+  if (path === FORM_ENDPOINT || contentType === undefined) return undefined;
+  if (mediaType(contentType) !== 'application/x-www-form-urlencoded') return undefined;
+  return `This endpoint takes JSON, not a form: send the body as JSON with Content-Type: application/json (application/fhir+json for FHIR). Only ${FORM_ENDPOINT} takes application/x-www-form-urlencoded.`;
+}
+
+/** The fastify `onRequest` hook that answers {@link unsupportedBodyType} with a 415 OperationOutcome. */
+export function refuseFormBodies(
+  send: (reply: FastifyReply, error: OperationOutcomeError) => void,
+): (request: FastifyRequest, reply: FastifyReply, done: () => void) => void {
+  return (request, reply, done) => {
+    const why = unsupportedBodyType(request.url.split('?')[0] ?? request.url, request.headers['content-type']);
+    if (why) {
+      send(reply, OperationOutcomeError.of('UNSUPPORTED_MEDIA_TYPE', why));
+      return;
+    }
+    done();
+  };
+}
+
 /** Whether a `_format` value names FHIR JSON (`json`, or a JSON media type with any parameters). */
 export function namesFhirJson(format: string): boolean {
   return JSON_FORMATS.has(mediaType(format));

@@ -7,13 +7,16 @@ interface FastifyLikeError {
   message?: string;
 }
 
+const unsupportedMediaType = () =>
+  OperationOutcomeError.of(
+    'UNSUPPORTED_MEDIA_TYPE',
+    'Unsupported Content-Type. Send application/fhir+json or application/json (application/x-www-form-urlencoded for /oauth2/token).',
+  );
+const tooLarge = (_e: unknown, ctx: ErrorContext) => outcomes.payloadTooLarge(ctx.bodyLimit);
+
 const FASTIFY_CODES: Record<string, (err: FastifyLikeError, ctx: ErrorContext) => OperationOutcomeError> = {
-  FST_ERR_CTP_BODY_TOO_LARGE: (_e, ctx) => outcomes.payloadTooLarge(ctx.bodyLimit),
-  FST_ERR_CTP_INVALID_MEDIA_TYPE: () =>
-    OperationOutcomeError.of(
-      'UNSUPPORTED_MEDIA_TYPE',
-      'Unsupported Content-Type. Send application/fhir+json or application/json (application/x-www-form-urlencoded for /oauth2/token).',
-    ),
+  FST_ERR_CTP_BODY_TOO_LARGE: tooLarge,
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: unsupportedMediaType,
   FST_ERR_CTP_EMPTY_JSON_BODY: () => outcomes.badRequest('The request body is empty; send a JSON document.'),
   FST_ERR_CTP_INVALID_CONTENT_LENGTH: () => outcomes.badRequest('Content-Length does not match the body sent.'),
 };
@@ -59,6 +62,9 @@ export function toOutcomeError(err: unknown, ctx: ErrorContext): { error: Operat
     };
   }
   const status = err instanceof HttpException ? err.getStatus() : fastifyErr?.statusCode;
+  // The framework may report the body's media type or size as its own exception: the same answers, with the limit.
+  if (status === 415) return { error: unsupportedMediaType(), expected: true };
+  if (status === 413) return { error: tooLarge(err, ctx), expected: true };
   if (typeof status === 'number' && status >= 400 && status < 500) {
     const spine = STATUS_CODES[status] ?? 'BAD_REQUEST';
     const message = err instanceof HttpException ? err.message : (fastifyErr.message ?? 'Bad request');
