@@ -1,4 +1,4 @@
-import { Controller, Get, Param } from '@nestjs/common';
+import { Body, Controller, Get, Param, Post } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Test } from '@nestjs/testing';
@@ -6,7 +6,15 @@ import { ConfigModule, loadConfig } from '@lloyd/config';
 import { OperationOutcomeError } from '@lloyd/fhir';
 import { AuthGuard } from './auth.guard.js';
 import { AuthModule } from './auth.module.js';
-import { CurrentToken, PatientDataAccess, Public, RequireScopeOnTypeParameter, RequireScopes } from './decorators.js';
+import {
+  CurrentToken,
+  PatientDataAccess,
+  Public,
+  RequireScopeOnTypeParameter,
+  RequireScopes,
+  RequireScopesFrom,
+  type ScopedRequest,
+} from './decorators.js';
 import { EmbeddedIssuer, type TokenGrant } from './embedded-issuer.js';
 import { TestOutcomeFilter, TestStoreModule } from './testing/nest.js';
 import type { VerifiedToken } from './verified-token.js';
@@ -45,6 +53,30 @@ class DummyController {
   }
 }
 
+/** Demands read scope on each type the body lists, as the structured record does for its areas. */
+const typesInBody = ({ body }: ScopedRequest) =>
+  ((body as { types?: string[] } | undefined)?.types ?? []).map((t) => ({
+    requirement: `read:${t}` as const,
+    because: `types=${t}`,
+    otherwise: 'ask for fewer types',
+  }));
+
+@Controller('records')
+@PatientDataAccess()
+class RecordsController {
+  @RequireScopesFrom(typesInBody)
+  @Post('bundle')
+  bundle(@Body() body: unknown) {
+    return body;
+  }
+
+  @RequireScopeOnTypeParameter('read', 'type', ['Condition'])
+  @Get(':type/:id')
+  read(@Param('type') type: string) {
+    return { type };
+  }
+}
+
 @Public()
 @Controller('open')
 class PublicController {
@@ -78,7 +110,7 @@ describe('AuthGuard (in a Nest app)', () => {
   beforeAll(async () => {
     const moduleRef = await Test.createTestingModule({
       imports: [ConfigModule.forRoot(loadConfig({ env: {} })), TestStoreModule, AuthModule],
-      controllers: [DummyController, PublicController],
+      controllers: [DummyController, RecordsController, PublicController],
       providers: [{ provide: APP_GUARD, useExisting: AuthGuard }],
     }).compile();
     app = moduleRef.createNestApplication<NestFastifyApplication>(new FastifyAdapter(), { logger: false });
@@ -180,6 +212,62 @@ describe('AuthGuard (in a Nest app)', () => {
     expect((await get('/test/records/Condition', onlyObservations)).statusCode).toBe(403);
     // A type the route does not serve is left to the route (which answers 404 for it), restricted types included.
     expect((await get('/test/records/AuditEvent', onlyObservations)).json()).toEqual({ type: 'AuditEvent' });
+  });
+
+  it('checks the scopes a request demands (from its body) before the patient claims, naming what to ask for', async () => {
+    const post = async (bearer: string, types: string[]) =>
+      app.inject({
+        method: 'POST',
+        url: '/records/bundle',
+        headers: { authorization: `Bearer ${bearer}`, 'content-type': 'application/json' },
+        payload: { types },
+      });
+    const narrow = await token({ scopes: ['system/Patient.r', 'system/Condition.rs'], practitioner: undefined });
+    const refused = await post(narrow, ['Patient', 'Condition', 'MedicationRequest', 'Encounter']);
+    expect(refused.statusCode).toBe(403);
+    expect((lastError() as OperationOutcomeError).spineCode).toBe('INSUFFICIENT_SCOPE');
+    const text = refused.json<{ issue: { diagnostics: string }[] }>().issue[0]!.diagnostics;
+    expect(text).toContain(
+      'read:MedicationRequest (for types=MedicationRequest), read:Encounter (for types=Encounter)',
+    );
+    expect(text).toContain('Ask for system/MedicationRequest.r system/Encounter.r (or the user/ forms)');
+    expect(text).toContain('or ask for fewer types');
+    expect(text).not.toContain('read:Patient');
+    expect(refused.headers['www-authenticate']).toBe(
+      'Bearer error="insufficient_scope", scope="system/MedicationRequest.r system/Encounter.r"',
+    );
+    // What the token covers passes the scope check, and only then are the patient claims checked.
+    expect((await post(narrow, ['Patient', 'Condition'])).statusCode).toBe(400);
+    const full = await token({ scopes: ['system/Patient.r', 'system/Condition.rs'] });
+    expect((await post(full, ['Patient', 'Condition'])).statusCode).toBe(201);
+  });
+
+  it('grants nothing on patient records for patient/ scopes, and says why (403)', async () => {
+    for (const practitioner of ['G1234567', undefined]) {
+      const patientScoped = await token({ scopes: ['patient/*.rs'], practitioner });
+      const response = await get('/test/patient', patientScoped);
+      expect(response.statusCode).toBe(403);
+      expect((lastError() as OperationOutcomeError).spineCode).toBe('INSUFFICIENT_SCOPE');
+      expect(response.json()).toMatchObject({
+        issue: [
+          {
+            diagnostics: expect.stringMatching(
+              /Patient-context scopes \(patient\/…\) are not supported.*Use system\/ or user\/ scopes/,
+            ) as string,
+          },
+        ],
+      });
+    }
+    expect((await get('/test/patient', await token({ scopes: ['user/Patient.r'] }))).statusCode).toBe(200);
+  });
+
+  it('leaves a type its route does not serve to the route, without asking for patient claims', async () => {
+    const auditor = await token({ scopes: ['system/AuditEvent.read'], practitioner: undefined });
+    expect((await get('/records/Foo/1', auditor)).json()).toEqual({ type: 'Foo' });
+    expect((await get('/records/AuditEvent/1', auditor)).json()).toEqual({ type: 'AuditEvent' });
+    // A served type still needs its scope first, then the claims.
+    expect((await get('/records/Condition/1', auditor)).statusCode).toBe(403);
+    expect((await get('/records/Condition/1', await token({ practitioner: undefined }))).statusCode).toBe(400);
   });
 
   it('allows patient data access with scope, practitioner and reason (200)', async () => {

@@ -4,12 +4,15 @@ import { outcomes } from '@lloyd/fhir';
 import {
   IS_PUBLIC,
   PATIENT_DATA_ACCESS,
+  REQUEST_SCOPES,
   REQUIRED_SCOPES,
   TYPE_PARAMETER_SCOPE,
   VERIFIED_TOKEN,
+  type ScopeDemandsOf,
   type TypeParameterScope,
 } from './decorators.js';
-import { satisfiesRequirement } from './scopes.js';
+import { insufficientScope, type ScopeDemand } from './insufficient-scope.js';
+import { satisfiesRequirement, type ScopeRequirement } from './scopes.js';
 import { TokenVerifier } from './token-verifier.js';
 import type { VerifiedToken } from './verified-token.js';
 
@@ -17,6 +20,8 @@ interface HttpRequest {
   headers: Record<string, string | string[] | undefined>;
   /** Route parameters (Fastify has matched the route before guards run). */
   params?: Record<string, unknown>;
+  query?: unknown;
+  body?: unknown;
   [VERIFIED_TOKEN]?: VerifiedToken;
 }
 
@@ -24,7 +29,8 @@ const BEARER = /^Bearer +(\S+)$/i;
 
 /**
  * The global guard. Deny by default: every route needs a verified bearer token unless it is marked `@Public()`;
- * then `@RequireScopes` (403 when not met) and `@PatientDataAccess` (400 when claims are missing) apply.
+ * then `@RequireScopes`, `@RequireScopeOnTypeParameter` and `@RequireScopesFrom` (403 when not met) and, after them,
+ * `@PatientDataAccess` (400 when claims are missing) apply.
  */
 @Injectable()
 export class AuthGuard implements CanActivate {
@@ -43,18 +49,29 @@ export class AuthGuard implements CanActivate {
     request[VERIFIED_TOKEN] = token;
 
     // Scope before claims: a token that may not read this type at all gets 403, not 400 for a missing claim.
-    const required = [...this.reflector.getAllAndMerge<string[]>(REQUIRED_SCOPES, targets)];
+    const demands: ScopeDemand[] = this.reflector
+      .getAllAndMerge<ScopeRequirement[]>(REQUIRED_SCOPES, targets)
+      .map((requirement) => ({ requirement }));
     const byType = this.reflector.getAllAndOverride<TypeParameterScope | undefined>(TYPE_PARAMETER_SCOPE, targets);
     const type = byType ? request.params?.[byType.parameter] : undefined;
-    if (byType && typeof type === 'string' && byType.types.has(type)) required.push(`${byType.permission}:${type}`);
-    const missing = required.filter((r) => !satisfiesRequirement(token.scopes, r));
-    if (missing.length > 0) throw outcomes.insufficientScope(missing.join(' '));
+    const servedType = typeof type === 'string' && byType !== undefined && byType.types.has(type);
+    if (servedType) demands.push({ requirement: `${byType.permission}:${type}` });
+    const demandsOf = this.reflector.getAllAndOverride<ScopeDemandsOf | undefined>(REQUEST_SCOPES, targets);
+    if (demandsOf) demands.push(...demandsOf(scopedRequest(request)));
+    const missing = demands.filter((d) => !satisfiesRequirement(token.scopes, d.requirement));
+    if (missing.length > 0) throw insufficientScope(missing, token.scopes);
 
-    if (this.reflector.getAllAndOverride<boolean | undefined>(PATIENT_DATA_ACCESS, targets) === true) {
-      checkPatientDataClaims(token);
-    }
+    // A type the route does not serve is the route's to answer (404): it reads no record, so the claims do not apply.
+    const readsRecords = this.reflector.getAllAndOverride<boolean | undefined>(PATIENT_DATA_ACCESS, targets) === true;
+    if (readsRecords && (byType === undefined || servedType)) checkPatientDataClaims(token);
     return true;
   }
+}
+
+function scopedRequest(request: HttpRequest) {
+  const record = (value: unknown): Record<string, unknown> =>
+    typeof value === 'object' && value !== null ? (value as Record<string, unknown>) : {};
+  return { params: record(request.params), query: record(request.query), body: request.body };
 }
 
 function bearerToken(request: HttpRequest): string {

@@ -1,5 +1,6 @@
 import { createParamDecorator, SetMetadata, type ExecutionContext } from '@nestjs/common';
 import { outcomes } from '@lloyd/fhir';
+import type { ScopeDemand } from './insufficient-scope.js';
 import { assertValidRequirement, type ScopeRequirement } from './scopes.js';
 import type { VerifiedToken } from './verified-token.js';
 
@@ -7,6 +8,7 @@ export const IS_PUBLIC = 'lloyd:auth:public';
 export const REQUIRED_SCOPES = 'lloyd:auth:required-scopes';
 export const PATIENT_DATA_ACCESS = 'lloyd:auth:patient-data-access';
 export const TYPE_PARAMETER_SCOPE = 'lloyd:auth:type-parameter-scope';
+export const REQUEST_SCOPES = 'lloyd:auth:request-scopes';
 
 /** Where {@link AuthGuard} leaves the verified token on the request. */
 export const VERIFIED_TOKEN = Symbol('lloyd:verified-token');
@@ -37,7 +39,8 @@ export interface TypeParameterScope {
 /**
  * For a route whose resource type is a route parameter (`GET /fhir/:type`): requires `read:<Type>` or
  * `search:<Type>` for the type the request names, checked by the guard like {@link RequireScopes}, so before the
- * patient-data claims (403 before 400). A value outside `types` is left to the route.
+ * patient-data claims (403 before 400). A value outside `types` is left to the route (which answers 404 for it): the
+ * guard then checks neither a scope nor the patient-data claims, so an unknown type is never reported as a bad token.
  */
 export const RequireScopeOnTypeParameter = (
   permission: 'read' | 'search',
@@ -45,9 +48,27 @@ export const RequireScopeOnTypeParameter = (
   types: readonly string[],
 ) => SetMetadata(TYPE_PARAMETER_SCOPE, { permission, parameter, types: new Set(types) } satisfies TypeParameterScope);
 
+/** What a {@link RequireScopesFrom} function sees of the request (Fastify has parsed all three before guards run). */
+export interface ScopedRequest {
+  readonly params: Readonly<Record<string, unknown>>;
+  readonly query: Readonly<Record<string, unknown>>;
+  readonly body: unknown;
+}
+
+/** Works out a request's scope demands from what it asks for; it must not throw (the route validates the input). */
+export type ScopeDemandsOf = (request: ScopedRequest) => readonly ScopeDemand[];
+
+/**
+ * For a route whose answer can hold resource types that depend on the request (the areas a structured-record body
+ * asks for, a search's `_include`s): every demand `demandsOf` returns must be met, checked by the guard with
+ * {@link RequireScopes}, so before the patient-data claims (403 before 400).
+ */
+export const RequireScopesFrom = (demandsOf: ScopeDemandsOf) => SetMetadata(REQUEST_SCOPES, demandsOf);
+
 /**
  * Marks a route that reads patient records: the token must also carry `requesting_practitioner` and
- * `reason_for_request` (`directcare` or `emergency`, the latter with a non-empty `reason_text`), else 400.
+ * `reason_for_request` (`directcare` or `emergency`, the latter with a non-empty `reason_text`), else 400. Checked
+ * after every scope requirement; on a {@link RequireScopeOnTypeParameter} route, only for the types it serves.
  */
 export const PatientDataAccess = () => SetMetadata(PATIENT_DATA_ACCESS, true);
 

@@ -112,11 +112,88 @@ describe('ExchangeClientAssertion', () => {
     });
   });
 
-  it('accepts the token URL derived from the request as aud', async () => {
-    const signed = await assertion('auditor', { aud: 'http://127.0.0.1:9999/oauth2/token' });
-    await expect(exchange.execute(form(signed), { requestBaseUrl: 'http://127.0.0.1:9999' })).resolves.toMatchObject({
+  it('accepts only the configured public token URL as aud, never the address it listens at', async () => {
+    const listening = [{ address: '127.0.0.1', port: 9999 }];
+    const local = await assertion('auditor', { aud: 'http://127.0.0.1:9999/oauth2/token' });
+    await expectOAuthError(
+      exchange.execute(form(local), { listening }),
+      'invalid_client',
+      401,
+      /aud must be the token endpoint URL \(https:\/\/lloyd\.test\.example\/oauth2\/token\)/,
+    );
+    await expect(exchange.execute(form(await assertion('auditor')), { listening })).resolves.toMatchObject({
       scope: 'system/AuditEvent.read',
     });
+  });
+
+  describe('without a public base URL', () => {
+    beforeEach(async () => {
+      config = { ...config, server: { ...config.server, publicBaseUrl: undefined, host: '127.0.0.1', port: 8080 } };
+      const store = new InMemoryKeyValueStore(() => now);
+      const issuer = new EmbeddedIssuer(config, store, () => now);
+      await issuer.onModuleInit();
+      exchange = new ExchangeClientAssertion(config, issuer, store, () => now);
+    });
+
+    it('accepts the address it listens at and its loopback names, on the port it listens at', async () => {
+      const listening = [{ address: '127.0.0.1', port: 9999 }];
+      for (const aud of [
+        'http://127.0.0.1:9999/oauth2/token',
+        'http://localhost:9999/oauth2/token',
+        'http://[::1]:9999/oauth2/token',
+      ]) {
+        await expect(exchange.execute(form(await assertion('auditor', { aud })), { listening })).resolves.toMatchObject(
+          { scope: 'system/AuditEvent.read' },
+        );
+      }
+      await expectOAuthError(
+        exchange.execute(form(await assertion('auditor', { aud: 'http://127.0.0.1:8080/oauth2/token' })), {
+          listening,
+        }),
+        'invalid_client',
+        401,
+        /aud must be the token endpoint URL/,
+      );
+    });
+
+    it('uses the configured host and port when it is not listening (as under inject)', async () => {
+      const signed = await assertion('auditor', { aud: 'http://localhost:8080/oauth2/token' });
+      await expect(exchange.execute(form(signed))).resolves.toMatchObject({ scope: 'system/AuditEvent.read' });
+    });
+
+    it('never accepts a name that only a request could have supplied', async () => {
+      const listening = [{ address: '0.0.0.0', port: 8080 }];
+      for (const aud of ['http://evil.example/oauth2/token', 'http://evil.example:8080/oauth2/token']) {
+        await expectOAuthError(
+          exchange.execute(form(await assertion('auditor', { aud })), { listening }),
+          'invalid_client',
+          401,
+          /aud must be the token endpoint URL \(http:\/\/127\.0\.0\.1:8080\/oauth2\/token or /,
+        );
+      }
+    });
+  });
+
+  it('refuses a form client_id that is not the client the assertion authenticates (400 invalid_client)', async () => {
+    const signed = await assertion('auditor');
+    await expectOAuthError(
+      exchange.execute(form(signed, { client_id: 'hospital-epr' })),
+      'invalid_client',
+      400,
+      /client_id "hospital-epr" does not match the client_assertion's iss and sub/,
+    );
+    await expect(exchange.execute(form(signed, { client_id: 'auditor' }))).resolves.toMatchObject({
+      scope: 'system/AuditEvent.read',
+    });
+  });
+
+  it('refuses patient-context scopes, which grant nothing in Lloyd, saying what to ask for instead', async () => {
+    await expectOAuthError(
+      exchange.execute(form(await assertion('hospital-epr'), { scope: 'patient/*.rs' })),
+      'invalid_scope',
+      400,
+      /Patient-context scopes are not supported \(patient\/\*\.rs\).*Ask for system\/ \(or user\/\) scopes/,
+    );
   });
 
   it('rejects a replayed jti', async () => {

@@ -25,9 +25,47 @@ export interface TokenResponse {
   scope: string;
 }
 
+/** An address the server listens at, as Fastify's `server.addresses()` reports it. */
+export interface ListeningAddress {
+  address: string;
+  port: number;
+}
+
 export interface ExchangeContext {
-  /** `protocol://host` of the incoming request; its token URL is accepted as `aud` alongside the configured one. */
-  requestBaseUrl?: string;
+  /**
+   * Where the server listens (`server.addresses()`; empty when it does not, as under `inject`, and then
+   * `server.host` and `server.port` are used). Never the request's Host header, which the client chooses.
+   */
+  listening?: readonly ListeningAddress[];
+}
+
+const LOOPBACK_NAMES = ['127.0.0.1', 'localhost', '[::1]'];
+
+function hostNames(address: string): string[] {
+  const a = address.toLowerCase();
+  const wildcard = a === '0.0.0.0' || a === '::';
+  const loopback = a === 'localhost' || a === '::1' || a.startsWith('127.');
+  const own = wildcard ? [] : [a.includes(':') ? `[${a}]` : a];
+  return [...own, ...(wildcard || loopback ? LOOPBACK_NAMES : [])];
+}
+
+/**
+ * The base URLs at which clients may address the token endpoint, and so the only `aud` values a client assertion may
+ * carry (with {@link TOKEN_PATH}): `server.publicBaseUrl` alone when it is configured; otherwise the address Lloyd
+ * listens at and, when that is a loopback or wildcard address, the loopback names (`127.0.0.1`, `localhost`,
+ * `[::1]`), on the port it listens at. A name taken from a request is never one of them.
+ */
+export function acceptedBaseUrls(config: LloydConfig, listening: readonly ListeningAddress[] = []): string[] {
+  const configured = config.server.publicBaseUrl;
+  if (configured) return [configured.replace(/\/+$/, '')];
+  const addresses = listening.length ? listening : [{ address: config.server.host, port: config.server.port }];
+  return [
+    ...new Set(
+      addresses.flatMap(({ address, port }) =>
+        hostNames(address).flatMap((host) => [`http://${host}:${port}`, ...(port === 80 ? [`http://${host}`] : [])]),
+      ),
+    ),
+  ];
 }
 
 interface RegisteredClient {
@@ -85,7 +123,16 @@ export class ExchangeClientAssertion {
       throw oauthError('invalid_client', `client_assertion_type must be ${JWT_BEARER_ASSERTION} (private_key_jwt).`);
     }
     const assertion = field(fields, 'client_assertion');
+    const formClientId = optionalField(fields, 'client_id');
     const { client, claims } = await this.authenticate(assertion, context);
+    if (formClientId !== undefined && formClientId !== client.id) {
+      // RFC 7523 §3 / RFC 6749 §3.2.1: the client the form names must be the one the assertion authenticates.
+      throw oauthError(
+        'invalid_client',
+        `client_id "${formClientId.slice(0, 100)}" does not match the client_assertion's iss and sub; send the assertion's client id, or leave client_id out.`,
+        400,
+      );
+    }
     const scopes = this.grantedScopes(client, optionalField(fields, 'scope'));
     const grant = consumerClaims(claims);
     await this.useJtiOnce(client.id, claims);
@@ -147,14 +194,23 @@ export class ExchangeClientAssertion {
   }
 
   private tokenUrls(context: ExchangeContext): string[] {
-    const bases = [this.config.server.publicBaseUrl, context.requestBaseUrl].filter((b): b is string => Boolean(b));
-    return [...new Set(bases.map((b) => `${b.replace(/\/+$/, '')}${TOKEN_PATH}`))];
+    return acceptedBaseUrls(this.config, context.listening).map((base) => `${base}${TOKEN_PATH}`);
   }
 
   private grantedScopes(client: ClientConfig, requested: string | undefined): string[] {
-    if (requested === undefined || requested.trim() === '') return [...client.scopes];
+    // patient/ scopes would grant nothing (Lloyd issues no patient launch context): never issued, asked for or not.
+    const isPatientContext = (scope: string) => parseScope(scope)?.context === 'patient';
+    if (requested === undefined || requested.trim() === '') return client.scopes.filter((s) => !isPatientContext(s));
     const registered = client.scopes.map(parseScope).filter((s) => s !== undefined);
     const scopes = splitScopes(requested);
+    const patientContext = scopes.filter(isPatientContext);
+    if (patientContext.length > 0) {
+      throw oauthError(
+        'invalid_scope',
+        `Patient-context scopes are not supported (${patientContext.join(' ')}): Lloyd issues no patient launch ` +
+          `context. Ask for system/ (or user/) scopes instead; client ${client.id} may request: ${client.scopes.join(' ')}.`,
+      );
+    }
     const refused = scopes.filter((s) => {
       const wanted = parseScope(s);
       return !wanted || !registered.some((r) => scopeCovers(r, wanted));

@@ -9,17 +9,23 @@ export {
   REQUIRED_SCOPES,
   RequireScopeOnTypeParameter,
   RequireScopes,
+  RequireScopesFrom,
   tokenOf,
   VERIFIED_TOKEN,
+  type ScopeDemandsOf,
+  type ScopedRequest,
 } from './decorators.js';
+export { insufficientScope, type ScopeDemand } from './insufficient-scope.js';
 export { AUTH_CLOCK, type Clock } from './clock.js';
 export { EmbeddedIssuer, type IssuedToken, type TokenGrant } from './embedded-issuer.js';
 export {
+  acceptedBaseUrls,
   ExchangeClientAssertion,
   JWT_BEARER_ASSERTION,
   MAX_ASSERTION_LIFETIME_SECONDS,
   TOKEN_PATH,
   type ExchangeContext,
+  type ListeningAddress,
   type TokenResponse,
 } from './exchange-client-assertion.js';
 export { oauthError, oauthErrorCode, type OAuthErrorCode } from './oauth-error.js';
@@ -27,10 +33,13 @@ export {
   assertValidRequirement,
   grantsRead,
   grantsSearch,
+  onlyPatientContextCovers,
   parseScope,
+  RECORD_ACCESS_CONTEXTS,
   RESTRICTED_RESOURCE_TYPES,
   satisfiesRequirement,
   scopeCovers,
+  scopeToAskFor,
   splitScopes,
   type ParsedScope,
   type Permission,

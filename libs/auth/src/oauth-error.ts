@@ -11,13 +11,14 @@ export type OAuthErrorCode =
 
 /**
  * A token endpoint failure as an OperationOutcome (every error in Lloyd is one). The OAuth error code is in
- * `issue[0].details.text`; `invalid_client` is 401, the others 400.
+ * `issue[0].details.text`; `invalid_client` is 401 (a failed client authentication), the others 400. `status` overrides
+ * that, e.g. 400 for an `invalid_client` request whose own fields disagree about the client (RFC 6749 §5.2 allows both).
  */
-export function oauthError(code: OAuthErrorCode, description: string): OperationOutcomeError {
-  const clientAuth = code === 'invalid_client';
-  const issue = spineIssue(clientAuth ? 'INVALID_TOKEN' : 'BAD_REQUEST', description);
+export function oauthError(code: OAuthErrorCode, description: string, status?: 400 | 401): OperationOutcomeError {
+  const httpStatus = status ?? (code === 'invalid_client' ? 401 : 400);
+  const issue = spineIssue(httpStatus === 401 ? 'INVALID_TOKEN' : 'BAD_REQUEST', description);
   issue.details = { ...issue.details, text: code };
-  return new OperationOutcomeError(clientAuth ? 401 : 400, operationOutcome(issue), {
+  return new OperationOutcomeError(httpStatus, operationOutcome(issue), {
     'cache-control': 'no-store',
     pragma: 'no-cache',
   });

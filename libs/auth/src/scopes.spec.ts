@@ -2,8 +2,10 @@ import {
   assertValidRequirement,
   grantsRead,
   grantsSearch,
+  onlyPatientContextCovers,
   parseScope,
   satisfiesRequirement,
+  scopeToAskFor,
   splitScopes,
 } from './scopes.js';
 
@@ -16,7 +18,8 @@ describe('grantsRead', () => {
     [['system/Patient.read'], 'Patient', true],
     [['system/Patient.cruds'], 'Patient', true],
     [['system/Patient.*'], 'Patient', true],
-    [['patient/*.rs'], 'Observation', true],
+    [['patient/*.rs'], 'Observation', false], // Lloyd issues no patient launch context: patient/ grants nothing
+    [['patient/Observation.rs'], 'Observation', false],
     [['user/*.rs'], 'Observation', true],
     [['user/Observation.r'], 'Observation', true],
     [['system/Patient.rs'], 'Observation', false],
@@ -42,7 +45,8 @@ describe('grantsSearch', () => {
     [['system/*.rs'], 'Patient', true],
     [['system/Patient.r'], 'Patient', false],
     [['system/Patient.s'], 'Patient', true],
-    [['patient/*.read'], 'Patient', true],
+    [['patient/*.read'], 'Patient', false],
+    [['user/Patient.s'], 'Patient', true],
   ])('%j searches %s: %s', (scopes, type, expected) => {
     expect(grantsSearch(scopes, type)).toBe(expected);
   });
@@ -62,13 +66,29 @@ describe('satisfiesRequirement', () => {
     [['system/AuditEvent.r'], 'system/AuditEvent.read', false],
     [['system/*.rs'], 'system/AuditEvent.read', false],
     [['system/*.rs'], 'read:Patient', true],
-    [['patient/*.rs'], 'read:Patient', true],
+    [['patient/*.rs'], 'read:Patient', false],
+    [['patient/*.rs', 'system/Patient.r'], 'read:Patient', true],
     [['system/gp2gp.read'], 'read:Patient', false],
     [['system/*.rs'], 'search:Condition', true],
     [['system/*.rs'], 'read:AuditEvent', false],
     [['system/*.rs'], 'nonsense', false],
   ])('%j satisfies %s: %s', (scopes, requirement, expected) => {
     expect(satisfiesRequirement(scopes, requirement)).toBe(expected);
+  });
+});
+
+describe('onlyPatientContextCovers and scopeToAskFor', () => {
+  it('says when only a patient/ scope names what is missing', () => {
+    expect(onlyPatientContextCovers(['patient/*.rs'], 'read:Condition')).toBe(true);
+    expect(onlyPatientContextCovers(['patient/Patient.r'], 'read:Condition')).toBe(false);
+    expect(onlyPatientContextCovers(['patient/*.rs', 'system/*.rs'], 'read:Condition')).toBe(false);
+    expect(onlyPatientContextCovers(['patient/*.rs'], 'system/gp2gp.write')).toBe(false);
+  });
+
+  it('names the SMART scope to ask for', () => {
+    expect(scopeToAskFor('read:Condition')).toBe('system/Condition.r');
+    expect(scopeToAskFor('search:Observation')).toBe('system/Observation.s');
+    expect(scopeToAskFor('system/gp2gp.write')).toBe('system/gp2gp.write');
   });
 });
 

@@ -4,7 +4,9 @@
  * Lloyd's own capabilities use the same grammar with a lower-case "resource" name, e.g. `system/gp2gp.write`,
  * `system/admin.write`. The wildcard `*` covers FHIR resource types only (they start with a capital letter) and
  * never the restricted types in {@link RESTRICTED_RESOURCE_TYPES}, so `system/*.rs` does not open the audit trail.
- * A scope Lloyd cannot parse (including v2 scopes with `?` query restrictions) grants nothing.
+ * A scope Lloyd cannot parse (including v2 scopes with `?` query restrictions) grants nothing, and neither does a
+ * `patient/` scope on patient records: Lloyd issues no patient launch context, so there is no patient such a scope
+ * could be limited to (see {@link RECORD_ACCESS_CONTEXTS}).
  *
  * @see https://build.fhir.org/ig/HL7/smart-app-launch/scopes-and-launch-context.html
  */
@@ -62,27 +64,44 @@ export function scopeCovers(granted: ParsedScope, required: ParsedScope): boolea
   return true;
 }
 
-function grantsOnType(scopes: readonly string[], resourceType: string, permission: Permission): boolean {
+/**
+ * The contexts whose scopes open patient records: `system/` (the consumer system) and `user/` (the person named by
+ * `requesting_practitioner`). Not `patient/`: it means "the patient of the launch context", and Lloyd issues none, so
+ * honouring it would open every patient. Deny by default.
+ */
+export const RECORD_ACCESS_CONTEXTS: ReadonlySet<ScopeContext> = new Set<ScopeContext>(['system', 'user']);
+
+function grantsOnType(
+  scopes: readonly string[],
+  resourceType: string,
+  permission: Permission,
+  contexts: ReadonlySet<ScopeContext> = RECORD_ACCESS_CONTEXTS,
+): boolean {
   return scopes.some((s) => {
     const parsed = parseScope(s);
-    return parsed !== undefined && resourceCovers(parsed.resource, resourceType) && parsed.permissions.has(permission);
+    return (
+      parsed !== undefined &&
+      contexts.has(parsed.context) &&
+      resourceCovers(parsed.resource, resourceType) &&
+      parsed.permissions.has(permission)
+    );
   });
 }
 
-/** True when some scope, in any context (patient, user or system), lets the caller read `resourceType`. */
+/** True when some `system/` or `user/` scope lets the caller read `resourceType` (`patient/` scopes never do). */
 export function grantsRead(scopes: readonly string[], resourceType: string): boolean {
   return grantsOnType(scopes, resourceType, 'r');
 }
 
-/** True when some scope, in any context, lets the caller search `resourceType`. */
+/** True when some `system/` or `user/` scope lets the caller search `resourceType` (`patient/` scopes never do). */
 export function grantsSearch(scopes: readonly string[], resourceType: string): boolean {
   return grantsOnType(scopes, resourceType, 's');
 }
 
 /**
  * A scope requirement, as given to `@RequireScopes(...)`:
- * - `read:<ResourceType>` – the caller may read that type in any context (see {@link grantsRead});
- * - `search:<ResourceType>` – the caller may search that type in any context (see {@link grantsSearch});
+ * - `read:<ResourceType>` – the caller may read that type, in `system/` or `user/` context (see {@link grantsRead});
+ * - `search:<ResourceType>` – the caller may search that type, in `system/` or `user/` context (see {@link grantsSearch});
  * - a SMART scope such as `system/gp2gp.write` or `system/AuditEvent.read` – some granted scope in the same context
  *   covers it (`system/AuditEvent.read` is met by `system/AuditEvent.rs`; `system/gp2gp.write` only by a gp2gp scope).
  */
@@ -107,4 +126,20 @@ export function satisfiesRequirement(scopes: readonly string[], requirement: str
     const granted = parseScope(s);
     return granted !== undefined && scopeCovers(granted, required);
   });
+}
+
+/**
+ * True when `requirement` is not met but a `patient/` scope of the token names it: the caller should be told that
+ * patient-context scopes are not supported, rather than only that a scope is missing.
+ */
+export function onlyPatientContextCovers(scopes: readonly string[], requirement: string): boolean {
+  const typed = TYPED_REQUIREMENT.exec(requirement);
+  if (!typed || satisfiesRequirement(scopes, requirement)) return false;
+  return grantsOnType(scopes, typed[2]!, typed[1] === 'read' ? 'r' : 's', new Set<ScopeContext>(['patient']));
+}
+
+/** The SMART scope a client asks for to meet `requirement`: `read:Condition` → `system/Condition.r`. */
+export function scopeToAskFor(requirement: string): string {
+  const typed = TYPED_REQUIREMENT.exec(requirement);
+  return typed ? `system/${typed[2]!}.${typed[1] === 'read' ? 'r' : 's'}` : requirement;
 }

@@ -25,11 +25,15 @@ async function clientAssertion(clientId: string, aud: string, claims: Record<str
 describe('auth HTTP endpoints', () => {
   let app: NestFastifyApplication;
 
-  const tokenRequest = (form: Record<string, string>, contentType = 'application/x-www-form-urlencoded') =>
+  const tokenRequest = (
+    form: Record<string, string>,
+    contentType = 'application/x-www-form-urlencoded',
+    host = '127.0.0.1:8080',
+  ) =>
     app.inject({
       method: 'POST',
       url: '/oauth2/token',
-      headers: { host: 'lloyd.local:8080', 'content-type': contentType },
+      headers: { host, 'content-type': contentType },
       payload: contentType.includes('json') ? JSON.stringify(form) : new URLSearchParams(form).toString(),
     });
 
@@ -42,16 +46,18 @@ describe('auth HTTP endpoints', () => {
       await app.close();
     });
 
-    it('publishes SMART discovery with absolute URLs derived from the request', async () => {
-      const response = await app.inject({
-        method: 'GET',
-        url: '/.well-known/smart-configuration',
-        headers: { host: 'lloyd.local:8080' },
+    it('publishes SMART discovery with absolute URLs the token endpoint accepts as aud', async () => {
+      const discovery = (host: string) =>
+        app.inject({ method: 'GET', url: '/.well-known/smart-configuration', headers: { host } });
+      // A loopback name of the address it listens at is kept; any other name a request gives is not.
+      expect((await discovery('localhost:8080')).json()).toMatchObject({
+        token_endpoint: 'http://localhost:8080/oauth2/token',
       });
+      const response = await discovery('lloyd.local:8080');
       expect(response.statusCode).toBe(200);
       expect(response.json()).toMatchObject({
-        token_endpoint: 'http://lloyd.local:8080/oauth2/token',
-        jwks_uri: 'http://lloyd.local:8080/.well-known/jwks.json',
+        token_endpoint: 'http://127.0.0.1:8080/oauth2/token',
+        jwks_uri: 'http://127.0.0.1:8080/.well-known/jwks.json',
         grant_types_supported: ['client_credentials'],
         token_endpoint_auth_methods_supported: ['private_key_jwt'],
         token_endpoint_auth_signing_alg_values_supported: ['ES256', 'RS256', 'EdDSA'],
@@ -82,7 +88,7 @@ describe('auth HTTP endpoints', () => {
     });
 
     it('exchanges a client assertion for an access token that verifies', async () => {
-      const assertion = await clientAssertion('hospital-epr', 'http://lloyd.local:8080/oauth2/token', {
+      const assertion = await clientAssertion('hospital-epr', 'http://127.0.0.1:8080/oauth2/token', {
         requesting_practitioner: 'G1234567',
       });
       const response = await tokenRequest({
@@ -115,6 +121,38 @@ describe('auth HTTP endpoints', () => {
         resourceType: 'OperationOutcome',
         issue: [{ details: { text: 'invalid_client' } }],
       });
+    });
+
+    it('refuses an assertion addressed to whatever host the request names (the Host header is not where Lloyd is)', async () => {
+      const assertion = await clientAssertion('auditor', 'http://evil.example/oauth2/token');
+      const response = await tokenRequest(
+        { grant_type: 'client_credentials', client_assertion_type: JWT_BEARER_ASSERTION, client_assertion: assertion },
+        undefined,
+        'evil.example',
+      );
+      expect(response.statusCode).toBe(401);
+      expect(response.json()).toMatchObject({
+        issue: [
+          {
+            details: { text: 'invalid_client' },
+            diagnostics: expect.stringMatching(
+              /aud must be the token endpoint URL \(http:\/\/127\.0\.0\.1:8080/,
+            ) as string,
+          },
+        ],
+      });
+    });
+
+    it('refuses a form client_id that differs from the assertion (400 invalid_client)', async () => {
+      const assertion = await clientAssertion('auditor', 'http://127.0.0.1:8080/oauth2/token');
+      const response = await tokenRequest({
+        grant_type: 'client_credentials',
+        client_assertion_type: JWT_BEARER_ASSERTION,
+        client_assertion: assertion,
+        client_id: 'hospital-epr',
+      });
+      expect(response.statusCode).toBe(400);
+      expect(response.json()).toMatchObject({ issue: [{ details: { text: 'invalid_client' } }] });
     });
 
     it('requires a form-encoded body', async () => {
@@ -151,6 +189,25 @@ describe('auth HTTP endpoints', () => {
       });
       expect(response.statusCode).toBe(200);
       expect(response.json()).toMatchObject({ scope: 'system/AuditEvent.read' });
+    });
+
+    it('refuses an assertion addressed to the host the request names, or to the listening address', async () => {
+      for (const [aud, host] of [
+        ['http://evil.example/oauth2/token', 'evil.example'],
+        ['http://127.0.0.1:8080/oauth2/token', '127.0.0.1:8080'],
+      ] as const) {
+        const assertion = await clientAssertion('auditor', aud);
+        const response = await tokenRequest(
+          {
+            grant_type: 'client_credentials',
+            client_assertion_type: JWT_BEARER_ASSERTION,
+            client_assertion: assertion,
+          },
+          undefined,
+          host,
+        );
+        expect(response.statusCode).toBe(401);
+      }
     });
   });
 });

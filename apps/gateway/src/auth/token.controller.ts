@@ -1,7 +1,7 @@
 import { Body, Controller, Header, HttpCode, Post, Req } from '@nestjs/common';
 import { ExchangeClientAssertion, oauthError, Public, type TokenResponse } from '@lloyd/auth';
 import type { FastifyRequest } from 'fastify';
-import { requestBaseUrl } from './base-url.js';
+import { listeningAddresses } from './base-url.js';
 
 const FORM = /^application\/x-www-form-urlencoded\s*(;|$)/i;
 
@@ -19,7 +19,7 @@ export class TokenController {
     if (!FORM.test(request.headers['content-type'] ?? '')) {
       throw oauthError('invalid_request', 'Send the token request as application/x-www-form-urlencoded.');
     }
-    const base = requestBaseUrl(request);
-    return this.exchange.execute(form, base ? { requestBaseUrl: base } : {});
+    // The assertion's aud is checked against where Lloyd is (config, or the address it listens at), never the Host.
+    return this.exchange.execute(form, { listening: listeningAddresses(request) });
   }
 }
