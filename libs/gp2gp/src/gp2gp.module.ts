@@ -89,8 +89,8 @@ export function endpointsFromDirectory(directory: SupplierDirectory): TransferEn
           ),
           transport,
           ...(suppliers && {
-            demographics: async (nhsNumber: string, ods: string) =>
-              (await suppliers.call(ods, (adapter, ctx) => adapter.findPatient(nhsNumber, ctx)))?.patient ?? null,
+            demographics: (nhsNumber: string, ods: string) =>
+              suppliers.call(ods, (adapter, ctx) => adapter.findPatient(nhsNumber, ctx)),
           }),
           options: { ...configuredOptions(config), ...options },
           ...(clock ? { clock } : {}),

@@ -1,4 +1,5 @@
 import type { AuditTrail } from '@lloyd/access';
+import type { DemographicsLookup } from './endpoints/demographics.js';
 import type { PatientRegistry, TransferMarkers } from '@lloyd/federation';
 import type { AppLogger, MetricsService } from '@lloyd/observability';
 import type { BlobStore, Job, JobQueue, KeyValueStore } from '@lloyd/store';
@@ -57,14 +58,14 @@ export interface Gp2gpDependencies {
   transport?: SpineTransport;
   logger?: AppLogger;
   /**
-   * The patient's demographics, as the receiving practice has them from the national demographics service (PDS):
-   * an EHR extract carries the NHS number but not the full demographics the receiving system files with the record.
+   * The patient's demographics, as the receiving practice has them from the national demographics service (PDS),
+   * with the sending practice's dissent and S-flag: an EHR extract carries the NHS number but not the full
+   * demographics, nor the sharing status, that the receiving system files with the record.
    */
   demographics?: DemographicsLookup;
 }
 
-/** Looks up a patient's demographics by NHS number, asking the given practice's system; null when unknown. */
-export type DemographicsLookup = (nhsNumber: string, ods: string) => Promise<fhir4.Patient | null>;
+export type { DemographicsLookup, KnownPatient } from './endpoints/demographics.js';
 
 /**
  * The GP2GP transfer broker, assembled: use cases for the HTTP API, the steps the worker runs as jobs, and the
@@ -106,13 +107,8 @@ export class Gp2gp {
     this.events = new TransferEvents((id) => this.repository.get(id), options.eventPollMs);
     this.transfers = new Transfers(this.repository, this.events, new TransferMetrics(deps.metrics), clock);
     this.scheduler = new TransferScheduler(deps.queue, options, clock);
-    this.runner = new StepRunner(
-      this.transfers,
-      new StepLeases(deps.kv, options.leaseTtlMs),
-      this.scheduler,
-      options.leaseTtlMs,
-      deps.logger,
-    );
+    const leases = new StepLeases(deps.kv, options.leaseTtlMs);
+    this.runner = new StepRunner(this.transfers, leases, this.scheduler, options.leaseTtlMs, deps.logger);
     this.registry =
       deps.registry instanceof StorePatientRegistry ? deps.registry : new StorePatientRegistry(deps.registry, deps.kv);
     this.messages = new Gp2gpMessages(clock);
@@ -159,7 +155,7 @@ export class Gp2gp {
     this.getIntegrationNote = new GetIntegrationNote(this.transfers, deps.blobs, deps.audit);
     this.listTransfers = new ListTransfers(this.transfers, deps.audit);
     this.watchTransfer = new WatchTransfer(this.transfers, this.events, deps.audit);
-    const settle = new SettleAcceptance(this.transfers, deps.blobs, deps.endpoints, this.scheduler, options);
+    const settle = new SettleAcceptance(this.transfers, deps.blobs, deps.endpoints, this.scheduler, leases, options);
     this.acceptTransfer = new AcceptTransfer(settle, deps.audit);
     this.rejectTransfer = new RejectTransfer(settle, deps.audit);
     this.integrationReport = new BuildIntegrationReport(this.repository, clock);

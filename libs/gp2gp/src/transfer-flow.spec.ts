@@ -77,8 +77,10 @@ describe('GP2GP transfer: whole flow over in-process store and queue', () => {
     expect(done.autoIntegrate).toBe(true);
     expect(done.integration).toEqual({ integrated: 4, degraded: 0, notIntegrated: 0 });
 
+    // Held first, then accepted at once: the receiving system's answer showed every item filed as coded.
     const imported = receiver.imports.get(transfer.conversationId)!;
-    expect(imported.delivery.mode).toBe('integrate');
+    expect(imported.delivery.mode).toBe('hold');
+    expect(receiver.completeCalls).toBe(1);
     const snomed = imported.delivery.record.resources.map(
       (r) => ((r as fhir4.Condition).code?.coding ?? []).find((c) => c.system === 'http://snomed.info/sct')?.code,
     );
@@ -193,8 +195,9 @@ describe('GP2GP transfer: whole flow over in-process store and queue', () => {
     expect(await h.gp2gp.registry.practiceFor(NHS)).toBe('P10001');
   });
 
-  it('waits for acceptance when the receiving system holds the record itself, even where auto-integration is on', async () => {
-    const receiver = new FakeTransferSystem({ receive: 'hold' });
+  it('holds for review a record the receiving system degraded, even where auto-integration is on', async () => {
+    // Nothing is degraded in translation, but this system cannot hold Observations as coded.
+    const receiver = new FakeTransferSystem({ degrades: (r) => r.resourceType === 'Observation' });
     h = await createGp2gpHarness({
       systems: { P10001: sendingSample('P10001'), P20002: receiver },
       patients: { [NHS]: 'P10001' },
@@ -202,8 +205,50 @@ describe('GP2GP transfer: whole flow over in-process store and queue', () => {
     });
     const transfer = await startTransfer(h, 'P10001', 'P20002');
     const held = await h.waitFor(transfer.id, DONE);
-    expect(held).toMatchObject({ state: 'awaiting-acceptance', autoIntegrate: true });
-    expect(receiver.imports.get(transfer.id)!.delivery.mode).toBe('integrate');
+    expect(held).toMatchObject({
+      state: 'awaiting-acceptance',
+      degradedCount: 0,
+      autoIntegrate: false,
+      integration: { integrated: 2, degraded: 2, notIntegrated: 0 },
+    });
+    expect(held.timeline.at(-1)?.note).toContain('Not integrated automatically');
+    expect(receiver.completeCalls).toBe(0);
+    expect(receiver.imports.get(transfer.id)!.status).toBe('awaiting-acceptance');
+    expect(await h.gp2gp.registry.practiceFor(NHS)).toBe('P10001');
+  });
+
+  it("carries the sending practice's dissent and S-flag to the receiving system with the record", async () => {
+    const receiver = new FakeTransferSystem({ receive: 'integrate' });
+    const asked: string[] = [];
+    h = await createGp2gpHarness({
+      systems: { P10001: sendingSample('P10001'), P20002: receiver },
+      patients: { [NHS]: 'P10001' },
+      autoIntegrate: ['P20002'],
+      demographics: (nhs, ods) => {
+        asked.push(`${ods}/${nhs}`);
+        const patient = sampleRecord(nhs, ods).patient;
+        return Promise.resolve({ patient, flags: { dissent: true, sensitive: true } });
+      },
+    });
+    const transfer = await startTransfer(h, 'P10001', 'P20002');
+    const done = await h.waitFor(transfer.id, DONE);
+    expect(done.state).toBe('completed');
+    expect(asked).toEqual([`P10001/${NHS}`]);
+    expect(done.patientStatus).toEqual({ dissent: true, sensitive: true });
+    expect(receiver.imports.get(transfer.id)!.delivery.patientStatus).toEqual({ dissent: true, sensitive: true });
+  });
+
+  it('fails with reason 06, delivering nothing, when the sending practice no longer knows the patient', async () => {
+    const receiver = new FakeTransferSystem({ receive: 'integrate' });
+    h = await createGp2gpHarness({
+      systems: { P10001: sendingSample('P10001'), P20002: receiver },
+      patients: { [NHS]: 'P10001' },
+      demographics: () => Promise.resolve(null),
+    });
+    const transfer = await startTransfer(h, 'P10001', 'P20002');
+    const done = await h.waitFor(transfer.id, DONE);
+    expect(done.failure).toMatchObject({ code: '06', step: 'gp2gp.translate' });
+    expect(receiver.importCalls).toBe(0);
   });
 
   it("transfers a GP2GP-native sender's own HL7 V3 extract", async () => {

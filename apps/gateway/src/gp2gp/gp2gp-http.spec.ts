@@ -147,7 +147,7 @@ describe('GP2GP HTTP API', () => {
     expect(done['outcome']).toBe('integrated');
     expect(receiver.completeCalls).toBe(1);
     const late = await call('POST', `/gp2gp/transfers/${id}/reject`, { reasonCode: '11' });
-    expect(late.statusCode).toBe(400);
+    expect(late.statusCode).toBe(409);
   });
 
   it('rejects a held record with a reason code, and refuses a reason a practice cannot give', async () => {

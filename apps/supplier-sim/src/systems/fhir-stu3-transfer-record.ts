@@ -8,6 +8,7 @@ import {
   locationId,
   ODS_CODE,
   OPT_IN,
+  OPT_OUT,
   practitionerRef,
   ref,
   REGULAR_REGISTRATION,
@@ -55,7 +56,7 @@ export function renderFiledPatient(filed: FiledRecord, practice: Practice): Json
   };
 }
 
-/** A transferred patient shares their record unless they say otherwise (no dissent travels with GP2GP). */
+/** A transferred patient's sharing decision, as the sending practice held it when the record came. */
 export function renderFiledConsent(filed: FiledRecord, practice: Practice): Json {
   return {
     resourceType: 'Consent',
@@ -65,7 +66,7 @@ export function renderFiledConsent(filed: FiledRecord, practice: Practice): Json
     patient: ref('Patient', filed.patientId),
     dateTime: `${filed.filedOn}T00:00:00+00:00`,
     organization: [ref('Organization', practice.ods, practice.name)],
-    policyRule: OPT_IN,
+    policyRule: filed.dissent ? OPT_OUT : OPT_IN,
   };
 }
 

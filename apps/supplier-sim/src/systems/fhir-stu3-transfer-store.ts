@@ -51,6 +51,8 @@ export interface FiledRecord {
   readonly fromOds: string;
   /** When it was filed here: the start of the registration. */
   readonly filedOn: string;
+  /** The patient dissented from record sharing (kept from the sending practice; served as an opt-out Consent). */
+  readonly dissent: boolean;
 }
 
 interface Prepared {
@@ -71,6 +73,8 @@ export interface ImportRequest {
   readonly fromOds: string;
   readonly mode: 'integrate' | 'hold';
   readonly bundle: Json;
+  /** The patient's sharing decision that came with the record. */
+  readonly dissent: boolean;
 }
 
 export class ImportRefusal extends Error {
@@ -298,6 +302,7 @@ export class FhirStu3TransferStore {
         conversationId: request.conversationId,
         fromOds: request.fromOds,
         filedOn: this.today(),
+        dissent: request.dissent,
       },
       binaries,
       items,

@@ -49,7 +49,8 @@ function record(): Json {
   };
 }
 
-function importParameters(conversationId: string, mode: string, nhsNumber = NHS_NUMBER): Json {
+function importParameters(conversationId: string, mode: string, nhsNumber = NHS_NUMBER, dissent = false): Json {
+  const policyRule = `http://hl7.org/fhir/ConsentPolicy/${dissent ? 'opt-out' : 'opt-in'}`;
   return {
     resourceType: 'Parameters',
     parameter: [
@@ -58,6 +59,7 @@ function importParameters(conversationId: string, mode: string, nhsNumber = NHS_
       { name: 'fromOds', valueString: 'P10001' },
       { name: 'mode', valueCode: mode },
       { name: 'record', resource: record() },
+      { name: 'consent', resource: { resourceType: 'Consent', status: 'active', policyRule } },
     ],
   };
 }
@@ -123,6 +125,20 @@ describe('P40004 GP2GP receiving', () => {
     const url = ((doc['content'] as Json[])[0]!['attachment'] as Json)['url'] as string;
     const binary = await app.inject({ url: new URL(url).pathname });
     expect(binary.body).toBe('letter text');
+  });
+
+  it("keeps the patient's dissent that came with the record, and refuses a record that does not say", async () => {
+    const answer = (
+      await post('/Patient/$gp2gp.import', importParameters('CONV-9', 'integrate', NHS_NUMBER, true))
+    ).json<Json>();
+    expect(status(answer)).toBe('integrated');
+    const search = (await app.inject({ url: `/Patient?identifier=${NHS}|${NHS_NUMBER}` })).json<Json>();
+    const consent = (search['entry'] as { resource: Json }[]).find((e) => e.resource['resourceType'] === 'Consent');
+    expect(consent?.resource['policyRule']).toBe('http://hl7.org/fhir/ConsentPolicy/opt-out');
+
+    const unsaid = importParameters('CONV-10', 'integrate');
+    unsaid['parameter'] = (unsaid['parameter'] as Json[]).filter((p) => p['name'] !== 'consent');
+    expect((await post('/Patient/$gp2gp.import', unsaid)).statusCode).toBe(422);
   });
 
   it('holds until a decision; a rejected record is never served', async () => {

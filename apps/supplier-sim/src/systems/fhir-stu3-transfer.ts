@@ -6,7 +6,8 @@
  *   optional `Content-Disposition: attachment; filename="…"`). Send them before the record, so the record's
  *   DocumentReferences (attachment url `Binary/{id}`) find them.
  * - `POST /Patient/$gp2gp.import`: STU3 Parameters `conversationId`, `patientNHSNumber`, `fromOds`, `mode`
- *   (`integrate` | `hold`) and `record` (an STU3 collection Bundle). Files or holds the record and answers Parameters
+ *   (`integrate` | `hold`), `record` (an STU3 collection Bundle; the Patient's S-flag is its `meta.security` R label)
+ *   and `consent` (a Consent, `policyRule` opt-in or opt-out: the patient's sharing decision, which is kept). Files or holds the record and answers Parameters
  *   `status` (integrated | awaiting-acceptance | rejected), `reasonCode`, and one `item` per clinical item and
  *   attachment (`sourceId`, `outcome` integrated | degraded | not-integrated, `note`).
  * - `POST /Patient/$gp2gp.decision`: Parameters `conversationId`, `accept` (boolean), `reasonCode`: files or
@@ -16,7 +17,7 @@
  */
 import type { Readable } from 'node:stream';
 import type { FastifyInstance, FastifyReply } from 'fastify';
-import type { Json } from './fhir-stu3-common.js';
+import { OPT_IN, OPT_OUT, type Json } from './fhir-stu3-common.js';
 import {
   AttachmentTooLarge,
   ImportRefusal,
@@ -128,13 +129,22 @@ export function installTransferRoutes(app: FastifyInstance, options: TransferRou
     const nhsNumber = isObject(identifier) && typeof identifier['value'] === 'string' ? identifier['value'] : undefined;
     const mode = stringParam(params, 'mode');
     const bundle = params.get('record')?.['resource'];
-    if (!conversationId || !nhsNumber || (mode !== 'integrate' && mode !== 'hold') || !isObject(bundle)) {
+    const consent = params.get('consent')?.['resource'];
+    const policyRule = isObject(consent) && consent['resourceType'] === 'Consent' ? consent['policyRule'] : undefined;
+    if (
+      !conversationId ||
+      !nhsNumber ||
+      (mode !== 'integrate' && mode !== 'hold') ||
+      !isObject(bundle) ||
+      (policyRule !== OPT_IN && policyRule !== OPT_OUT)
+    ) {
       return error(
         reply,
         422,
         'INVALID_PARAMETER',
         'invalid',
-        'Send conversationId, patientNHSNumber, mode (integrate or hold) and record (a Bundle).',
+        'Send conversationId, patientNHSNumber, mode (integrate or hold), record (a Bundle) and consent ' +
+          "(a Consent whose policyRule is opt-in or opt-out: the patient's sharing decision).",
       );
     }
     try {
@@ -144,6 +154,7 @@ export function installTransferRoutes(app: FastifyInstance, options: TransferRou
         mode,
         fromOds: stringParam(params, 'fromOds') ?? 'unknown',
         bundle,
+        dissent: policyRule === OPT_OUT,
       });
       return fhir(reply, 200, answerParameters(answer));
     } catch (err) {

@@ -9,8 +9,13 @@ import type { FiledItem, ReadExtract } from './hl7v3-gp2gp-transfer-reader.js';
 
 export type InboundState = 'receiving' | 'held' | 'integrated' | 'rejected';
 
-/** The patient details the receiving practice takes from its PDS trace at registration. */
-export type RegistrationDetails = Omit<Demographics, 'registeredPracticeOds' | 'usualGp' | 'registration'>;
+/**
+ * The patient details the receiving practice takes from its PDS trace at registration, with the patient's sharing
+ * decision (kept as the patient's consent).
+ */
+export type RegistrationDetails = Omit<Demographics, 'registeredPracticeOds' | 'usualGp' | 'registration'> & {
+  readonly dissent: boolean;
+};
 
 export interface InboundConversation {
   readonly id: string;
@@ -48,8 +53,9 @@ export class InboundStore {
 
   /** Files a received record: the patient is registered here, with every item it brought and its documents. */
   file(conversation: InboundConversation): void {
-    const { extract, registration } = conversation;
-    if (!registration) throw new Error('A record cannot be filed before the patient is registered');
+    const { extract, registration: details } = conversation;
+    if (!details) throw new Error('A record cannot be filed before the patient is registered');
+    const { dissent, ...registration } = details;
     const usualGp = this.practice.clinicians[0]!;
     const documents = extract.record.documents.map((d) => ({
       ...d,
@@ -63,7 +69,7 @@ export class InboundStore {
         usualGp,
         registration: { status: 'active', type: 'GMS', since: this.asOf },
       },
-      consent: { dissent: false },
+      consent: { dissent },
       record: { ...extract.record, documents },
     };
     this.patients.set(extract.nhsNumber, patient);

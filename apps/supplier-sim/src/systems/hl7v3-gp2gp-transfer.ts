@@ -96,6 +96,7 @@ function readRegistration(xml: string): RegistrationDetails | undefined {
     phone: (attr(first(s, 'telecom'), 'value') ?? '').replace(/^tel:/, ''),
     ...(deceasedDate ? { deceasedDate } : {}),
     sensitive: attr(first(s, 'confidentiality'), 'sensitive') === 'true',
+    dissent: attr(first(s, 'consent'), 'dissent') === 'true',
   };
 }
 

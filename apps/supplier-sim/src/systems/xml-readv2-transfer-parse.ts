@@ -174,7 +174,8 @@ export function readIncomingRecord(xml: string, practice: Practice, asOf: string
       ...(deceasedDate ? { deceasedDate } : {}),
       sensitive: attr(node(patientNode['Flags']), 'sensitive') === 'true',
     },
-    consent: { dissent: false },
+    // The practice keeps the sharing decision the patient made; a record that does not say is filed as sharing.
+    consent: { dissent: attr(node(patientNode['Consent']), 'dissent') === 'true' },
     record,
   };
   return {

@@ -46,12 +46,27 @@ export interface ExportedRecord {
   readonly attachments: readonly AttachmentSource[];
 }
 
-/** How Lloyd asks the receiving system to file a record. */
+/**
+ * How the receiving system is asked to file a record. Lloyd's broker always asks `hold`, and accepts at once for a
+ * practice that opted in to auto-integration when the system's answer shows nothing degraded or left out.
+ */
 export type IntegrationMode =
-  /** Integrate straight away (auto-integration, GP2GP 2.2: nothing degraded, nothing missing, practice opted in). */
+  /** Integrate straight away (tools and tests that file a record directly). */
   | 'integrate'
   /** Hold it for a clinician's review; Lloyd later calls {@link TransferEndpoint.completeImport}. */
   | 'hold';
+
+/**
+ * What the sending practice holds about the patient's sharing status, which GP2GP's extract does not carry but the
+ * receiving practice must keep (as it would from the patient's PDS trace and registration): without it, a patient who
+ * dissented or is S-flagged would be served freely once registered at the new practice.
+ */
+export interface TransferredPatientStatus {
+  /** The patient has dissented from record sharing (the receiving system must report the same dissent). */
+  readonly dissent: boolean;
+  /** The S-flag: the patient's demographics are sensitive (the receiving system must keep the flag). */
+  readonly sensitive: boolean;
+}
 
 /** A record delivered to a receiving system, translated for it. */
 export interface RecordDelivery {
@@ -66,6 +81,11 @@ export interface RecordDelivery {
   readonly degradedCount: number;
   /** Attachments the sender listed but that never arrived (GP2GP placeholders); normally empty. */
   readonly missingAttachments: readonly string[];
+  /**
+   * The patient's dissent and S-flag as the sending practice holds them. The receiving system files the patient with
+   * them, so that its reads report them exactly as the sending system's did.
+   */
+  readonly patientStatus: TransferredPatientStatus;
 }
 
 /** What happened to one item of a delivered record: the GP2GP 2.2 integration note, per item. */

@@ -89,6 +89,7 @@ async function deliveryFromP10001(
     mode,
     degradedCount: degraded,
     missingAttachments: [],
+    patientStatus: { dissent: false, sensitive: false },
   };
 }
 
@@ -230,6 +231,7 @@ describe('FhirStu3Transfer: receiving (P40004 imports)', () => {
       mode: 'integrate',
       degradedCount: degraded,
       missingAttachments: [],
+      patientStatus: { dissent: false, sensitive: false },
     };
     const result = await transfer().importRecord('9990000026', delivery, ctx(newConversation()));
     expect(result.status).toBe('integrated');
@@ -287,6 +289,18 @@ describe('FhirStu3Transfer: receiving (P40004 imports)', () => {
     const big = exported.attachments.find((a) => a.filename === 'big-scan.pdf');
     expect(big).toBeDefined();
     expect(await digest(big!)).toEqual(await digest(delivery.attachments[0]!));
+  });
+
+  it("keeps the sending practice's dissent and S-flag: the patient is then reported with them", async () => {
+    const delivery = await deliveryFromP10001(FULL_P10001, 'integrate');
+    const status = { dissent: true, sensitive: true };
+    const result = await transfer().importRecord(
+      FULL_P10001,
+      { ...delivery, patientStatus: status },
+      ctx(newConversation()),
+    );
+    expect(result.status).toBe('integrated');
+    expect((await stu3().findPatient(FULL_P10001, ctx('flags')))?.flags).toMatchObject(status);
   });
 
   it('rejects a record about another patient with reason 28 and files nothing', async () => {

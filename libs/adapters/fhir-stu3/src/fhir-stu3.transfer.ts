@@ -22,6 +22,7 @@ import { recordSections } from '@lloyd/config';
 import { providerBinary } from './binary-address.js';
 import { toStu3Record } from './convert/to-stu3-record.js';
 import { FhirStu3Adapter, type FhirStu3AdapterOptions } from './fhir-stu3.adapter.js';
+import { OPT_IN, OPT_OUT } from './patient.js';
 
 type Json = Record<string, unknown>;
 
@@ -32,6 +33,29 @@ const FHIR_JSON = 'application/fhir+json';
 const MAX_ANSWER_BYTES = 16 * 1024 * 1024;
 
 const isObject = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+const CONFIDENTIALITY_SYSTEMS = new Set([
+  'http://hl7.org/fhir/v3/Confidentiality',
+  'http://terminology.hl7.org/CodeSystem/v3-Confidentiality',
+]);
+/** The S-flag as the provider marks it on a Patient (PDS: v3 Confidentiality R, restricted). */
+const RESTRICTED = { system: 'http://hl7.org/fhir/v3/Confidentiality', code: 'R', display: 'restricted' };
+
+/** Sets the bundle's Patient's S-flag label to the sending practice's: R when sensitive, no R or V label otherwise. */
+function withSensitivity(bundle: Json, sensitive: boolean): void {
+  const entries = Array.isArray(bundle['entry']) ? bundle['entry'].filter(isObject) : [];
+  for (const entry of entries) {
+    const patient = entry['resource'];
+    if (!isObject(patient) || patient['resourceType'] !== 'Patient') continue;
+    const meta = isObject(patient['meta']) ? patient['meta'] : {};
+    const others = (Array.isArray(meta['security']) ? meta['security'].filter(isObject) : []).filter(
+      (s) => !(CONFIDENTIALITY_SYSTEMS.has(String(s['system'])) && (s['code'] === 'R' || s['code'] === 'V')),
+    );
+    const security = sensitive ? [...others, { ...RESTRICTED }] : others;
+    const { security: _dropped, ...rest } = meta;
+    patient['meta'] = security.length > 0 ? { ...rest, security } : rest;
+  }
+}
 
 /**
  * GP2GP transfers for GP Connect-style FHIR STU3 providers (P40004). Sending: the record read through the adapter's
@@ -69,6 +93,7 @@ export class FhirStu3Transfer extends TransferEndpoint {
   ): Promise<IntegrationResult> {
     const attachmentIds = new Set([...delivery.attachments.map((a) => a.id), ...delivery.missingAttachments]);
     const { bundle, sourceIds, unconverted } = toStu3Record(delivery.record, { attachmentIds });
+    withSensitivity(bundle, delivery.patientStatus.sensitive);
     for (const attachment of delivery.attachments) await this.upload(attachment, ctx);
     const answer = await this.operation(
       '$gp2gp.import',
@@ -78,6 +103,15 @@ export class FhirStu3Transfer extends TransferEndpoint {
         { name: 'fromOds', valueString: delivery.fromOds },
         { name: 'mode', valueCode: delivery.mode },
         { name: 'record', resource: bundle },
+        // The patient's sharing decision, as the provider answers it beside the Patient in every search.
+        {
+          name: 'consent',
+          resource: {
+            resourceType: 'Consent',
+            status: 'active',
+            policyRule: delivery.patientStatus.dissent ? OPT_OUT : OPT_IN,
+          },
+        },
       ],
       'record import',
       ctx,

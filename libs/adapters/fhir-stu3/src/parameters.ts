@@ -17,9 +17,15 @@ const SECTION_PARAMETERS: Readonly<Record<Exclude<RecordSection, 'documents'>, f
   uncategorised: { name: 'includeUncategorisedData' },
 };
 
-/** The STU3 `Parameters` of `$gpc.getstructuredrecord` for these sections. */
+/**
+ * The STU3 `Parameters` of `$gpc.getstructuredrecord` for these sections. Uncategorised data also asks for the
+ * consultations: a GP Connect provider returns a consultation's free text (a "Comment note" Observation, which Lloyd
+ * files as uncategorised data, as GP2GP extracts have it) only with the consultations, and an adapter must return
+ * every item of the sections asked for.
+ */
 export function structuredRecordParameters(nhsNumber: string, sections: readonly RecordSection[]): fhir3.Parameters {
   const wanted = new Set(sections);
+  if (wanted.has('uncategorised')) wanted.add('consultations');
   return {
     resourceType: 'Parameters',
     parameter: [

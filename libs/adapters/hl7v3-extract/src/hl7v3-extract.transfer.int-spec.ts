@@ -84,6 +84,7 @@ async function deliveryFromP10001(
     mode,
     degradedCount: normalised.degraded,
     missingAttachments: [],
+    patientStatus: { dissent: false, sensitive: false },
   };
 }
 
@@ -270,5 +271,15 @@ describe('Hl7v3ExtractTransfer: receiving (importRecord, completeImport)', () =>
     const sent = await bytesOf(await source.open());
     expect(served.byteLength).toBe(size);
     expect(createHash('sha256').update(served).digest('hex')).toBe(createHash('sha256').update(sent).digest('hex'));
+  });
+
+  it("keeps the sending practice's dissent and S-flag: the patient is then reported with them", async () => {
+    const nhsNumber = '9990000018';
+    const status = { dissent: true, sensitive: true };
+    const delivery = { ...(await deliveryFromP10001(nhsNumber, 'integrate')), patientStatus: status };
+    const result = await transfer().importRecord(nhsNumber, delivery, transferCtx());
+    expect(result.status).toBe('integrated');
+    const found = await adapter().findPatient(nhsNumber, { signal: signal(), correlationId: 'flags' });
+    expect(found?.flags).toMatchObject(status);
   });
 });

@@ -48,8 +48,9 @@ function delivery(
   attachments: AttachmentSource[],
   mode: 'integrate' | 'hold',
   fromOds = 'P20002',
+  patientStatus = { dissent: false, sensitive: false },
 ): RecordDelivery {
-  return { record, attachments, fromOds, mode, degradedCount: 0, missingAttachments: [] };
+  return { record, attachments, fromOds, mode, degradedCount: 0, missingAttachments: [], patientStatus };
 }
 
 async function sha256Of(url: string): Promise<{ sha256: string; bytes: number }> {
@@ -258,6 +259,19 @@ describe('XmlReadV2Transfer.importRecord (P10001 receiving)', () => {
       sha256: big.sha256,
       bytes: 8 * 1024 * 1024 + 123,
     });
+  });
+
+  it("keeps the sending practice's dissent and S-flag: the patient is then reported with them", async () => {
+    const source = await ctv3Record('9990000026');
+    const status = { dissent: true, sensitive: true };
+    const result = await p10001().importRecord(
+      '9990000026',
+      delivery(source, [], 'integrate', 'P20002', status),
+      ctx(),
+    );
+    expect(result.status).toBe('integrated');
+    const found = await reader().findPatient('9990000026', ctx());
+    expect(found?.flags).toMatchObject(status);
   });
 
   it('rejects a delivery whose record is for another patient than the one named (GP2GP 28)', async () => {

@@ -92,7 +92,12 @@ export interface Transfer {
   notCarried?: string[];
   /** Clinical items in the translated record. */
   itemCount: number;
-  /** The receiving practice's auto-integration applied (opted in, nothing degraded, nothing missing). */
+  /**
+   * The patient's dissent and S-flag as the sending practice holds them (read when the extract is translated); they
+   * travel with the delivery so the receiving system keeps them.
+   */
+  patientStatus?: { dissent: boolean; sensitive: boolean };
+  /** The receiving practice's auto-integration applied (opted in, nothing degraded or missing, in translation or at the receiver). */
   autoIntegrate?: boolean;
   integration?: IntegrationSummary;
   /** Set when the receiving practice rejected the record. */

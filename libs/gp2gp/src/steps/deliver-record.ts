@@ -1,4 +1,5 @@
 import type { CanonicalRecord } from '@lloyd/adapters-core';
+import { hasConfidentialityLabel } from '@lloyd/fhir';
 import { type BlobStore } from '@lloyd/store';
 import type { AutoIntegrationPolicy } from '../endpoints/auto-integration.js';
 import { callContext } from '../endpoints/call-context.js';
@@ -6,21 +7,23 @@ import type { TransferEndpoints } from '../endpoints/transfer-endpoints.js';
 import { Gp2gpJob } from '../jobs/gp2gp-job.js';
 import type { FragmentStore } from '../messaging/fragment-store.js';
 import type { Transfer } from '../model/transfer.js';
-import { moveTo } from '../model/transitions.js';
+import { moveTo, note } from '../model/transitions.js';
 import type { Gp2gpOptions } from '../options.js';
 import { transferBlobs } from '../store/transfer-keys.js';
 import type { Transfers } from '../store/transfers.js';
 import { attachmentSources } from './attachment-sources.js';
-import { applyIntegration, storeIntegrationNote } from './integration-outcome.js';
+import { applyIntegration, storeIntegrationNote, summarise } from './integration-outcome.js';
 import { TransferStepError } from './step-error.js';
 import type { TransferStep } from './step-runner.js';
 
 /**
  * `translated` → `delivered` → `integrated` | `awaiting-acceptance` | `rejected`: hands the translated record and
- * its attachments (streamed from the blob store) to the receiving practice's system. Auto-integration applies when
- * the practice opted in and nothing is degraded or missing; otherwise the record is held for acceptance. The
- * delivery is written before the call, and the call is idempotent per conversation, so a crash in between repeats it
- * harmlessly. A receiving system that keeps failing fails the transfer with reason 11.
+ * its attachments (streamed from the blob store) to the receiving practice's system, held for acceptance. Auto-
+ * integration applies when the practice opted in, nothing was degraded in translation, nothing is missing, and the
+ * receiving system's answer shows every item filed as coded: Lloyd then accepts the held record at once. When the
+ * receiving system degraded or could not file anything, the record stays held for a clinician's review (noted on the
+ * timeline). The delivery is written before the calls, and they are idempotent per conversation, so a crash in
+ * between repeats them harmlessly. A receiving system that keeps failing fails the transfer with reason 11.
  */
 export class DeliverRecordStep implements TransferStep {
   readonly job = Gp2gpJob.Deliver;
@@ -64,22 +67,40 @@ export class DeliverRecordStep implements TransferStep {
     if (current.state !== 'delivered') return current;
 
     const record = await this.readRecord(current);
-    const result = await endpoint.importRecord(
+    const ctx = callContext(current, current.fromOds, this.options.supplierCallTimeoutMs);
+    let result = await endpoint.importRecord(
       current.nhsNumber,
       {
         record,
         attachments: attachmentSources(current, this.fragments),
         fromOds: current.fromOds,
-        mode: current.autoIntegrate ? 'integrate' : 'hold',
+        // Always held first: only the receiving system's answer says what it could not file as coded.
+        mode: 'hold',
         degradedCount: current.degradedCount,
         missingAttachments: missing,
+        // A transfer translated before the status was kept has only the extract's restricted label to go on.
+        patientStatus: current.patientStatus ?? { dissent: false, sensitive: hasConfidentialityLabel(record.patient) },
       },
-      callContext(current, current.fromOds, this.options.supplierCallTimeoutMs),
+      ctx,
     );
+    let withheld: string | undefined;
+    if (current.autoIntegrate && result.status === 'awaiting-acceptance') {
+      const { degraded, notIntegrated } = summarise(result);
+      if (degraded === 0 && notIntegrated === 0) {
+        result = await endpoint.completeImport(current.nhsNumber, { accept: true }, ctx);
+      } else {
+        withheld =
+          `Not integrated automatically: the receiving system filed ${degraded} item(s) as degraded and could not ` +
+          `file ${notIntegrated}; a clinician must review the record (accept or reject).`;
+      }
+    }
     await storeIntegrationNote(this.blobs, current, result);
-    const written = await this.transfers.update(current.id, (latest, now) =>
-      latest.state === 'delivered' ? applyIntegration(latest, result, now) : null,
-    );
+    const settled = result;
+    const written = await this.transfers.update(current.id, (latest, now) => {
+      if (latest.state !== 'delivered') return null;
+      const next = applyIntegration(latest, settled, now);
+      return withheld ? note(next, withheld, now, { autoIntegrate: false }) : next;
+    });
     return written?.transfer ?? current;
   }
 

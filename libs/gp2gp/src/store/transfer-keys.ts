@@ -9,8 +9,8 @@ export const transferKeys = {
   /** By the London calendar day the transfer was requested on, for the MI report. */
   byDay: (day: string, id = '') => `gp2gp:idx:day:${day}:${id}`,
   dayPrefix: 'gp2gp:idx:day:',
-  /** The one open transfer of a patient into a practice (duplicate requests resolve to it). */
-  open: (toOds: string, nhsNumber: string) => `gp2gp:open:${toOds}:${nhsNumber}`,
+  /** The one open transfer of a patient, into whichever practice (a repeated request resolves to it). */
+  open: (nhsNumber: string) => `gp2gp:open-patient:${nhsNumber}`,
   /** Held by the worker running a step, renewed while it runs. */
   lease: (id: string, step: string) => `gp2gp:lease:${id}:${step}`,
 } as const;

@@ -31,6 +31,8 @@ export interface ReceivedImport {
   delivery: RecordDelivery;
   attachments: { id: string; bytes: number; sha256: string }[];
   status: IntegrationResult['status'];
+  /** The practice's reason code when it rejected a held record. */
+  reasonCode?: string;
 }
 
 export interface FakeSystemOptions {
@@ -40,6 +42,10 @@ export interface FakeSystemOptions {
   receive?: ReceiverBehaviour;
   /** Reason code when rejecting. */
   rejectCode?: string;
+  /** Items the system cannot hold as coded and files as degraded, beyond those Lloyd marked degraded. */
+  degrades?: (resource: fhir4.Resource) => boolean;
+  /** How long a decision takes (to let decisions race). */
+  decisionDelayMs?: number;
 }
 
 /**
@@ -116,23 +122,38 @@ export class FakeTransferSystem extends TransferEndpoint {
     return this.result(received);
   }
 
-  completeImport(_nhsNumber: string, decision: ImportDecision, ctx: TransferCallContext): Promise<IntegrationResult> {
+  /** Decides a held record; like a real system, a record already integrated or rejected stays so. */
+  async completeImport(
+    _nhsNumber: string,
+    decision: ImportDecision,
+    ctx: TransferCallContext,
+  ): Promise<IntegrationResult> {
     this.completeCalls++;
     const held = this.imports.get(ctx.conversationId);
-    if (!held) return Promise.reject(new Error(`No import held for conversation ${ctx.conversationId}`));
-    held.status = decision.accept ? 'integrated' : 'rejected';
-    return Promise.resolve(this.result(held, decision.accept ? undefined : decision.reasonCode));
+    if (!held) throw new Error(`No import held for conversation ${ctx.conversationId}`);
+    if (this.options.decisionDelayMs) await new Promise((resolve) => setTimeout(resolve, this.options.decisionDelayMs));
+    if (held.status === 'awaiting-acceptance') {
+      held.status = decision.accept ? 'integrated' : 'rejected';
+      if (!decision.accept) held.reasonCode = decision.reasonCode;
+    }
+    return this.result(held);
   }
 
-  private result(received: ReceivedImport, reasonCode?: string): IntegrationResult {
+  /** The practice files a held record in its own system, outside Lloyd. */
+  fileAtPractice(conversationId: string): void {
+    const held = this.imports.get(conversationId);
+    if (held?.status === 'awaiting-acceptance') held.status = 'integrated';
+  }
+
+  private result(received: ReceivedImport): IntegrationResult {
     const items = received.delivery.record.resources.map((r) => ({
       sourceId: `${r.resourceType}/${r.id ?? ''}`,
-      outcome: isDegraded(r) ? ('degraded' as const) : ('integrated' as const),
+      outcome: isDegraded(r) || this.options.degrades?.(r) ? ('degraded' as const) : ('integrated' as const),
     }));
     return {
       status: received.status,
       items,
-      ...(received.status === 'rejected' ? { reasonCode: reasonCode ?? this.options.rejectCode ?? '11' } : {}),
+      ...(received.status === 'rejected' ? { reasonCode: received.reasonCode ?? this.options.rejectCode ?? '11' } : {}),
     };
   }
 }

@@ -15,6 +15,7 @@ import {
 import { Terminology } from '@lloyd/terminology';
 import { AutoIntegrationPolicy } from '../endpoints/auto-integration.js';
 import { TransferEndpoints } from '../endpoints/transfer-endpoints.js';
+import type { DemographicsLookup } from '../endpoints/demographics.js';
 import { Gp2gp } from '../gp2gp.js';
 import type { Gp2gpJobPayload } from '../jobs/gp2gp-job.js';
 import type { SpineTransport } from '../messaging/spine-transport.js';
@@ -55,6 +56,8 @@ export interface HarnessOptions {
   queue?: JobQueue;
   /** Register the job processors on the queue (default true). */
   process?: boolean;
+  /** The sending practices' view of a patient (demographics, dissent, S-flag); none by default. */
+  demographics?: DemographicsLookup;
 }
 
 /** A transfer broker over in-process stores, with fake systems, for tests. */
@@ -112,6 +115,7 @@ export async function createGp2gpHarness(options: HarnessOptions): Promise<Gp2gp
     options: { stepBackoffMs: 10, leaseTtlMs: 2000, eventPollMs: 50, ...options.options },
     clock: clock.now,
     ...(options.transport ? { transport: options.transport(blobs) } : {}),
+    ...(options.demographics ? { demographics: options.demographics } : {}),
   });
   if (options.process !== false) processGp2gpJobs(gp2gp, queue);
   const harness: Gp2gpHarness = {

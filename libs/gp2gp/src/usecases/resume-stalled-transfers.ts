@@ -43,6 +43,6 @@ export class ResumeStalledTransfers {
   }
 
   private async orphaned(t: Transfer): Promise<boolean> {
-    return t.state === 'requested' && (await this.kv.get(transferKeys.open(t.toOds, t.nhsNumber))) !== t.id;
+    return t.state === 'requested' && (await this.kv.get(transferKeys.open(t.nhsNumber))) !== t.id;
   }
 }

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { type AuditTrail } from '@lloyd/access';
 import { type TransferMarkers } from '@lloyd/federation';
-import { isValidNhsNumber } from '@lloyd/fhir';
+import { isValidNhsNumber, OperationOutcomeError } from '@lloyd/fhir';
 import { type KeyValueStore } from '@lloyd/store';
 import { z } from 'zod';
 import type { TransferEndpoints } from '../endpoints/transfer-endpoints.js';
@@ -26,7 +26,7 @@ export const startTransferSchema = z.object({
 
 export type StartTransferCommand = z.infer<typeof startTransferSchema>;
 
-/** A started transfer; `created` is false when an open transfer of the patient into the practice already existed. */
+/** A started transfer; `created` is false when the same transfer (patient, from, to) was already open. */
 export interface StartedTransfer {
   transfer: Transfer;
   created: boolean;
@@ -40,8 +40,10 @@ const CLAIM_ATTEMPTS = 10;
  * different, the registry places the patient at `fromOds`), then persists the transfer, marks the patient's record
  * at the new practice as data-in-transit, audits, and only then enqueues the first step.
  *
- * At most one transfer of a patient into a practice is open at a time: asking again returns the open one
- * (idempotent), as GP2GP refuses a duplicate extract (reason 12) rather than integrate a record twice.
+ * At most one transfer of a patient is open at a time, whichever the practices: asking again for the same transfer
+ * (patient, from and to) returns the open one (idempotent), as GP2GP refuses a duplicate extract (reason 12) rather
+ * than integrate a record twice; asking for another while one is open is refused with 409, naming the open one, as
+ * two transfers out of one registration would race to move the patient.
  */
 export class StartTransfer {
   constructor(
@@ -104,13 +106,18 @@ export class StartTransfer {
     }
   }
 
-  /** Creates the transfer and claims the patient's open slot at the new practice, or returns the open transfer. */
+  /** Creates the transfer and claims the patient's open slot, or returns the same transfer already open. */
   private async claim(command: StartTransferCommand, caller: Gp2gpCaller): Promise<StartedTransfer> {
-    const openKey = transferKeys.open(command.toOds, command.nhsNumber);
+    const openKey = transferKeys.open(command.nhsNumber);
     for (let attempt = 0; attempt < CLAIM_ATTEMPTS; attempt++) {
       const existingId = await this.kv.get(openKey);
       const existing = existingId ? await this.transfers.get(existingId) : null;
-      if (existing && !isTerminal(existing.state)) return { transfer: existing, created: false };
+      if (existing && !isTerminal(existing.state)) {
+        if (existing.fromOds === command.fromOds && existing.toOds === command.toOds) {
+          return { transfer: existing, created: false };
+        }
+        throw openTransferConflict(existing);
+      }
 
       const transfer = newTransfer({
         id: randomUUID().toUpperCase(),
@@ -136,4 +143,18 @@ export class StartTransfer {
       `Could not start a transfer of ${command.nhsNumber} into ${command.toOds}: too many concurrent requests.`,
     );
   }
+}
+
+/** 409: the patient already has another transfer under way. */
+function openTransferConflict(open: Transfer): OperationOutcomeError {
+  const waiting = open.state === 'awaiting-acceptance';
+  return OperationOutcomeError.of(
+    'DUPLICATE_REJECTED',
+    `Patient ${open.nhsNumber} already has an open GP2GP transfer, ${open.id}, from ${open.fromOds} to ${open.toOds} ` +
+      `(state ${open.state}); a patient can have only one transfer under way. ` +
+      (waiting
+        ? `It awaits acceptance at ${open.toOds}: accept or reject it (POST /gp2gp/transfers/${open.id}/accept or /reject) before asking for another.`
+        : `Wait for it to end (GET /gp2gp/transfers/${open.id}) before asking for another.`),
+    { issueType: 'processing' },
+  );
 }

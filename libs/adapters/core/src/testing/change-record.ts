@@ -21,9 +21,19 @@ export async function fileRecordWithout(
   const dropped = source.resources.find((r) => r.resourceType === resourceType);
   if (!dropped) throw new Error(`the record of ${nhsNumber} has no ${resourceType} to leave out`);
   const changed = { ...source, resources: source.resources.filter((r) => r !== dropped) };
+  const found = await reader.findPatient(nhsNumber, { signal, correlationId: 'change' });
+  const patientStatus = { dissent: found?.flags.dissent ?? false, sensitive: found?.flags.sensitive ?? false };
   const result = await transfer.importRecord(
     nhsNumber,
-    { record: changed, attachments: [], fromOds, mode: 'integrate', degradedCount: 0, missingAttachments: [] },
+    {
+      record: changed,
+      attachments: [],
+      fromOds,
+      mode: 'integrate',
+      degradedCount: 0,
+      missingAttachments: [],
+      patientStatus,
+    },
     { signal, correlationId: 'change', conversationId: randomUUID().toUpperCase(), counterpartOds: fromOds },
   );
   if (result.status !== 'integrated')

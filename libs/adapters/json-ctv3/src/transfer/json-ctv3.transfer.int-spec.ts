@@ -61,8 +61,9 @@ async function fromP10001(nhsNumber: string): Promise<{ record: CanonicalRecord;
 function delivery(
   source: { record: CanonicalRecord; attachments: readonly AttachmentSource[] },
   mode: RecordDelivery['mode'],
+  patientStatus = { dissent: false, sensitive: false },
 ): RecordDelivery {
-  return { ...source, fromOds: 'P10001', mode, degradedCount: 0, missingAttachments: [] };
+  return { ...source, fromOds: 'P10001', mode, degradedCount: 0, missingAttachments: [], patientStatus };
 }
 
 beforeAll(async () => {
@@ -183,7 +184,15 @@ describe('JsonCtv3Transfer: receiving', () => {
       }));
     const result = await transfer().importRecord(
       '9990000042',
-      { record, attachments, fromOds: 'P40004', mode: 'integrate', degradedCount: 0, missingAttachments: [] },
+      {
+        record,
+        attachments,
+        fromOds: 'P40004',
+        mode: 'integrate',
+        degradedCount: 0,
+        missingAttachments: [],
+        patientStatus: { dissent: false, sensitive: false },
+      },
       ctx(randomUUID().toUpperCase(), 'P40004'),
     );
     expect(result.status).toBe('integrated');
@@ -235,6 +244,19 @@ describe('JsonCtv3Transfer: receiving', () => {
     await expect(transfer().completeImport('9990000077', { accept: true }, ctx(conversationId))).rejects.toMatchObject({
       name: 'SupplierProtocolError',
     });
+  });
+
+  it("keeps the sending practice's dissent and S-flag: the patient is then reported with them", async () => {
+    const source = await fromP10001('9990000018');
+    const status = { dissent: true, sensitive: true };
+    const result = await transfer().importRecord(
+      '9990000018',
+      delivery(source, 'integrate', status),
+      ctx(randomUUID().toUpperCase()),
+    );
+    expect(result.status).toBe('integrated');
+    const found = await reader().findPatient('9990000018', plainCtx());
+    expect(found?.flags).toMatchObject(status);
   });
 
   it('rejects a record of another patient with reason 28 and files nothing', async () => {

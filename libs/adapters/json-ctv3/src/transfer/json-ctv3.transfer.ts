@@ -137,6 +137,7 @@ export class JsonCtv3Transfer extends TransferEndpoint {
         record: delivery.record,
         attachments: delivery.attachments,
         receivedOn: new Date().toISOString().slice(0, 10),
+        patientStatus: delivery.patientStatus,
       });
       state = await this.send('PUT', transferUrl, 'transfer record', JSON.stringify(document), ctx);
     }

@@ -32,7 +32,7 @@ const observation = (id: string, coding: fhir4.Coding[], encounter?: string): fh
   ...(encounter ? { encounter: { reference: `Encounter/${encounter}` } } : {}),
 });
 
-function translate(resources: fhir4.Resource[]) {
+function translate(resources: fhir4.Resource[], patientStatus = { dissent: false, sensitive: false }) {
   return toNativeTransfer({
     nhsNumber: '9990000018',
     fromOds: 'P10001',
@@ -40,12 +40,24 @@ function translate(resources: fhir4.Resource[]) {
     record: record(resources),
     attachments: [],
     receivedOn: '2025-06-01',
+    patientStatus,
   });
 }
 
 const entriesOf = (document: Json) => (document.events as { entries: Json[] }[]).flatMap((e) => e.entries);
 
 describe('toNativeTransfer', () => {
+  it("files the patient with the sending practice's dissent and S-flag", () => {
+    expect(translate([], { dissent: true, sensitive: true }).document).toMatchObject({
+      consent: { recordSharing: 'dissented' },
+      flags: { sensitive: true },
+    });
+    expect(translate([]).document).toMatchObject({
+      consent: { recordSharing: 'consented' },
+      flags: { sensitive: false },
+    });
+  });
+
   it('keeps CTV3 and this practice’s local codes, and sends other codes as text with the originals', () => {
     const { document } = translate([
       observation('a', [

@@ -10,7 +10,7 @@ import { createHash } from 'node:crypto';
 import { CODE_SYSTEMS, EXTENSIONS, type CanonicalRecord } from '@lloyd/adapters-core';
 import { NHS_NUMBER_SYSTEM, SDS_USER_SYSTEM, hasConfidentialityLabel } from '@lloyd/fhir';
 import { compact } from '@lloyd/adapters-core';
-import type { IntegrationItem } from '@lloyd/adapters-core';
+import type { IntegrationItem, TransferredPatientStatus } from '@lloyd/adapters-core';
 
 type Json = Record<string, unknown>;
 
@@ -360,6 +360,8 @@ export function toNativeTransfer(options: {
   readonly attachments: readonly { id: string; filename: string; contentType: string; length?: number }[];
   /** Today (YYYY-MM-DD): the date of a document that travels without a description. */
   readonly receivedOn: string;
+  /** The patient's dissent and S-flag, which the vendor files with the patient (`consent`, `flags`). */
+  readonly patientStatus: TransferredPatientStatus;
 }): NativeTransfer {
   const { record, ods } = options;
   const resources = record.resources;
@@ -615,7 +617,8 @@ export function toNativeTransfer(options: {
       nhsNumber: options.nhsNumber,
       fromOds: options.fromOds,
       patient: demographics(record.patient),
-      flags: { sensitive: hasConfidentialityLabel(record.patient) },
+      consent: { recordSharing: options.patientStatus.dissent ? 'dissented' : 'consented' },
+      flags: { sensitive: options.patientStatus.sensitive },
       staff,
       events,
       attachments: options.attachments.map((a) =>
