@@ -76,9 +76,19 @@ export type NativePatient = z.infer<typeof NativePatient>;
 
 export const SearchResult = z.object({ total: z.number().int().min(0), results: z.array(z.unknown()) });
 
+/**
+ * The codes a transferred-in entry arrived with (FHIR codings: SNOMED CT, Read v2, another practice's local codes),
+ * kept beside the code the system filed it under; a transfer-degraded entry's only real code is among them.
+ */
+export const OriginalCodes = z
+  .array(z.object({ system: z.string().optional(), code: z.string().optional(), display: z.string().optional() }))
+  .optional();
+export type OriginalCodes = z.infer<typeof OriginalCodes>;
+
 const entryBase = {
   entryId: z.string().regex(/^[A-Za-z0-9\-.]{1,64}$/, 'expected an id of 1-64 letters, digits, "-" or "."'),
   readCode: ReadCode,
+  originalCodes: OriginalCodes,
   text: z.string().optional(),
   date: VendorDate,
   privacyLevel: Privacy,
@@ -155,6 +165,7 @@ const InvestigationEntry = z.object({
     z.object({
       resultId: entryBase.entryId,
       readCode: ReadCode,
+      originalCodes: OriginalCodes,
       text: z.string().optional(),
       value: Amount.optional(),
       range: z

@@ -34,7 +34,7 @@ export function mapMedication(ctx: MappingContext, m: NativeMedication): fhir4.R
     resourceType: 'Medication',
     id,
     ...meta,
-    code: concept(ctx, m.Code, m.Term),
+    code: concept(ctx, m),
   };
 
   const statement: fhir4.MedicationStatement = compact({

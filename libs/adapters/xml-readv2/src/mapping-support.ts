@@ -1,5 +1,5 @@
 import { CODE_SYSTEMS, CONFIDENTIAL_SECURITY_LABEL, LLOYD_FHIR_BASE } from '@lloyd/adapters-core';
-import type { NativeCode } from './record-schema.js';
+import type { NativeCode, NativeCoded, NativeOriginalCode } from './record-schema.js';
 
 /**
  * On an AllergyIntolerance: when and why the allergy ended (R4 has no end date; GP Connect's AllergyIntoleranceEnd
@@ -39,10 +39,41 @@ export function coding(ctx: MappingContext, code: NativeCode): fhir4.Coding {
   };
 }
 
-/** The item's code with the text as the clinician recorded it (falling back to the code's term). */
-export function concept(ctx: MappingContext, code: NativeCode, term: string | undefined): fhir4.CodeableConcept {
-  const text = term || code['@term'];
-  return { coding: [coding(ctx, code)], ...(text ? { text } : {}) };
+/** A code the item arrived with, in any scheme, as a coding (the system's own scheme names map back to FHIR's). */
+function originalCoding(ctx: MappingContext, code: NativeOriginalCode): fhir4.Coding {
+  const scheme = code['@scheme'];
+  const system =
+    ORIGINAL_SCHEMES[scheme] ??
+    (scheme === 'LOCAL'
+      ? `${CODE_SYSTEMS.localPrefix}${ctx.ods}`
+      : scheme.startsWith('LOCAL-')
+        ? `${CODE_SYSTEMS.localPrefix}${scheme.slice('LOCAL-'.length)}`
+        : scheme.includes(':')
+          ? scheme
+          : undefined);
+  return {
+    ...(system ? { system } : {}),
+    code: code['@code'],
+    ...(code['@term'] ? { display: code['@term'] } : {}),
+  };
+}
+
+const ORIGINAL_SCHEMES: Readonly<Record<string, string>> = {
+  SNOMED: CODE_SYSTEMS.snomed,
+  READ2: CODE_SYSTEMS.readv2,
+  CTV3: CODE_SYSTEMS.ctv3,
+};
+
+/**
+ * The item's code with the text as the clinician recorded it (falling back to the code's term), then the codes a
+ * transfer-degraded item arrived with: they say what the item is (a SNOMED CT one, or one that maps, means it is
+ * not degraded at all, though the system could only file it under its transfer-degraded code).
+ */
+export function concept(ctx: MappingContext, item: NativeCoded): fhir4.CodeableConcept {
+  const text = item.Term || item.Code['@term'];
+  const codings = [coding(ctx, item.Code), ...item.OriginalCode.map((c) => originalCoding(ctx, c))];
+  const unique = codings.filter((c, i) => codings.findIndex((d) => d.system === c.system && d.code === c.code) === i);
+  return { coding: unique, ...(text ? { text } : {}) };
 }
 
 /** `meta.security` NOPAT for confidential items: marked here, removed (or not) by the access chain. */

@@ -34,6 +34,24 @@ const Code = z.object({
 });
 export type NativeCode = z.infer<typeof Code>;
 
+/**
+ * The code a transfer-degraded item arrived with, beside the code the system filed it under (GP2GP asks a receiving
+ * system to keep it): any scheme the sender used (`SNOMED`, `CTV3`, `READ2`, `LOCAL-<ODS>`, …).
+ */
+const OriginalCode = z.object({
+  '@scheme': z.string().min(1),
+  '@code': z.string().min(1),
+  '@term': z.string().default(''),
+});
+export type NativeOriginalCode = z.infer<typeof OriginalCode>;
+
+/** What a coded item carries: its code, the original ones it arrived with, and the text as recorded. */
+export interface NativeCoded {
+  Code: NativeCode;
+  OriginalCode: NativeOriginalCode[];
+  Term?: string | undefined;
+}
+
 const Clinician = z.object({
   '@sdsUserId': z.string().min(1),
   '@title': z.string().optional(),
@@ -49,6 +67,7 @@ const itemAttributes = {
   '@confidential': bool,
   '@consultation': id.optional(),
   Code,
+  OriginalCode: z.array(OriginalCode).default([]),
   Term: text,
 };
 
@@ -129,6 +148,7 @@ const Result = z.object({
   '@id': id,
   '@interpretation': z.enum(['normal', 'low', 'high']).optional(),
   Code,
+  OriginalCode: z.array(OriginalCode).default([]),
   Term: text,
   Value: Quantity.optional(),
   Range: z

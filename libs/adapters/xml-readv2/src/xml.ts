@@ -17,6 +17,7 @@ const REPEATING = new Set([
   'Immunisation',
   'TestResult',
   'Result',
+  'OriginalCode',
   'Referral',
   'Document',
   // Transfer receipts

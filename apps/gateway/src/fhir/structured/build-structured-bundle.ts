@@ -24,6 +24,7 @@ import {
   type ListWarning,
 } from './list-sections.js';
 import type { StructuredRecordRequest } from './structured-request.js';
+import { withheldAreas, withoutWithheldLinks } from './withheld-links.js';
 
 export interface StructuredBundleInput {
   request: StructuredRecordRequest;
@@ -170,7 +171,10 @@ export function buildStructuredBundle(input: StructuredBundleInput): Bundle {
   const degraded = new Set(out.filter(isDegraded)).size;
   if (degraded > 0) warnings.push(degradedItemsIssue(degraded));
   if (warnings.length) out.push({ ...operationOutcome(...warnings), id: 'warnings' });
-  const bundle = collectionBundle(out, input.baseUrl);
+  // A problem may link to items of any area; links into an area switched off or not covered are not served.
+  const asked = requestedSections(request);
+  const withheld = withheldAreas(decision, asked, linkedSectionsFor(asked));
+  const bundle = collectionBundle(withoutWithheldLinks(out, withheld, resolve), input.baseUrl);
   bundle.meta = {
     lastUpdated: stamp,
     profile: ['https://fhir.nhs.uk/StructureDefinition/GPConnect-StructuredRecord-Bundle'],

@@ -1,11 +1,12 @@
 import { Injectable } from '@nestjs/common';
-import { sectionsForResourceType } from '@lloyd/access';
+import { sectionOf, sectionsForResourceType } from '@lloyd/access';
 import { CLINICAL_TYPES } from '@lloyd/adapters-core';
 import type { VerifiedToken } from '@lloyd/auth';
 import { ResourceIdCodec } from '@lloyd/federation';
 import { outcomes, type Resource } from '@lloyd/fhir';
 import { AuditedRead } from '../record/audited-read.js';
 import { RecordReader } from '../record/record-reader.js';
+import { inUnavailableArea, unavailableAmong, unavailableItemError } from '../record/unavailable-areas.js';
 
 export const READABLE_TYPES = [
   'Patient',
@@ -71,6 +72,14 @@ export class ReadResource {
         ];
         // Public ids are derived from the supplier's ids, so the same id names the same item on every read.
         const found = candidates.find((r) => r.resourceType === command.type && r.id === command.id);
+        // An area the item is or could be in could not be read this time: not "not found" but a retry. An item of
+        // such an area that came in through another one is not served either, as a search leaves it out.
+        const unavailable = unavailableAmong(
+          record,
+          sections.filter((s) => opened.decision.sections.includes(s)),
+        );
+        if (unavailable.length && (!found || inUnavailableArea(found, unavailable)))
+          throw unavailableItemError(`${command.type}/${command.id}`, found ? [sectionOf(found)!] : unavailable);
         // The item's own section must be granted (an Observation type spans two sections; an agreement may grant one).
         if (!found || !opened.decision.permits(found)) throw notFound();
         this.reader.countServed(opened.ods, [found]);

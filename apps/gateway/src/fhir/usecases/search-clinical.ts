@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { confidentialItemsIssue, sectionsForResourceType } from '@lloyd/access';
 import type { ClinicalType } from '@lloyd/adapters-core';
-import type { VerifiedToken } from '@lloyd/auth';
+import { grantsRead, type VerifiedToken } from '@lloyd/auth';
 import { LLOYD_CONFIG, type LloydConfig } from '@lloyd/config';
 import { ResourceIdCodec } from '@lloyd/federation';
 import {
@@ -18,6 +18,7 @@ import { AuditedRead } from '../record/audited-read.js';
 import { PageTokens } from '../record/page-tokens.js';
 import { includeDefinition, isSupportedInclude, resolveIncludes, unsupportedIncludeIssue } from '../record/includes.js';
 import { RecordReader } from '../record/record-reader.js';
+import { inUnavailableArea, unavailableAmong, unavailableAreaIssue } from '../record/unavailable-areas.js';
 import { ignoredParameterIssues, onlyOne } from '../search-parameters.js';
 
 export interface SearchClinicalCommand {
@@ -122,17 +123,27 @@ export class SearchClinical {
           return { result: empty([...warnings, ...(capped ? [cappedIssue(false)] : [])]) };
         }
         const prepared = await this.reader.read(opened, command.correlationId, progress);
+        // An area the supplier could not give is named, never silently missing; what of it came in through another
+        // area (a linked one read for an include) is left out with it, so that no include changes the match set.
+        const granted = sections.filter((s) => opened.decision.sections.includes(s));
+        const unavailable = unavailableAmong(prepared.record, granted);
+        for (const section of unavailable)
+          warnings.push(unavailableAreaIssue(section, `its ${command.type} resources are missing from this searchset`));
+        if (includes.length)
+          for (const section of unavailableAmong(prepared.record, opened.decision.linkedSections))
+            warnings.push(unavailableAreaIssue(section, 'what the includes name in it is missing from this searchset'));
         // Only items of granted sections: an Observation search may reach two sections (investigations and
         // uncategorised data) where the agreement grants one, and a supplier may answer with more than was asked.
         const matches = prepared.record.resources.filter(
-          (r) => r.resourceType === command.type && opened.decision.permits(r),
+          (r) => r.resourceType === command.type && opened.decision.permits(r) && !inUnavailableArea(r, unavailable),
         );
         // `_count=0` asks for the total only: no entries and no next link.
         const page = count === 0 ? [] : matches.slice(offset, offset + count);
         const next = count > 0 && offset + count < matches.length ? this.pages.issue(query, offset + count) : undefined;
         if (capped) warnings.push(cappedIssue(next !== undefined));
         if (sections.some((s) => (prepared.redactions[s] ?? 0) > 0)) warnings.push(confidentialItemsIssue());
-        // A supplier may answer with more areas than were asked for: an include reaches only what the caller may see.
+        // A supplier may answer with more areas than were asked for: an include reaches only what the caller may see,
+        // and only the types its token may read (the guard refuses such an _include first; this denies by default).
         const { decision } = opened;
         const all = [
           prepared.record.patient,
@@ -140,7 +151,7 @@ export class SearchClinical {
           ...prepared.record.practitioners,
           ...prepared.record.practitionerRoles,
           ...prepared.record.resources,
-        ].filter((r) => decision.permitsLinked(r));
+        ].filter((r) => decision.permitsLinked(r) && grantsRead(command.token.scopes, r.resourceType));
         const { included, warnings: includeWarnings } = resolveIncludes(
           command.type,
           includes,

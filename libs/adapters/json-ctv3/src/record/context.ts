@@ -1,5 +1,5 @@
 import { CODE_SYSTEMS, CONFIDENTIAL_SECURITY_LABEL, LLOYD_FHIR_BASE } from '@lloyd/adapters-core';
-import type { JournalEntry, ReadCode, VendorDate } from '../native.js';
+import type { JournalEntry, OriginalCodes, ReadCode, VendorDate } from '../native.js';
 
 /** What every entry mapper needs to know about the record and the event the entry sits in. */
 export interface EntryContext {
@@ -37,15 +37,28 @@ export function practitionerRef(userId: string | undefined): fhir4.Reference | u
 
 /**
  * The source coding, kept as recorded: CTV3 codes under `http://read.info/ctv3`, the vendor's local codes under the
- * practice's local code system; the text as the clinician recorded it (falling back to the code's term).
+ * practice's local code system; the text as the clinician recorded it (falling back to the code's term). An entry
+ * the system filed under a local code (it had no CTV3 code for it: its transfer-degraded code, say) is followed by
+ * the codes it arrived with, which say what it is (a SNOMED CT one, or one that maps, means it is not degraded).
  */
-export function codeableConcept(code: ReadCode, text: string | undefined, ods: string): fhir4.CodeableConcept {
+export function codeableConcept(
+  code: ReadCode,
+  text: string | undefined,
+  ods: string,
+  originalCodes: OriginalCodes = [],
+): fhir4.CodeableConcept {
   const system = code.scheme === 'CTV3' ? CODE_SYSTEMS.ctv3 : `${CODE_SYSTEMS.localPrefix}${ods}`;
-  const coding: fhir4.Coding = code.term
-    ? { system, code: code.code, display: code.term }
-    : { system, code: code.code };
+  const own: fhir4.Coding = code.term ? { system, code: code.code, display: code.term } : { system, code: code.code };
+  const originals = (code.scheme === 'LOCAL' ? originalCodes : []).flatMap((c): fhir4.Coding[] =>
+    c.code
+      ? [{ ...(c.system ? { system: c.system } : {}), code: c.code, ...(c.display ? { display: c.display } : {}) }]
+      : [],
+  );
+  const codings = [own, ...originals].filter(
+    (c, i, all) => all.findIndex((d) => d.system === c.system && d.code === c.code) === i,
+  );
   const shown = text || code.term;
-  return shown ? { coding: [coding], text: shown } : { coding: [coding] };
+  return shown ? { coding: codings, text: shown } : { coding: codings };
 }
 
 /** A FHIR date or dateTime with the source's precision; a time gains seconds, which FHIR requires. */

@@ -56,7 +56,7 @@ export function mapMedication(e: MedicationEntry, ctx: EntryContext): fhir4.Reso
     resourceType: 'Medication' as const,
     id: e.entryId,
     meta,
-    code: codeableConcept(e.readCode, e.text, ctx.ods),
+    code: codeableConcept(e.readCode, e.text, ctx.ods, e.originalCodes),
   });
 
   const statement: fhir4.MedicationStatement = compact({
