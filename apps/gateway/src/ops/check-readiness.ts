@@ -2,12 +2,31 @@ import { Injectable } from '@nestjs/common';
 import { SupplierCaller, SupplierDirectory, type BreakerState } from '@lloyd/federation';
 import { JobQueue, KeyValueStore } from '@lloyd/store';
 
-export interface ReadinessReport {
-  ready: boolean;
-  checks: Record<string, { ok: boolean; detail?: string; ms: number; breaker?: BreakerState }>;
+/** How long the store or the queue may take to answer a readiness probe before it counts as not answering. */
+export const OWN_PROBE_DEADLINE_MS = 2000;
+
+export interface ReadinessCheck {
+  ok: boolean;
+  detail?: string;
+  ms: number;
+  breaker?: BreakerState;
 }
 
-/** Readiness: the store, the queue and every configured supplier system answer, each within its own deadline. */
+export interface ReadinessReport {
+  /** Lloyd's own dependencies (the store and the queue) answer: this replica can take traffic. */
+  ready: boolean;
+  /** Ready, but some supplier systems do not answer: reads of their practices fail (502/504) until they do. */
+  degraded: boolean;
+  checks: Record<string, ReadinessCheck>;
+}
+
+/**
+ * Readiness of this replica. It is ready when its own dependencies, the store and the queue, each answer within
+ * {@link OWN_PROBE_DEADLINE_MS}: those are what every request needs, and another replica cannot do better without
+ * them. The supplier systems are probed and reported too (with their breakers), but a supplier that is down makes
+ * the report `degraded`, not unready: every replica reaches the same systems, so taking replicas out of the load
+ * balancer would only turn one practice's outage into an outage for every practice.
+ */
 @Injectable()
 export class CheckReadiness {
   constructor(
@@ -18,37 +37,52 @@ export class CheckReadiness {
   ) {}
 
   async execute(): Promise<ReadinessReport> {
-    const probes: [string, () => Promise<void>][] = [
-      ['store', () => this.kv.ping()],
-      ['queue', () => this.queue.ping()],
-      ...this.directory
-        .all()
-        .map(({ config }): [string, () => Promise<void>] => [
-          `supplier:${config.ods}`,
-          () => this.suppliers.probe(config.ods),
-        ]),
+    const own: [string, () => Promise<void>][] = [
+      ['store', () => withinDeadline(this.kv.ping(), OWN_PROBE_DEADLINE_MS)],
+      ['queue', () => withinDeadline(this.queue.ping(), OWN_PROBE_DEADLINE_MS)],
     ];
-    const results = await Promise.all(
-      probes.map(async ([name, probe]) => {
-        const started = performance.now();
-        try {
-          await probe();
-          return [name, { ok: true, ms: Math.round(performance.now() - started) }] as const;
-        } catch (err) {
-          return [
-            name,
-            { ok: false, detail: (err as Error).message, ms: Math.round(performance.now() - started) },
-          ] as const;
-        }
-      }),
-    );
-    const checks: ReadinessReport['checks'] = Object.fromEntries(results.map(([name, r]) => [name, r] as const));
+    // Supplier probes have their own deadline: the supplier's configured timeout.
+    const suppliers = this.directory
+      .all()
+      .map(({ config }): [string, () => Promise<void>] => [
+        `supplier:${config.ods}`,
+        () => this.suppliers.probe(config.ods),
+      ]);
+    const [ownResults, supplierResults] = await Promise.all([run(own), run(suppliers)]);
+    const checks: ReadinessReport['checks'] = Object.fromEntries([...ownResults, ...supplierResults]);
     // The probe bypasses the breaker (it shows the system's real state); reads go through it, so show it too: a
     // system that answers again may still be refused fast until the breaker tries it.
     for (const { config } of this.directory.all()) {
       const check = checks[`supplier:${config.ods}`];
       if (check) check.breaker = this.suppliers.breakerState(config.ods);
     }
-    return { ready: results.every(([, r]) => r.ok), checks };
+    return {
+      ready: ownResults.every(([, r]) => r.ok),
+      degraded: supplierResults.some(([, r]) => !r.ok),
+      checks,
+    };
   }
+}
+
+async function run(probes: readonly [string, () => Promise<void>][]): Promise<[string, ReadinessCheck][]> {
+  return Promise.all(
+    probes.map(async ([name, probe]): Promise<[string, ReadinessCheck]> => {
+      const started = performance.now();
+      const ms = () => Math.round(performance.now() - started);
+      try {
+        await probe();
+        return [name, { ok: true, ms: ms() }];
+      } catch (err) {
+        return [name, { ok: false, detail: (err as Error).message, ms: ms() }];
+      }
+    }),
+  );
+}
+
+function withinDeadline(probe: Promise<void>, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
+  });
+  return Promise.race([probe, late]).finally(() => clearTimeout(timer));
 }

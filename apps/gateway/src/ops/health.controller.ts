@@ -1,7 +1,7 @@
 import { Controller, Get, Header } from '@nestjs/common';
 import { Public } from '@lloyd/auth';
-import { OperationOutcomeError, operationOutcome, spineIssue } from '@lloyd/fhir';
-import { CheckReadiness } from './check-readiness.js';
+import { OperationOutcomeError, operationOutcome, spineIssue, type OperationOutcomeIssue } from '@lloyd/fhir';
+import { CheckReadiness, type ReadinessCheck } from './check-readiness.js';
 
 @Controller('health')
 @Public()
@@ -14,24 +14,36 @@ export class HealthController {
     return { status: 'ok' };
   }
 
+  /**
+   * 200 `ready` (or `degraded`, when some supplier systems do not answer) with every check; 503 when the store or the
+   * queue does not answer, as an OperationOutcome with an issue per check: errors for the failing ones first, then
+   * the supplier systems that do not answer (warnings), then the checks that passed (information, with breakers).
+   */
   @Get('ready')
   @Header('cache-control', 'no-store')
   async ready() {
     const report = await this.readiness.execute();
-    if (report.ready) return { status: 'ready', checks: report.checks };
-    const failing = Object.entries(report.checks).filter(([, c]) => !c.ok);
+    if (report.ready) return { status: report.degraded ? 'degraded' : 'ready', checks: report.checks };
+    const entries = Object.entries(report.checks);
+    const own = (name: string) => !name.startsWith('supplier:');
+    const failing = (name: string, c: ReadinessCheck) =>
+      spineIssue(
+        'SERVICE_UNAVAILABLE',
+        `${name} is not ready: ${(c.detail ?? 'no answer').replace(/\.$/, '')}. Check that it is running and reachable.`,
+        { severity: own(name) ? 'error' : 'warning', expression: [name] },
+      );
+    const passing = (name: string, c: ReadinessCheck): OperationOutcomeIssue => ({
+      severity: 'information',
+      code: 'informational',
+      diagnostics: `${name} is ok (${c.ms} ms${c.breaker ? `, breaker ${c.breaker}` : ''}).`,
+      expression: [name],
+    });
     throw new OperationOutcomeError(
       503,
       operationOutcome(
-        ...failing.map(([name, c]) =>
-          spineIssue(
-            'SERVICE_UNAVAILABLE',
-            `${name} is not ready: ${(c.detail ?? 'no answer').replace(/\.$/, '')}. Check that it is running and reachable.`,
-            {
-              expression: [name],
-            },
-          ),
-        ),
+        ...entries.filter(([n, c]) => !c.ok && own(n)).map(([n, c]) => failing(n, c)),
+        ...entries.filter(([n, c]) => !c.ok && !own(n)).map(([n, c]) => failing(n, c)),
+        ...entries.filter(([, c]) => c.ok).map(([n, c]) => passing(n, c)),
       ),
     );
   }
