@@ -108,6 +108,20 @@ describe('conformance CLI', () => {
     expect(stdout).toMatch(/\n1 passed, 0 failed, 17 not run, 1 skipped\n$/);
   });
 
+  it('ends with timeouts, not a hang, against a system that accepts connections and never answers', async () => {
+    const silent = createServer(() => undefined);
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    try {
+      const url = `http://127.0.0.1:${(silent.address() as AddressInfo).port}`;
+      const { code, stdout, stderr } = await run(['--adapter', 'xml-readv2', '--base-url', url, '--timeout-ms', '300']);
+      expect(code).toBe(1);
+      expect(`${stdout}${stderr}`).toMatch(/300 ms|timed out|did not answer/i);
+    } finally {
+      silent.closeAllConnections();
+      await new Promise((resolve) => silent.close(resolve));
+    }
+  });
+
   it('fails the record checks when the patient asked for has no record there', async () => {
     const { code, stdout } = await run([
       '--adapter',

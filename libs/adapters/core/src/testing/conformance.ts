@@ -78,13 +78,25 @@ function noProblems(what: string, problems: readonly string[]): void {
   verify(problems.length === 0, `${what}:\n  ${problems.join('\n  ')}`);
 }
 
+/**
+ * A call's context: aborted by `signal` or at the fixture's deadline. One controller and a plain timer, not
+ * `AbortSignal.any([AbortSignal.timeout(…)])`: on Node 20 the combined signal does not keep the timeout signal alive,
+ * so a collection can take the deadline away and a system that never answers hangs the kit.
+ */
 function context(fixture: ConformanceFixture, signal?: AbortSignal): SupplierCallContext {
-  const deadline = fixture.timeoutMs !== undefined ? AbortSignal.timeout(fixture.timeoutMs) : undefined;
-  const signals = [signal, deadline].filter((s): s is AbortSignal => s !== undefined);
-  return {
-    signal: signals.length === 0 ? new AbortController().signal : AbortSignal.any(signals),
-    correlationId: 'adapter-conformance',
-  };
+  const controller = new AbortController();
+  if (signal?.aborted) controller.abort(signal.reason);
+  else signal?.addEventListener('abort', () => controller.abort(signal.reason), { once: true });
+  const { timeoutMs } = fixture;
+  if (timeoutMs !== undefined) {
+    const timer = setTimeout(
+      () => controller.abort(new DOMException(`no answer within ${timeoutMs} ms`, 'TimeoutError')),
+      timeoutMs,
+    );
+    // The kit's own work keeps the process alive; a deadline left over must not.
+    timer.unref();
+  }
+  return { signal: controller.signal, correlationId: 'adapter-conformance' };
 }
 
 const FHIR_DATE = /^\d{4}(-(0[1-9]|1[0-2])(-(0[1-9]|[12]\d|3[01]))?)?$/;
