@@ -1,7 +1,7 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ConfigError, loadConfig } from './load.js';
+import { ConfigError, loadConfig, projectRoot } from './load.js';
 
 describe('loadConfig', () => {
   it('reads the shipped defaults with no environment', () => {
@@ -31,6 +31,48 @@ describe('loadConfig', () => {
   it('names the bad key when a value is invalid', () => {
     expect(() => loadConfig({ env: {}, overrides: { server: { port: 70000 } } })).toThrow(/server\.port/);
     expect(() => loadConfig({ env: { REDIS_URL: 'http://nope' } })).toThrow(/store\.redisUrl: must be a redis/);
+  });
+
+  it('refuses a misspelt or misplaced key anywhere, naming each, rather than quietly using the default', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'lloyd-config-'));
+    const file = join(dir, 'typos.yaml');
+    writeFileSync(
+      file,
+      [
+        'sever: { port: 9000 }',
+        'resilience: { breakerTreshold: 1 }',
+        'access:',
+        '  agreements:',
+        '    - { id: a1, dataControllers: [P10001], consumer: { ods: RX9 }, sections: [allergies], validFrom: "2026-01-01", validUntil: "2026-05-01" }',
+      ].join('\n'),
+    );
+    let message = '';
+    try {
+      loadConfig({ env: { LLOYD_CONFIG: file } });
+    } catch (err) {
+      expect(err).toBeInstanceOf(ConfigError);
+      message = (err as Error).message;
+    }
+    expect(message).toMatch(/^ {2}- sever: not a setting Lloyd knows/m);
+    expect(message).toMatch(/^ {2}- resilience\.breakerTreshold: not a setting Lloyd knows/m);
+    expect(message).toMatch(/^ {2}- access\.agreements\.0\.validUntil: not a setting Lloyd knows/m);
+  });
+
+  it("the compose deployment's layer configures a supplier system for every practice the defaults name", () => {
+    const defaults = loadConfig({ env: {} });
+    const compose = loadConfig({ env: { LLOYD_CONFIG: join(projectRoot(), 'deploy', 'config', 'compose.yaml') } });
+    const shape = (s: { ods: string; format: string; baseUrl: string }) => ({
+      ods: s.ods,
+      format: s.format,
+      port: new URL(s.baseUrl).port,
+    });
+    expect(compose.suppliers.map(shape)).toEqual(defaults.suppliers.map(shape));
+    expect(compose.suppliers.every((s) => new URL(s.baseUrl).hostname === 'supplier-sim')).toBe(true);
+    const practices = new Set([
+      ...Object.values(compose.registry.patients),
+      ...compose.access.agreements.flatMap((a) => a.dataControllers),
+    ]);
+    expect([...practices].filter((ods) => !compose.suppliers.some((s) => s.ods === ods))).toEqual([]);
   });
 
   it('takes the resource id key from LLOYD_ID_KEY, and refuses one too short or not base64, saying how to make one', () => {

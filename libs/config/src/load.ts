@@ -122,7 +122,17 @@ function envLayer(env: NodeJS.ProcessEnv): Json {
 
 function describeIssues(error: z.ZodError): string {
   return error.issues
-    .map((issue) => `  - ${issue.path.length ? issue.path.join('.') : '(root)'}: ${issue.message}`)
+    .flatMap((issue) => {
+      const at = (path: readonly PropertyKey[]) => (path.length ? path.map(String).join('.') : '(root)');
+      // A misspelt key would otherwise be ignored and its default used: name each one where it is.
+      if (issue.code === 'unrecognized_keys') {
+        return issue.keys.map(
+          (key) =>
+            `  - ${at([...issue.path, key])}: not a setting Lloyd knows; check its spelling and place against config/default.yaml and the README's Configuration section`,
+        );
+      }
+      return [`  - ${at(issue.path)}: ${issue.message}`];
+    })
     .join('\n');
 }
 

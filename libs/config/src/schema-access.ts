@@ -17,7 +17,7 @@ export type RecordSection = (typeof recordSections)[number];
 const odsCode = z.string().regex(/^[A-Z0-9]{3,10}$/, 'must be an ODS code (3-10 upper-case letters or digits)');
 const isoDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'must be a date as YYYY-MM-DD');
 
-export const practiceSettingsSchema = z.object({
+export const practiceSettingsSchema = z.strictObject({
   ods: odsCode,
   /** Whether the practice shares its records through Lloyd at all (practice opt-in). */
   enabled: z.boolean().default(true),
@@ -28,13 +28,13 @@ export const practiceSettingsSchema = z.object({
 });
 
 export const sharingAgreementSchema = z
-  .object({
+  .strictObject({
     id: z.string().regex(/^[A-Za-z0-9-]{1,64}$/, 'must be 1-64 letters, digits or hyphens'),
     description: z.string().default(''),
     /** The data-controller practices (ODS codes) whose records the agreement shares. */
     dataControllers: z.array(odsCode).min(1),
     /** Who may see them: a named organisation, or every organisation of a type. */
-    consumer: z.union([z.object({ ods: odsCode }), z.object({ organisationType: z.string().min(1) })]),
+    consumer: z.union([z.strictObject({ ods: odsCode }), z.strictObject({ organisationType: z.string().min(1) })]),
     sections: z.array(z.enum(recordSections)).min(1),
     validFrom: isoDate,
     validTo: isoDate.optional(),
@@ -46,13 +46,13 @@ export const sharingAgreementSchema = z
   });
 
 export const accessSchema = z
-  .object({
+  .strictObject({
     practices: z.array(practiceSettingsSchema).default([]),
     agreements: z.array(sharingAgreementSchema).default([]),
     /** ODS code → organisation type, for agreements that name a consumer type. */
     organisationTypes: z.record(z.string(), z.string()).default({}),
     rateLimits: z
-      .object({
+      .strictObject({
         windowSeconds: z.number().int().positive().default(60),
         defaultLimit: z.number().int().positive().default(1200),
         perOrganisation: z.record(z.string(), z.number().int().positive()).default({}),

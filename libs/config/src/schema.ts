@@ -5,12 +5,12 @@ const odsCode = z.string().regex(/^[A-Z0-9]{3,10}$/, 'must be an ODS code (3-10 
 const url = z.url();
 
 const jwk = z.looseObject({ kty: z.string() });
-const jwks = z.object({ keys: z.array(jwk) });
+const jwks = z.strictObject({ keys: z.array(jwk) });
 
 export const algorithms = ['ES256', 'RS256', 'EdDSA'] as const;
 
 const trustedIssuer = z
-  .object({
+  .strictObject({
     issuer: z.string().min(1),
     audience: z.string().min(1),
     jwks: jwks.optional(),
@@ -21,7 +21,7 @@ const trustedIssuer = z
     message: 'give exactly one of jwks (inline) or jwksUri',
   });
 
-const client = z.object({
+const client = z.strictObject({
   id: z.string().min(1),
   organisation: odsCode,
   description: z.string().default(''),
@@ -31,7 +31,7 @@ const client = z.object({
 
 export const supplierFormats = ['xml-readv2', 'json-ctv3', 'hl7v3-extract', 'fhir-stu3'] as const;
 
-const supplier = z.object({
+const supplier = z.strictObject({
   ods: odsCode,
   name: z.string().min(1),
   format: z.enum(supplierFormats),
@@ -48,9 +48,9 @@ const supplier = z.object({
     .default(16 * 1024 * 1024),
 });
 
-export const configSchema = z.object({
+export const configSchema = z.strictObject({
   server: z
-    .object({
+    .strictObject({
       host: z.string().min(1).default('127.0.0.1'),
       port: z.number().int().min(0).max(65535).default(8080),
       bodyLimitBytes: z.number().int().positive().default(1_048_576),
@@ -59,7 +59,7 @@ export const configSchema = z.object({
     })
     .prefault({}),
   store: z
-    .object({
+    .strictObject({
       redisUrl: z
         .string()
         .regex(/^rediss?:\/\//, 'must be a redis:// or rediss:// URL')
@@ -71,13 +71,13 @@ export const configSchema = z.object({
     })
     .prefault({}),
   auth: z
-    .object({
+    .strictObject({
       issuers: z.array(trustedIssuer).default([]),
       maxTokenLifetimeSeconds: z.number().int().positive().max(300).default(300),
       clockToleranceSeconds: z.number().int().min(0).max(60).default(5),
       verifiedTokenCacheSize: z.number().int().positive().default(10_000),
       embeddedIssuer: z
-        .object({
+        .strictObject({
           enabled: z.boolean().default(true),
           issuer: z.string().min(1).default('urn:lloyd:embedded-issuer'),
           audience: z.string().min(1).default('urn:lloyd:gateway'),
@@ -89,7 +89,7 @@ export const configSchema = z.object({
     .prefault({}),
   suppliers: z.array(supplier).default([]),
   ids: z
-    .object({
+    .strictObject({
       /**
        * The secret that seals public resource ids (base64, at least 32 bytes). Unset: one is made once and kept in
        * the store, shared by every replica on the same Redis. Ids made under one key do not open under another.
@@ -102,14 +102,14 @@ export const configSchema = z.object({
     })
     .prefault({}),
   terminology: z
-    .object({
+    .strictObject({
       /** Folder holding the national Read v2 / CTV3 → SNOMED CT map release files (see libs/terminology/README.md). */
       releaseDir: z.string().min(1).optional(),
     })
     .prefault({}),
   /** GP2GP transfer tunables (milliseconds and bytes); unset keys take GP2GP's values (see libs/gp2gp/README.md). */
   gp2gp: z
-    .object({
+    .strictObject({
       largeMessageThresholdBytes: z.number().int().positive().optional(),
       fragmentBytes: z.number().int().positive().optional(),
       extractPersistMs: z.number().int().positive().optional(),
@@ -128,7 +128,7 @@ export const configSchema = z.object({
     .prefault({}),
   /** Protection of Lloyd and of supplier systems from each other; applied per supplier system. */
   resilience: z
-    .object({
+    .strictObject({
       /** Calls in flight to one supplier at once (the bulkhead), so one slow supplier cannot starve the others. */
       maxConcurrentPerSupplier: z.number().int().positive().default(32),
       /** Calls allowed to wait for a place in the bulkhead before being refused with 503. */
@@ -143,14 +143,14 @@ export const configSchema = z.object({
     })
     .prefault({}),
   registry: z
-    .object({
+    .strictObject({
       /** NHS number → ODS code of the registered practice. */
       patients: z.record(z.string().regex(/^\d{10}$/, 'must be a 10-digit NHS number'), odsCode).default({}),
     })
     .prefault({}),
   access: accessSchema,
   observability: z
-    .object({
+    .strictObject({
       logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
       otlpEndpoint: url.optional(),
       traceSampleRatio: z.number().min(0).max(1).default(0.1),
@@ -158,7 +158,7 @@ export const configSchema = z.object({
     })
     .prefault({}),
   simulators: z
-    .object({
+    .strictObject({
       /** Start the built-in supplier simulators inside `npm start` (dev and demo only). */
       embedded: z.boolean().default(true),
       seed: z.number().int().default(20261123),
