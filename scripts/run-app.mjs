@@ -1,7 +1,6 @@
 // Runs one Lloyd process (gateway, transfer-worker or supplier-sim) from dist/, building first if needed.
-import { spawn } from 'node:child_process';
-import { join } from 'node:path';
-import { ensureBuilt, root } from './ensure-built.mjs';
+import { ensureBuilt } from './ensure-built.mjs';
+import { runLloydProcess } from './lloyd-process.mjs';
 
 const apps = ['gateway', 'transfer-worker', 'supplier-sim'];
 const name = process.argv[2];
@@ -10,10 +9,4 @@ if (!apps.includes(name)) {
   process.exit(2);
 }
 ensureBuilt();
-const child = spawn(
-  process.execPath,
-  ['--import', join(root, 'dist/apps/gateway/src/otel.js'), join(root, 'dist/apps', name, 'src/main.js')],
-  { cwd: root, stdio: 'inherit' },
-);
-for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => child.kill(signal));
-child.on('exit', (code, signal) => process.exit(code ?? (signal ? 0 : 1)));
+runLloydProcess(`dist/apps/${name}/src/main.js`);

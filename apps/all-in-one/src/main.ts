@@ -37,14 +37,18 @@ await runMain('lloyd', async () => {
   const app = await createGatewayApp(config, { mount: [WorkerModule] });
   await app.listen(config.server.port, config.server.host);
   await pingWorkers(app.get(JobQueue));
-  const url = `http://${config.server.host}:${config.server.port}`;
+  // The address actually bound (PORT=0 lets the system choose).
+  const address = app.getHttpServer().address();
+  const port = typeof address === 'object' && address ? address.port : config.server.port;
+  const url = `http://${config.server.host}:${port}`;
   console.log(
     `Lloyd (gateway + transfer worker${config.simulators.embedded ? ' + supplier simulators' : ''}) listening on ${url}`,
   );
   console.log(
     `  store and queue: ${config.store.redisUrl ? `Redis at ${new URL(config.store.redisUrl).host}` : 'in-process'}`,
   );
-  console.log(`  get a token:     npm run -s token -- --client hospital-epr --practitioner G1234567`);
+  const baseUrl = port === 8080 && config.server.host === '127.0.0.1' ? '' : ` --base-url ${url}`;
+  console.log(`  get a token:     npm run -s token -- --client hospital-epr --practitioner G1234567${baseUrl}`);
   console.log(`ready: ${url}/fhir/metadata`);
   return async () => {
     await app.close();

@@ -46,13 +46,16 @@ describe('loadConfig', () => {
         '    - { id: a1, dataControllers: [P10001], consumer: { ods: RX9 }, sections: [allergies], validFrom: "2026-01-01", validUntil: "2026-05-01" }',
       ].join('\n'),
     );
-    let message = '';
-    try {
-      loadConfig({ env: { LLOYD_CONFIG: file } });
-    } catch (err) {
-      expect(err).toBeInstanceOf(ConfigError);
-      message = (err as Error).message;
-    }
+    const error = (() => {
+      try {
+        loadConfig({ env: { LLOYD_CONFIG: file } });
+        return undefined;
+      } catch (err) {
+        return err;
+      }
+    })();
+    expect(error).toBeInstanceOf(ConfigError);
+    const message = (error as Error).message;
     expect(message).toMatch(/^ {2}- sever: not a setting Lloyd knows/m);
     expect(message).toMatch(/^ {2}- resilience\.breakerTreshold: not a setting Lloyd knows/m);
     expect(message).toMatch(/^ {2}- access\.agreements\.0\.validUntil: not a setting Lloyd knows/m);

@@ -1,6 +1,6 @@
 import { jest } from '@jest/globals';
 import type { SupplierCaller, SupplierDirectory } from '@lloyd/federation';
-import { InMemoryJobQueue, InMemoryKeyValueStore, type JobQueue, type KeyValueStore } from '@lloyd/store';
+import { InMemoryJobQueue, InMemoryKeyValueStore, type KeyValueStore } from '@lloyd/store';
 import { CheckReadiness, OWN_PROBE_DEADLINE_MS } from './check-readiness.js';
 
 const directory = {
@@ -37,7 +37,7 @@ describe('CheckReadiness', () => {
     jest.useFakeTimers();
     try {
       const hung = { ping: () => new Promise<void>(() => undefined) } as unknown as KeyValueStore;
-      const pending = new CheckReadiness(hung, queue as JobQueue, directory, suppliers([])).execute();
+      const pending = new CheckReadiness(hung, queue, directory, suppliers([])).execute();
       await jest.advanceTimersByTimeAsync(OWN_PROBE_DEADLINE_MS + 1);
       const report = await pending;
       expect(report.ready).toBe(false);
