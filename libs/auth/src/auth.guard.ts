@@ -11,6 +11,7 @@ import {
   type ScopeDemandsOf,
   type TypeParameterScope,
 } from './decorators.js';
+import { GUARD_REFUSAL, type GuardRefusal, type GuardRefusalRule } from './guard-refusal.js';
 import { insufficientScope, type ScopeDemand } from './insufficient-scope.js';
 import { satisfiesRequirement, type ScopeRequirement } from './scopes.js';
 import { TokenVerifier } from './token-verifier.js';
@@ -23,6 +24,7 @@ interface HttpRequest {
   query?: unknown;
   body?: unknown;
   [VERIFIED_TOKEN]?: VerifiedToken;
+  [GUARD_REFUSAL]?: GuardRefusal;
 }
 
 const BEARER = /^Bearer +(\S+)$/i;
@@ -30,7 +32,8 @@ const BEARER = /^Bearer +(\S+)$/i;
 /**
  * The global guard. Deny by default: every route needs a verified bearer token unless it is marked `@Public()`;
  * then `@RequireScopes`, `@RequireScopeOnTypeParameter` and `@RequireScopesFrom` (403 when not met) and, after them,
- * `@PatientDataAccess` (400 when claims are missing) apply.
+ * `@PatientDataAccess` (400 when claims are missing) apply. A refusal is also left on the request ({@link GuardRefusal})
+ * for the exception filter that answers it.
  */
 @Injectable()
 export class AuthGuard implements CanActivate {
@@ -45,25 +48,41 @@ export class AuthGuard implements CanActivate {
     if (this.reflector.getAllAndOverride<boolean | undefined>(IS_PUBLIC, targets) === true) return true;
 
     const request = context.switchToHttp().getRequest<HttpRequest>();
-    const token = await this.verifier.verify(bearerToken(request));
+    const byType = this.reflector.getAllAndOverride<TypeParameterScope | undefined>(TYPE_PARAMETER_SCOPE, targets);
+    const type = byType ? request.params?.[byType.parameter] : undefined;
+    const servedType = typeof type === 'string' && byType !== undefined && byType.types.has(type);
+    // A type the route does not serve is the route's to answer (404): it reads no record, so the claims do not apply.
+    const readsRecords =
+      this.reflector.getAllAndOverride<boolean | undefined>(PATIENT_DATA_ACCESS, targets) === true &&
+      (byType === undefined || servedType);
+    const refused = <E>(rule: GuardRefusalRule, error: E): E => {
+      request[GUARD_REFUSAL] = { rule, patientData: readsRecords };
+      return error;
+    };
+
+    let token: VerifiedToken;
+    try {
+      token = await this.verifier.verify(bearerToken(request));
+    } catch (err) {
+      throw refused('unauthenticated', err);
+    }
     request[VERIFIED_TOKEN] = token;
 
     // Scope before claims: a token that may not read this type at all gets 403, not 400 for a missing claim.
     const demands: ScopeDemand[] = this.reflector
       .getAllAndMerge<ScopeRequirement[]>(REQUIRED_SCOPES, targets)
       .map((requirement) => ({ requirement }));
-    const byType = this.reflector.getAllAndOverride<TypeParameterScope | undefined>(TYPE_PARAMETER_SCOPE, targets);
-    const type = byType ? request.params?.[byType.parameter] : undefined;
-    const servedType = typeof type === 'string' && byType !== undefined && byType.types.has(type);
     if (servedType) demands.push({ requirement: `${byType.permission}:${type}` });
     const demandsOf = this.reflector.getAllAndOverride<ScopeDemandsOf | undefined>(REQUEST_SCOPES, targets);
     if (demandsOf) demands.push(...demandsOf(scopedRequest(request)));
     const missing = demands.filter((d) => !satisfiesRequirement(token.scopes, d.requirement));
-    if (missing.length > 0) throw insufficientScope(missing, token.scopes);
+    if (missing.length > 0) throw refused('insufficient-scope', insufficientScope(missing, token.scopes));
 
-    // A type the route does not serve is the route's to answer (404): it reads no record, so the claims do not apply.
-    const readsRecords = this.reflector.getAllAndOverride<boolean | undefined>(PATIENT_DATA_ACCESS, targets) === true;
-    if (readsRecords && (byType === undefined || servedType)) checkPatientDataClaims(token);
+    try {
+      if (readsRecords) checkPatientDataClaims(token);
+    } catch (err) {
+      throw refused('missing-claims', err);
+    }
     return true;
   }
 }

@@ -15,6 +15,7 @@ export {
   type ScopeDemandsOf,
   type ScopedRequest,
 } from './decorators.js';
+export { GUARD_REFUSAL, guardRefusalOf, type GuardRefusal, type GuardRefusalRule } from './guard-refusal.js';
 export { insufficientScope, type ScopeDemand } from './insufficient-scope.js';
 export { AUTH_CLOCK, type Clock } from './clock.js';
 export { EmbeddedIssuer, type IssuedToken, type TokenGrant } from './embedded-issuer.js';

@@ -1,23 +1,35 @@
 import { Catch, Inject, NotFoundException, type ArgumentsHost, type ExceptionFilter } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
+import { AuditTrail } from '@lloyd/access';
+import { guardRefusalOf } from '@lloyd/auth';
 import { LLOYD_CONFIG, type LloydConfig } from '@lloyd/config';
-import { LOGGER } from '@lloyd/observability';
+import { LOGGER, MetricsService } from '@lloyd/observability';
 import { outcomes } from '@lloyd/fhir';
+import { GuardRefusals } from './guard-refusals.js';
 import { RouteTable } from './route-table.js';
 import { sendOutcomeError } from './send-outcome.js';
 import { toOutcomeError } from './to-outcome-error.js';
 
-/** The one global exception filter: every error leaves Lloyd as a FHIR OperationOutcome. */
+/**
+ * The one global exception filter: every error leaves Lloyd as a FHIR OperationOutcome. A refusal by the auth guard
+ * is settled first ({@link GuardRefusals}: counted, logged and, for a patient-data route, audited).
+ */
 @Catch()
 export class FhirExceptionFilter implements ExceptionFilter {
+  private readonly refusals: GuardRefusals;
+
   constructor(
     @Inject(LOGGER) private readonly logger: Logger,
     @Inject(LLOYD_CONFIG) private readonly config: LloydConfig,
     private readonly routes: RouteTable,
-  ) {}
+    audit: AuditTrail,
+    metrics: MetricsService,
+  ) {
+    this.refusals = new GuardRefusals(audit, metrics, logger);
+  }
 
-  catch(exception: unknown, host: ArgumentsHost): void {
+  async catch(exception: unknown, host: ArgumentsHost): Promise<void> {
     const http = host.switchToHttp();
     const request = http.getRequest<FastifyRequest>();
     const reply = http.getResponse<FastifyReply>();
@@ -37,7 +49,8 @@ export class FhirExceptionFilter implements ExceptionFilter {
       bodyLimit: this.config.server.bodyLimitBytes,
     });
     if (!expected) this.logger.error({ err: exception, reqId: request.id, url: request.url }, 'unexpected error');
-    sendOutcomeError(reply, error);
+    const refusal = expected && error.status < 500 ? guardRefusalOf(request) : undefined;
+    sendOutcomeError(reply, refusal ? await this.refusals.settle(request, refusal, error) : error);
   }
 }
 

@@ -37,6 +37,11 @@ export interface PatientAccessEntry extends AuditEntryBase {
   decision?: AccessDecision | OrganisationDecision;
   /** Confidential items removed, per section. */
   redactions?: Readonly<Partial<Record<string, number>>>;
+  /**
+   * The rule that refused the request when `error` does not carry one (an `AccessDeniedError` does): e.g. the auth
+   * guard's `insufficient-scope` or `missing-claims`. Recorded as the `denied-by` detail, as a denial rule is.
+   */
+  deniedBy?: string;
 }
 
 /** A change to the sharing rules through the admin API. */

@@ -37,8 +37,9 @@ export function outcomeOf(error: unknown): AuditOutcome {
   return '8';
 }
 
-function describeError(error: unknown): string {
+function describeError(error: unknown, deniedBy: string | undefined): string {
   if (error instanceof AccessDeniedError) return `denied by ${error.rule}: ${error.reason}`;
+  if (deniedBy !== undefined) return `denied by ${deniedBy}: ${error instanceof Error ? error.message : String(error)}`;
   if (error instanceof OperationOutcomeError) return `${error.spineCode ?? error.status}: ${error.message}`;
   return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
 }
@@ -92,6 +93,12 @@ function decisionDetails(decision: AccessDecision | OrganisationDecision): Detai
   if (decision.emergency) out.push(detail('emergency-access', 'true'));
   if (decision.phase === 'patient' && decision.dissentOverridden) out.push(detail('dissent-overridden', 'true'));
   return out;
+}
+
+/** The rule that refused a failed request: an access-chain denial's own, else the one the entry names. */
+function deniedByOf(entry: PatientAccessEntry): string | undefined {
+  if (entry.error === undefined) return undefined;
+  return entry.error instanceof AccessDeniedError ? entry.error.rule : entry.deniedBy;
 }
 
 /** The entities of a list of disclosed resources that never changes (frozen: a served answer's, kept for reuse). */
@@ -152,7 +159,8 @@ function patientAccessEvent(entry: PatientAccessEntry): Pick<AuditEvent, 'type' 
     details.push(detail('redactions', `${total} (${redactions.map(([s, n]) => `${s}=${n}`).join(', ')})`));
   }
   if (entry.who.reasonText) details.push(detail('reason-text', entry.who.reasonText));
-  if (entry.error instanceof AccessDeniedError) details.push(detail('denied-by', entry.error.rule));
+  const deniedBy = deniedByOf(entry);
+  if (deniedBy !== undefined) details.push(detail('denied-by', deniedBy));
   entities.push(requestEntity(entry, details));
   const interaction = { read: 'read', search: 'search-type', operation: 'operation' }[entry.interaction];
   return {
@@ -201,8 +209,9 @@ export function buildAuditEvent(entry: AuditEntry, id: string, recorded: Date): 
     },
     ...(specific.entity ? { entity: specific.entity } : {}),
   };
-  if (entry.error !== undefined) event.outcomeDesc = describeError(entry.error);
-  else if (entry.kind === 'patient-access' && entry.decision) {
+  if (entry.error !== undefined) {
+    event.outcomeDesc = describeError(entry.error, entry.kind === 'patient-access' ? deniedByOf(entry) : undefined);
+  } else if (entry.kind === 'patient-access' && entry.decision) {
     event.outcomeDesc = `allowed under sharing agreement ${entry.decision.agreementId}${entry.decision.emergency ? ' (emergency access)' : ''}`;
   }
   if (entry.who.reason) {
