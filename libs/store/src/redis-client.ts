@@ -16,6 +16,22 @@ export function redactRedisUrl(url: string): string {
   }
 }
 
+/**
+ * How long a command may wait for Redis (queued through a reconnect included) before it fails. Without it, a command
+ * issued during an outage waits out every reconnect attempt (about 16–20 s) and the caller gets nothing better.
+ */
+export const REDIS_COMMAND_TIMEOUT_MS = 5000;
+
+/**
+ * True when `err` says Redis did not answer (a command timed out, the connection is closed or gave up reconnecting):
+ * the store is unavailable, which callers answer with 503, not an unexpected fault of their own.
+ */
+export function isStoreUnavailable(err: unknown): boolean {
+  if (!(err instanceof Error)) return false;
+  if (err.name === 'MaxRetriesPerRequestError') return true;
+  return /^(Command timed out|Connection is closed|Stream isn't writeable)/.test(err.message);
+}
+
 export interface RedisClientOptions {
   /** Shown in `CLIENT LIST` as `lloyd:<name>`. */
   name: string;
@@ -35,6 +51,7 @@ export async function connectRedis(url: string, options: RedisClientOptions): Pr
     lazyConnect: true,
     connectionName: `lloyd:${options.name}`,
     maxRetriesPerRequest: options.blocking ? null : 3,
+    ...(options.blocking ? {} : { commandTimeout: REDIS_COMMAND_TIMEOUT_MS }),
     // No retries until the first connection succeeded, so start-up fails at once and leaves no timers behind;
     // afterwards ioredis 6's default curve (exponential, capped at 5 s, with jitter).
     retryStrategy: (times) =>

@@ -1,5 +1,6 @@
 import { HttpException } from '@nestjs/common';
 import { OperationOutcomeError, outcomes, type SpineCode } from '@lloyd/fhir';
+import { isStoreUnavailable } from '@lloyd/store';
 
 interface FastifyLikeError {
   statusCode?: number;
@@ -49,6 +50,17 @@ export interface ErrorContext {
  */
 export function toOutcomeError(err: unknown, ctx: ErrorContext): { error: OperationOutcomeError; expected: boolean } {
   if (err instanceof OperationOutcomeError) return { error: err, expected: true };
+  // Lloyd's own store not answering is an outage to wait out, not a fault in Lloyd: 503 at once, saying so.
+  if (isStoreUnavailable(err)) {
+    return {
+      error: OperationOutcomeError.of(
+        'SERVICE_UNAVAILABLE',
+        "Lloyd's store (Redis) is not answering, so the request could not be served. Try again shortly; operators: check Redis and /health/ready.",
+        { headers: { 'retry-after': '5' } },
+      ),
+      expected: true,
+    };
+  }
   if (err instanceof SyntaxError && /JSON/i.test(err.message)) {
     return { error: outcomes.badRequest(`The request body is not valid JSON: ${err.message}`), expected: true };
   }
