@@ -128,6 +128,12 @@ export class BullMqJobQueue extends JobQueue implements OnModuleDestroy {
     return counts;
   }
 
+  /** Workers connected to the job's queue, counted by Redis (`CLIENT LIST`), so those of other processes too. */
+  async consumers(name: string): Promise<number> {
+    if (this.closing) throw new Error('The job queue is closed');
+    return (await this.queue(name)).getWorkersCount();
+  }
+
   async ping(): Promise<void> {
     if (this.closing) throw new Error('The job queue is closed');
     await (await this.control).ping();

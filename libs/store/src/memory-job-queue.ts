@@ -85,6 +85,11 @@ export class InMemoryJobQueue extends JobQueue implements OnModuleDestroy {
     return Promise.resolve(counts);
   }
 
+  /** 1 when this process has a handler for `name` (an in-process queue has no other consumers), else 0. */
+  consumers(name: string): Promise<number> {
+    return Promise.resolve(this.registrations.has(name) && !this.closing ? 1 : 0);
+  }
+
   ping(): Promise<void> {
     return this.closing ? Promise.reject(new Error('The job queue is closed')) : Promise.resolve();
   }

@@ -147,6 +147,8 @@ export abstract class JobQueue {
   abstract counts(): Promise<JobCounts>;
   /** Round-trip check for readiness. */
   abstract ping(): Promise<void>;
+  /** How many workers, in any process sharing the queue, take jobs of `name` now (readiness: is anyone consuming?). */
+  abstract consumers(name: string): Promise<number>;
   /** Stops taking jobs, waits for running ones, and releases connections. */
   abstract close(): Promise<void>;
 }

@@ -1,6 +1,6 @@
 import { jest } from '@jest/globals';
 import type { SupplierCaller, SupplierDirectory } from '@lloyd/federation';
-import { InMemoryJobQueue, InMemoryKeyValueStore, type KeyValueStore } from '@lloyd/store';
+import { InMemoryJobQueue, InMemoryKeyValueStore, SystemJob, type KeyValueStore } from '@lloyd/store';
 import { CheckReadiness, OWN_PROBE_DEADLINE_MS } from './check-readiness.js';
 
 const directory = {
@@ -18,12 +18,19 @@ function suppliers(down: readonly string[]): SupplierCaller {
 describe('CheckReadiness', () => {
   const kv = new InMemoryKeyValueStore();
   const queue = new InMemoryJobQueue();
+  queue.process(SystemJob.HealthPing, () => Promise.resolve());
   afterAll(() => queue.close());
 
   it('is ready when the store, the queue and every supplier answer', async () => {
     const report = await new CheckReadiness(kv, queue, directory, suppliers([])).execute();
     expect(report).toMatchObject({ ready: true, degraded: false });
-    expect(Object.keys(report.checks).sort()).toEqual(['queue', 'store', 'supplier:P10001', 'supplier:P20002']);
+    expect(Object.keys(report.checks).sort()).toEqual([
+      'queue',
+      'store',
+      'supplier:P10001',
+      'supplier:P20002',
+      'workers',
+    ]);
   });
 
   it('stays ready, but degraded, when a supplier system is down', async () => {
@@ -31,6 +38,20 @@ describe('CheckReadiness', () => {
     expect(report).toMatchObject({ ready: true, degraded: true });
     expect(report.checks['supplier:P20002']).toMatchObject({ ok: false, detail: 'P20002 refused the connection' });
     expect(report.checks['supplier:P10001']).toMatchObject({ ok: true, breaker: 'closed' });
+  });
+
+  it('stays ready, but degraded, when no transfer worker takes jobs, saying how to start one', async () => {
+    const idle = new InMemoryJobQueue();
+    try {
+      const report = await new CheckReadiness(kv, idle, directory, suppliers([])).execute();
+      expect(report).toMatchObject({ ready: true, degraded: true });
+      expect(report.checks['workers']).toMatchObject({
+        ok: false,
+        detail: expect.stringContaining('npm run start:worker') as string,
+      });
+    } finally {
+      await idle.close();
+    }
   });
 
   it('is not ready when the store does not answer within its deadline', async () => {

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { SupplierCaller, SupplierDirectory, type BreakerState } from '@lloyd/federation';
-import { JobQueue, KeyValueStore } from '@lloyd/store';
+import { JobQueue, KeyValueStore, SystemJob } from '@lloyd/store';
 
 /** How long the store or the queue may take to answer a readiness probe before it counts as not answering. */
 export const OWN_PROBE_DEADLINE_MS = 2000;
@@ -15,7 +15,10 @@ export interface ReadinessCheck {
 export interface ReadinessReport {
   /** Lloyd's own dependencies (the store and the queue) answer: this replica can take traffic. */
   ready: boolean;
-  /** Ready, but some supplier systems do not answer: reads of their practices fail (502/504) until they do. */
+  /**
+   * Ready, but some supplier systems do not answer (reads of their practices fail, 502/504, until they do), or no
+   * transfer worker takes jobs (transfers wait).
+   */
   degraded: boolean;
   checks: Record<string, ReadinessCheck>;
 }
@@ -48,8 +51,10 @@ export class CheckReadiness {
         `supplier:${config.ods}`,
         () => this.suppliers.probe(config.ods),
       ]);
-    const [ownResults, supplierResults] = await Promise.all([run(own), run(suppliers)]);
-    const checks: ReadinessReport['checks'] = Object.fromEntries([...ownResults, ...supplierResults]);
+    // Transfers need a worker taking jobs; without one they wait, but reads are unaffected: degraded, not unready.
+    const workers: [string, () => Promise<void>][] = [['workers', () => this.someoneConsumes()]];
+    const [ownResults, supplierResults, workerResults] = await Promise.all([run(own), run(suppliers), run(workers)]);
+    const checks: ReadinessReport['checks'] = Object.fromEntries([...ownResults, ...workerResults, ...supplierResults]);
     // The probe bypasses the breaker (it shows the system's real state); reads go through it, so show it too: a
     // system that answers again may still be refused fast until the breaker tries it.
     for (const { config } of this.directory.all()) {
@@ -58,9 +63,19 @@ export class CheckReadiness {
     }
     return {
       ready: ownResults.every(([, r]) => r.ok),
-      degraded: supplierResults.some(([, r]) => !r.ok),
+      degraded: [...supplierResults, ...workerResults].some(([, r]) => !r.ok),
       checks,
     };
+  }
+
+  /** Every worker handles the health ping, so its consumers are the workers running. */
+  private async someoneConsumes(): Promise<void> {
+    const count = await withinDeadline(this.queue.consumers(SystemJob.HealthPing), OWN_PROBE_DEADLINE_MS);
+    if (count === 0) {
+      throw new Error(
+        'no transfer worker is taking jobs, so GP2GP transfers wait until one runs: start one (npm run start:worker, with the same REDIS_URL)',
+      );
+    }
   }
 }
 
@@ -79,7 +94,7 @@ async function run(probes: readonly [string, () => Promise<void>][]): Promise<[s
   );
 }
 
-function withinDeadline(probe: Promise<void>, ms: number): Promise<void> {
+function withinDeadline<T>(probe: Promise<T>, ms: number): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   const late = new Promise<never>((_, reject) => {
     timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);

@@ -48,6 +48,13 @@ export function describeJobQueueContract(
       await waitFor(async () => (await queue.counts()).completed === 1, { what: 'completion' });
     });
 
+    it('counts the workers taking jobs of a name: none before a handler is registered, one after', async () => {
+      expect(await queue.consumers('counted')).toBe(0);
+      queue.process<Payload>('counted', () => Promise.resolve());
+      await waitFor(async () => (await queue.consumers('counted')) === 1, { what: 'the worker to be counted' });
+      expect(await queue.consumers('another')).toBe(0);
+    });
+
     it('waits for a handler: jobs added before process() run once it is registered', async () => {
       await queue.add('later', { transferId: 'T-2' });
       expect(await queue.counts()).toMatchObject({ waiting: 1, active: 0 });
