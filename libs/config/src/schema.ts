@@ -117,7 +117,11 @@ export const configSchema = z.strictObject({
       integrationDeadlineMs: z.number().int().positive().optional(),
       supplierCallTimeoutMs: z.number().int().positive().optional(),
       stepAttempts: z.number().int().positive().optional(),
+      /** First delay between tries of a failing step; doubles with each retry up to stepRetryMaxDelayMs. */
       stepBackoffMs: z.number().int().positive().optional(),
+      stepRetryMaxDelayMs: z.number().int().positive().optional(),
+      /** How long a failing step is retried, from its first failure, before the transfer fails. */
+      stepRetryForMs: z.number().int().positive().optional(),
       leaseTtlMs: z.number().int().positive().optional(),
       eventPollMs: z.number().int().positive().optional(),
       concurrency: z.number().int().positive().optional(),

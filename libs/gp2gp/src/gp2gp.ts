@@ -22,7 +22,7 @@ import { CheckTimeoutsStep } from './steps/check-timeouts.js';
 import { DeliverRecordStep } from './steps/deliver-record.js';
 import { ReceiveFragmentsStep } from './steps/receive-fragments.js';
 import { RequestExtractStep } from './steps/request-extract.js';
-import { StepRunner, type StepAttempt, type StepResult, type TransferStep } from './steps/step-runner.js';
+import { StepRunner, type StepResult, type TransferStep } from './steps/step-runner.js';
 import { TranslateExtractStep } from './steps/translate-extract.js';
 import { StepLeases } from './store/step-lease.js';
 import { TransferRepository } from './store/transfer-repository.js';
@@ -108,7 +108,7 @@ export class Gp2gp {
     this.transfers = new Transfers(this.repository, this.events, new TransferMetrics(deps.metrics), clock);
     this.scheduler = new TransferScheduler(deps.queue, options, clock);
     const leases = new StepLeases(deps.kv, options.leaseTtlMs);
-    this.runner = new StepRunner(this.transfers, leases, this.scheduler, options.leaseTtlMs, deps.logger);
+    this.runner = new StepRunner(this.transfers, leases, this.scheduler, options.leaseTtlMs, options, deps.logger);
     this.registry =
       deps.registry instanceof StorePatientRegistry ? deps.registry : new StorePatientRegistry(deps.registry, deps.kv);
     this.messages = new Gp2gpMessages(clock);
@@ -175,12 +175,8 @@ export class Gp2gp {
   }
 
   /** Runs one job's step for a transfer, as a worker does (tests call it to drive a transfer by hand). */
-  runStep(
-    job: Gp2gpJob,
-    transferId: string,
-    attempt: StepAttempt = { attemptsMade: 0, attempts: this.options.stepAttempts },
-  ): Promise<StepResult> {
-    return this.runner.run(this.step(job), transferId, attempt);
+  runStep(job: Gp2gpJob, transferId: string): Promise<StepResult> {
+    return this.runner.run(this.step(job), transferId);
   }
 
   /**
@@ -188,10 +184,7 @@ export class Gp2gp {
    * ids only; the step re-reads the transfer and returns quietly when there is nothing to do.
    */
   async handle(job: Job<Gp2gpJobPayload>): Promise<StepResult> {
-    return this.runner.run(this.step(job.name as Gp2gpJob), job.data.transferId, {
-      attemptsMade: job.attemptsMade,
-      attempts: this.options.stepAttempts,
-    });
+    return this.runner.run(this.step(job.name as Gp2gpJob), job.data.transferId);
   }
 
   /** Stops live progress streams. */

@@ -37,7 +37,7 @@ export {
 
 // Jobs and steps
 export { Gp2gpJob, jobFor, jobIdFor, type Gp2gpJobPayload } from './jobs/gp2gp-job.js';
-export type { StepAttempt, StepResult, TransferStep } from './steps/step-runner.js';
+export type { StepResult, TransferStep } from './steps/step-runner.js';
 export { TransferStepError } from './steps/step-error.js';
 export { StepBusyError } from './store/step-lease.js';
 

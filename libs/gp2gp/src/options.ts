@@ -24,10 +24,21 @@ export interface Gp2gpOptions {
   integrationDeadlineMs: number;
   /** Deadline of one call to a supplier system's transfer endpoint. */
   supplierCallTimeoutMs: number;
-  /** Tries per step, including the first, before the transfer fails with the step's reason code. */
+  /**
+   * Tries the queue gives one job when it fails outside its step's own work (another worker holds the step's lease,
+   * the store is briefly unreachable). A failing step is retried on its own schedule ({@link stepRetryForMs}).
+   */
   stepAttempts: number;
-  /** Exponential backoff base between tries of a step. */
+  /** First delay of the retry schedule (and of the queue's backoff); it doubles with each retry. */
   stepBackoffMs: number;
+  /** Longest delay between two tries of a failing step: the doubling stops here. */
+  stepRetryMaxDelayMs: number;
+  /**
+   * How long a step that keeps failing for a reason that may pass (a supplier system down, slow or answering
+   * nonsense) is retried, from its first failure, before the transfer fails with the step's reason code. Defaults to
+   * the EHR extract's persist duration: Spine keeps retrying a message that long too.
+   */
+  stepRetryForMs: number;
   /** A step's lease lapses this long after its worker stops renewing it (e.g. was killed). */
   leaseTtlMs: number;
   /** How often the progress stream re-reads the store for changes made by other processes. */
@@ -49,6 +60,8 @@ export const DEFAULT_GP2GP_OPTIONS: Readonly<Gp2gpOptions> = Object.freeze({
   supplierCallTimeoutMs: 5 * 60 * 1000,
   stepAttempts: 5,
   stepBackoffMs: 1000,
+  stepRetryMaxDelayMs: 5 * 60 * 1000,
+  stepRetryForMs: 4 * HOUR + 10 * 60 * 1000,
   leaseTtlMs: 30_000,
   eventPollMs: 1000,
   concurrency: 4,
@@ -66,4 +79,16 @@ export function resolveOptions(options: Partial<Gp2gpOptions> | undefined): Gp2g
  */
 export function largeMessageTimeoutMs(options: Gp2gpOptions, fragments: number): number {
   return options.extractPersistMs + fragments * options.copcPersistMs;
+}
+
+/**
+ * The delay before retry `retry` (1-based) of a failing step: {@link Gp2gpOptions.stepBackoffMs} doubled with each
+ * retry, at most {@link Gp2gpOptions.stepRetryMaxDelayMs}.
+ */
+export function stepRetryDelayMs(
+  options: Pick<Gp2gpOptions, 'stepBackoffMs' | 'stepRetryMaxDelayMs'>,
+  retry: number,
+): number {
+  const doubled = options.stepBackoffMs * 2 ** Math.min(Math.max(0, retry - 1), 40);
+  return Math.min(options.stepRetryMaxDelayMs, doubled);
 }

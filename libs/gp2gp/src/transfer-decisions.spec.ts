@@ -56,6 +56,21 @@ describe('GP2GP transfers: one open transfer per patient, and decisions the rece
     expect(await h!.gp2gp.repository.list({ toOds: 'P30003' })).toEqual([]);
   });
 
+  it('finds a transfer by its id in any case (a UUID), for reading, watching, the note and decisions', async () => {
+    await harness();
+    const { transfer } = await start('P10001', 'P20002');
+    await h!.waitFor(transfer.id, ['awaiting-acceptance']);
+    const lower = transfer.id.toLowerCase();
+    expect(lower).not.toBe(transfer.id);
+    expect((await h!.gp2gp.getTransfer.execute(lower, h!.caller)).id).toBe(transfer.id);
+    expect((await h!.gp2gp.getIntegrationNote.execute(lower, h!.caller)).status).toBe('awaiting-acceptance');
+    const watch = new AbortController();
+    const events = await h!.gp2gp.watchTransfer.execute(lower, h!.caller, watch.signal);
+    expect((await events.next()).value).toMatchObject({ transferId: transfer.id, seq: 0 });
+    watch.abort();
+    expect((await h!.gp2gp.acceptTransfer.execute(lower, h!.caller)).state).toBe('integrated');
+  });
+
   it('matches a repeated request on patient, sending and receiving practice together', async () => {
     await harness();
     const open = await start('P10001', 'P20002');

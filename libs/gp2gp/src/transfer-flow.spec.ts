@@ -307,6 +307,12 @@ describe('GP2GP transfer: whole flow over in-process store and queue', () => {
     const transfer = await startTransfer(h, 'P10001', 'P20002');
     const done = await h.waitFor(transfer.id, DONE);
     expect(done.failure).toMatchObject({ code: '06', step: 'gp2gp.request-extract' });
+    // The code's meaning, what the system said (once), and what to do next.
+    expect(done.failure?.reason).toBe(
+      'GP2GP reason 06 (patient not at surgery): The sending practice P10001 refused the EHR request ' +
+        `(patient ${NHS} is not at this surgery). Check the NHS number and, on PDS, which practice the patient was ` +
+        'registered at; request the transfer from the practice that holds the record.',
+    );
     // Settled: nothing to acknowledge (no extract came), the in-transit marker is gone.
     const settled = await h.waitUntil(transfer.id, (t) => t.settled, 'settled');
     expect(settled.messageIds.finalAck).toBeUndefined();

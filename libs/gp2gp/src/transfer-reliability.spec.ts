@@ -1,4 +1,4 @@
-import { SupplierUnavailableError } from '@lloyd/adapters-core';
+import { SupplierTimeoutError, SupplierUnavailableError } from '@lloyd/adapters-core';
 import { OperationOutcomeError } from '@lloyd/fhir';
 import { InMemoryJobQueue, type JobOptions } from '@lloyd/store';
 import { Gp2gpJob, jobFor } from './jobs/gp2gp-job.js';
@@ -175,15 +175,101 @@ describe('GP2GP transfer reliability', () => {
     expect(done.state).toBe('completed');
     expect(receiver.importCalls).toBe(2);
     expect(receiver.imports.size).toBe(1);
-    expect(done.timeline.filter((e) => e.state === 'delivered')).toHaveLength(1);
+    expect(done.timeline.filter((e) => e.state === 'delivered' && !e.note)).toHaveLength(1);
   });
 
-  it("fails the transfer with the step's reason code once its tries are used up", async () => {
+  it("retries a failing step on its backoff schedule, noting each retry, then fails with the step's reason code", async () => {
     class Down extends FakeTransferSystem {
       override importRecord(): Promise<IntegrationResult> {
+        this.importCalls++;
         return Promise.reject(
           new SupplierUnavailableError({ ods: 'P20002', format: 'fake', detail: 'connection refused' }),
         );
+      }
+    }
+    const receiver = new Down();
+    h = await createGp2gpHarness({
+      systems: {
+        P10001: FakeTransferSystem.sendingCanonical((nhs) => sampleRecord(nhs, 'P10001')),
+        P20002: receiver,
+      },
+      patients: { [NHS]: 'P10001' },
+      options: { stepBackoffMs: 10, stepRetryMaxDelayMs: 40, stepRetryForMs: 150 },
+    });
+    const { transfer } = await h.gp2gp.startTransfer.execute(START, h.caller);
+    const done = await h.waitUntil(transfer.id, (t) => t.settled, 'settled');
+    expect(done.failure).toMatchObject({ code: '11', step: Gp2gpJob.Deliver });
+    expect(done.failure?.reason).toContain('connection refused');
+    // Delays 10, 20, 40, 40, 40 ms: the schedule reaches 150 ms with the fifth retry, and the sixth try ends it.
+    const retries = done.timeline.filter((e) => e.note?.startsWith(`Step ${Gp2gpJob.Deliver} failed`));
+    expect(retries).toHaveLength(5);
+    expect(retries[0]?.note).toMatch(/connection refused.*; retry 1 at \d{4}-\d\d-\d\dT[\d:.]+Z, retrying until /);
+    expect(receiver.importCalls).toBe(6);
+    expect(done.failure?.reason).toContain('(6 tries)');
+    // The meaning of the code and transfer advice, not the record view's (a 502, the supplier's timeoutMs).
+    expect(done.failure?.reason).toMatch(/^GP2GP reason 11 \(failed to successfully integrate the EHR extract\): /);
+    expect(done.failure?.reason).toContain('request the transfer again');
+    expect(done.failure?.reason).not.toContain('502');
+    expect(await h.markers.isInTransit('P20002', NHS)).toBe(false);
+  });
+
+  it('names gp2gp.supplierCallTimeoutMs when a transfer call timed out, not the supplier’s timeoutMs', async () => {
+    class Slow extends FakeTransferSystem {
+      override importRecord(): Promise<IntegrationResult> {
+        return Promise.reject(
+          new SupplierTimeoutError({ ods: 'P20002', format: 'fake', detail: 'the call was aborted' }),
+        );
+      }
+    }
+    h = await createGp2gpHarness({
+      systems: {
+        P10001: FakeTransferSystem.sendingCanonical((nhs) => sampleRecord(nhs, 'P10001')),
+        P20002: new Slow(),
+      },
+      patients: { [NHS]: 'P10001' },
+    });
+    const { transfer } = await h.gp2gp.startTransfer.execute(START, h.caller);
+    const done = await h.waitUntil(transfer.id, (t) => t.settled, 'settled');
+    expect(done.failure?.code).toBe('11');
+    expect(done.failure?.reason).toContain('did not answer in time: the call was aborted');
+    expect(done.failure?.reason).toContain('raise gp2gp.supplierCallTimeoutMs');
+    expect(done.failure?.reason).not.toContain("raise this supplier's timeoutMs");
+  });
+
+  it('rides out a brief outage: the step is tried again until the system answers, and the transfer completes', async () => {
+    class BrieflyDown extends FakeTransferSystem {
+      failures = 0;
+      override async importRecord(
+        nhs: string,
+        delivery: RecordDelivery,
+        ctx: TransferCallContext,
+      ): Promise<IntegrationResult> {
+        if (this.failures++ < 4)
+          throw new SupplierUnavailableError({ ods: 'P20002', format: 'fake', detail: 'HTTP 503', status: 503 });
+        return super.importRecord(nhs, delivery, ctx);
+      }
+    }
+    h = await createGp2gpHarness({
+      systems: {
+        P10001: FakeTransferSystem.sendingCanonical((nhs) => sampleRecord(nhs, 'P10001')),
+        P20002: new BrieflyDown(),
+      },
+      patients: { [NHS]: 'P10001' },
+      autoIntegrate: ['P20002'],
+      // Fewer tries than the outage lasts would once have failed it: the retry period is what counts now.
+      options: { stepAttempts: 2, stepRetryForMs: 60_000 },
+    });
+    const { transfer } = await h.gp2gp.startTransfer.execute(START, h.caller);
+    const done = await h.waitFor(transfer.id, ['completed', 'failed']);
+    expect(done.state).toBe('completed');
+    expect(done.timeline.filter((e) => e.note?.includes('; retry '))).toHaveLength(4);
+    expect(done.retry).toBeUndefined();
+  });
+
+  it('shows a retrying step, its next try and when retrying stops, on the transfer', async () => {
+    class Down extends FakeTransferSystem {
+      override importRecord(): Promise<IntegrationResult> {
+        return Promise.reject(new SupplierUnavailableError({ ods: 'P20002', format: 'fake', detail: 'HTTP 502' }));
       }
     }
     h = await createGp2gpHarness({
@@ -192,13 +278,22 @@ describe('GP2GP transfer reliability', () => {
         P20002: new Down(),
       },
       patients: { [NHS]: 'P10001' },
-      options: { stepAttempts: 3 },
+      options: { stepBackoffMs: 60_000, stepRetryMaxDelayMs: 300_000, stepRetryForMs: 4 * 3600_000 },
     });
     const { transfer } = await h.gp2gp.startTransfer.execute(START, h.caller);
-    const done = await h.waitUntil(transfer.id, (t) => t.settled, 'settled');
-    expect(done.failure).toMatchObject({ code: '11', step: Gp2gpJob.Deliver });
-    expect(done.failure?.reason).toContain('connection refused');
-    expect(await h.markers.isInTransit('P20002', NHS)).toBe(false);
+    await h.waitUntil(transfer.id, (t) => t.retry !== undefined, 'retrying');
+    const view = await h.gp2gp.getTransfer.execute(transfer.id, h.caller);
+    const now = h.clock.now();
+    expect(view.state).toBe('delivered');
+    expect(view.retry).toEqual({
+      step: Gp2gpJob.Deliver,
+      retry: 1,
+      since: new Date(now).toISOString(),
+      nextAttemptAt: new Date(now + 60_000).toISOString(),
+      until: new Date(now + 4 * 3600_000).toISOString(),
+      lastError: 'Supplier system of practice P20002 (fake) is unavailable: HTTP 502',
+    });
+    expect(view.timeline.at(-1)?.note).toContain(`retry 1 at ${new Date(now + 60_000).toISOString()}`);
   });
 
   it('lets exactly one of two workers racing on the same step run it; the other finds it done', async () => {

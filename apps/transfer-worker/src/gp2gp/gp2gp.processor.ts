@@ -6,8 +6,9 @@ import { JobQueue, type Job } from '@lloyd/store';
 /**
  * Consumes the GP2GP jobs: one processor per step (`Gp2gpJob.*`), each running the step for the transfer named in
  * the payload. Steps re-read the transfer, so redelivered, duplicate and late jobs are harmless; a step that fails
- * is retried with backoff by the queue, and fails the transfer with its reason code on its last try. Also runs the
- * lost-job safety net at start and periodically.
+ * is tried again on its backoff schedule (`gp2gp.stepBackoffMs` doubling up to `stepRetryMaxDelayMs`) until
+ * `stepRetryForMs` after its first failure, then fails the transfer with its reason code. Also runs the lost-job
+ * safety net at start and periodically.
  */
 @Injectable()
 export class Gp2gpProcessor implements OnApplicationBootstrap, OnModuleDestroy {

@@ -29,6 +29,16 @@ describe('supplier errors', () => {
     expect({ ods: err.ods, format: err.format }).toEqual(identity);
   });
 
+  it('gives transfer advice apart from record-view advice: the transfer settings, and no 502', () => {
+    const timeout = new SupplierTimeoutError({ ...identity, detail: 'the call was aborted' });
+    expect(timeout.transferHint).toContain('gp2gp.supplierCallTimeoutMs');
+    expect(timeout.transferHint).not.toMatch(/raise this supplier's timeoutMs/);
+    const down = new SupplierUnavailableError({ ...identity, detail: 'connection refused' });
+    expect(down.transferHint).not.toContain('502');
+    expect(down.transferHint).toMatch(/request the transfer again/);
+    expect(new SupplierProtocolError({ ...identity, detail: 'x' }).transferHint).toMatch(/request the transfer again/);
+  });
+
   it('keeps the cause', () => {
     const cause = new Error('socket hang up');
     expect(new SupplierUnavailableError({ ...identity, detail: 'x', cause }).cause).toBe(cause);

@@ -115,6 +115,28 @@ export interface IntegrationResult {
 /** The practice's decision on a held record ({@link IntegrationMode} `hold`). */
 export type ImportDecision = { readonly accept: true } | { readonly accept: false; readonly reasonCode: string };
 
+const REJECTED_NOTE = 'the practice rejected the record';
+
+/**
+ * The integration note after a decision on a held record: every item of the held note, in its order and under its
+ * id, with the outcome the receiving system's answer to the decision gives it; an item the answer does not mention
+ * keeps its held outcome (an item the adapter could not send stays not integrated, with its reason). A rejected
+ * record files nothing, so every item is then not integrated. Items the answer adds are kept after the held ones:
+ * nothing is left out silently.
+ */
+export function settleHeldImport(held: IntegrationResult, decided: IntegrationResult): IntegrationResult {
+  const rejected = decided.status === 'rejected';
+  const answered = new Map(decided.items.map((i) => [i.sourceId, i]));
+  const settle = (item: IntegrationItem): IntegrationItem => {
+    if (!rejected || item.outcome === 'not-integrated') return item;
+    return { sourceId: item.sourceId, outcome: 'not-integrated', note: REJECTED_NOTE };
+  };
+  const items = held.items.map((item) => settle(answered.get(item.sourceId) ?? item));
+  const known = new Set(held.items.map((i) => i.sourceId));
+  items.push(...decided.items.filter((i) => !known.has(i.sourceId)).map(settle));
+  return { ...decided, items };
+}
+
 /**
  * A sending system refused the EHR request (GP2GP: the sender NACKs it with an MCCI_IN010000UK13 AE/AR). Lloyd fails
  * the transfer with this reason code rather than retrying.
@@ -178,11 +200,18 @@ export abstract class TransferEndpoint {
    * Receiving side: the practice accepted or rejected a record held by {@link importRecord} (mode `hold`). Accepting
    * files it (answer `integrated`); rejecting discards it (answer `rejected` with the decision's reason code).
    * Repeating a decision returns the same answer.
+   *
+   * The answer is the integration note sent back with the final acknowledgement, so it covers every item of `held`
+   * under the same ids (see {@link settleHeldImport}): items the adapter could not send at all stay not integrated
+   * with their reason, and a rejected record's items are all not integrated.
+   *
+   * @param held the answer {@link importRecord} gave when it held the record (the integration note so far)
    */
   abstract completeImport(
     nhsNumber: string,
     decision: ImportDecision,
     ctx: TransferCallContext,
+    held: IntegrationResult,
   ): Promise<IntegrationResult>;
 }
 

@@ -242,38 +242,61 @@ describe('FhirStu3Transfer: receiving (P40004 imports)', () => {
 
   it('holds a record until accepted, then files it; a repeated decision answers the same', async () => {
     const nhsNumber = extraPatients()[0]!;
-    const delivery = await deliveryFromP10001(nhsNumber, 'hold');
+    const base = await deliveryFromP10001(nhsNumber, 'hold');
+    const subject = { reference: `Patient/${base.record.patient.id!}` };
+    // A referral travels as an STU3 ReferralRequest; a flag has no STU3 resource here, so it is never sent.
+    const referral: fhir4.ServiceRequest = {
+      resourceType: 'ServiceRequest',
+      id: 'held-referral-1',
+      status: 'active',
+      intent: 'order',
+      subject,
+      code: { text: 'Referral to cardiology' },
+      authoredOn: '2024-03-01',
+    };
+    const flag: fhir4.Flag = {
+      resourceType: 'Flag',
+      id: 'held-flag-1',
+      status: 'active',
+      subject,
+      code: { text: 'x' },
+    };
+    const delivery = { ...base, record: { ...base.record, resources: [...base.record.resources, referral, flag] } };
     const conversationId = newConversation();
     const held = await transfer().importRecord(nhsNumber, delivery, ctx(conversationId));
     expect(held.status).toBe('awaiting-acceptance');
-    expect(held.items.length).toBeGreaterThan(0);
+    expect(held.items).toContainEqual(expect.objectContaining({ sourceId: 'ServiceRequest/held-referral-1' }));
+    expect(held.items).toContainEqual(
+      expect.objectContaining({ sourceId: 'Flag/held-flag-1', outcome: 'not-integrated' }),
+    );
     expect(await stu3().findPatient(nhsNumber, ctx('held'))).toBeNull();
 
-    const accepted = await transfer().completeImport(nhsNumber, { accept: true }, ctx(conversationId));
+    const accepted = await transfer().completeImport(nhsNumber, { accept: true }, ctx(conversationId), held);
     expect(accepted.status).toBe('integrated');
     expect(accepted.items).toEqual(held.items);
     const read = await stu3().getRecord(nhsNumber, ALL, ctx('accepted'));
     expect(countByType(read!)).toEqual(countByType(delivery.record));
-    expect(await transfer().completeImport(nhsNumber, { accept: true }, ctx(conversationId))).toEqual(accepted);
+    expect(await transfer().completeImport(nhsNumber, { accept: true }, ctx(conversationId), held)).toEqual(accepted);
   });
 
   it('holds a record and discards it when rejected', async () => {
     const nhsNumber = extraPatients()[1]!;
     const delivery = await deliveryFromP10001(nhsNumber, 'hold', () => [generated('letter-1', 10_000)]);
     const conversationId = newConversation();
-    expect((await transfer().importRecord(nhsNumber, delivery, ctx(conversationId))).status).toBe(
-      'awaiting-acceptance',
-    );
+    const held = await transfer().importRecord(nhsNumber, delivery, ctx(conversationId));
+    expect(held.status).toBe('awaiting-acceptance');
     const rejected = await transfer().completeImport(
       nhsNumber,
       { accept: false, reasonCode: '28' },
       ctx(conversationId),
+      held,
     );
     expect(rejected).toEqual(expect.objectContaining({ status: 'rejected', reasonCode: '28' }));
     expect(rejected.items.every((i) => i.outcome === 'not-integrated')).toBe(true);
+    expect(rejected.items.map((i) => i.sourceId)).toEqual(held.items.map((i) => i.sourceId));
     expect(await stu3().findPatient(nhsNumber, ctx('rejected'))).toBeNull();
     expect(
-      await transfer().completeImport(nhsNumber, { accept: false, reasonCode: '28' }, ctx(conversationId)),
+      await transfer().completeImport(nhsNumber, { accept: false, reasonCode: '28' }, ctx(conversationId), held),
     ).toEqual(rejected);
   });
 

@@ -15,6 +15,7 @@ import {
   type RecordDelivery,
   type SupplierIdentity,
   type TransferCallContext,
+  settleHeldImport,
   supplierBaseUrl,
 } from '@lloyd/adapters-core';
 import { NHS_NUMBER_SYSTEM } from '@lloyd/fhir';
@@ -129,6 +130,7 @@ export class FhirStu3Transfer extends TransferEndpoint {
     _nhsNumber: string,
     decision: ImportDecision,
     ctx: TransferCallContext,
+    held: IntegrationResult,
   ): Promise<IntegrationResult> {
     const answer = await this.operation(
       '$gp2gp.decision',
@@ -140,7 +142,7 @@ export class FhirStu3Transfer extends TransferEndpoint {
       'import decision',
       ctx,
     );
-    return this.readAnswer(answer, new Map());
+    return settleHeldImport(held, this.readAnswer(answer, stu3NamesOf(held)));
   }
 
   private attachmentOf(doc: fhir4.DocumentReference, ctx: TransferCallContext): AttachmentSource[] {
@@ -268,4 +270,19 @@ export class FhirStu3Transfer extends TransferEndpoint {
       });
     return { status, ...(reasonCode ? { reasonCode } : {}), items };
   }
+}
+
+/**
+ * STU3 `Type/id` → the held item's `Type/id`, for answers given without the record at hand: a ServiceRequest travels
+ * as a ReferralRequest or a ProcedureRequest (as {@link toStu3Record} converts it); every other type keeps its name.
+ */
+function stu3NamesOf(held: IntegrationResult): Map<string, string> {
+  const names = new Map<string, string>();
+  for (const { sourceId } of held.items) {
+    const slash = sourceId.indexOf('/');
+    if (sourceId.slice(0, slash) !== 'ServiceRequest') continue;
+    const id = sourceId.slice(slash + 1);
+    for (const type of ['ReferralRequest', 'ProcedureRequest']) names.set(`${type}/${id}`, sourceId);
+  }
+  return names;
 }

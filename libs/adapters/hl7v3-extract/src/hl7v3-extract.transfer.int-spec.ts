@@ -122,6 +122,10 @@ describe('Hl7v3ExtractTransfer: sending (exportRecord)', () => {
       expect.objectContaining({ name: 'TransferRefusedError', reasonCode: '06' }),
     );
     await expect(transfer().exportRecord('9990000018', transferCtx())).rejects.toBeInstanceOf(TransferRefusedError);
+    // Only what the system said: the broker names the practice, the refusal and the code's meaning once.
+    await expect(transfer().exportRecord('9990000018', transferCtx())).rejects.toThrow(
+      /^its system sent a negative acknowledgement, A[ER]$/,
+    );
   });
 });
 
@@ -215,20 +219,52 @@ describe('Hl7v3ExtractTransfer: receiving (importRecord, completeImport)', () =>
     expect(held.status).toBe('awaiting-acceptance');
     await expect(adapter().findPatient(nhsNumber, { signal: signal(), correlationId: 'x' })).resolves.toBeNull();
 
-    const accepted = await transfer().completeImport(nhsNumber, { accept: true }, ctx);
+    const accepted = await transfer().completeImport(nhsNumber, { accept: true }, ctx, held);
     expect(accepted.status).toBe('integrated');
+    // The note after acceptance names the same items as the held one (an immunisation stays an Immunization).
+    expect(accepted.items).toEqual(held.items);
     expect(await adapter().findPatient(nhsNumber, { signal: signal(), correlationId: 'x' })).not.toBeNull();
-    const again: IntegrationResult = await transfer().completeImport(nhsNumber, { accept: true }, ctx);
+    const again: IntegrationResult = await transfer().completeImport(nhsNumber, { accept: true }, ctx, held);
     expect(again).toEqual(accepted);
+  });
+
+  it('gives every delivered item an outcome, those carried inside another item with that item’s', async () => {
+    const nhsNumber = '9990000018';
+    const delivery = await deliveryFromP10001(nhsNumber, 'hold');
+    const ctx = transferCtx();
+    const held = await transfer().importRecord(nhsNumber, delivery, ctx);
+    expect(held.status).toBe('awaiting-acceptance');
+    expect(held.items.some((i) => i.sourceId.startsWith('Immunization/'))).toBe(true);
+    const delivered = delivery.record.resources.map((r) => `${r.resourceType}/${r.id}`).sort();
+    expect(held.items.map((i) => i.sourceId).sort()).toEqual(delivered);
+    // Each from the system's report: the item's own statement, or the one it travelled inside (this delivery has no
+    // attachments, so its document alone is not integrated).
+    expect(held.items.filter((i) => i.outcome === 'not-integrated').map((i) => i.sourceId)).toEqual(
+      delivery.record.resources
+        .filter((r) => r.resourceType === 'DocumentReference')
+        .map((r) => `DocumentReference/${r.id}`),
+    );
+    for (const type of ['Medication', 'MedicationStatement', 'Observation']) {
+      expect(held.items.filter((i) => i.sourceId.startsWith(`${type}/`)).length).toBe(
+        delivery.record.resources.filter((r) => r.resourceType === type).length,
+      );
+    }
+    // Accepting answers for the same items, under the ids they were delivered with (Immunization/…, not Observation/…).
+    const accepted = await transfer().completeImport(nhsNumber, { accept: true }, ctx, held);
+    expect(accepted.status).toBe('integrated');
+    expect(accepted.items).toEqual(held.items);
   });
 
   it('holds a record and discards it when rejected, with the decision’s reason code', async () => {
     const nhsNumber = '9990000107';
     const ctx = transferCtx();
     const delivery = await deliveryFromP10001(nhsNumber, 'hold');
-    expect((await transfer().importRecord(nhsNumber, delivery, ctx)).status).toBe('awaiting-acceptance');
-    const rejected = await transfer().completeImport(nhsNumber, { accept: false, reasonCode: '17' }, ctx);
+    const held = await transfer().importRecord(nhsNumber, delivery, ctx);
+    expect(held.status).toBe('awaiting-acceptance');
+    const rejected = await transfer().completeImport(nhsNumber, { accept: false, reasonCode: '17' }, ctx, held);
     expect(rejected).toMatchObject({ status: 'rejected', reasonCode: '17' });
+    expect(rejected.items.map((i) => i.sourceId)).toEqual(held.items.map((i) => i.sourceId));
+    expect(rejected.items.every((i) => i.outcome === 'not-integrated')).toBe(true);
     await expect(adapter().findPatient(nhsNumber, { signal: signal(), correlationId: 'x' })).resolves.toBeNull();
     // Repeating the import in the decided conversation changes nothing.
     expect((await transfer().importRecord(nhsNumber, { ...delivery, mode: 'integrate' }, ctx)).status).toBe('rejected');

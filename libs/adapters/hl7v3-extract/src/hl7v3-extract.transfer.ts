@@ -9,15 +9,18 @@ import {
   type AttachmentSource,
   type ExportedRecord,
   type ImportDecision,
+  type IntegrationItem,
   type IntegrationResult,
   type RecordDelivery,
   type SupplierIdentity,
   type TransferCallContext,
   type TransferredPatientStatus,
+  settleHeldImport,
   supplierBaseUrl,
 } from '@lloyd/adapters-core';
 import {
   buildEhrRequest,
+  GP2GP_REASON_CODES,
   parseAcknowledgement,
   parseEhrExtract,
   streamEhrExtract,
@@ -25,12 +28,54 @@ import {
 } from '@lloyd/hl7v3';
 import { DOCUMENTS_PATH, extractDocumentId } from './document-address.js';
 import type { Hl7v3ExtractAdapterOptions } from './hl7v3-extract.adapter.js';
-import { derivedUuid, documentStatementIds, inboundItems, readReport, type InboundReport } from './inbound-report.js';
+import {
+  carriedInside,
+  derivedUuid,
+  documentStatementIds,
+  inboundItems,
+  readReport,
+  type InboundReport,
+} from './inbound-report.js';
 import { renderRegistration } from './registration.js';
 import { asSupplierError, postEhrRequest } from './ehr-request.js';
 
 const XML = 'application/xml';
 const UNKNOWN_ASID = '000000000000';
+
+/** The delivered items an integration report is read against. */
+interface DeliveredItems {
+  /** The items' `Type/id`, in the record's order. */
+  readonly ids: readonly string[];
+  /** Items travelling inside another item's statement (see {@link carriedInside}). */
+  readonly inside?: ReadonlyMap<string, readonly string[]>;
+  /**
+   * Given when the record was delivered (not for a decision, whose held note already covers every item): what the
+   * extract could not carry, wholly or in part. Every item then gets an outcome.
+   */
+  readonly skipped?: readonly fhir4.Resource[];
+  readonly partly?: readonly { resource: fhir4.Resource; part: PartNotCarried }[];
+}
+
+/** Text compared loosely: case and a closing full stop aside. */
+function plain(text: string): string {
+  return text.replace(/\.$/, '').toLowerCase();
+}
+
+function deliveredItems(
+  record: RecordDelivery['record'],
+  skipped: readonly fhir4.Resource[],
+  partly: readonly { resource: fhir4.Resource; part: PartNotCarried }[],
+): DeliveredItems {
+  return { ids: unique(record.resources.map(idOf)), inside: carriedInside(record), skipped, partly };
+}
+
+function idOf(resource: fhir4.Resource): string {
+  return `${resource.resourceType}/${resource.id}`;
+}
+
+function unique(ids: readonly string[]): string[] {
+  return [...new Set(ids)];
+}
 
 /**
  * GP2GP transfers for the HL7 V3 GP2GP system (P30003). Sending: the system's own EHR extract, exactly as it answers
@@ -140,7 +185,14 @@ export class Hl7v3ExtractTransfer extends TransferEndpoint {
         if (ack.typeCode === 'AA') throw this.protocolError('the EHR request was acknowledged but no extract was sent');
         // A fault of the moment (reason 99 with a 5xx) is retried; any other NACK is the system's answer.
         if (status >= 500) throw new SupplierUnavailableError({ ...this.identity, status, detail: `reason ${code}` });
-        throw new TransferRefusedError(code, `${this.ods} refused the EHR request: GP2GP reason ${code}`);
+        // The reason code travels on its own; the message carries only what the system said beyond its standard text.
+        const display = ack.reason?.display?.trim() ?? '';
+        const standard = GP2GP_REASON_CODES[code as keyof typeof GP2GP_REASON_CODES] ?? '';
+        const own = plain(display) !== plain(standard) ? display : '';
+        throw new TransferRefusedError(
+          code,
+          `its system sent a negative acknowledgement, ${ack.typeCode}${own ? `: "${own}"` : ''}`,
+        );
       }
       if (kind !== 'ehr-extract' || status !== 200) {
         await peeked.cancel();
@@ -190,41 +242,55 @@ export class Hl7v3ExtractTransfer extends TransferEndpoint {
       }
       report = await this.send('POST', `${inbound}/file?mode=${delivery.mode}`, undefined, undefined, ctx);
     }
-    return this.resultOf(report, delivery.record, skipped, partly);
+    return this.resultOf(report, deliveredItems(delivery.record, skipped, partly));
   }
 
   override async completeImport(
     _nhsNumber: string,
     decision: ImportDecision,
     ctx: TransferCallContext,
+    held: IntegrationResult,
   ): Promise<IntegrationResult> {
     const inbound = `gp2gp/inbound/${encodeURIComponent(ctx.conversationId)}`;
     const path = decision.accept
       ? `${inbound}/accept`
       : `${inbound}/reject?reason=${encodeURIComponent(decision.reasonCode)}`;
-    return this.resultOf(await this.send('POST', path, undefined, undefined, ctx), undefined, []);
+    const report = await this.send('POST', path, undefined, undefined, ctx);
+    // The held note names the delivered items, in the order they were delivered.
+    const decided = this.resultOf(report, { ids: unique(held.items.map((i) => i.sourceId)) });
+    return settleHeldImport(held, decided);
   }
 
-  private resultOf(
-    report: InboundReport,
-    record: RecordDelivery['record'] | undefined,
-    skipped: readonly fhir4.Resource[],
-    partly: readonly { resource: fhir4.Resource; part: PartNotCarried }[] = [],
-  ): IntegrationResult {
-    const items = [
-      ...inboundItems(report, record),
-      ...skipped.map((r) => ({
-        sourceId: `${r.resourceType}/${r.id}`,
-        outcome: 'not-integrated' as const,
-        note: 'An EHR extract cannot carry this item',
-      })),
-      // The item itself travelled; one of its parts could not, so it arrives degraded rather than whole.
-      ...partly.map(({ resource, part }) => ({
-        sourceId: `${resource.resourceType}/${resource.id}`,
-        outcome: 'degraded' as const,
-        note: `An EHR extract cannot carry part of this item (${part.kind}: ${part.detail})`,
-      })),
-    ];
+  private resultOf(report: InboundReport, delivered: DeliveredItems): IntegrationResult {
+    const items = inboundItems(report, delivered.ids, delivered.inside);
+    const index = new Map(items.map((item, at) => [item.sourceId, at]));
+    const put = (item: IntegrationItem): void => {
+      const at = index.get(item.sourceId);
+      if (at === undefined) index.set(item.sourceId, items.push(item) - 1);
+      else items[at] = item;
+    };
+    for (const resource of delivered.skipped ?? []) {
+      put({ sourceId: idOf(resource), outcome: 'not-integrated', note: 'An EHR extract cannot carry this item' });
+    }
+    // The item itself travelled; one of its parts could not, so it arrives degraded rather than whole.
+    for (const { resource, part } of delivered.partly ?? []) {
+      const sourceId = idOf(resource);
+      const earlier = items[index.get(sourceId) ?? -1];
+      if (earlier?.outcome === 'not-integrated') continue;
+      const note = `An EHR extract cannot carry part of this item (${part.kind}: ${part.detail})`;
+      put({ sourceId, outcome: 'degraded', note: earlier?.note ? `${earlier.note}; ${note}` : note });
+    }
+    // Nothing is left out silently: an item the system's report says nothing about is not known to be filed.
+    if (delivered.skipped) {
+      for (const sourceId of delivered.ids) {
+        if (!index.has(sourceId))
+          put({
+            sourceId,
+            outcome: 'not-integrated',
+            note: "The receiving system's report does not mention this item",
+          });
+      }
+    }
     switch (report.status) {
       case 'integrated':
         return { status: 'integrated', items };

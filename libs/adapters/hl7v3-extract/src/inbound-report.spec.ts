@@ -1,5 +1,5 @@
 import type { CanonicalRecord } from '@lloyd/adapters-core';
-import { derivedUuid, inboundItems, readReport, xmlIdOf } from './inbound-report.js';
+import { carriedInside, derivedUuid, inboundItems, readReport, xmlIdOf } from './inbound-report.js';
 
 const REPORT = `<IntegrationReport conversationId="C1" nhsNumber="9990000018" status="integrated">
 <item id="1B0A2C3D-0000-4000-8000-00000000000A" kind="observation" outcome="integrated"/>
@@ -27,11 +27,43 @@ describe('the GP2GP system’s integration report', () => {
   });
 
   it('gives each outcome under the delivered item’s id, or the statement’s own id with its type', () => {
-    const items = inboundItems(readReport(REPORT)!, record);
+    const items = inboundItems(
+      readReport(REPORT)!,
+      record.resources.map((r) => `${r.resourceType}/${r.id}`),
+    );
     expect(items).toEqual([
       { sourceId: 'Observation/1b0a2c3d-0000-4000-8000-00000000000a', outcome: 'integrated' },
       { sourceId: 'AllergyIntolerance/not a uuid', outcome: 'degraded', note: 'Filed as text' },
       { sourceId: 'Condition/9F0A2C3D-0000-4000-8000-00000000000B', outcome: 'integrated' },
+    ]);
+  });
+
+  it('gives an item carried inside another statement that statement’s outcome', () => {
+    const carried = {
+      resources: [
+        { resourceType: 'DiagnosticReport', id: 'R1', result: [{ reference: 'Observation/O1' }] },
+        { resourceType: 'Observation', id: 'O1', status: 'final', code: {} },
+        {
+          resourceType: 'MedicationRequest',
+          id: 'M1',
+          intent: 'plan',
+          medicationReference: { reference: 'Medication/D1' },
+        },
+        { resourceType: 'MedicationStatement', id: 'M1', basedOn: [{ reference: 'MedicationRequest/M1' }] },
+        { resourceType: 'Medication', id: 'D1' },
+      ],
+    } as unknown as CanonicalRecord;
+    const report = readReport(`<IntegrationReport nhsNumber="9990000018" status="held">
+<item id="R1" kind="testResult" outcome="degraded" note="Filed as text"/>
+<item id="${derivedUuid('lloyd-xml:MedicationRequest/M1')}" kind="medication" outcome="integrated"/>
+</IntegrationReport>`)!;
+    const delivered = carried.resources.map((r) => `${r.resourceType}/${r.id}`);
+    expect(inboundItems(report, delivered, carriedInside(carried))).toEqual([
+      { sourceId: 'DiagnosticReport/R1', outcome: 'degraded', note: 'Filed as text' },
+      { sourceId: 'MedicationRequest/M1', outcome: 'integrated' },
+      { sourceId: 'Observation/O1', outcome: 'degraded', note: 'Carried inside DiagnosticReport/R1: Filed as text' },
+      { sourceId: 'MedicationStatement/M1', outcome: 'integrated' },
+      { sourceId: 'Medication/D1', outcome: 'integrated' },
     ]);
   });
 

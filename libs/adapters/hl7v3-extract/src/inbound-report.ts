@@ -4,7 +4,7 @@
  */
 import { createHash } from 'node:crypto';
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
-import type { CanonicalRecord, IntegrationItem } from '@lloyd/adapters-core';
+import { EXTENSIONS, type CanonicalRecord, type IntegrationItem } from '@lloyd/adapters-core';
 
 export interface InboundReport {
   readonly conversationId: string;
@@ -102,23 +102,122 @@ const TYPE_OF_KIND: Readonly<Record<string, string>> = {
 };
 
 /**
- * The report's items as the integration note gives them: each statement's outcome under the delivered item's id
- * (`<ResourceType>/<id>`) when the record is given and the statement is one of its resources, else under the
- * statement's own id. Structural links the system filed (a referral's document links) are not items.
+ * The delivered items that travel inside another item's statement rather than as statements of their own (as
+ * `@lloyd/hl7v3` plans an extract): a panel's members, a report's results and specimens, an authorisation's
+ * MedicationStatement, the drug of a medication, a consultation's place, the statement a problem names. Item → the
+ * items it may travel inside (consulted only for an item the report does not name itself).
  */
-export function inboundItems(report: InboundReport, record: CanonicalRecord | undefined): IntegrationItem[] {
-  const bySatementId = new Map<string, string>();
-  for (const r of record?.resources ?? []) {
-    if (!r.id) continue;
-    const primary = xmlIdOf(r.id);
-    if (!bySatementId.has(primary)) bySatementId.set(primary, `${r.resourceType}/${r.id}`);
-    bySatementId.set(derivedUuid(`lloyd-xml:${r.resourceType}/${r.id}`), `${r.resourceType}/${r.id}`);
+export function carriedInside(record: CanonicalRecord): Map<string, string[]> {
+  const inside = new Map<string, string[]>();
+  const carry = (reference: fhir4.Reference | undefined, container: fhir4.Resource): void => {
+    const target = reference?.reference;
+    if (!target || !container.id) return;
+    inside.set(target, [...(inside.get(target) ?? []), `${container.resourceType}/${container.id}`]);
+  };
+  for (const r of record.resources) {
+    switch (r.resourceType) {
+      case 'Observation':
+        for (const member of (r as fhir4.Observation).hasMember ?? []) carry(member, r);
+        break;
+      case 'DiagnosticReport': {
+        const report = r as fhir4.DiagnosticReport;
+        for (const part of [...(report.result ?? []), ...(report.specimen ?? [])]) carry(part, r);
+        break;
+      }
+      case 'MedicationStatement': {
+        const statement = r as fhir4.MedicationStatement;
+        carry(statement.medicationReference, r);
+        // The statement travels inside its authorisation, so the authorisation's outcome is the statement's.
+        for (const plan of statement.basedOn ?? []) {
+          if (plan.reference && r.id) inside.set(`MedicationStatement/${r.id}`, [plan.reference]);
+        }
+        break;
+      }
+      case 'MedicationRequest':
+        carry((r as fhir4.MedicationRequest).medicationReference, r);
+        break;
+      case 'Encounter':
+        for (const place of (r as fhir4.Encounter).location ?? []) carry(place.location, r);
+        break;
+      case 'Condition':
+        // The statement a problem names travels as the problem itself (its LinkSet's conditionNamed).
+        for (const e of (r as fhir4.Condition).extension ?? []) {
+          if (e.url === EXTENSIONS.actualProblem || e.url === EXTENSIONS.relatedClinicalContent)
+            carry(e.valueReference, r);
+        }
+        break;
+      default:
+        break;
+    }
   }
-  return report.items
-    .filter((i) => i.kind !== 'link')
-    .map((i) => ({
-      sourceId: bySatementId.get(i.id) ?? `${TYPE_OF_KIND[i.kind] ?? 'Basic'}/${i.id}`,
-      outcome: i.outcome,
-      ...(i.note ? { note: i.note } : {}),
-    }));
+  return inside;
+}
+
+/**
+ * The report's items as the integration note gives them: each statement's outcome under the delivered item's id
+ * (`<ResourceType>/<id>`) when the statement stands for one of `delivered`, else under the statement's own id with
+ * the type its kind files as. Then each delivered item that travelled inside another's statement (`inside`, see
+ * {@link carriedInside}), with that item's outcome. Structural links the system filed (a referral's document links)
+ * are not items.
+ *
+ * @param delivered the delivered items' `Type/id`, in the record's order (the extract builder gives the first of two
+ *   resources sharing an id the id itself, and the later one a name-based id)
+ */
+export function inboundItems(
+  report: InboundReport,
+  delivered: readonly string[],
+  inside: ReadonlyMap<string, readonly string[]> = new Map(),
+): IntegrationItem[] {
+  const byDerivedId = new Map<string, string>();
+  const byOwnId = new Map<string, string[]>();
+  for (const sourceId of delivered) {
+    byDerivedId.set(derivedUuid(`lloyd-xml:${sourceId}`), sourceId);
+    const own = xmlIdOf(sourceId.slice(sourceId.indexOf('/') + 1));
+    byOwnId.set(own, [...(byOwnId.get(own) ?? []), sourceId]);
+  }
+  const statements = report.items.filter((i) => i.kind !== 'link');
+  // Name-based ids first: they name one item each, and take it out of the running for a shared id.
+  const named = new Map<(typeof statements)[number], string>();
+  const taken = new Set<string>();
+  const name = (statement: (typeof statements)[number], sourceId: string | undefined): void => {
+    if (!sourceId || taken.has(sourceId) || named.has(statement)) return;
+    named.set(statement, sourceId);
+    taken.add(sourceId);
+  };
+  for (const i of statements) name(i, byDerivedId.get(i.id));
+  for (const i of statements)
+    name(
+      i,
+      byOwnId.get(i.id)?.find((s) => !taken.has(s)),
+    );
+  const items = statements.map((i): IntegrationItem => ({
+    sourceId: named.get(i) ?? `${TYPE_OF_KIND[i.kind] ?? 'Basic'}/${i.id}`,
+    outcome: i.outcome,
+    ...(i.note ? { note: i.note } : {}),
+  }));
+  const outcomes = new Map(items.map((i) => [i.sourceId, i]));
+  const containerOf = (sourceId: string, seen: Set<string>): IntegrationItem | undefined => {
+    for (const container of inside.get(sourceId) ?? []) {
+      if (seen.has(container)) continue;
+      seen.add(container);
+      const found = outcomes.get(container) ?? containerOf(container, seen);
+      if (found) return found;
+    }
+    return undefined;
+  };
+  for (const sourceId of delivered) {
+    if (outcomes.has(sourceId)) continue;
+    const container = containerOf(sourceId, new Set([sourceId]));
+    if (!container) continue;
+    const item: IntegrationItem = {
+      sourceId,
+      outcome: container.outcome,
+      ...(container.outcome === 'integrated'
+        ? {}
+        : { note: `Carried inside ${container.sourceId}${container.note ? `: ${container.note}` : ''}` }),
+    };
+    items.push(item);
+    outcomes.set(sourceId, item);
+  }
+  return items;
 }

@@ -220,11 +220,31 @@ describe('XmlReadV2Transfer.importRecord (P10001 receiving)', () => {
     expect(held.status).toBe('awaiting-acceptance');
     expect(await reader().findPatient('9990000069', conversation)).toBeNull();
 
-    const accepted = await p10001().completeImport('9990000069', { accept: true }, conversation);
+    const accepted = await p10001().completeImport('9990000069', { accept: true }, conversation, held);
     expect(accepted.status).toBe('integrated');
-    expect(await p10001().completeImport('9990000069', { accept: true }, conversation)).toEqual(accepted);
+    expect(await p10001().completeImport('9990000069', { accept: true }, conversation, held)).toEqual(accepted);
     const filed = await reader().getRecord('9990000069', { sections: recordSections }, conversation);
     expect(countByType(filed!)).toEqual(countByType(source));
+  });
+
+  it('answers an acceptance with every item of the held note, those it could not send still not integrated', async () => {
+    const base = await ctv3Record('9990000026');
+    // A specimen outside any report has no place in the system's record: the adapter reports it, never sends it.
+    const specimen: fhir4.Specimen = {
+      resourceType: 'Specimen',
+      id: 'orphan-specimen-1',
+      subject: { reference: `Patient/${base.patient.id}` },
+    };
+    const source = { ...base, resources: [...base.resources, specimen] };
+    const conversation = ctx();
+    const held = await p10001().importRecord('9990000026', delivery(source, [], 'hold'), conversation);
+    const unsent = { sourceId: 'Specimen/orphan-specimen-1', outcome: 'not-integrated' };
+    expect(held.items).toContainEqual(expect.objectContaining(unsent));
+
+    const accepted = await p10001().completeImport('9990000026', { accept: true }, conversation, held);
+    expect(accepted.status).toBe('integrated');
+    expect(accepted.items.map((i) => i.sourceId)).toEqual(held.items.map((i) => i.sourceId));
+    expect(accepted.items).toContainEqual(expect.objectContaining(unsent));
   });
 
   it('discards a held record the practice rejects, answering the reason code', async () => {
@@ -234,9 +254,15 @@ describe('XmlReadV2Transfer.importRecord (P10001 receiving)', () => {
     const held = await p10001().importRecord('9990000085', delivery(source, [big.source], 'hold'), conversation);
     expect(held.status).toBe('awaiting-acceptance');
 
-    const rejected = await p10001().completeImport('9990000085', { accept: false, reasonCode: '17' }, conversation);
+    const rejected = await p10001().completeImport(
+      '9990000085',
+      { accept: false, reasonCode: '17' },
+      conversation,
+      held,
+    );
     expect(rejected).toMatchObject({ status: 'rejected', reasonCode: '17' });
     expect(rejected.items.every((i) => i.outcome === 'not-integrated')).toBe(true);
+    expect(rejected.items.map((i) => i.sourceId)).toEqual(held.items.map((i) => i.sourceId));
     expect(await reader().findPatient('9990000085', conversation)).toBeNull();
     expect((await fetch(`${sims.urls.P10001}/documents/REJECTED-DOC`)).status).toBe(404);
   });

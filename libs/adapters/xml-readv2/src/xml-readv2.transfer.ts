@@ -15,6 +15,7 @@ import {
   type ImportDecision,
   type IntegrationResult,
   type RecordDelivery,
+  settleHeldImport,
   type SupplierIdentity,
   type TransferCallContext,
   type TransferredPatientStatus,
@@ -118,13 +119,14 @@ export class XmlReadV2Transfer extends TransferEndpoint {
     _nhsNumber: string,
     decision: ImportDecision,
     ctx: TransferCallContext,
+    held: IntegrationResult,
   ): Promise<IntegrationResult> {
     const body = decision.accept
       ? '<Decision accept="true"/>'
       : `<Decision accept="false" reasonCode="${/^\d{2}$/.test(decision.reasonCode) ? decision.reasonCode : '99'}"/>`;
     const path = `transfers/${encodeURIComponent(ctx.conversationId)}/decision`;
     const receipt = await this.call('POST', path, 'acceptance decision', ctx, body);
-    return toIntegrationResult(receipt, []);
+    return settleHeldImport(held, toIntegrationResult(receipt, []));
   }
 
   /** Every document of the record, opened lazily from the system's document endpoint. */

@@ -50,6 +50,19 @@ export class TransferScheduler {
   }
 
   /**
+   * Enqueues a failing step's next try after `delayMs`, keyed by the transfer's version (the write that recorded the
+   * retry), so every retry is a job of its own.
+   */
+  async retry(transfer: Transfer, job: Gp2gpJob, delayMs: number): Promise<void> {
+    await this.queue.add<Gp2gpJobPayload>(job, payload(transfer), {
+      jobId: `${jobIdFor(transfer, job)}:retry:${transfer.version}`,
+      attempts: this.options.stepAttempts,
+      backoffMs: this.options.stepBackoffMs,
+      delayMs: Math.min(MAX_DELAY_MS, Math.max(0, delayMs)),
+    });
+  }
+
+  /**
    * Schedules a timeout check at each pending deadline of the open transfer (large-message timeout, 8-day rule).
    * `again` schedules a further check of deadlines not yet reached (a check that ran early, its delay capped).
    */

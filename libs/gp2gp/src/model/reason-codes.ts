@@ -34,6 +34,39 @@ export function isReasonCode(value: unknown): value is ReasonCode {
   return typeof value === 'string' && Object.hasOwn(REASON_CODES, value);
 }
 
+/**
+ * The code with its meaning, as a failure reason starts: `GP2GP reason 06 (patient not at surgery)`.
+ */
+export function explainCode(code: ReasonCode): string {
+  const meaning = REASON_CODES[code];
+  const lower = /^[A-Z][a-z]/.test(meaning) ? meaning[0]!.toLowerCase() + meaning.slice(1) : meaning;
+  return `GP2GP reason ${code} (${lower})`;
+}
+
+/** What to do when the sending practice's system refuses the EHR request with a code (see gp2gp.md). */
+const REFUSAL_NEXT_STEPS: Partial<Record<ReasonCode, string>> = {
+  '06':
+    'Check the NHS number and, on PDS, which practice the patient was registered at; request the transfer from the ' +
+    'practice that holds the record.',
+  '07': 'Ask the sending practice to enable GP2GP on its system, or to send the record on paper.',
+  '10':
+    'Ask the sending practice to check why its system could not produce the record, then request the transfer ' +
+    'again; if it keeps failing, the record travels on paper.',
+  '14': 'The sending system does not send large messages to this practice: ask the sending practice to send the record another way.',
+  '19': 'Check on PDS that the patient is registered at the requesting practice, then request the transfer again.',
+  '23': 'The sending system cannot send large messages: ask the sending practice to send the record another way.',
+  '24': "Check the practices' ODS codes in the directory (SDS), then request the transfer again.",
+  '30': 'Request the transfer again; if it keeps failing, ask the sending practice to send the documents another way.',
+};
+
+/** What to do about a refusal with `code` by the sending practice's system. */
+export function refusalNextStep(code: ReasonCode): string {
+  return (
+    REFUSAL_NEXT_STEPS[code] ??
+    'Ask the sending practice why its system refused (quote the transfer id), then request the transfer again.'
+  );
+}
+
 /** Reason codes a receiving practice may give when it rejects a transferred record. */
 export const REJECTION_CODES = ['11', '13', '17', '21', '26', '28', '31'] as const satisfies readonly ReasonCode[];
 

@@ -37,6 +37,27 @@ export interface TransferFailure {
   step?: string;
 }
 
+/**
+ * A step failing for a reason that may pass (a supplier system down), retried on the backoff schedule until
+ * {@link until}. Cleared when the transfer moves on.
+ */
+export interface StepRetry {
+  /** The job whose step is being retried. */
+  step: string;
+  /** Retries scheduled so far (1 after the first failure). */
+  retry: number;
+  /** When the step first failed (ISO 8601). */
+  since: string;
+  /** When the next try runs (ISO 8601). */
+  nextAttemptAt: string;
+  /** When retrying stops and the transfer fails with the step's reason code (ISO 8601). */
+  until: string;
+  /** The delays scheduled so far, summed: the retry period ends by them too, should the clock stand still. */
+  waitedMs: number;
+  /** What the last try failed with. */
+  lastError: string;
+}
+
 /** What the receiving system reported per item (the GP2GP 2.2 integration note), summed. */
 export interface IntegrationSummary {
   integrated: number;
@@ -104,6 +125,8 @@ export interface Transfer {
   rejection?: TransferFailure;
   /** Set in state `failed`. */
   failure?: TransferFailure;
+  /** Set while a failing step is retried (see {@link StepRetry}). */
+  retry?: StepRetry;
   /** Deadlines (ISO instants) that the timeout check enforces. */
   deadlines: { largeMessage?: string; integration?: string };
   /** Not integrated within 8 days of the extract arriving: the sending practice falls back to paper. */

@@ -6,7 +6,7 @@ import { callContext } from '../endpoints/call-context.js';
 import type { TransferEndpoints } from '../endpoints/transfer-endpoints.js';
 import type { FragmentStore } from '../messaging/fragment-store.js';
 import type { Gp2gpMessages } from '../messaging/gp2gp-messages.js';
-import { isReasonCode } from '../model/reason-codes.js';
+import { isReasonCode, refusalNextStep } from '../model/reason-codes.js';
 import type { Transfer, TransferAttachment } from '../model/transfer.js';
 import type { Gp2gpOptions } from '../options.js';
 import { TransferStepError } from '../steps/step-error.js';
@@ -66,9 +66,10 @@ export class AnswerEhrRequest {
     } catch (error) {
       if (error instanceof TransferRefusedError) {
         const code = isReasonCode(error.reasonCode) ? error.reasonCode : '99';
+        const said = error.message.replace(/\.$/, '');
         throw new TransferStepError(
           code,
-          `The sending practice ${t.fromOds} refused the EHR request: ${error.message}`,
+          `The sending practice ${t.fromOds} refused the EHR request${said ? ` (${said})` : ''}. ${refusalNextStep(code)}`,
         );
       }
       throw error;

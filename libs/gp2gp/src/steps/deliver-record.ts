@@ -87,7 +87,7 @@ export class DeliverRecordStep implements TransferStep {
     if (current.autoIntegrate && result.status === 'awaiting-acceptance') {
       const { degraded, notIntegrated } = summarise(result);
       if (degraded === 0 && notIntegrated === 0) {
-        result = await endpoint.completeImport(current.nhsNumber, { accept: true }, ctx);
+        result = await endpoint.completeImport(current.nhsNumber, { accept: true }, ctx, result);
       } else {
         withheld =
           `Not integrated automatically: the receiving system filed ${degraded} item(s) as degraded and could not ` +

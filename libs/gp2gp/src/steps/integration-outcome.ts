@@ -1,4 +1,5 @@
-import { type BlobStore } from '@lloyd/store';
+import { text } from 'node:stream/consumers';
+import { BlobNotFoundError, type BlobStore } from '@lloyd/store';
 import { isReasonCode, REASON_CODES } from '../model/reason-codes.js';
 import type { IntegrationSummary, Transfer } from '../model/transfer.js';
 import { moveTo } from '../model/transitions.js';
@@ -21,6 +22,20 @@ export async function storeIntegrationNote(blobs: BlobStore, t: Transfer, result
   await blobs.put(transferBlobs.integrationNote(t.id), JSON.stringify({ status: result.status, items: result.items }), {
     contentType: 'application/json',
   });
+}
+
+/**
+ * The integration note as the receiving system answered the delivery of a held record: what a decision on it must
+ * still account for, item by item. Empty when no note was stored (nothing to account for).
+ */
+export async function readHeldNote(blobs: BlobStore, t: Transfer): Promise<IntegrationResult> {
+  try {
+    const note = JSON.parse(await text(await blobs.get(transferBlobs.integrationNote(t.id)))) as IntegrationResult;
+    return { status: 'awaiting-acceptance', items: note.items };
+  } catch (err) {
+    if (!(err instanceof BlobNotFoundError)) throw err;
+    return { status: 'awaiting-acceptance', items: [] };
+  }
 }
 
 /** The transfer moved to the state the receiving system's answer calls for. */

@@ -1,22 +1,16 @@
 import { setTimeout as sleep } from 'node:timers/promises';
+import { SupplierError } from '@lloyd/adapters-core';
 import type { AppLogger } from '@lloyd/observability';
 import type { Gp2gpJob } from '../jobs/gp2gp-job.js';
 import type { TransferScheduler } from '../jobs/transfer-scheduler.js';
 import type { ReasonCode } from '../model/reason-codes.js';
 import type { Transfer } from '../model/transfer.js';
 import { isTerminal } from '../model/transfer-state.js';
-import { fail } from '../model/transitions.js';
+import { fail, note } from '../model/transitions.js';
+import { stepRetryDelayMs, type Gp2gpOptions } from '../options.js';
 import { StepBusyError, type Lease, type StepLeases } from '../store/step-lease.js';
 import type { Transfers } from '../store/transfers.js';
 import { TransferStepError } from './step-error.js';
-
-/** Where the step's job is in its tries. */
-export interface StepAttempt {
-  /** Tries that already failed (0 on the first). */
-  attemptsMade: number;
-  /** Total tries the job was given. */
-  attempts: number;
-}
 
 /** One step of the transfer: the states it acts on and what it does there. */
 export interface TransferStep {
@@ -33,13 +27,17 @@ export interface TransferStep {
 }
 
 /** What a run of a step did. */
-export type StepResult = 'advanced' | 'moot' | 'missing' | 'failed';
+export type StepResult = 'advanced' | 'moot' | 'missing' | 'failed' | 'retrying';
+
+/** The retry schedule of failing steps (see {@link Gp2gpOptions}). */
+export type StepRetryOptions = Pick<Gp2gpOptions, 'stepBackoffMs' | 'stepRetryMaxDelayMs' | 'stepRetryForMs'>;
 
 /**
  * Runs steps the way every GP2GP job does: re-read the transfer; return quietly when the step is moot (making sure
  * the job for the transfer's actual state is enqueued, which repairs a crash between a write and its enqueue); take
- * the step's lease so no other worker runs it at once; run it; enqueue what comes next. A step that keeps failing
- * fails the transfer with its reason code on its last try; a {@link TransferStepError} fails it at once.
+ * the step's lease so no other worker runs it at once; run it; enqueue what comes next. A step that fails is tried
+ * again on a backoff schedule (each retry and its time noted on the timeline) until `stepRetryForMs` after its first
+ * failure, then fails the transfer with its reason code; a {@link TransferStepError} fails it at once.
  */
 export class StepRunner {
   constructor(
@@ -47,10 +45,11 @@ export class StepRunner {
     private readonly leases: StepLeases,
     private readonly scheduler: TransferScheduler,
     private readonly leaseTtlMs: number,
+    private readonly retry: StepRetryOptions,
     private readonly logger?: AppLogger,
   ) {}
 
-  async run(step: TransferStep, transferId: string, attempt: StepAttempt): Promise<StepResult> {
+  async run(step: TransferStep, transferId: string): Promise<StepResult> {
     const before = await this.transfers.get(transferId);
     if (!before) return 'missing';
     if (!step.handles(before)) {
@@ -70,9 +69,9 @@ export class StepRunner {
       try {
         after = await step.run(current);
       } catch (error) {
-        const last = attempt.attemptsMade + 1 >= attempt.attempts;
-        if (!(error instanceof TransferStepError) && !last) throw error;
-        after = await this.failTransfer(step, current, error);
+        if (!(error instanceof TransferStepError) && (await this.retryLater(step, transferId, error)))
+          return 'retrying';
+        after = await this.failTransfer(step, transferId, error);
         result = 'failed';
       }
       await this.scheduler.continue(after);
@@ -82,17 +81,62 @@ export class StepRunner {
     }
   }
 
-  private async failTransfer(step: TransferStep, current: Transfer, error: unknown): Promise<Transfer> {
-    const code = error instanceof TransferStepError ? error.code : step.failureCode;
-    const reason =
-      error instanceof TransferStepError
-        ? error.message
-        : `Step ${step.job} kept failing: ${error instanceof Error ? error.message : String(error)}`;
-    this.logger?.warn({ err: error, transferId: current.id, step: step.job, code }, 'GP2GP transfer failed');
-    const written = await this.transfers.update(current.id, (latest, now) =>
-      isTerminal(latest.state) ? null : fail(latest, code, reason, now, step.job),
+  /**
+   * Schedules the step's next try when its retry period has not run out: notes the retry and the time of the next
+   * try on the timeline (operators watch it there), and enqueues the try after its delay. False when the period is
+   * over (or the transfer moved on meanwhile), and the transfer is to fail.
+   */
+  private async retryLater(step: TransferStep, transferId: string, error: unknown): Promise<boolean> {
+    const why = describe(error);
+    let delayMs = 0;
+    const written = await this.transfers.update(transferId, (latest, now) => {
+      if (isTerminal(latest.state)) return null;
+      const earlier = latest.retry?.step === step.job ? latest.retry : undefined;
+      const since = earlier ? Date.parse(earlier.since) : now.getTime();
+      const waitedMs = earlier?.waitedMs ?? 0;
+      const left = this.retry.stepRetryForMs - Math.max(now.getTime() - since, waitedMs);
+      if (left <= 0) return null;
+      const retry = (earlier?.retry ?? 0) + 1;
+      // The last try falls when the period ends, not after.
+      delayMs = Math.min(stepRetryDelayMs(this.retry, retry), left);
+      const nextAttemptAt = new Date(now.getTime() + delayMs).toISOString();
+      const until = new Date(since + this.retry.stepRetryForMs).toISOString();
+      return note(
+        latest,
+        `Step ${step.job} failed (${why}); retry ${retry} at ${nextAttemptAt}, retrying until ${until}.`,
+        now,
+        {
+          retry: {
+            step: step.job,
+            retry,
+            since: new Date(since).toISOString(),
+            nextAttemptAt,
+            until,
+            waitedMs: waitedMs + delayMs,
+            lastError: why,
+          },
+        },
+      );
+    });
+    if (!written?.changed) return false;
+    this.logger?.info(
+      { err: error, transferId, step: step.job, retry: written.transfer.retry },
+      'GP2GP step failed; retrying later',
     );
-    return written?.transfer ?? current;
+    await this.scheduler.retry(written.transfer, step.job, delayMs);
+    return true;
+  }
+
+  private async failTransfer(step: TransferStep, transferId: string, error: unknown): Promise<Transfer> {
+    const code = error instanceof TransferStepError ? error.code : step.failureCode;
+    let reason = error instanceof TransferStepError ? error.message : '';
+    const written = await this.transfers.update(transferId, (latest, now) => {
+      if (isTerminal(latest.state)) return null;
+      if (!(error instanceof TransferStepError)) reason = keptFailing(step, latest, now, error);
+      return fail(latest, code, reason, now, step.job);
+    });
+    this.logger?.warn({ err: error, transferId, step: step.job, code }, 'GP2GP transfer failed');
+    return written?.transfer ?? (await this.transfers.get(transferId))!;
   }
 
   /**
@@ -109,4 +153,32 @@ export class StepRunner {
       await sleep(pause, undefined, { ref: false });
     }
   }
+}
+
+/** An error in a few words for the timeline: a supplier error's summary (its advice comes with the failure). */
+function describe(error: unknown): string {
+  if (error instanceof SupplierError) return error.summary.replace(/\.$/, '');
+  return error instanceof Error ? error.message : String(error);
+}
+
+/** Why a step that kept failing ended the transfer: how long it was tried, the last error, and what to do. */
+function keptFailing(step: TransferStep, t: Transfer, now: Date, error: unknown): string {
+  const retried = t.retry?.step === step.job ? t.retry : undefined;
+  const tried = retried
+    ? `failed for ${formatDuration(now.getTime() - Date.parse(retried.since))} (${retried.retry + 1} tries)`
+    : 'failed';
+  // A supplier's record-view advice (its own timeoutMs, a 502) does not apply: transfers have settings of their own.
+  const message =
+    error instanceof SupplierError
+      ? `${error.summary} ${error.transferHint}`
+      : `${error instanceof Error ? error.message : String(error)}. Check Lloyd's log for the transfer id, then request the transfer again.`;
+  return `Step ${step.job} ${tried}: ${message}`;
+}
+
+function formatDuration(ms: number): string {
+  const seconds = Math.max(0, Math.round(ms / 1000));
+  if (seconds < 120) return `${seconds} s`;
+  const minutes = Math.round(seconds / 60);
+  if (minutes < 120) return `${minutes} min`;
+  return `${Math.floor(minutes / 60)} h ${minutes % 60} min`;
 }

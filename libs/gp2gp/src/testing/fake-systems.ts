@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
-import { TransferEndpoint, TransferRefusedError } from '@lloyd/adapters-core';
+import { settleHeldImport, TransferEndpoint, TransferRefusedError } from '@lloyd/adapters-core';
 import type {
   AttachmentSource,
   ExportedRecord,
@@ -127,6 +127,7 @@ export class FakeTransferSystem extends TransferEndpoint {
     _nhsNumber: string,
     decision: ImportDecision,
     ctx: TransferCallContext,
+    heldNote: IntegrationResult,
   ): Promise<IntegrationResult> {
     this.completeCalls++;
     const held = this.imports.get(ctx.conversationId);
@@ -136,7 +137,7 @@ export class FakeTransferSystem extends TransferEndpoint {
       held.status = decision.accept ? 'integrated' : 'rejected';
       if (!decision.accept) held.reasonCode = decision.reasonCode;
     }
-    return this.result(held);
+    return settleHeldImport(heldNote, this.result(held));
   }
 
   /** The practice files a held record in its own system, outside Lloyd. */

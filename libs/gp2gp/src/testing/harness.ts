@@ -112,7 +112,15 @@ export async function createGp2gpHarness(options: HarnessOptions): Promise<Gp2gp
     terminology: Terminology.sample(),
     audit,
     autoIntegration: new AutoIntegrationPolicy((ods) => Promise.resolve(auto.has(ods))),
-    options: { stepBackoffMs: 10, leaseTtlMs: 2000, eventPollMs: 50, ...options.options },
+    // Short retries: a failing step is retried for 100 ms (the fake clock stands still; the schedule's delays count).
+    options: {
+      stepBackoffMs: 10,
+      stepRetryMaxDelayMs: 40,
+      stepRetryForMs: 100,
+      leaseTtlMs: 2000,
+      eventPollMs: 50,
+      ...options.options,
+    },
     clock: clock.now,
     ...(options.transport ? { transport: options.transport(blobs) } : {}),
     ...(options.demographics ? { demographics: options.demographics } : {}),

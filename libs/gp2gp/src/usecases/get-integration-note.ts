@@ -6,7 +6,7 @@ import { BlobNotFoundError, type BlobStore } from '@lloyd/store';
 import { transferBlobs } from '../store/transfer-keys.js';
 import type { Transfers } from '../store/transfers.js';
 import { audited, type Gp2gpCaller } from './caller.js';
-import { transferNotFound } from './transfer-view.js';
+import { transferIdOf, transferNotFound } from './transfer-view.js';
 
 /**
  * `GET /gp2gp/transfers/{id}/integration-note`: the GP2GP 2.2 integration note sent back to the old practice with
@@ -19,7 +19,8 @@ export class GetIntegrationNote {
     private readonly audit: AuditTrail,
   ) {}
 
-  async execute(id: string, caller: Gp2gpCaller): Promise<Pick<IntegrationResult, 'status' | 'items'>> {
+  async execute(given: string, caller: Gp2gpCaller): Promise<Pick<IntegrationResult, 'status' | 'items'>> {
+    const id = transferIdOf(given);
     const transfer = await this.transfers.get(id);
     return audited(
       this.audit,

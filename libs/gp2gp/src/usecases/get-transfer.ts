@@ -1,7 +1,7 @@
 import { type AuditTrail } from '@lloyd/access';
 import type { Transfers } from '../store/transfers.js';
 import { audited, type Gp2gpCaller } from './caller.js';
-import { toView, transferNotFound, type TransferView } from './transfer-view.js';
+import { toView, transferIdOf, transferNotFound, type TransferView } from './transfer-view.js';
 
 /** `GET /gp2gp/transfers/{id}`: a transfer's state, timeline, sizes, counts and failure. Audited as a read. */
 export class GetTransfer {
@@ -10,7 +10,8 @@ export class GetTransfer {
     private readonly audit: AuditTrail,
   ) {}
 
-  async execute(id: string, caller: Gp2gpCaller): Promise<TransferView> {
+  async execute(given: string, caller: Gp2gpCaller): Promise<TransferView> {
+    const id = transferIdOf(given);
     const transfer = await this.transfers.get(id);
     return audited(
       this.audit,

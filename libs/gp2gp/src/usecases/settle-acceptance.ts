@@ -7,11 +7,11 @@ import type { TransferEndpoints } from '../endpoints/transfer-endpoints.js';
 import type { TransferScheduler } from '../jobs/transfer-scheduler.js';
 import type { Transfer } from '../model/transfer.js';
 import type { Gp2gpOptions } from '../options.js';
-import { applyIntegration, storeIntegrationNote } from '../steps/integration-outcome.js';
+import { applyIntegration, readHeldNote, storeIntegrationNote } from '../steps/integration-outcome.js';
 import type { Lease, StepLeases } from '../store/step-lease.js';
 import type { Transfers } from '../store/transfers.js';
 import type { ImportDecision, IntegrationResult } from '@lloyd/adapters-core';
-import { transferNotFound } from './transfer-view.js';
+import { transferIdOf, transferNotFound } from './transfer-view.js';
 
 /** The lease that serialises the decisions on one transfer (beside the steps' leases). */
 const DECISION = 'decision';
@@ -34,7 +34,9 @@ export class SettleAcceptance {
     private readonly options: Pick<Gp2gpOptions, 'supplierCallTimeoutMs' | 'leaseTtlMs'>,
   ) {}
 
-  async execute(id: string, decision: ImportDecision): Promise<Transfer> {
+  async execute(given: string, decision: ImportDecision): Promise<Transfer> {
+    // One id for one transfer, whatever its case: the decision lease must be the same for every caller.
+    const id = transferIdOf(given);
     const lease = await this.lock(id);
     try {
       return await this.decide(id, decision);
@@ -57,12 +59,14 @@ export class SettleAcceptance {
         `The supplier system of practice ${transfer.toOds} has no GP2GP endpoint; the decision cannot be passed on. Try again later.`,
       );
     }
+    const held = await readHeldNote(this.blobs, transfer);
     let result: IntegrationResult;
     try {
       result = await endpoint.completeImport(
         transfer.nhsNumber,
         decision,
         callContext(transfer, transfer.fromOds, this.options.supplierCallTimeoutMs),
+        held,
       );
     } catch (error) {
       if (!(error instanceof SupplierError)) throw error;

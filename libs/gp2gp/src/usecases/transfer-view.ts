@@ -1,6 +1,6 @@
 import { OperationOutcomeError } from '@lloyd/fhir';
-import type { IntegrationSummary, TimelineEntry, Transfer, TransferFailure } from '../model/transfer.js';
-import type { TransferState } from '../model/transfer-state.js';
+import type { IntegrationSummary, StepRetry, TimelineEntry, Transfer, TransferFailure } from '../model/transfer.js';
+import { isTerminal, type TransferState } from '../model/transfer-state.js';
 
 const INTEGRATED: ReadonlySet<TransferState> = new Set(['integrated', 'acknowledged', 'completed']);
 
@@ -26,6 +26,8 @@ export interface TransferView {
   paperFallback: boolean;
   failure?: TransferFailure;
   rejection?: TransferFailure;
+  /** While a failing step is retried: which, how often so far, the next try, and when retrying stops. */
+  retry?: Omit<StepRetry, 'waitedMs'>;
   attachments: {
     id: string;
     filename: string;
@@ -67,6 +69,7 @@ export function toView(t: Transfer): TransferView {
     paperFallback: t.paperFallback,
     ...(t.failure ? { failure: t.failure } : {}),
     ...(t.rejection ? { rejection: t.rejection } : {}),
+    ...(t.retry && !isTerminal(t.state) ? { retry: retryView(t.retry) } : {}),
     attachments: attachments.map((a) => ({
       id: a.id,
       filename: a.filename,
@@ -82,9 +85,21 @@ export function toView(t: Transfer): TransferView {
 }
 
 /** 404 for a transfer id Lloyd does not know. */
+/**
+ * A transfer id as Lloyd stores it: ids are GP2GP ConversationIds, UUIDs Lloyd writes in upper case, and a UUID's
+ * case carries no meaning, so one given in any case names the same transfer.
+ */
+export function transferIdOf(id: string): string {
+  return id.toUpperCase();
+}
+
 export function transferNotFound(id: string): OperationOutcomeError {
   return OperationOutcomeError.of(
     'NO_RECORD_FOUND',
     `GP2GP transfer ${id.slice(0, 64)} was not found. Use the id (or the Location) that POST /gp2gp/transfers returned.`,
   );
+}
+
+function retryView({ waitedMs: _waited, ...retry }: StepRetry): Omit<StepRetry, 'waitedMs'> {
+  return retry;
 }

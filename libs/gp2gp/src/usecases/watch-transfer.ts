@@ -2,7 +2,7 @@ import { type AuditTrail } from '@lloyd/access';
 import type { TransferEvent, TransferEvents } from '../events/transfer-events.js';
 import type { Transfers } from '../store/transfers.js';
 import { audited, type Gp2gpCaller } from './caller.js';
-import { transferNotFound } from './transfer-view.js';
+import { transferIdOf, transferNotFound } from './transfer-view.js';
 
 /**
  * `GET /gp2gp/transfers/{id}/events`: the transfer's progress as it happens. Checks the transfer exists (404
@@ -17,11 +17,12 @@ export class WatchTransfer {
   ) {}
 
   async execute(
-    id: string,
+    given: string,
     caller: Gp2gpCaller,
     signal: AbortSignal,
     lastEventId?: string,
   ): Promise<AsyncGenerator<TransferEvent>> {
+    const id = transferIdOf(given);
     const transfer = await this.transfers.get(id);
     await audited(
       this.audit,

@@ -218,12 +218,14 @@ describe('JsonCtv3Transfer: receiving', () => {
     expect(held.items.length).toBeGreaterThan(0);
     expect(await reader().findPatient('9990000050', plainCtx())).toBeNull();
 
-    const accepted = await transfer().completeImport('9990000050', { accept: true }, ctx(conversationId));
+    const accepted = await transfer().completeImport('9990000050', { accept: true }, ctx(conversationId), held);
     expect(accepted.status).toBe('integrated');
     expect(accepted.items).toEqual(held.items);
     const record = (await reader().getRecord('9990000050', ALL, plainCtx()))!;
     expect(countByType(record.resources)).toEqual(countByType(source.record.resources));
-    expect(await transfer().completeImport('9990000050', { accept: true }, ctx(conversationId))).toEqual(accepted);
+    expect(await transfer().completeImport('9990000050', { accept: true }, ctx(conversationId), held)).toEqual(
+      accepted,
+    );
   });
 
   it('holds a record and discards it when rejected, with the practice’s reason code', async () => {
@@ -235,13 +237,19 @@ describe('JsonCtv3Transfer: receiving', () => {
       '9990000077',
       { accept: false, reasonCode: '11' },
       ctx(conversationId),
+      held,
     );
     expect(rejected).toMatchObject({ status: 'rejected', reasonCode: '11' });
+    // A rejected record files nothing: every item of the held note is then not integrated.
+    expect(rejected.items.map((i) => i.sourceId)).toEqual(held.items.map((i) => i.sourceId));
+    expect(rejected.items.every((i) => i.outcome === 'not-integrated')).toBe(true);
     expect(await reader().findPatient('9990000077', plainCtx())).toBeNull();
     expect(
-      await transfer().completeImport('9990000077', { accept: false, reasonCode: '11' }, ctx(conversationId)),
+      await transfer().completeImport('9990000077', { accept: false, reasonCode: '11' }, ctx(conversationId), held),
     ).toMatchObject({ status: 'rejected', reasonCode: '11' });
-    await expect(transfer().completeImport('9990000077', { accept: true }, ctx(conversationId))).rejects.toMatchObject({
+    await expect(
+      transfer().completeImport('9990000077', { accept: true }, ctx(conversationId), held),
+    ).rejects.toMatchObject({
       name: 'SupplierProtocolError',
     });
   });

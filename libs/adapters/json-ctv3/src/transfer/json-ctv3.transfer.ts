@@ -15,6 +15,7 @@ import { recordSections } from '@lloyd/config';
 import { DOCUMENTS_PATH, JsonCtv3Adapter, type JsonCtv3AdapterOptions } from '../json-ctv3.adapter.js';
 import { documentIdOf, toNativeTransfer } from './to-native.js';
 import {
+  settleHeldImport,
   TransferEndpoint,
   TransferRefusedError,
   type AttachmentSource,
@@ -162,10 +163,12 @@ export class JsonCtv3Transfer extends TransferEndpoint {
     _nhsNumber: string,
     decision: ImportDecision,
     ctx: TransferCallContext,
+    held: IntegrationResult,
   ): Promise<IntegrationResult> {
     const body = decision.accept ? { accept: true } : { accept: false, reasonCode: decision.reasonCode };
     const url = new URL(`${this.transferUrl(ctx.conversationId).href}/decision`);
-    return this.resultOf(await this.send('POST', url, 'acceptance decision', JSON.stringify(body), ctx));
+    const state = await this.send('POST', url, 'acceptance decision', JSON.stringify(body), ctx);
+    return settleHeldImport(held, this.resultOf(state));
   }
 
   private transferUrl(conversationId: string): URL {
