@@ -44,7 +44,12 @@ function merge(structural: OperationOutcomeIssue[], schema: OperationOutcomeIssu
 }
 
 function zodIssues(root: string, error: z.ZodError, input: unknown): OperationOutcomeIssue[] {
-  return error.issues.map((i) => {
+  // Unknown top-level fields and a consumer's extra fields are named by the structural checks (unknownKeys,
+  // consumerShape) before the schema runs; the schema's own report of them would say the same again, less clearly.
+  const covered = (i: z.core.$ZodIssue) =>
+    i.code === 'unrecognized_keys' && (i.path.length === 0 || i.path[0] === 'consumer');
+  const issues = error.issues.filter((i) => !covered(i));
+  return issues.map((i) => {
     const name = fieldExpression(root, i.path);
     const value = valueAt(input, i.path);
     if (i.path[0] === 'sections' || i.path[0] === 'disabledSections') {
