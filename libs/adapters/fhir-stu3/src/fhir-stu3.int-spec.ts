@@ -254,6 +254,10 @@ describe('FhirStu3Adapter: patients and flags', () => {
         type: 'Practitioner',
         identifier: { system: 'https://fhir.nhs.uk/Id/sds-user-id', value: gp.sdsUserId },
       }),
+      expect.objectContaining({
+        type: 'Organization',
+        identifier: { system: 'https://fhir.nhs.uk/Id/ods-organization-code', value: 'P40004' },
+      }),
     ]);
     expect(found?.patient.managingOrganization).toMatchObject({ identifier: { value: 'P40004' } });
     expect(found?.patient.id).toBeUndefined();

@@ -79,10 +79,16 @@ describe('reading an STU3 patient search answer', () => {
           name: [{ use: 'official', family: 'Pryce', given: ['Ann'] }],
           gender: 'female',
           birthDate: '1967-03-02',
+          // The registered practice beside the usual GP, as PDS and the other suppliers name them.
           generalPractitioner: [
             {
               type: 'Practitioner',
               identifier: { system: 'https://fhir.nhs.uk/Id/sds-user-id', value: '940000000401' },
+            },
+            {
+              type: 'Organization',
+              identifier: { system: 'https://fhir.nhs.uk/Id/ods-organization-code', value: 'P40004' },
+              display: 'Harbour View',
             },
           ],
           managingOrganization: {

@@ -132,6 +132,9 @@ export function readPatientSearch(bundle: unknown, nhsNumber: string, today: str
     )
     .filter((r) => r !== undefined);
   const managingOrganization = identifiedReference(stu3['managingOrganization'], 'Organization', included);
+  // GP Connect names the practice in managingOrganization only; PDS, and Lloyd, name it beside the usual GP too.
+  if (managingOrganization && !generalPractitioner.some((r) => r.type === 'Organization'))
+    generalPractitioner.push({ ...managingOrganization });
   const patient: fhir4.Patient = { ...converted };
   delete patient.generalPractitioner;
   delete patient.managingOrganization;

@@ -160,7 +160,11 @@ export class Hl7v3ExtractAdapter extends SupplierAdapter {
           `unexpected answer to the EHR request: HTTP ${status} with ${peeked.root ? `<${peeked.root}>` : 'no XML message'}`,
         );
       }
-      const parsed = await parseEhrExtract(peeked.body, { limits: { maxBytes: this.maxExtractBytes } });
+      // Read for viewing: a problem's own entry is the problem, not an Observation beside it (shown twice otherwise).
+      const parsed = await parseEhrExtract(peeked.body, {
+        limits: { maxBytes: this.maxExtractBytes },
+        foldProblemEntries: true,
+      });
       if (parsed.header.nhsNumber !== nhsNumber) throw this.protocolError('the EHR extract is for a different patient');
       if (parsed.header.ehrRequestId && parsed.header.ehrRequestId !== ehrRequestId) {
         throw this.protocolError('the EHR extract answers a different EHR request');

@@ -175,6 +175,37 @@ describe('Hl7v3ExtractAdapter', () => {
     expect(ids('Encounter').size).toBe(n.consultations.length);
   });
 
+  it('reads each problem once, as the Condition, linked to the consultation it was recorded in', async () => {
+    const n = sims.dataset.findPatient('P30003', '9990000034')!.record;
+    const r = await record('9990000034');
+    // No Observation besides the record's own observations and results codes what a problem codes.
+    const conditions = new Map(byType<fhir4.Condition>(r, 'Condition').map((c) => [c.id, c]));
+    const codeOf = (c: fhir4.CodeableConcept | undefined) => JSON.stringify(c?.coding?.map((k) => k.code));
+    const problemCodes = new Set([...conditions.values()].map((c) => codeOf(c.code)));
+    const own = new Set([
+      ...n.observations.map((o) => o.id),
+      ...n.testResults.flatMap((t) => [t.id, ...t.results.map((v) => v.id)]),
+    ]);
+    const copies = byType<fhir4.Observation>(r, 'Observation').filter(
+      (o) => !own.has(o.id!) && problemCodes.has(codeOf(o.code)),
+    );
+    expect(copies.map((o) => o.code.text)).toEqual([]);
+    const inConsultation = n.problems.filter((p) => p.consultationId !== undefined);
+    expect(inConsultation.length).toBeGreaterThan(0);
+    for (const p of inConsultation) {
+      const condition = conditions.get(p.id)!;
+      const consultation = `Encounter/${p.consultationId!}`;
+      expect({ id: p.id, encounter: condition.encounter?.reference }).toEqual({ id: p.id, encounter: consultation });
+      const links = (condition.extension ?? [])
+        .filter((e) => e.url === EXTENSIONS.relatedClinicalContent)
+        .map((e) => e.valueReference?.reference);
+      expect({ id: p.id, linksConsultation: links.includes(consultation) }).toEqual({
+        id: p.id,
+        linksConsultation: true,
+      });
+    }
+  });
+
   it('keeps what the demo record says about each item', async () => {
     const n = sims.dataset.findPatient('P30003', '9990000034')!.record;
     const r = await record('9990000034');

@@ -1,6 +1,7 @@
 import { EXTENSIONS, type CanonicalRecord } from '@lloyd/adapters-core';
 import { toFhirId } from '../datatypes/identifiers.js';
 import type { PracticeDetails } from './agent-directory.js';
+import { isDegraded } from '../datatypes/codeable-concept.js';
 import { primaryConcept, type ParseContext, type PendingLinkSet } from './parse-context.js';
 import { PROBLEM_STATUS, relatedProblemExtension } from './statements/linkset.js';
 import { put } from './statement-common.js';
@@ -23,24 +24,88 @@ function linksReferral(pending: PendingLinkSet, named: fhir4.Resource | undefine
   return named?.resourceType === 'ServiceRequest' && (named as fhir4.ServiceRequest).intent === 'order';
 }
 
-function resolveLinkSets(ctx: ParseContext): void {
+/**
+ * Whether the statement a problem names is the problem's own entry, which can be read as the Condition itself: GP2GP
+ * systems record a problem as a coded ObservationStatement that the LinkSet names, and a second, separate Observation
+ * shows a clinician each problem twice (in the problems and again as uncategorised data). Only a plain observation is
+ * taken: one that carries a value or components, or is a result in a report or test group, keeps its own place.
+ */
+function isProblemEntry(named: fhir4.Resource, results: ReadonlySet<string>): named is fhir4.Observation {
+  if (named.resourceType !== 'Observation') return false;
+  const observation = named as fhir4.Observation;
+  if (results.has(`Observation/${observation.id}`)) return false;
+  if (observation.category?.some((c) => c.coding?.some((k) => k.code === 'laboratory'))) return false;
+  if (observation.component?.length || observation.hasMember?.length) return false;
+  return !Object.keys(observation).some((k) => k.startsWith('value'));
+}
+
+/** The Observations that are results of a report or members of a test group (they stay Observations). */
+function resultObservations(ctx: ParseContext): Set<string> {
+  const refs = new Set<string>();
+  for (const r of ctx.resources) {
+    const held =
+      r.resourceType === 'DiagnosticReport'
+        ? (r as fhir4.DiagnosticReport).result
+        : r.resourceType === 'Observation'
+          ? (r as fhir4.Observation).hasMember
+          : undefined;
+    for (const ref of held ?? []) if (ref.reference) refs.add(ref.reference);
+  }
+  return refs;
+}
+
+/**
+ * The problem takes what its entry said beside the code: where it was recorded (the consultation), when, by whom,
+ * its notes and its confidentiality. The entry itself leaves the record (see {@link withoutEntries}).
+ */
+function foldProblemEntry(ctx: ParseContext, condition: fhir4.Condition, entry: fhir4.Observation): void {
+  if (entry.encounter) condition.encounter = { ...entry.encounter };
+  if (!condition.onsetDateTime)
+    put(condition, 'onsetDateTime', entry.effectiveDateTime ?? entry.effectivePeriod?.start);
+  if (!condition.asserter && entry.performer?.[0]) condition.asserter = { ...entry.performer[0] };
+  if (entry.note?.length) condition.note = [...(condition.note ?? []), ...structuredClone(entry.note)];
+  const security = entry.meta?.security ?? [];
+  const missing = security.filter((l) => !condition.meta?.security?.some((m) => m.code === l.code));
+  if (missing.length > 0)
+    condition.meta = {
+      ...condition.meta,
+      security: [...(condition.meta?.security ?? []), ...structuredClone(missing)],
+    };
+  ctx.stats.resources['Observation'] = (ctx.stats.resources['Observation'] ?? 1) - 1;
+  if (isDegraded(entry.code)) ctx.stats.degraded--;
+}
+
+/** Takes the folded entries out of the record's resources, in one pass. */
+function withoutEntries(ctx: ParseContext, entries: ReadonlySet<fhir4.Resource>): void {
+  let kept = 0;
+  for (const r of ctx.resources) if (!entries.has(r)) ctx.resources[kept++] = r;
+  ctx.resources.length = kept;
+}
+
+function resolveLinkSets(ctx: ParseContext, foldProblemEntries: boolean): void {
   // Problems may link other problems, so every pending Condition is findable before links are resolved.
   for (const pending of ctx.linkSets) {
     if (pending.sourceId && !ctx.bySourceId.has(pending.sourceId))
       ctx.bySourceId.set(pending.sourceId, pending.condition);
   }
-  const problems = new Set<fhir4.Resource>(
-    ctx.linkSets
-      .filter((p) => !linksReferral(p, p.namedId ? ctx.bySourceId.get(p.namedId) : undefined))
-      .map((p) => p.condition),
-  );
+  const isProblem = (p: PendingLinkSet) => !linksReferral(p, p.namedId ? ctx.bySourceId.get(p.namedId) : undefined);
+  const problems = new Set<fhir4.Resource>(ctx.linkSets.filter(isProblem).map((p) => p.condition));
+  // Each problem's own entry (the statement it names) becomes the problem: links to the entry lead to the problem.
+  const entries = new Map<fhir4.Resource, fhir4.Condition>();
+  const results = foldProblemEntries && ctx.linkSets.length > 0 ? resultObservations(ctx) : new Set<string>();
+  for (const pending of foldProblemEntries ? ctx.linkSets : []) {
+    const named = pending.namedId ? ctx.bySourceId.get(pending.namedId) : undefined;
+    if (named && isProblem(pending) && !entries.has(named) && isProblemEntry(named, results))
+      entries.set(named, pending.condition);
+  }
   const children = new Map<fhir4.Condition, fhir4.Condition[]>();
   for (const pending of ctx.linkSets) {
     const named = pending.namedId ? ctx.bySourceId.get(pending.namedId) : undefined;
     if (pending.namedId && !named) ctx.skip('conditionNamed(unresolved)');
     const linked: fhir4.Resource[] = [];
     for (const id of pending.componentIds) {
-      const target = ctx.bySourceId.get(id);
+      const found = ctx.bySourceId.get(id);
+      const target = found && (entries.get(found) ?? found);
       if (target && target !== pending.condition && !linked.includes(target)) linked.push(target);
       else if (!target) ctx.skip('statementRef(unresolved)');
     }
@@ -54,11 +119,23 @@ function resolveLinkSets(ctx: ParseContext): void {
       continue;
     }
     const condition = pending.condition;
+    const recordedIn = condition.encounter?.reference;
     const namedCode = named ? primaryConcept(named) : undefined;
     // The problem is kept; only its code is lost when the statement it names has none (e.g. a medication).
     if (named && !namedCode && !pending.fallbackCode) ctx.skip('conditionNamed(uncoded)');
     condition.code = structuredClone(namedCode ?? pending.fallbackCode ?? { text: 'Problem' });
-    const related = [...(named && named !== condition ? [named] : []), ...linked.filter((r) => r !== named)];
+    const entry = named && entries.has(named);
+    if (entry && entries.get(named) === condition) foldProblemEntry(ctx, condition, named as fhir4.Observation);
+    else if (!condition.encounter)
+      put(condition, 'encounter', (named as { encounter?: fhir4.Reference } | undefined)?.encounter);
+    // A statement named as another problem's entry is that problem's, not a link of this one.
+    const related = [...(named && !entry && named !== condition ? [named] : []), ...linked.filter((r) => r !== named)];
+    // The consultations the problem was recorded in (its entry's, its LinkSet's) are ones it links to, as GP Connect
+    // lists a problem's consultations.
+    const linkedRefs = new Set(related.map((r) => referenceTo(r).reference));
+    const consultations = [...new Set([condition.encounter?.reference, recordedIn])].filter(
+      (ref): ref is string => ref !== undefined && !linkedRefs.has(ref),
+    );
     // A problem linking another problem's LinkSet is that problem's parent (GP2GP's problem hierarchy).
     const childProblems = related.filter((r): r is fhir4.Condition => problems.has(r));
     if (childProblems.length > 0) children.set(condition, childProblems);
@@ -67,9 +144,17 @@ function resolveLinkSets(ctx: ParseContext): void {
       ...related
         .filter((r) => !problems.has(r))
         .map((r) => ({ url: EXTENSIONS.relatedClinicalContent, valueReference: referenceTo(r) })),
+      ...consultations.map((reference) => ({ url: EXTENSIONS.relatedClinicalContent, valueReference: { reference } })),
       ...childProblems.map((r) => relatedProblemExtension('child', referenceTo(r).reference!)),
     ];
     ctx.add(condition);
+  }
+  if (entries.size > 0) {
+    withoutEntries(ctx, new Set(entries.keys()));
+    for (const [id, r] of ctx.bySourceId) {
+      const problem = entries.get(r);
+      if (problem) ctx.bySourceId.set(id, problem);
+    }
   }
   for (const [parent, kids] of children) {
     for (const child of kids) {
@@ -146,9 +231,22 @@ export interface ExtractParties {
   practice: PracticeDetails;
 }
 
+export interface FinalizeOptions {
+  /**
+   * A problem's own entry (the plain ObservationStatement its LinkSet names) becomes the Condition, rather than an
+   * Observation beside it: what a record view wants, so that no problem shows twice. Without it the entry is kept (as
+   * the NHS receiving adaptor keeps it), as a GP2GP transfer or a round trip needs.
+   */
+  foldProblemEntries?: boolean;
+}
+
 /** Resolves the links that may cross compositions and assembles the canonical record. */
-export function finalizeRecord(ctx: ParseContext, parties: ExtractParties): CanonicalRecord {
-  resolveLinkSets(ctx);
+export function finalizeRecord(
+  ctx: ParseContext,
+  parties: ExtractParties,
+  options: FinalizeOptions = {},
+): CanonicalRecord {
+  resolveLinkSets(ctx, options.foldProblemEntries ?? false);
   applyDiscontinuations(ctx);
   linkIssues(ctx);
   const patient: fhir4.Patient = { resourceType: 'Patient', id: ctx.patientId };

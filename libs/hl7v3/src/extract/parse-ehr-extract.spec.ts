@@ -158,7 +158,10 @@ describe('parseEhrExtract', () => {
       { url: EXTENSIONS.problemSignificance, valueCode: 'major' },
       { url: EXTENSIONS.relatedClinicalContent, valueReference: { reference: 'Observation/PROB-OBS' } },
       { url: EXTENSIONS.relatedClinicalContent, valueReference: { reference: 'Observation/OBS1' } },
+      // The consultation it was recorded in.
+      { url: EXTENSIONS.relatedClinicalContent, valueReference: { reference: 'Encounter/ENC1' } },
     ]);
+    expect(condition.encounter).toEqual({ reference: 'Encounter/ENC1' });
     expect(parsed.stats.skipped['statementRef(unresolved)']).toBe(1);
   });
 

@@ -7,7 +7,7 @@ import type { XmlLimits } from '../xml/xml-limits.js';
 import type { XmlSource } from '../xml/xml-source.js';
 import { attr, child, path, TreeBuilder, type XNode } from '../xml/xml-tree.js';
 import { readAgentDirectory, type PracticeDetails } from './agent-directory.js';
-import { finalizeRecord } from './finalize-record.js';
+import { finalizeRecord, type FinalizeOptions } from './finalize-record.js';
 import { ParseContext, type ExtractStats } from './parse-context.js';
 import { translateComposition } from './translate-composition.js';
 
@@ -36,7 +36,7 @@ export interface ParsedEhrExtract {
   stats: ExtractStats;
 }
 
-export interface ParseEhrExtractOptions {
+export interface ParseEhrExtractOptions extends FinalizeOptions {
   /** XML safety caps; see `DEFAULT_XML_LIMITS`. */
   limits?: Partial<XmlLimits>;
 }
@@ -131,6 +131,10 @@ export async function parseEhrExtract(
     const request = attr(path(extract, 'inFulfillmentOf', 'priorEhrRequest', 'id'), 'root');
     if (request) header.ehrRequestId = request;
   }
-  const record = finalizeRecord(ctx, { practice, ...(header.nhsNumber ? { nhsNumber: header.nhsNumber } : {}) });
+  const record = finalizeRecord(
+    ctx,
+    { practice, ...(header.nhsNumber ? { nhsNumber: header.nhsNumber } : {}) },
+    { foldProblemEntries: options.foldProblemEntries ?? false },
+  );
   return { header, record, stats: ctx.stats };
 }

@@ -51,7 +51,7 @@ describe('reading problem LinkSets', () => {
     const problem = conditions(parsed).find((c) => c.id === 'PROB-PLAN');
     expect(problem?.code?.coding?.[0]?.code).toBe('390906007');
     expect(problem?.clinicalStatus?.coding?.[0]?.code).toBe('active');
-    expect(related(problem)).toEqual(['ServiceRequest/PLAN1', 'Observation/OBS1']);
+    expect(related(problem)).toEqual(['ServiceRequest/PLAN1', 'Observation/OBS1', 'Encounter/ENC1']);
     expect(parsed.stats.resources['Condition']).toBe(2);
   });
 
@@ -63,7 +63,7 @@ describe('reading problem LinkSets', () => {
     expect(ids).toEqual(expect.arrayContaining(['PROB1', 'PROB-REF', 'PROB-REF2']));
     const problem = conditions(parsed).find((c) => c.id === 'PROB-REF');
     expect(problem?.clinicalStatus?.coding?.[0]?.code).toBe('inactive');
-    expect(related(problem)).toEqual(['ServiceRequest/REF1', 'DocumentReference/DOC1']);
+    expect(related(problem)).toEqual(['ServiceRequest/REF1', 'DocumentReference/DOC1', 'Encounter/ENC1']);
     const referral = parsed.record.resources.find((r) => r.id === 'REF1') as fhir4.ServiceRequest;
     expect(referral.supportingInfo).toBeUndefined();
   });
@@ -85,5 +85,48 @@ describe('reading problem LinkSets', () => {
     const problem = conditions(parsed).find((c) => c.id === 'PROB-LOST');
     expect(problem?.code).toEqual({ text: 'Problem' });
     expect(parsed.stats.skipped['conditionNamed(unresolved)']).toBe(1);
+  });
+
+  describe('a problem’s own entry (the plain ObservationStatement its LinkSet names)', () => {
+    const observations = (parsed: ParsedEhrExtract) =>
+      parsed.record.resources.filter((r) => r.resourceType === 'Observation').map((r) => r.id);
+
+    it('is kept beside the problem by default, as a transfer or round trip needs', async () => {
+      const parsed = await parseEhrExtract(FIXTURE_EXTRACT);
+      expect(observations(parsed)).toContain('PROB-OBS');
+      expect(related(conditions(parsed).find((c) => c.id === 'PROB1'))).toContain('Observation/PROB-OBS');
+    });
+
+    it('becomes the problem itself when folded, linked to the consultation it was recorded in', async () => {
+      const kept = await parseEhrExtract(FIXTURE_EXTRACT);
+      const parsed = await parseEhrExtract(FIXTURE_EXTRACT, { foldProblemEntries: true });
+      expect(observations(parsed)).not.toContain('PROB-OBS');
+      expect(observations(parsed)).toHaveLength(observations(kept).length - 1);
+      expect(parsed.stats.resources['Observation']).toBe(kept.stats.resources['Observation']! - 1);
+      const problem = conditions(parsed).find((c) => c.id === 'PROB1');
+      expect(problem?.code?.text).toBe('Asthma');
+      expect(problem?.encounter).toEqual({ reference: 'Encounter/ENC1' });
+      expect(related(problem)).toEqual(['Observation/OBS1', 'Encounter/ENC1']);
+    });
+
+    it('leads links to it to the problem, and leaves a named observation with a value alone', async () => {
+      const parsed = await parseEhrExtract(
+        withLinkSets(
+          linkSet('PROB-BP', STATUS.active, 'OBS1'),
+          linkSet('PROB-PARENT', STATUS.active, 'PLAN1', ['PROB-OBS']),
+        ),
+        { foldProblemEntries: true },
+      );
+      // OBS1 carries a blood pressure: it stays an Observation, which the problem links.
+      expect(observations(parsed)).toContain('OBS1');
+      expect(related(conditions(parsed).find((c) => c.id === 'PROB-BP'))).toContain('Observation/OBS1');
+      // A link to PROB1's entry is a link to PROB1: here its parent problem.
+      const parent = conditions(parsed).find((c) => c.id === 'PROB-PARENT');
+      expect(related(parent)).not.toContain('Observation/PROB-OBS');
+      const children = (parent?.extension ?? [])
+        .filter((e) => e.url === EXTENSIONS.relatedProblem)
+        .map((e) => e.extension?.find((p) => p.url === 'target')?.valueReference?.reference);
+      expect(children).toEqual(['Condition/PROB1']);
+    });
   });
 });

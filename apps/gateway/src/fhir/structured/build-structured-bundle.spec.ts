@@ -126,9 +126,32 @@ describe('buildStructuredBundle', () => {
       expect(idsOf(bundle, 'Practitioner')).toEqual(['gp-1']);
       expect(idsOf(bundle, 'PractitionerRole')).toEqual(['role-1']);
       for (const entry of bundle.entry ?? []) {
-        if (entry.resource?.resourceType === 'OperationOutcome') continue;
+        if (['List', 'OperationOutcome'].includes(entry.resource!.resourceType)) continue;
         expect(entry.fullUrl).toBe(`${BASE}/${entry.resource!.resourceType}/${entry.resource!.id}`);
       }
+    });
+
+    it('gives the Lists and warnings, which are not served by id, urn:uuid fullUrls unique per patient and list', () => {
+      const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-5[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
+      const warned = prepared({ decision: decision(ALL_SECTIONS, [spineIssue('BAD_REQUEST', 'a warning')]) });
+      const local = (bundle: Bundle) =>
+        (bundle.entry ?? []).filter((e) => ['List', 'OperationOutcome'].includes(e.resource!.resourceType));
+      const first = local(build(everyArea(), warned));
+      expect(first.filter((e) => e.resource!.resourceType === 'OperationOutcome')).toHaveLength(1);
+      expect(first.filter((e) => e.resource!.resourceType === 'List')).toHaveLength(9);
+      for (const { fullUrl, resource } of first) {
+        expect(resource!.id).toMatch(UUID);
+        expect(fullUrl).toBe(`urn:uuid:${resource!.id}`);
+      }
+      expect(new Set(first.map((e) => e.fullUrl)).size).toBe(first.length);
+      // The same for the same patient every time (so a kept answer stays right)…
+      expect(local(build(everyArea(), warned)).map((e) => e.fullUrl)).toEqual(first.map((e) => e.fullUrl));
+      // …and another patient's are others.
+      const record = canonicalRecord();
+      const other = prepared({ ...warned, record: { ...record, patient: { ...record.patient, id: 'pat-2' } } });
+      const theirs = new Set(local(build(everyArea(), other)).map((e) => e.fullUrl));
+      expect(theirs.size).toBe(first.length);
+      for (const { fullUrl } of first) expect(theirs).not.toContain(fullUrl);
     });
 
     it('holds each resource once, even when several items reference it', () => {
@@ -146,6 +169,25 @@ describe('buildStructuredBundle', () => {
       const listed = listsOf(bundle).flatMap(entriesOf);
       expect(listed.length).toBeGreaterThan(10);
       for (const reference of listed) expect(keys).toContain(reference);
+    });
+
+    it('holds the clinicians the items name, with their roles and the organisations those roles name', () => {
+      // gp-2 recorded an allergy at the previous practice (as after a GP2GP transfer): role-2 names that practice.
+      const recorded: fhir4.AllergyIntolerance = { ...allergy('al-prev'), recorder: ref('Practitioner', 'gp-2') };
+      const previous: fhir4.Organization = { resourceType: 'Organization', id: 'org-prev', name: 'Previous Surgery' };
+      const record = canonicalRecord([recorded, previous]);
+      const roles = record.practitionerRoles.map((r) =>
+        r.id === 'role-2' ? { ...r, organization: ref('Organization', 'org-prev') } : r,
+      );
+      const bundle = build(request(allergies(false)), prepared({ record: { ...record, practitionerRoles: roles } }));
+      const keys = new Set(keysOf(bundle));
+      for (const key of ['Practitioner/gp-2', 'PractitionerRole/role-2', 'Organization/org-prev'])
+        expect(keys).toContain(key);
+      for (const resource of resourcesOf(bundle))
+        for (const reference of referencesIn(resource).filter((r) =>
+          /^(Practitioner|PractitionerRole|Organization|Location)\//.test(r),
+        ))
+          expect(keys).toContain(reference);
     });
 
     it('holds only the patient, practice and usual GP when no area is asked for', () => {
@@ -759,6 +801,14 @@ describe('buildStructuredBundle', () => {
         .map((c) => c?.code);
     const warningsOn = (list: fhir4.List) =>
       (list.extension ?? []).filter((e) => e.url === LIST_WARNING_EXTENSION).map((e) => e.valueCode);
+
+    it('gives every secondary list its own urn:uuid fullUrl', () => {
+      const bundle = build(everyArea(), linked());
+      const lists = (bundle.entry ?? []).filter((e) => e.resource!.resourceType === 'List');
+      expect(secondaryCodes(bundle).length).toBeGreaterThan(5);
+      for (const { fullUrl, resource } of lists) expect(fullUrl).toBe(`urn:uuid:${resource!.id}`);
+      expect(new Set(lists.map((e) => e.fullUrl)).size).toBe(lists.length);
+    });
 
     it('returns what the problems link to, one list per area, with what those items need beside them', () => {
       const bundle = build(request(area('includeProblems')), linked());

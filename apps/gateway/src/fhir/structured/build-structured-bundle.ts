@@ -3,6 +3,7 @@ import { recordSections, type RecordSection } from '@lloyd/config';
 import type { PreparedRecord } from '../record/record-reader.js';
 import type { StructuredSource } from './structured-source.js';
 import {
+  bundleLocalId,
   collectionBundle,
   operationOutcome,
   referencesIn,
@@ -103,6 +104,7 @@ export function buildStructuredBundle(input: StructuredBundleInput): Bundle {
   );
   const warnings: OperationOutcomeIssue[] = [...request.warnings, ...decision.warnings];
   const subject = { reference: `Patient/${record.patient.id ?? ''}` };
+  const listId = (code: string) => bundleLocalId(record.patient.id ?? '', 'List', code);
   const inTransit: ListWarning[] = input.dataInTransit ? ['data-in-transit'] : [];
   const primary = new Map<RecordSection, Resource[]>();
   const primarySupporting: Resource[] = [];
@@ -125,12 +127,23 @@ export function buildStructuredBundle(input: StructuredBundleInput): Bundle {
     if ((prepared.redactions[section] ?? 0) > 0) listWarnings.push('confidential-items');
     listWarnings.push(...inTransit);
     const def = SECTION_LISTS[section as ListedSection];
-    include(primaryList(def, content.listed, listWarnings, subject, stamp), ...content.listed, ...content.supporting);
+    include(
+      primaryList(listId(def.code), def, content.listed, listWarnings, subject, stamp),
+      ...content.listed,
+      ...content.supporting,
+    );
     primary.set(section, [...content.listed, ...(content.extraList?.listed ?? [])]);
     primarySupporting.push(...content.supporting);
     if (content.extraList)
       include(
-        primaryList(content.extraList, content.extraList.listed, listWarnings, subject, stamp),
+        primaryList(
+          listId(content.extraList.code),
+          content.extraList,
+          content.extraList.listed,
+          listWarnings,
+          subject,
+          stamp,
+        ),
         ...content.extraList.listed,
       );
   }
@@ -161,7 +174,7 @@ export function buildStructuredBundle(input: StructuredBundleInput): Bundle {
     ];
     const coding = { system: SECONDARY_LIST_SYSTEM, code: secondary.def.code, display: secondary.def.title };
     include(
-      list(secondary.def.id, secondary.def.title, coding, secondary.listed, listWarnings, subject, stamp),
+      list(listId(secondary.def.code), secondary.def.title, coding, secondary.listed, listWarnings, subject, stamp),
       ...secondary.listed,
       ...secondary.supporting,
     );
@@ -170,17 +183,27 @@ export function buildStructuredBundle(input: StructuredBundleInput): Bundle {
   // Counted over what this answer holds, not the whole record: areas not asked for or not granted do not count.
   const degraded = new Set(out.filter(isDegraded)).size;
   if (degraded > 0) warnings.push(degradedItemsIssue(degraded));
-  if (warnings.length) out.push({ ...operationOutcome(...warnings), id: 'warnings' });
+  if (warnings.length)
+    out.push({ ...operationOutcome(...warnings), id: bundleLocalId(record.patient.id ?? '', 'OperationOutcome') });
   // A problem may link to items of any area; links into an area switched off or not covered are not served.
   const asked = requestedSections(request);
   const withheld = withheldAreas(decision, asked, linkedSectionsFor(asked));
-  const bundle = collectionBundle(withoutWithheldLinks(out, withheld, resolve), input.baseUrl);
+  const bundle = collectionBundle(withoutWithheldLinks(out, withheld, resolve), input.baseUrl, {
+    localTypes: LOCAL_TYPES,
+  });
   bundle.meta = {
     lastUpdated: stamp,
     profile: ['https://fhir.nhs.uk/StructureDefinition/GPConnect-StructuredRecord-Bundle'],
   };
   return bundle;
 }
+
+/**
+ * What the answer makes up rather than serves: Lists and the warnings. Lloyd does not serve them by id, so their
+ * `fullUrl`s are `urn:uuid:`s, and their ids are name-based UUIDs of the patient's public id and the list code, unique
+ * per patient and list and the same every time (so a kept answer template stays right).
+ */
+const LOCAL_TYPES: ReadonlySet<string> = new Set(['List', 'OperationOutcome']);
 
 /** The resource types GP Connect asks a Bundle to hold whenever its items name them. */
 const PARTY = /^(Practitioner|PractitionerRole|Organization|Location)\//;
@@ -219,9 +242,9 @@ function partiesReferenced(
   for (const role of record.practitionerRoles) {
     if (included.has(role.practitioner?.reference ?? '')) add(`PractitionerRole/${role.id ?? ''}`);
   }
-  for (const role of added.filter((r) => r.resourceType === 'PractitionerRole')) {
-    add((role as fhir4.PractitionerRole).practitioner?.reference ?? '');
-  }
+  // What the parties added name in turn (a role's organisation, a location's managing organisation…), until nothing
+  // new is named.
+  for (let i = 0; i < added.length; i++) for (const ref of referencedParties(added[i]!)) add(ref);
   return added;
 }
 
@@ -349,6 +372,7 @@ const PROBLEM_STATUS: Readonly<Record<string, 'active' | 'inactive'>> = {
 };
 
 function primaryList(
+  id: string,
   def: { code: string; title: string },
   items: readonly Resource[],
   warnings: readonly ListWarning[],
@@ -356,7 +380,7 @@ function primaryList(
   stamp: string,
 ): fhir4.List {
   return list(
-    `list-${def.code}`,
+    id,
     def.title,
     { system: SNOMED_SYSTEM, code: def.code, display: def.title },
     items,

@@ -49,8 +49,6 @@ const GROUPS: readonly (readonly [Group, string])[] = [
 const WORDS = new Map(GROUPS);
 
 export interface SecondaryListDef {
-  /** The List's id in the Bundle (the codes are longer than a FHIR id may be). */
-  id: string;
   code: string;
   title: string;
 }
@@ -62,16 +60,15 @@ function consultationList(group: Group): SecondaryListDef {
   // GP Connect's one exception to the pattern: "outbound referrals in consultations".
   const relation = group === 'referrals' ? 'in' : 'contained in';
   const title = `Consultations - ${words} ${relation} consultations`;
-  return { id: `list-consultations-${group}`, code: slug(title.replace(' - ', ' ').toLowerCase()), title };
+  return { code: slug(title.replace(' - ', ' ').toLowerCase()), title };
 }
 
 function problemList(group: Group): SecondaryListDef {
   const title = `Problems - ${WORDS.get(group)!} related to problems`;
-  return { id: `list-problems-${group}`, code: slug(title.replace(' - ', ' ').toLowerCase()), title };
+  return { code: slug(title.replace(' - ', ' ').toLowerCase()), title };
 }
 
 export const LINKED_PROBLEMS_LIST: SecondaryListDef = {
-  id: 'list-problems-linked-problems',
   code: 'problems-linked-problems-not-relating-to-the-primary-query',
   title: 'Problems - linked problems not relating to the primary query',
 };

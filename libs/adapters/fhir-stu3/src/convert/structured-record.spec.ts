@@ -110,6 +110,14 @@ describe('convertStructuredRecord', () => {
     expect(resource('Organization', 'other')).toBeDefined();
   });
 
+  it('names the registered practice beside the usual GP in generalPractitioner, as the other suppliers do', () => {
+    expect(record.patient.generalPractitioner).toEqual([
+      { reference: 'Practitioner/gp2' },
+      { reference: 'Organization/org1' },
+    ]);
+    expect(record.resources).not.toContain(record.patient);
+  });
+
   it('drops the Lists, the types it does not convert and duplicates, and says so', () => {
     expect(record.resources.some((r) => r.resourceType === 'List')).toBe(false);
     expect(report.droppedResources).toEqual({ List: 4, Flag: 1, 'Observation (duplicate)': 1 });

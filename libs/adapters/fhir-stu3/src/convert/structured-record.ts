@@ -89,6 +89,17 @@ function findPractice(
 }
 
 /**
+ * GP Connect names the usual GP in `generalPractitioner` and the registered practice in `managingOrganization`; Lloyd,
+ * as PDS and the other suppliers' records do, names both in `generalPractitioner`: the practice is added when the
+ * system named no organisation there.
+ */
+function namingPractice(patient: fhir4.Patient, practice: fhir4.Organization): fhir4.Patient {
+  const named = patient.generalPractitioner ?? [];
+  if (named.some((r) => r.reference?.startsWith('Organization/') || r.type === 'Organization')) return patient;
+  return { ...patient, generalPractitioner: [...named, { reference: `Organization/${practice.id ?? ''}` }] };
+}
+
+/**
  * Converts a GP Connect Access Record Structured answer (an STU3 `collection` Bundle) into Lloyd's canonical
  * record, and reports what it dropped. See {@link convertStructuredRecord}.
  *
@@ -115,8 +126,9 @@ export function convertStructuredRecordWithReport(
   ctx.report.encounterLinksDerived = links.encounterLinks;
   ctx.report.problemLinksDerived = links.problemLinks;
 
-  const patient = resources.get(ctx.patientReference) as fhir4.Patient;
-  const practice = findPractice(patient, resources, options.ods);
+  const converted = resources.get(ctx.patientReference) as fhir4.Patient;
+  const practice = findPractice(converted, resources, options.ods);
+  const patient = namingPractice(converted, practice);
   const usualGps = (patient.generalPractitioner ?? [])
     .map((ref) => referenced(ref, resources))
     .filter((r): r is fhir4.Practitioner => r?.resourceType === 'Practitioner');
@@ -131,7 +143,7 @@ export function convertStructuredRecordWithReport(
     practitionerRoles: all.filter((r): r is fhir4.PractitionerRole => r.resourceType === 'PractitionerRole'),
     resources: all.filter(
       (r) =>
-        r !== patient && r !== practice && r.resourceType !== 'Practitioner' && r.resourceType !== 'PractitionerRole',
+        r !== converted && r !== practice && r.resourceType !== 'Practitioner' && r.resourceType !== 'PractitionerRole',
     ),
   };
   return { record, report: ctx.report.build() };
