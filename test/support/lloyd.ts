@@ -17,6 +17,8 @@ export interface RunningLloyd {
   /** The gateway's own id codec, to make (or forge) the ids a client could send. */
   ids: ResourceIdCodec;
   token(client: DevClient, request?: TokenRequest): Promise<string>;
+  /** POSTs `$gpc.getstructuredrecord` for `nhsNumber` with these parameters beside `patientNHSNumber`. */
+  structuredRecord(token: string, nhsNumber: string, parameters: readonly object[]): Promise<Response>;
   close(): Promise<void>;
 }
 
@@ -79,6 +81,21 @@ export async function startLloyd(options: StartLloydOptions = {}): Promise<Runni
       }
       return token;
     },
+    structuredRecord: (token, nhsNumber, parameters) =>
+      fetch(`${url}/fhir/Patient/$gpc.getstructuredrecord`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/fhir+json' },
+        body: JSON.stringify({
+          resourceType: 'Parameters',
+          parameter: [
+            {
+              name: 'patientNHSNumber',
+              valueIdentifier: { system: 'https://fhir.nhs.uk/Id/nhs-number', value: nhsNumber },
+            },
+            ...parameters,
+          ],
+        }),
+      }),
     close: async () => {
       await app.close();
       await sims.close();

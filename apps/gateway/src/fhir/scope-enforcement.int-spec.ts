@@ -30,24 +30,15 @@ describe('scope enforcement', () => {
     return { status: res.status, body: (await res.json()) as Bundle & Outcome };
   };
   const structured = async (token: string, areas: string[]) => {
-    const res = await fetch(`${lloyd.base}/fhir/Patient/$gpc.getstructuredrecord`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/fhir+json' },
-      body: JSON.stringify({
-        resourceType: 'Parameters',
-        parameter: [
-          {
-            name: 'patientNHSNumber',
-            valueIdentifier: { system: 'https://fhir.nhs.uk/Id/nhs-number', value: NHS_NUMBER },
-          },
-          ...areas.map((name) =>
-            name === 'includeAllergies'
-              ? { name, part: [{ name: 'includeResolvedAllergies', valueBoolean: true }] }
-              : { name },
-          ),
-        ],
-      }),
-    });
+    const res = await lloyd.structuredRecord(
+      token,
+      NHS_NUMBER,
+      areas.map((name) =>
+        name === 'includeAllergies'
+          ? { name, part: [{ name: 'includeResolvedAllergies', valueBoolean: true }] }
+          : { name },
+      ),
+    );
     return { status: res.status, body: (await res.json()) as Bundle & Outcome };
   };
   const spineCode = (body: Outcome) => body.issue[0]?.details.coding[0]?.code;

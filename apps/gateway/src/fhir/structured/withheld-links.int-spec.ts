@@ -27,20 +27,7 @@ describe('structured record: links into withheld areas', () => {
 
   const structured = async (client: 'hospital-epr' | 'social-care') => {
     const token = await lloyd.token(client, { practitioner: 'G1234567' });
-    const res = await fetch(`${lloyd.base}/fhir/Patient/$gpc.getstructuredrecord`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/fhir+json' },
-      body: JSON.stringify({
-        resourceType: 'Parameters',
-        parameter: [
-          {
-            name: 'patientNHSNumber',
-            valueIdentifier: { system: 'https://fhir.nhs.uk/Id/nhs-number', value: '9990000026' },
-          },
-          ...ALL_AREAS,
-        ],
-      }),
-    });
+    const res = await lloyd.structuredRecord(token, '9990000026', ALL_AREAS);
     expect(res.status).toBe(200);
     return (await res.json()) as fhir4.Bundle;
   };

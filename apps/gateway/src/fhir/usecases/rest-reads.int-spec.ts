@@ -43,22 +43,11 @@ describe('RESTful reads of a P40004 record', () => {
   };
 
   it('finds and reads every Observation the structured record serves, whatever the _include', async () => {
-    const res = await fetch(`${lloyd.base}/fhir/Patient/$gpc.getstructuredrecord`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/fhir+json' },
-      body: JSON.stringify({
-        resourceType: 'Parameters',
-        parameter: [
-          {
-            name: 'patientNHSNumber',
-            valueIdentifier: { system: 'https://fhir.nhs.uk/Id/nhs-number', value: NHS_NUMBER },
-          },
-          { name: 'includeUncategorisedData' },
-          { name: 'includeInvestigations' },
-          { name: 'includeConsultations' },
-        ],
-      }),
-    });
+    const res = await lloyd.structuredRecord(token, NHS_NUMBER, [
+      { name: 'includeUncategorisedData' },
+      { name: 'includeInvestigations' },
+      { name: 'includeConsultations' },
+    ]);
     const structured = (await res.json()) as fhir4.Bundle;
     const served = entries(structured)
       .map((e) => e.resource)
