@@ -252,6 +252,13 @@ describe('FHIR search parameter handling over real HTTP', () => {
         { prefer: 'return=representation, handling=strict' },
       );
       expect(patient.diagnostics).toContain('name');
+      const include = await expectRefused(
+        `/fhir/Condition?patient=${pid}&_include=Condition:nonsense`,
+        400,
+        'BAD_REQUEST',
+        strict,
+      );
+      expect(include.diagnostics).toContain('_include=Condition:nonsense');
       // Strict handling of a search whose every parameter is supported is an ordinary answer.
       expect(issuesOf(await getBundle(`/fhir/Observation?patient=${pid}&_count=3`, strict))).toEqual([]);
       // Lenient handling, asked for, is the default.

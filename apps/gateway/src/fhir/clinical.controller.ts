@@ -78,11 +78,8 @@ export class ClinicalController {
     @Req() request: FastifyRequest,
   ) {
     if (!(CLINICAL_TYPES as readonly string[]).includes(type)) throw outcomes.routeNotFound('GET', request.url);
-    const { values, repeated, ignored } = readSearchParameters(
-      query,
-      CLINICAL_SEARCH,
-      handlingOf(request.headers.prefer),
-    );
+    const handling = handlingOf(request.headers.prefer);
+    const { values, repeated, ignored } = readSearchParameters(query, CLINICAL_SEARCH, handling);
     return this.searchClinical.execute({
       type: type as ClinicalType,
       patient: values['patient'],
@@ -90,6 +87,7 @@ export class ClinicalController {
       page: values['_page'],
       include: repeated['_include'] ?? [],
       ignored,
+      handling,
       token,
       correlationId: String(request.id),
       baseUrl: fhirBaseUrl(this.config, request),

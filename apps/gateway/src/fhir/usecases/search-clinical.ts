@@ -19,7 +19,7 @@ import { PageTokens } from '../record/page-tokens.js';
 import { includeDefinition, isSupportedInclude, resolveIncludes, unsupportedIncludeIssue } from '../record/includes.js';
 import { RecordReader } from '../record/record-reader.js';
 import { inUnavailableArea, unavailableAmong, unavailableAreaIssue } from '../record/unavailable-areas.js';
-import { ignoredParameterIssues, onlyOne } from '../search-parameters.js';
+import { ignoredParameterIssues, onlyOne, type SearchHandling } from '../search-parameters.js';
 
 export interface SearchClinicalCommand {
   type: ClinicalType;
@@ -30,6 +30,8 @@ export interface SearchClinicalCommand {
   include?: readonly string[];
   /** Search parameters the request gave that this search does not support, ignored (lenient handling). */
   ignored?: readonly string[];
+  /** `Prefer: handling=strict` refuses an unsupported `_include` (400) rather than ignoring it with a warning. */
+  handling?: SearchHandling;
   token: VerifiedToken;
   correlationId: string;
   baseUrl: string;
@@ -63,10 +65,19 @@ export class SearchClinical {
     const { count, capped } = parseCount(command.count, this.config.access.maxCount);
     const requested = [...new Set(command.include ?? [])].sort();
     const includes = requested.filter((i) => isSupportedInclude(command.type, i));
+    const unsupported = requested.filter((i) => !includes.includes(i));
+    if (unsupported.length && command.handling === 'strict') {
+      throw OperationOutcomeError.of(
+        'BAD_REQUEST',
+        `_include=${unsupported.join(', _include=')} ${unsupported.length === 1 ? 'is' : 'are'} not supported for ` +
+          `${command.type} (Prefer: handling=strict); the CapabilityStatement lists the supported ones.`,
+        { expression: ['_include'] },
+      );
+    }
     // What the search ignores is said in every answer, and left out of its links, which show only what was applied.
     const ignoredWarnings = [
       ...ignoredParameterIssues(command.ignored ?? []),
-      ...requested.filter((i) => !includes.includes(i)).map((i) => unsupportedIncludeIssue(command.type, i)),
+      ...unsupported.map((i) => unsupportedIncludeIssue(command.type, i)),
     ];
     const query = `${command.type}?patient=${encodeURIComponent(patient)}&_count=${count}${includes.map((i) => `&_include=${encodeURIComponent(i)}`).join('')}`;
     const offset = command.page ? this.pages.offsetOf(query, command.page) : 0;
