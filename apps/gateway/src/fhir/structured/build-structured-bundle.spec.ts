@@ -972,7 +972,12 @@ describe('buildStructuredBundle', () => {
       const seen = decision(['problems', 'immunisations'], [], ['documents']);
       const withProblems = build(request(area('includeProblems')), linked({ record, withheld: [], decision: seen }));
       expect(diagnostics(withProblems)).toEqual([expect.stringContaining('The documents area could not be read')]);
-      expect(outcomeOf(withProblems)?.issue[0]).toMatchObject({ severity: 'warning', code: 'incomplete' });
+      expect(outcomeOf(withProblems)?.issue[0]).toMatchObject({
+        severity: 'warning',
+        code: 'incomplete',
+        expression: ['documents'],
+        diagnostics: expect.stringContaining('may be missing') as string,
+      });
       // No secondary lists, nothing missing from them: no warning.
       expect(
         diagnostics(build(request(area('includeImmunisations')), linked({ record, withheld: [], decision: seen }))),

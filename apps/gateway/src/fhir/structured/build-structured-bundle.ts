@@ -153,8 +153,8 @@ export function buildStructuredBundle(input: StructuredBundleInput): Bundle {
       warnings.push(
         spineIssue(
           'BAD_GATEWAY',
-          `The ${section} area could not be read from the practice's GP system, so its items that the problems link to or the consultations contain are missing from this record. Try again later.`,
-          { severity: 'warning', issueType: 'incomplete' },
+          `The ${section} area could not be read from the practice's GP system, so items of it that the problems link to or the consultations contain may be missing from this record (those the system sent with the problems or consultations are included). Try again later.`,
+          { severity: 'warning', issueType: 'incomplete', expression: [SECTION_PARAMETERS[section]] },
         ),
       );
     }
