@@ -178,3 +178,37 @@ describe('refusals by the auth guard in the audit trail', () => {
     }
   });
 });
+
+describe('refusals by the auth guard and the rate limit', () => {
+  let lloyd: RunningLloyd;
+
+  beforeAll(async () => {
+    lloyd = await startLloyd({ overrides: { access: { rateLimits: { perOrganisation: { SC100: 3 } } } } });
+  });
+  afterAll(() => lloyd?.close());
+
+  it("counts a verified caller's refusals against its organisation's limit, so they cannot flood the audit trail", async () => {
+    const token = await lloyd.token('social-care', { practitioner: 'G1234567', scope: 'system/Condition.rs' });
+    const statuses: number[] = [];
+    let last: Response | undefined;
+    for (let i = 0; i < 5; i++) {
+      last = await fetch(`${lloyd.base}/fhir/Patient?identifier=${encodeURIComponent(`${NHS}|9990000018`)}`, {
+        headers: { authorization: `Bearer ${token}`, 'x-request-id': `limited-${i}` },
+      });
+      statuses.push(last.status);
+    }
+    expect(statuses).toEqual([403, 403, 403, 429, 429]);
+    expect(last?.headers.get('retry-after')).toMatch(/^\d+$/);
+    const auditor = await lloyd.token('auditor');
+    const res = await fetch(`${lloyd.base}/fhir/AuditEvent?_count=100`, {
+      headers: { authorization: `Bearer ${auditor}` },
+    });
+    const events = ((await res.json()) as fhir4.Bundle).entry?.map((e) => e.resource as fhir4.AuditEvent) ?? [];
+    const limited = events.filter((e) =>
+      e.entity?.some(
+        (x) => x.what?.identifier?.system === CORRELATION && x.what.identifier.value?.startsWith('limited-'),
+      ),
+    );
+    expect(limited).toHaveLength(3);
+  });
+});

@@ -71,5 +71,5 @@ export {
 export type { AuditQuery } from './audit/audit-query.js';
 export { AuditTrail, type AuditSearchResult, type ChainBreak, type ChainReport } from './audit/audit-trail.js';
 export { RateLimiter, type RateLimitVerdict } from './rate-limit/rate-limiter.js';
-export { RateLimitGuard, rateLimitHeaders } from './rate-limit/rate-limit.guard.js';
+export { RateLimitGuard, rateLimitHeaders, tooManyRequests } from './rate-limit/rate-limit.guard.js';
 export { parseCount, parseOffset, type PageSize } from './paging.js';

@@ -1,7 +1,7 @@
-import { Catch, Inject, NotFoundException, type ArgumentsHost, type ExceptionFilter } from '@nestjs/common';
+import { Catch, Inject, NotFoundException, Optional, type ArgumentsHost, type ExceptionFilter } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
-import { AuditTrail } from '@lloyd/access';
+import { AuditTrail, RateLimiter } from '@lloyd/access';
 import { guardRefusalOf } from '@lloyd/auth';
 import { LLOYD_CONFIG, type LloydConfig } from '@lloyd/config';
 import { LOGGER, MetricsService } from '@lloyd/observability';
@@ -25,8 +25,9 @@ export class FhirExceptionFilter implements ExceptionFilter {
     private readonly routes: RouteTable,
     audit: AuditTrail,
     metrics: MetricsService,
+    @Optional() limiter?: RateLimiter,
   ) {
-    this.refusals = new GuardRefusals(audit, metrics, logger);
+    this.refusals = new GuardRefusals(audit, metrics, logger, limiter);
   }
 
   async catch(exception: unknown, host: ArgumentsHost): Promise<void> {

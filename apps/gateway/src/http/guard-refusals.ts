@@ -1,7 +1,7 @@
 import type { FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import type { Counter } from 'prom-client';
-import type { AuditTrail } from '@lloyd/access';
+import { rateLimitHeaders, tooManyRequests, type AuditTrail, type RateLimiter } from '@lloyd/access';
 import { tokenOf, type GuardRefusal } from '@lloyd/auth';
 import { OperationOutcomeError, outcomes } from '@lloyd/fhir';
 import { UNMATCHED_ROUTE, type MetricsService } from '@lloyd/observability';
@@ -21,6 +21,7 @@ export class GuardRefusals {
     private readonly audit: AuditTrail,
     metrics: MetricsService,
     private readonly logger: Logger,
+    private readonly limiter?: RateLimiter,
   ) {
     this.refused = metrics.counter(
       'lloyd_auth_refusals_total',
@@ -51,7 +52,15 @@ export class GuardRefusals {
       },
       'request refused by the auth guard',
     );
-    if (!refusal.patientData || refusal.rule === 'unauthenticated' || !token) return error;
+    if (refusal.rule === 'unauthenticated' || !token) return error;
+    // A verified caller's refusals count against its organisation's rate limit like any request, so that refused
+    // requests cannot fill the audit trail faster than allowed ones could.
+    const verdict = await this.limiter?.take(token.organisation);
+    if (verdict && !verdict.allowed) return tooManyRequests(token.organisation, verdict);
+    const refused = verdict
+      ? new OperationOutcomeError(error.status, error.outcome, { ...error.headers, ...rateLimitHeaders(verdict) })
+      : error;
+    if (!refusal.patientData) return refused;
     const entry = guardRefusalEntry(
       {
         method: request.method,
@@ -63,11 +72,11 @@ export class GuardRefusals {
       },
       token,
       refusal.rule,
-      error,
+      refused,
     );
     try {
       await this.audit.record(entry);
-      return error;
+      return refused;
     } catch (failure) {
       // The trail has logged and counted it; its 500 says the request was refused rather than answered unaudited.
       return failure instanceof OperationOutcomeError ? failure : outcomes.internal(String(request.id));

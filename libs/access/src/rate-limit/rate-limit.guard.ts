@@ -43,11 +43,16 @@ export class RateLimitGuard implements CanActivate {
     const reply = http.getResponse<HeaderReply>();
     for (const [name, value] of Object.entries(headers)) reply.header(name, value);
     if (verdict.allowed) return true;
-    throw OperationOutcomeError.of(
-      'TOO_MANY_REQUESTS',
-      `Organisation ${token.organisation} has used its limit of ${verdict.limit} requests per ${verdict.windowSeconds} s. ` +
-        `Try again in ${verdict.resetSeconds} s (see Retry-After); if your service needs a higher limit, ask the Lloyd administrators.`,
-      { headers: { ...headers, 'retry-after': String(verdict.resetSeconds) } },
-    );
+    throw tooManyRequests(token.organisation, verdict);
   }
+}
+
+/** 429 `TOO_MANY_REQUESTS` for an organisation over its limit, with the rate-limit headers and `Retry-After`. */
+export function tooManyRequests(organisation: string, verdict: RateLimitVerdict): OperationOutcomeError {
+  return OperationOutcomeError.of(
+    'TOO_MANY_REQUESTS',
+    `Organisation ${organisation} has used its limit of ${verdict.limit} requests per ${verdict.windowSeconds} s. ` +
+      `Try again in ${verdict.resetSeconds} s (see Retry-After); if your service needs a higher limit, ask the Lloyd administrators.`,
+    { headers: { ...rateLimitHeaders(verdict), 'retry-after': String(verdict.resetSeconds) } },
+  );
 }
