@@ -141,7 +141,7 @@ describe('parseEhrExtract', () => {
       extension: [{ url: EXTENSIONS.allergyEnd, extension: [{ url: 'endDate', valueDateTime: '2010' }] }],
     });
     const peanut = find<fhir4.AllergyIntolerance>('AllergyIntolerance', 'ALL2');
-    expect(peanut.category).toBeUndefined();
+    expect(peanut.category).toEqual(['environment']);
     expect(peanut.clinicalStatus?.coding?.[0]?.code).toBe('active');
     expect(peanut.extension).toBeUndefined();
   });

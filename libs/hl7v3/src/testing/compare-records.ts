@@ -124,7 +124,8 @@ function fieldPairs(x: fhir4.Resource, y: fhir4.Resource): [string, unknown, unk
     return [
       ['onset', a.onsetDateTime, b.onsetDateTime],
       ['resolved', resolved(a.clinicalStatus), resolved(b.clinicalStatus)],
-      ['category', a.category, b.category],
+      // GP2GP carries only drug (14L..) or non-drug (SN53.) allergy; a non-drug one comes back as environment.
+      ['drug allergy', a.category?.includes('medication') === true, b.category?.includes('medication') === true],
     ];
   }
   if (a.resourceType === 'Condition' && b.resourceType === 'Condition') {

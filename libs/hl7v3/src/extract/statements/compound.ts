@@ -123,7 +123,9 @@ function allergy(scope: CompositionScope, node: XNode, kind: 'drug' | 'non-drug'
       'meta',
       confidentialMeta(scope.confidential || isConfidentialNode(node) || isConfidentialNode(source)),
     );
-    if (kind === 'drug') allergyIntolerance.category = ['medication'];
+    // As the NHS receiving adaptor does: a drug allergy is medication, any other allergy environment (the extract
+    // says no more than "non-drug").
+    allergyIntolerance.category = [kind === 'drug' ? 'medication' : 'environment'];
     allergyIntolerance.code = parseConcept(child(source, 'code')) ??
       parseConcept(child(node, 'code')) ?? { text: 'Allergy' };
     put(allergyIntolerance, 'encounter', scope.encounter);
