@@ -36,6 +36,7 @@ import {
   prepared,
   ALL_SECTIONS,
 } from '../testing/structured-fixtures.js';
+import { eventDate } from './dates.js';
 import { LIST_WARNING_EXTENSION, LIST_WARNING_TEXT } from './list-sections.js';
 import type { StructuredRecordRequest } from './structured-request.js';
 
@@ -989,6 +990,20 @@ describe('buildStructuredBundle', () => {
       const secondary = listsOf(bundle).filter((l) => l.code?.coding?.[0]?.system === SECONDARY);
       expect(secondary.length).toBeGreaterThan(0);
       for (const list of secondary) expect(warningsOn(list)).toContain('data-in-transit');
+    });
+
+    it('orders every List as it says, by event date, most recent first and undated last', () => {
+      const bundle = build(everyArea(), linked());
+      const byKey = new Map(resourcesOf(bundle).map((r) => [`${r.resourceType}/${r.id ?? ''}`, r]));
+      const lists = listsOf(bundle).filter((l) => (l.entry ?? []).length > 1);
+      expect(lists.length).toBeGreaterThan(0);
+      for (const list of lists) {
+        expect(list.orderedBy?.coding?.[0]?.code).toBe('event-date');
+        const dates = (list.entry ?? []).map((e) => eventDate(byKey.get(e.item.reference ?? '')!));
+        const dated = dates.filter((d): d is string => d !== undefined);
+        expect({ list: list.title, dated }).toEqual({ list: list.title, dated: [...dated].sort().reverse() });
+        expect(dates.slice(dated.length).every((d) => d === undefined)).toBe(true);
+      }
     });
 
     it('returns each resource once, and every reference in the Bundle resolves within it when every area is asked for', () => {

@@ -14,7 +14,7 @@ import {
   type Resource,
 } from '@lloyd/fhir';
 import { degradedItemsIssue, isDegraded } from '@lloyd/terminology';
-import { onOrAfter, withinPeriod } from './dates.js';
+import { byEventDate, onOrAfter, withinPeriod } from './dates.js';
 import { SECONDARY_LIST_SYSTEM, secondaryLists } from './secondary-lists.js';
 import { isEndedAllergy, medicationSupport, reportResults, reportSupport, type Lookup } from './supporting.js';
 import {
@@ -423,7 +423,8 @@ function list(
   }
   const notes: fhir4.Annotation[] = warnings.map((code) => ({ text: LIST_WARNING_TEXT[code] }));
   if (items.length) {
-    result.entry = items.map((item) => ({ item: { reference: `${item.resourceType}/${item.id ?? ''}` } }));
+    // The List says it is ordered by event date (most recent first), so it is, whatever order the system gave.
+    result.entry = byEventDate(items).map((item) => ({ item: { reference: `${item.resourceType}/${item.id ?? ''}` } }));
   } else {
     result.emptyReason = {
       coding: [

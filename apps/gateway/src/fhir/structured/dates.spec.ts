@@ -1,4 +1,4 @@
-import { dateRange, onOrAfter, withinPeriod } from './dates.js';
+import { byEventDate, dateRange, eventDate, onOrAfter, withinPeriod } from './dates.js';
 
 describe('dateRange', () => {
   it('has no range for a missing or unreadable date', () => {
@@ -95,5 +95,44 @@ describe('onOrAfter', () => {
 
   it('keeps an item with no known date', () => {
     expect(onOrAfter(undefined, '2019-03-01')).toBe(true);
+  });
+});
+
+describe('byEventDate', () => {
+  const at = (id: string, date?: string): fhir4.Observation => ({
+    resourceType: 'Observation',
+    id,
+    status: 'final',
+    code: {},
+    ...(date ? { effectiveDateTime: date } : {}),
+  });
+
+  it('orders most recent first, undated last, keeping the given order among equals', () => {
+    const sorted = byEventDate([
+      at('old', '2019-01-01'),
+      at('none-1'),
+      at('new', '2024-06-01'),
+      at('same-a', '2020-05-01'),
+      at('none-2'),
+      at('same-b', '2020-05-01'),
+    ]);
+    expect(sorted.map((o) => o.id)).toEqual(['new', 'same-a', 'same-b', 'old', 'none-1', 'none-2']);
+  });
+
+  it('reads each type its own event date', () => {
+    expect(
+      eventDate({
+        resourceType: 'Encounter',
+        status: 'finished',
+        class: {},
+        period: { start: '2021' },
+      } as fhir4.Encounter),
+    ).toBe('2021');
+    expect(eventDate({ resourceType: 'Immunization', occurrenceDateTime: '2022-02-02' } as fhir4.Immunization)).toBe(
+      '2022-02-02',
+    );
+    expect(eventDate({ resourceType: 'Condition', subject: {}, onsetDateTime: '2018' } as fhir4.Condition)).toBe(
+      '2018',
+    );
   });
 });

@@ -26,3 +26,46 @@ export function withinPeriod(value: string | undefined, period: DatePeriod | und
 export function onOrAfter(value: string | undefined, from: string | undefined): boolean {
   return withinPeriod(value, from ? { start: from } : undefined);
 }
+
+/** The date an item happened, by type: what a List ordered by event date sorts on (undefined when it has none). */
+export function eventDate(resource: fhir4.Resource): string | undefined {
+  const r = resource as {
+    onsetDateTime?: string;
+    effectiveDateTime?: string;
+    effectivePeriod?: fhir4.Period;
+    occurrenceDateTime?: string;
+    period?: fhir4.Period;
+    authoredOn?: string;
+    date?: string;
+    recordedDate?: string;
+    issued?: string;
+  };
+  return (
+    r.onsetDateTime ??
+    r.effectiveDateTime ??
+    r.effectivePeriod?.start ??
+    r.occurrenceDateTime ??
+    r.period?.start ??
+    r.authoredOn ??
+    r.date ??
+    r.recordedDate ??
+    r.issued ??
+    undefined
+  );
+}
+
+/**
+ * Items in event-date order, most recent first, undated last; items of the same date (or undated) keep their order.
+ * Dates of different precision compare as text, so `2020` sorts before `2020-05-01` (the earlier possible instant).
+ */
+export function byEventDate<T extends fhir4.Resource>(items: readonly T[]): T[] {
+  return items
+    .map((item, index) => ({ item, index, date: eventDate(item) }))
+    .sort((a, b) => {
+      if (a.date === b.date) return a.index - b.index;
+      if (a.date === undefined) return 1;
+      if (b.date === undefined) return -1;
+      return b.date.localeCompare(a.date);
+    })
+    .map(({ item }) => item);
+}
