@@ -1,4 +1,5 @@
-import { CODE_SYSTEMS, CONFIDENTIAL_SECURITY_LABEL, LLOYD_FHIR_BASE } from '@lloyd/adapters-core';
+import { CONFIDENTIAL_SECURITY_LABEL, LLOYD_FHIR_BASE } from '@lloyd/adapters-core';
+import { systemOfScheme } from './code-schemes.js';
 import type { NativeCode, NativeCoded, NativeOriginalCode } from './record-schema.js';
 
 /**
@@ -30,39 +31,18 @@ export function encounterOf(ctx: MappingContext, consultationId: string | undefi
     : undefined;
 }
 
-/** The native code as a coding: Read v2, or the practice's local scheme. */
-export function coding(ctx: MappingContext, code: NativeCode): fhir4.Coding {
-  return {
-    system: code['@scheme'] === 'READ2' ? CODE_SYSTEMS.readv2 : `${CODE_SYSTEMS.localPrefix}${ctx.ods}`,
-    code: code['@code'],
-    ...(code['@term'] ? { display: code['@term'] } : {}),
-  };
-}
-
-/** A code the item arrived with, in any scheme, as a coding (the system's own scheme names map back to FHIR's). */
-function originalCoding(ctx: MappingContext, code: NativeOriginalCode): fhir4.Coding {
-  const scheme = code['@scheme'];
-  const system =
-    ORIGINAL_SCHEMES[scheme] ??
-    (scheme === 'LOCAL'
-      ? `${CODE_SYSTEMS.localPrefix}${ctx.ods}`
-      : scheme.startsWith('LOCAL-')
-        ? `${CODE_SYSTEMS.localPrefix}${scheme.slice('LOCAL-'.length)}`
-        : scheme.includes(':')
-          ? scheme
-          : undefined);
+/**
+ * A native code as a coding: an item's own code (Read v2, or the practice's local scheme) or a code it arrived with,
+ * in any scheme (see {@link systemOfScheme}).
+ */
+export function coding(ctx: MappingContext, code: NativeCode | NativeOriginalCode): fhir4.Coding {
+  const system = systemOfScheme(code['@scheme'], ctx.ods);
   return {
     ...(system ? { system } : {}),
     code: code['@code'],
     ...(code['@term'] ? { display: code['@term'] } : {}),
   };
 }
-
-const ORIGINAL_SCHEMES: Readonly<Record<string, string>> = {
-  SNOMED: CODE_SYSTEMS.snomed,
-  READ2: CODE_SYSTEMS.readv2,
-  CTV3: CODE_SYSTEMS.ctv3,
-};
 
 /**
  * The item's code with the text as the clinician recorded it (falling back to the code's term), then the codes a
@@ -71,7 +51,7 @@ const ORIGINAL_SCHEMES: Readonly<Record<string, string>> = {
  */
 export function concept(ctx: MappingContext, item: NativeCoded): fhir4.CodeableConcept {
   const text = item.Term || item.Code['@term'];
-  const codings = [coding(ctx, item.Code), ...item.OriginalCode.map((c) => originalCoding(ctx, c))];
+  const codings = [coding(ctx, item.Code), ...item.OriginalCode.map((c) => coding(ctx, c))];
   const unique = codings.filter((c, i) => codings.findIndex((d) => d.system === c.system && d.code === c.code) === i);
   return { coding: unique, ...(text ? { text } : {}) };
 }

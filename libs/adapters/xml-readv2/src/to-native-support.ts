@@ -1,5 +1,6 @@
 import { CODE_SYSTEMS, type CanonicalRecord } from '@lloyd/adapters-core';
 import { hasConfidentialityLabel } from '@lloyd/fhir';
+import { schemeOfSystem } from './code-schemes.js';
 import type { Attributes, NativeXmlWriter } from './native-writer.js';
 
 const SDS_USER_SYSTEM = 'https://fhir.nhs.uk/Id/sds-user-id';
@@ -73,15 +74,7 @@ function nativeCoding(concept: fhir4.CodeableConcept | undefined): Attributes | 
   if (read) return { scheme: 'READ2', code: read.code, term: read.display };
   const original = codings[0];
   if (!original) return undefined;
-  const scheme =
-    original.system === CODE_SYSTEMS.snomed
-      ? 'SNOMED'
-      : original.system === CODE_SYSTEMS.ctv3
-        ? 'CTV3'
-        : original.system?.startsWith(CODE_SYSTEMS.localPrefix)
-          ? `LOCAL-${original.system.slice(CODE_SYSTEMS.localPrefix.length)}`
-          : (original.system ?? 'UNKNOWN');
-  return { scheme, code: original.code, term: original.display };
+  return { scheme: schemeOfSystem(original.system), code: original.code, term: original.display };
 }
 
 /** The text as the clinician recorded it: the concept's text, else the display of its first coding. */
