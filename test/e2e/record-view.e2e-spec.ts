@@ -1,24 +1,13 @@
 import { CLINICAL_TYPES, EXTENSIONS } from '@lloyd/adapters-core';
 import { assertValidR4 } from '@lloyd/adapters-core-testing';
 import { referencesIn } from '@lloyd/fhir';
-import { startLloyd, type RunningLloyd } from '../support/lloyd.js';
+import { ALL_AREAS, startLloyd, type RunningLloyd } from '../support/lloyd.js';
 
 const NHS = 'https://fhir.nhs.uk/Id/nhs-number';
 const SNOMED = 'http://snomed.info/sct';
 const DEGRADED = 'https://fhir.lloyd.example/StructureDefinition/degraded-code';
 /** GP Connect's code system for secondary lists (what problems link to, what consultations contain). */
 const SECONDARY_LISTS = 'https://fhir.hl7.org.uk/STU3/CodeSystem/GPConnect-SecondaryListValues-1';
-
-const ALL_AREAS: fhir4.ParametersParameter[] = [
-  { name: 'includeAllergies', part: [{ name: 'includeResolvedAllergies', valueBoolean: true }] },
-  { name: 'includeMedication' },
-  { name: 'includeConsultations' },
-  { name: 'includeProblems' },
-  { name: 'includeImmunisations' },
-  { name: 'includeUncategorisedData' },
-  { name: 'includeInvestigations' },
-  { name: 'includeReferrals' },
-];
 
 const LIST_CODES = {
   allergies: '886921000000105',

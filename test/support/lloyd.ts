@@ -9,6 +9,18 @@ import { fetchToken, type DevClient, type TokenRequest } from './tokens.js';
 
 const SEED = 20261123;
 
+/** Every area of the structured record, without filters (resolved allergies included). */
+export const ALL_AREAS: fhir4.ParametersParameter[] = [
+  { name: 'includeAllergies', part: [{ name: 'includeResolvedAllergies', valueBoolean: true }] },
+  { name: 'includeMedication' },
+  { name: 'includeConsultations' },
+  { name: 'includeProblems' },
+  { name: 'includeImmunisations' },
+  { name: 'includeUncategorisedData' },
+  { name: 'includeInvestigations' },
+  { name: 'includeReferrals' },
+];
+
 export interface RunningLloyd {
   base: string;
   app: NestFastifyApplication;

@@ -4,18 +4,7 @@
  */
 import { EXTENSIONS } from '@lloyd/adapters-core';
 import { referencesIn } from '@lloyd/fhir';
-import { startLloyd, type RunningLloyd } from '../../../../../test/support/lloyd.js';
-
-const ALL_AREAS: fhir4.ParametersParameter[] = [
-  { name: 'includeAllergies', part: [{ name: 'includeResolvedAllergies', valueBoolean: true }] },
-  { name: 'includeMedication' },
-  { name: 'includeConsultations' },
-  { name: 'includeProblems' },
-  { name: 'includeImmunisations' },
-  { name: 'includeUncategorisedData' },
-  { name: 'includeInvestigations' },
-  { name: 'includeReferrals' },
-];
+import { ALL_AREAS, startLloyd, type RunningLloyd } from '../../../../../test/support/lloyd.js';
 
 describe('structured record: links into withheld areas', () => {
   let lloyd: RunningLloyd;
