@@ -7,15 +7,13 @@ import {
   RequireScopeOnTypeParameter,
   RequireScopes,
   RequireScopesFrom,
-  type ScopeDemand,
-  type ScopedRequest,
   type VerifiedToken,
 } from '@lloyd/auth';
 import { LLOYD_CONFIG, type LloydConfig } from '@lloyd/config';
 import { outcomes } from '@lloyd/fhir';
 import { namesFhirJson } from '../http/content-negotiation.js';
 import { FHIR_JSON } from '../http/send-outcome.js';
-import { includeDefinition } from './record/includes.js';
+import { includeScopes } from './record/includes.js';
 import { fhirBaseUrl } from './request-urls.js';
 import { CLINICAL_SEARCH, handlingOf, readSearchParameters } from './search-parameters.js';
 import { ReadDocument } from './usecases/read-document.js';
@@ -114,29 +112,6 @@ export class ClinicalController {
       now: new Date(),
     });
   }
-}
-
-/**
- * An `_include` serves its targets as a read would: each supported one needs read scope on every type it can bring
- * (only the given one for `<Type>:<param>:<target>`). An unsupported `_include` is ignored by the search, and needs
- * nothing.
- */
-function includeScopes({ params, query }: ScopedRequest): ScopeDemand[] {
-  const type = params['type'];
-  if (typeof type !== 'string' || !(CLINICAL_TYPES as readonly string[]).includes(type)) return [];
-  const given = query['_include'];
-  const values = (Array.isArray(given) ? (given as unknown[]) : [given]).filter((v) => typeof v === 'string');
-  return values.flatMap((value) => {
-    const definition = includeDefinition(type as ClinicalType, value);
-    const target = value.split(':')[2];
-    return (definition?.targets ?? [])
-      .filter((t) => target === undefined || t === target)
-      .map((t): ScopeDemand => ({
-        requirement: `read:${t}`,
-        because: `_include=${value.length > 100 ? `${value.slice(0, 100)}…` : value}`,
-        otherwise: 'leave out the _include parameters that need them',
-      }));
-  });
 }
 
 /** Whether the caller asks for the FHIR representation of a Binary rather than its content (FHIR's Binary read). */

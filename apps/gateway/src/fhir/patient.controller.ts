@@ -1,24 +1,14 @@
 import { Body, Controller, Get, Header, HttpCode, Inject, Param, Post, Query, Req } from '@nestjs/common';
 import type { FastifyRequest } from 'fastify';
-import { SECTION_PARAMETERS, sectionsForResourceType } from '@lloyd/access';
-import { LLOYD_CONFIG, type LloydConfig, type RecordSection } from '@lloyd/config';
-import {
-  CurrentToken,
-  PatientDataAccess,
-  RequireScopes,
-  RequireScopesFrom,
-  type ScopeDemand,
-  type ScopedRequest,
-  type VerifiedToken,
-} from '@lloyd/auth';
+import { LLOYD_CONFIG, type LloydConfig } from '@lloyd/config';
+import { CurrentToken, PatientDataAccess, RequireScopes, RequireScopesFrom, type VerifiedToken } from '@lloyd/auth';
 import { outcomes } from '@lloyd/fhir';
 import { FHIR_JSON } from '../http/send-outcome.js';
 import { fhirBaseUrl } from './request-urls.js';
 import { handlingOf, PATIENT_SEARCH, readSearchParameters } from './search-parameters.js';
-import { linkedSectionsFor } from './structured/build-structured-bundle.js';
-import { SECTION_LISTS } from './structured/list-sections.js';
+import { structuredRecordScopes } from './structured/structured-scopes.js';
 import { GetStructuredRecord } from './usecases/get-structured-record.js';
-import { READABLE_TYPES, ReadResource } from './usecases/read-resource.js';
+import { ReadResource } from './usecases/read-resource.js';
 import { SearchPatients } from './usecases/search-patients.js';
 
 @Controller('fhir/Patient')
@@ -84,32 +74,4 @@ export class PatientController {
       now: new Date(),
     });
   }
-}
-
-/** What every structured record holds (the Patient, the practice, the usual GP and their role, the places they name). */
-const RECORD_FRAME = ['Patient', 'Organization', 'Practitioner', 'PractitionerRole', 'Location', 'List'] as const;
-
-/**
- * The structured record reads every type its answer can hold: the frame, and the types of each requested area and of
- * the areas it links to (GP Connect's secondary lists). The body is read leniently here, for parameter names only;
- * the use case validates it (422), after the scope (403) and the claims (400).
- */
-function structuredRecordScopes({ body }: ScopedRequest): ScopeDemand[] {
-  const given = (body as { parameter?: unknown } | null)?.parameter;
-  const names = new Set(
-    (Array.isArray(given) ? (given as unknown[]) : []).map((p) => (p as { name?: unknown } | null)?.name),
-  );
-  const requested = (Object.keys(SECTION_LISTS) as RecordSection[]).filter((s) => names.has(SECTION_PARAMETERS[s]));
-  const reached = (section: RecordSection) =>
-    requested
-      .filter((r) => r === section || linkedSectionsFor([r]).includes(section))
-      .map((r) => SECTION_PARAMETERS[r]);
-  const otherwise = 'ask for fewer areas (each area needs its own types, and problems and consultations need them all)';
-  return [
-    ...RECORD_FRAME.map((type): ScopeDemand => ({ requirement: `read:${type}`, because: 'every structured record' })),
-    ...READABLE_TYPES.flatMap((type): ScopeDemand[] => {
-      const because = [...new Set(sectionsForResourceType(type).flatMap(reached))];
-      return because.length ? [{ requirement: `read:${type}`, because: because.join(', '), otherwise }] : [];
-    }),
-  ];
 }

@@ -1,4 +1,5 @@
-import type { ClinicalType } from '@lloyd/adapters-core';
+import { CLINICAL_TYPES, type ClinicalType } from '@lloyd/adapters-core';
+import type { ScopeDemand, ScopedRequest } from '@lloyd/auth';
 import { spineIssue, type OperationOutcomeIssue, type Resource } from '@lloyd/fhir';
 
 export type ReferencesOf = (resource: Resource) => fhir4.Reference[];
@@ -196,4 +197,27 @@ export function resolveIncludes(
     );
   }
   return { included, warnings };
+}
+
+/**
+ * An `_include` serves its targets as a read would: each supported one needs read scope on every type it can bring
+ * (only the given one for `<Type>:<param>:<target>`). An unsupported `_include` is ignored by the search, and needs
+ * nothing.
+ */
+export function includeScopes({ params, query }: ScopedRequest): ScopeDemand[] {
+  const type = params['type'];
+  if (typeof type !== 'string' || !(CLINICAL_TYPES as readonly string[]).includes(type)) return [];
+  const given = query['_include'];
+  const values = (Array.isArray(given) ? (given as unknown[]) : [given]).filter((v) => typeof v === 'string');
+  return values.flatMap((value) => {
+    const definition = includeDefinition(type as ClinicalType, value);
+    const target = value.split(':')[2];
+    return (definition?.targets ?? [])
+      .filter((t) => target === undefined || t === target)
+      .map((t): ScopeDemand => ({
+        requirement: `read:${t}`,
+        because: `_include=${value.length > 100 ? `${value.slice(0, 100)}…` : value}`,
+        otherwise: 'leave out the _include parameters that need them',
+      }));
+  });
 }
