@@ -124,15 +124,26 @@ export function readSearchParameters(
   }
   if (ignored.length && handling === 'strict') {
     const names = ignored.map((name) => truncate(name));
-    throw OperationOutcomeError.of(
-      'BAD_REQUEST',
-      `${names.length === 1 ? 'The search parameter' : 'The search parameters'} ${names.join(', ')} ` +
-        `${names.length === 1 ? 'is' : 'are'} not supported by this search (Prefer: handling=strict). ` +
-        `Supported: ${[...accepted.single, ...accepted.repeatable].join(', ')}.`,
-      { expression: names },
-    );
+    throw refusedUnderStrict(names, names, `Supported: ${[...accepted.single, ...accepted.repeatable].join(', ')}.`);
   }
   return { values, repeated, ignored };
+}
+
+/**
+ * 400 for what a search does not support under `Prefer: handling=strict`: parameters (`given` their names), or
+ * values such as an unsupported `_include` (`given` as `_include=…`), naming them and what is supported.
+ */
+export function refusedUnderStrict(
+  given: readonly string[],
+  expression: readonly string[],
+  supported: string,
+): OperationOutcomeError {
+  return OperationOutcomeError.of(
+    'BAD_REQUEST',
+    `${given.length === 1 ? 'The search parameter' : 'The search parameters'} ${given.join(', ')} ` +
+      `${given.length === 1 ? 'is' : 'are'} not supported by this search (Prefer: handling=strict). ${supported}`,
+    { expression: [...expression] },
+  );
 }
 
 /** The warnings of a lenient search that ignored parameters: one per parameter, so that none goes unnoticed. */

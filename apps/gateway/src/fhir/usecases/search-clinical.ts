@@ -19,7 +19,7 @@ import { PageTokens } from '../record/page-tokens.js';
 import { includeDefinition, isSupportedInclude, resolveIncludes, unsupportedIncludeIssue } from '../record/includes.js';
 import { RecordReader } from '../record/record-reader.js';
 import { inUnavailableArea, unavailableAmong, unavailableAreaIssue } from '../record/unavailable-areas.js';
-import { ignoredParameterIssues, onlyOne, type SearchHandling } from '../search-parameters.js';
+import { ignoredParameterIssues, onlyOne, refusedUnderStrict, type SearchHandling } from '../search-parameters.js';
 
 export interface SearchClinicalCommand {
   type: ClinicalType;
@@ -67,11 +67,10 @@ export class SearchClinical {
     const includes = requested.filter((i) => isSupportedInclude(command.type, i));
     const unsupported = requested.filter((i) => !includes.includes(i));
     if (unsupported.length && command.handling === 'strict') {
-      throw OperationOutcomeError.of(
-        'BAD_REQUEST',
-        `_include=${unsupported.join(', _include=')} ${unsupported.length === 1 ? 'is' : 'are'} not supported for ` +
-          `${command.type} (Prefer: handling=strict); the CapabilityStatement lists the supported ones.`,
-        { expression: ['_include'] },
+      throw refusedUnderStrict(
+        unsupported.map((i) => `_include=${i}`),
+        ['_include'],
+        `The CapabilityStatement lists the _include values ${command.type} supports.`,
       );
     }
     // What the search ignores is said in every answer, and left out of its links, which show only what was applied.
