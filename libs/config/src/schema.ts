@@ -128,7 +128,6 @@ export const configSchema = z.strictObject({
       resumeStalledAfterMs: z.number().int().positive().optional(),
       resumeIntervalMs: z.number().int().positive().optional(),
     })
-    .strict()
     .prefault({}),
   /** Protection of Lloyd and of supplier systems from each other; applied per supplier system. */
   resilience: z
