@@ -14,7 +14,6 @@ import {
   type RecordDelivery,
   type SupplierIdentity,
   type TransferCallContext,
-  type TransferredPatientStatus,
   settleHeldImport,
   supplierBaseUrl,
 } from '@lloyd/adapters-core';
@@ -226,7 +225,7 @@ export class Hl7v3ExtractTransfer extends TransferEndpoint {
     let report = await this.send('POST', inbound, extract, `${XML}; charset=utf-8`, ctx);
     if (report.nhsNumber !== nhsNumber) throw this.protocolError('the system filed the extract for another patient');
     if (report.status === 'receiving') {
-      const registration = withPatientStatus(renderRegistration(delivery.record.patient), delivery.patientStatus);
+      const registration = renderRegistration(delivery.record.patient, delivery.patientStatus);
       await this.send('PUT', `${inbound}/registration`, registration, XML, ctx);
       const documentIds = documentStatementIds(delivery.record);
       for (const attachment of delivery.attachments) {
@@ -356,20 +355,6 @@ export class Hl7v3ExtractTransfer extends TransferEndpoint {
   private protocolError(detail: string): SupplierProtocolError {
     return new SupplierProtocolError({ ...this.identity, detail });
   }
-}
-
-/**
- * The registration with the patient's sharing status, in the elements the system's own `PatientSummary` carries
- * (`consent dissent`, `confidentiality sensitive`): the practice keeps them from its registration of the patient.
- */
-function withPatientStatus(summary: string, status: TransferredPatientStatus): string {
-  const end = summary.lastIndexOf('</PatientSummary>');
-  if (end < 0) throw new Error('The registration has no PatientSummary to carry the sharing status');
-  return (
-    summary.slice(0, end) +
-    `<consent dissent="${status.dissent}"/><confidentiality sensitive="${status.sensitive}"/>` +
-    summary.slice(end)
-  );
 }
 
 /**

@@ -3,6 +3,7 @@
  * a PDS-style `PatientSummary`, the same document its summary endpoint serves (GP2GP's extract names the patient by
  * NHS number only; a real receiving practice has them from its PDS trace).
  */
+import type { TransferredPatientStatus } from '@lloyd/adapters-core';
 import { NHS_NUMBER_SYSTEM } from '@lloyd/fhir';
 
 const GENDER: Record<NonNullable<fhir4.Patient['gender']>, string> = {
@@ -25,8 +26,12 @@ function element(name: string, value: string | undefined): string {
   return value ? `<${name}>${escape(value)}</${name}>` : '';
 }
 
-/** The summary document for a delivered record's Patient. */
-export function renderRegistration(patient: fhir4.Patient): string {
+/**
+ * The summary document for a delivered record's Patient, with the patient's sharing status in the elements the
+ * system's own `PatientSummary` carries (`consent dissent`, `confidentiality sensitive`): the practice keeps them from
+ * its registration of the patient.
+ */
+export function renderRegistration(patient: fhir4.Patient, status: TransferredPatientStatus): string {
   const nhsNumber = patient.identifier?.find((i) => i.system === NHS_NUMBER_SYSTEM)?.value ?? '';
   const name = patient.name?.find((n) => n.use === 'official') ?? patient.name?.[0];
   const address = patient.address?.find((a) => a.use === 'home') ?? patient.address?.[0];
@@ -53,6 +58,7 @@ export function renderRegistration(patient: fhir4.Patient): string {
         ].join('')
       : '',
     phone ? `<telecom use="HP" value="tel:${escape(phone.replace(/\s/g, ''))}"/>` : '',
+    `<consent dissent="${status.dissent}"/><confidentiality sensitive="${status.sensitive}"/>`,
     '</PatientSummary>',
   ];
   return parts.join('');

@@ -17,7 +17,12 @@ import {
   ukLocalMinute,
   writeCoded,
 } from './to-native-support.js';
-import type { AttachmentSource, IntegrationItem, IntegrationMode } from '@lloyd/adapters-core';
+import type {
+  AttachmentSource,
+  IntegrationItem,
+  IntegrationMode,
+  TransferredPatientStatus,
+} from '@lloyd/adapters-core';
 
 const SEX: Record<string, string> = { male: 'M', female: 'F', other: 'I', unknown: 'U' };
 const PRIORITY: Record<string, string> = {
@@ -42,6 +47,7 @@ export function toNativeDelivery(
   attachments: readonly AttachmentSource[],
   fromOds: string,
   mode: IntegrationMode,
+  status: TransferredPatientStatus,
 ): NativeDelivery {
   const ctx = new ToNativeContext(record);
   const usable = record.resources.filter(hasNativeId);
@@ -49,7 +55,7 @@ export function toNativeDelivery(
   const place = <T extends fhir4.Resource>(r: T) => (placed.add(sourceRef(r)), r);
   const w = new NativeXmlWriter();
   w.start('IncomingRecord', { from: fromOds, mode });
-  writePatient(w, record.patient);
+  writePatient(w, record.patient, status);
   w.start('ClinicalRecord', { codeScheme: 'READ2' });
 
   w.start('Allergies');
@@ -256,11 +262,11 @@ export function toNativeDelivery(
   return { xml: w.toString(), notIntegrated };
 }
 
-function writePatient(w: NativeXmlWriter, patient: fhir4.Patient): void {
+/** The patient, with the sharing status the system keeps on a patient (as its own patient answers carry it). */
+function writePatient(w: NativeXmlWriter, patient: fhir4.Patient, status: TransferredPatientStatus): void {
   const name = patient.name?.find((n) => n.use === 'official') ?? patient.name?.[0];
   const address = patient.address?.find((a) => a.use === 'home') ?? patient.address?.[0];
   const nhsNumber = patient.identifier?.find((i) => i.system === 'https://fhir.nhs.uk/Id/nhs-number')?.value;
-  const sensitive = (patient.meta?.security ?? []).some((s) => s.code === 'R' || s.code === 'REDACTED');
   w.start('Patient', { nhsNumber });
   w.start('Demographics');
   w.start('Name').text('Title', name?.prefix?.[0]);
@@ -274,7 +280,8 @@ function writePatient(w: NativeXmlWriter, patient: fhir4.Patient): void {
   w.text('Town', address?.city).text('Postcode', address?.postalCode).end();
   w.text('Telephone', patient.telecom?.find((t) => t.system === 'phone')?.value, { use: 'home' });
   w.end();
-  w.element('Flags', { sensitive });
+  w.element('Consent', { dissent: status.dissent });
+  w.element('Flags', { sensitive: status.sensitive });
   w.end();
 }
 

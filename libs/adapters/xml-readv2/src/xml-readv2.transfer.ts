@@ -18,7 +18,6 @@ import {
   settleHeldImport,
   type SupplierIdentity,
   type TransferCallContext,
-  type TransferredPatientStatus,
   supplierBaseUrl,
 } from '@lloyd/adapters-core';
 import { toNativeDelivery } from './to-native-record.js';
@@ -38,22 +37,6 @@ const EXTENSIONS_BY_TYPE: Record<string, string> = {
 };
 
 export type XmlReadV2TransferOptions = XmlReadV2AdapterOptions;
-
-/**
- * The incoming record with the patient's sharing status as the system keeps it on a patient (`<Consent dissent>`
- * and `<Flags sensitive>`, as its own patient answers carry them): the delivery's status replaces the `<Flags>` the
- * record writer derived from the Patient's labels, the first `<Flags>` of the document (the patient's, written before
- * the clinical record; element names never occur in escaped text).
- */
-function withPatientStatus(xml: string, status: TransferredPatientStatus): string {
-  const flags = /<Flags\b[^>]*\/>/.exec(xml);
-  if (!flags) throw new Error('The incoming record has no patient <Flags> element to carry the sharing status');
-  return (
-    xml.slice(0, flags.index) +
-    `<Consent dissent="${status.dissent}"/><Flags sensitive="${status.sensitive}"/>` +
-    xml.slice(flags.index + flags[0].length)
-  );
-}
 
 /**
  * GP2GP transfers for supplier systems that speak XML over REST with Read v2 coding (P10001). Exporting reads the
@@ -92,9 +75,15 @@ export class XmlReadV2Transfer extends TransferEndpoint {
       // GP2GP 28: wrong record or wrong patient; nothing is sent to the system.
       return { status: 'rejected', reasonCode: '28', items: [] };
     }
-    const native = toNativeDelivery(delivery.record, delivery.attachments, delivery.fromOds, delivery.mode);
+    const native = toNativeDelivery(
+      delivery.record,
+      delivery.attachments,
+      delivery.fromOds,
+      delivery.mode,
+      delivery.patientStatus,
+    );
     const path = `transfers/${encodeURIComponent(ctx.conversationId)}`;
-    const xml = withPatientStatus(native.xml, delivery.patientStatus);
+    const xml = native.xml;
     let receipt = await this.call('POST', `${path}/record`, 'transferred record', ctx, xml);
     const sources = new Map(delivery.attachments.map((a) => [a.id, a]));
     for (const pending of receipt.Attachment.filter((a) => !a['@received'])) {
