@@ -25,7 +25,7 @@ import {
   type ListWarning,
 } from './list-sections.js';
 import type { StructuredRecordRequest } from './structured-request.js';
-import { withheldAreas, withoutWithheldLinks } from './withheld-links.js';
+import { withheldAreas, withoutWithheldLinks } from '../record/withheld-links.js';
 
 export interface StructuredBundleInput {
   request: StructuredRecordRequest;

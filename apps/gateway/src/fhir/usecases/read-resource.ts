@@ -7,6 +7,7 @@ import { outcomes, type Resource } from '@lloyd/fhir';
 import { AuditedRead } from '../record/audited-read.js';
 import { RecordReader } from '../record/record-reader.js';
 import { inUnavailableArea, unavailableAmong, unavailableItemError } from '../record/unavailable-areas.js';
+import { linkTargetAreas, referenceResolver, withheldAreas, withoutWithheldLinks } from '../record/withheld-links.js';
 
 export const READABLE_TYPES = [
   'Patient',
@@ -47,6 +48,8 @@ export class ReadResource {
     const notFound = () =>
       command.type === 'Patient' ? outcomes.patientNotFound() : outcomes.notFound(`${command.type}/${command.id}`);
     const sections = sectionsForResourceType(command.type);
+    // The areas a problem links to are read as linked areas, so that links into those the caller is not given go.
+    const linkedSections = linkTargetAreas(command.type);
     return this.audited.run(
       {
         token: command.token,
@@ -58,7 +61,12 @@ export class ReadResource {
       },
       async (progress) => {
         if (!ref || (command.type === 'Patient') !== (ref.sourceId === '')) throw notFound();
-        const opened = await this.reader.openById(ref, { ...command, sections }, notFound, progress);
+        const opened = await this.reader.openById(
+          ref,
+          { ...command, sections, ...(linkedSections.length ? { linkedSections } : {}) },
+          notFound,
+          progress,
+        );
         if (command.type === 'Patient')
           return { result: this.reader.publicPatient(opened), resources: [`Patient/${command.id}`] };
         if (sections.length && !sections.some((s) => opened.decision.sections.includes(s))) throw notFound();
@@ -83,7 +91,13 @@ export class ReadResource {
         // The item's own section must be granted (an Observation type spans two sections; an agreement may grant one).
         if (!found || !opened.decision.permits(found)) throw notFound();
         this.reader.countServed(opened.ods, [found]);
-        return { result: found, resources: [`${found.resourceType}/${found.id ?? ''}`] };
+        // No link served names an item of an area the caller is not given, as in searches and the structured record.
+        const [served] = withoutWithheldLinks(
+          [found],
+          withheldAreas(opened.decision, sections, linkedSections),
+          referenceResolver(record.resources),
+        );
+        return { result: served!, resources: [`${found.resourceType}/${found.id ?? ''}`] };
       },
     );
   }

@@ -19,6 +19,7 @@ import { PageTokens } from '../record/page-tokens.js';
 import { includeDefinition, isSupportedInclude, resolveIncludes, unsupportedIncludeIssue } from '../record/includes.js';
 import { RecordReader } from '../record/record-reader.js';
 import { inUnavailableArea, unavailableAmong, unavailableAreaIssue } from '../record/unavailable-areas.js';
+import { linkTargetAreas, referenceResolver, withheldAreas, withoutWithheldLinks } from '../record/withheld-links.js';
 import { ignoredParameterIssues, onlyOne, refusedUnderStrict, type SearchHandling } from '../search-parameters.js';
 
 export interface SearchClinicalCommand {
@@ -97,8 +98,12 @@ export class SearchClinical {
     const ref = this.ids.decode(patient);
     const sections = sectionsForResourceType(command.type);
     // What the includes name may sit in other areas: read as linked areas, served only where the agreement covers them.
+    // So are the areas a problem links to, so that the links into areas the caller is not given can be left out.
     const linkedSections = [
-      ...new Set(includes.flatMap((i) => includeDefinition(command.type, i)!.targets.flatMap(sectionsForResourceType))),
+      ...new Set([
+        ...includes.flatMap((i) => includeDefinition(command.type, i)!.targets.flatMap(sectionsForResourceType)),
+        ...linkTargetAreas(command.type),
+      ]),
     ].filter((s) => !sections.includes(s));
     return this.audited.run(
       {
@@ -147,8 +152,13 @@ export class SearchClinical {
         const matches = prepared.record.resources.filter(
           (r) => r.resourceType === command.type && opened.decision.permits(r) && !inUnavailableArea(r, unavailable),
         );
-        // `_count=0` asks for the total only: no entries and no next link.
-        const page = count === 0 ? [] : matches.slice(offset, offset + count);
+        // `_count=0` asks for the total only: no entries and no next link. No link served names an item of an area the
+        // caller is not given (switched off at the practice, or outside the agreement), as in the structured record.
+        const page = withoutWithheldLinks(
+          count === 0 ? [] : matches.slice(offset, offset + count),
+          withheldAreas(opened.decision, sections, linkedSections),
+          referenceResolver(prepared.record.resources),
+        );
         const next = count > 0 && offset + count < matches.length ? this.pages.issue(query, offset + count) : undefined;
         if (capped) warnings.push(cappedIssue(next !== undefined));
         if (sections.some((s) => (prepared.redactions[s] ?? 0) > 0)) warnings.push(confidentialItemsIssue());

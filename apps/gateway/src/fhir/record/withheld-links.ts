@@ -1,11 +1,20 @@
 import { sectionOf, sectionsForResourceType, type AccessDecision } from '@lloyd/access';
 import { EXTENSIONS } from '@lloyd/adapters-core';
-import type { RecordSection } from '@lloyd/config';
+import { recordSections, type RecordSection } from '@lloyd/config';
 import type { Resource } from '@lloyd/fhir';
 
 /**
- * The areas a structured-record request asked for, as primary or linked areas, that the caller is not given: switched
- * off at the practice or not covered by the sharing agreement.
+ * The areas besides its own that an item of `type` may link to, whose grants a read of that type must know to serve
+ * only links the caller could follow: a problem (Condition) links to items of any area (GP Connect's related clinical
+ * content); other types link within their own areas, or only to the resources that frame every record.
+ */
+export function linkTargetAreas(type: string): RecordSection[] {
+  return type === 'Condition' ? recordSections.filter((s) => s !== 'problems') : [];
+}
+
+/**
+ * The areas a request asked for, as primary or linked areas, that the caller is not given: switched off at the
+ * practice or not covered by the sharing agreement.
  */
 export function withheldAreas(
   decision: Pick<AccessDecision, 'sections' | 'linkedSections'>,
@@ -52,4 +61,13 @@ export function withoutWithheldLinks(
     if (kept.length === 0) delete copy.extension;
     return copy;
   });
+}
+
+/** Finds a record's item by its reference (`Type/id`); the index is made on the first lookup, as few reads need one. */
+export function referenceResolver(resources: readonly Resource[]): (ref: string) => Resource | undefined {
+  let byRef: Map<string, Resource> | undefined;
+  return (ref) => {
+    byRef ??= new Map(resources.map((r) => [`${r.resourceType}/${r.id ?? ''}`, r]));
+    return byRef.get(ref);
+  };
 }
