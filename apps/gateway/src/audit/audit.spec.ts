@@ -19,13 +19,20 @@ interface SearchBundle {
   }[];
 }
 
-function entry(correlationId: string, patient: string, organisation = 'RX1', error?: unknown): PatientAccessEntry {
+function entry(
+  correlationId: string,
+  patient: string,
+  organisation = 'RX1',
+  error?: unknown,
+  practiceOds?: string,
+): PatientAccessEntry {
   return {
     kind: 'patient-access',
     interaction: 'search',
     who: { clientId: 'x', organisation, practitioner: 'G1234567', reason: 'directcare' },
     correlationId,
     patient,
+    ...(practiceOds ? { practiceOds } : {}),
     ...(error ? { error } : {}),
   };
 }
@@ -44,10 +51,10 @@ describe('audit HTTP surface', () => {
     const trail = app.get(AuditTrail);
     const denial = AccessDeniedError.because('no-sharing-agreement', 'NO_ORGANISATION_CONSENT', 'x');
     const seeds: [string, PatientAccessEntry][] = [
-      ['2026-03-01T09:00:00Z', entry('e1', '9990000018')],
-      ['2026-03-01T10:00:00Z', entry('e2', '9990000026', 'SC100')],
-      ['2026-03-02T09:00:00Z', entry('e3', '9990000018', 'RZZ', denial)],
-      ['2026-03-02T10:00:00Z', entry('e4', '9990000018')],
+      ['2026-03-01T09:00:00Z', entry('e1', '9990000018', 'RX1', undefined, 'P10001')],
+      ['2026-03-01T10:00:00Z', entry('e2', '9990000026', 'SC100', undefined, 'P20002')],
+      ['2026-03-02T09:00:00Z', entry('e3', '9990000018', 'RZZ', denial, 'P10001')],
+      ['2026-03-02T10:00:00Z', entry('e4', '9990000018', 'RX1', undefined, 'P20002')],
       ['2026-03-03T09:00:00Z', entry('e5', '9990000042')],
     ];
     for (const [at, e] of seeds) {
@@ -86,6 +93,13 @@ describe('audit HTTP surface', () => {
     ['patient=9990000018', ['e4', 'e3', 'e1']],
     ['patient=https://fhir.nhs.uk/Id/nhs-number|9990000026', ['e2']],
     ['organisation=SC100', ['e2']],
+    // The data controller: the practice whose record was read, not the organisation that asked.
+    ['practice=P10001', ['e3', 'e1']],
+    ['practice=https://fhir.nhs.uk/Id/ods-organization-code|P20002', ['e4', 'e2']],
+    ['practice=RX1', []],
+    ['practice=P20002&organisation=RX1', ['e4']],
+    ['practice=P10001&outcome=4', ['e3']],
+    ['patient=9990000018&practice=P20002', ['e4']],
     ['outcome=4', ['e3']],
     ['date=2026-03-02', ['e4', 'e3']],
     ['date=ge2026-03-01T09:30:00Z&date=lt2026-03-02T09:30:00Z', ['e3', 'e2']],
@@ -120,6 +134,8 @@ describe('audit HTTP surface', () => {
     ['_count=ten', '_count'],
     ['patinet=9990000018', 'patinet'],
     ['patient=9990000018&patient=9990000026', 'patient'],
+    ['practice=P10001,P20002', 'practice'],
+    ['practice=urn:oid:2.16.840.1.113883.2.1.4.3|P10001', 'practice'],
   ])('refuses %s with 422 naming the parameter', async (query, parameter) => {
     const response = await get(`/fhir/AuditEvent?${query}`);
     expect(response.statusCode).toBe(422);

@@ -45,6 +45,11 @@ export const FHIR_CAPABILITIES: readonly CapabilityDeclaration[] = [
     interactions: ['search-type'],
     searchParams: [
       { name: 'patient', type: 'token', documentation: 'NHS number of the patient whose record was accessed.' },
+      {
+        name: 'practice',
+        type: 'token',
+        documentation: 'ODS code of the data controller: the practice whose record was read or asked for.',
+      },
       { name: 'organisation', type: 'token', documentation: 'ODS code of the requesting organisation.' },
       { name: 'date', type: 'date' },
       { name: 'outcome', type: 'token' },

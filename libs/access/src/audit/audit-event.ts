@@ -20,6 +20,8 @@ const ENTITY_TYPE_SYSTEM = 'http://terminology.hl7.org/CodeSystem/audit-entity-t
 const OBJECT_ROLE_SYSTEM = 'http://terminology.hl7.org/CodeSystem/object-role';
 const ACT_REASON_SYSTEM = 'http://terminology.hl7.org/CodeSystem/v3-ActReason';
 const SOURCE_TYPE_SYSTEM = 'http://terminology.hl7.org/CodeSystem/security-source-type';
+/** The object role of the data-controller practice's entity in a patient-access event. */
+export const DATA_REPOSITORY_ROLE = '17';
 
 /** Resources listed one by one in an event; beyond this only the count is kept, so events stay small. */
 const MAX_RESOURCE_ENTITIES = 100;
@@ -136,7 +138,7 @@ function patientAccessEvent(entry: PatientAccessEntry): Pick<AuditEvent, 'type' 
     entities.push({
       what: { identifier: { system: ODS_ORGANISATION_SYSTEM, value: practiceOds } },
       type: { system: ENTITY_TYPE_SYSTEM, code: '3', display: 'Organization' },
-      role: { system: OBJECT_ROLE_SYSTEM, code: '17', display: 'Data Repository' },
+      role: { system: OBJECT_ROLE_SYSTEM, code: DATA_REPOSITORY_ROLE, display: 'Data Repository' },
     });
   }
   if (entry.decision) {

@@ -12,6 +12,7 @@ export const AUDIT_INDEX_PREFIX = 'audit:index:';
 export const auditEventKey = (seq: number): string => `audit:event:${seq}`;
 export const patientIndexKey = (nhsNumber: string): string => `${AUDIT_INDEX_PREFIX}patient:${nhsNumber}`;
 export const organisationIndexKey = (ods: string): string => `${AUDIT_INDEX_PREFIX}organisation:${ods}`;
+export const practiceIndexKey = (ods: string): string => `${AUDIT_INDEX_PREFIX}practice:${ods}`;
 
 export interface Head {
   seq: number;

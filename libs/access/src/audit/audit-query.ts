@@ -1,5 +1,5 @@
 import { NHS_NUMBER_SYSTEM, ODS_ORGANISATION_SYSTEM, outcomes, type AuditEvent } from '@lloyd/fhir';
-import type { AuditOutcome } from './audit-event.js';
+import { DATA_REPOSITORY_ROLE, type AuditOutcome } from './audit-event.js';
 
 /** Search parameters of the audit trail, as given (strings from the query string). */
 export interface AuditQuery {
@@ -7,6 +7,11 @@ export interface AuditQuery {
   patient?: string;
   /** Consumer organisation ODS code, or `https://fhir.nhs.uk/Id/ods-organization-code|<ODS>`. */
   organisation?: string;
+  /**
+   * The data controller: the ODS code of the practice whose record was read (or asked for), or
+   * `https://fhir.nhs.uk/Id/ods-organization-code|<ODS>`.
+   */
+  practice?: string;
   /** `recorded` filters, each `[eq|ge|gt|le|lt]<date or dateTime>`; a bare day means that whole day (UTC). */
   date?: string | readonly string[];
   /** `0`, `4`, `8` or `12`. */
@@ -20,6 +25,7 @@ export interface AuditQuery {
 export interface ParsedAuditQuery {
   patient?: string;
   organisation?: string;
+  practice?: string;
   /** Inclusive lower bound of `recorded`, ms. */
   from?: number;
   /** Exclusive upper bound of `recorded`, ms. */
@@ -131,6 +137,7 @@ export function parseAuditQuery(query: AuditQuery): ParsedAuditQuery {
   if (query.patient) parsed.patient = stripSystem(query.patient, NHS_NUMBER_SYSTEM, 'patient');
   if (query.organisation)
     parsed.organisation = stripSystem(query.organisation, ODS_ORGANISATION_SYSTEM, 'organisation');
+  if (query.practice) parsed.practice = stripSystem(query.practice, ODS_ORGANISATION_SYSTEM, 'practice');
   if (query.outcome !== undefined && query.outcome !== '') {
     if (query.outcome.includes(',')) {
       throw outcomes.invalidParameter(`outcome takes one value; search once for each outcome.`, ['outcome']);
@@ -159,10 +166,18 @@ export function eventOrganisation(event: AuditEvent): string | undefined {
   return event.agent.find((a) => a.who?.identifier?.system === ODS_ORGANISATION_SYSTEM)?.who?.identifier?.value;
 }
 
+/** The data-controller practice of a patient-access event: its ODS-identified entity in the "Data Repository" role. */
+export function eventPractice(event: AuditEvent): string | undefined {
+  return event.entity?.find(
+    (e) => e.role?.code === DATA_REPOSITORY_ROLE && e.what?.identifier?.system === ODS_ORGANISATION_SYSTEM,
+  )?.what?.identifier?.value;
+}
+
 /** True when the event meets every filter of the query. */
 export function matchesQuery(event: AuditEvent, query: ParsedAuditQuery): boolean {
   if (query.patient !== undefined && eventPatient(event) !== query.patient) return false;
   if (query.organisation !== undefined && eventOrganisation(event) !== query.organisation) return false;
+  if (query.practice !== undefined && eventPractice(event) !== query.practice) return false;
   if (query.outcome !== undefined && event.outcome !== query.outcome) return false;
   if (query.from !== undefined || query.to !== undefined) {
     const at = Date.parse(event.recorded);

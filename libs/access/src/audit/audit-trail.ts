@@ -8,7 +8,14 @@ import type { Counter } from 'prom-client';
 import { ACCESS_CLOCK, type AccessClock } from '../clock.js';
 import type { AuditEntry } from './audit-entry.js';
 import { buildAuditEvent, outcomeOf } from './audit-event.js';
-import { eventOrganisation, eventPatient, matchesQuery, parseAuditQuery, type AuditQuery } from './audit-query.js';
+import {
+  eventOrganisation,
+  eventPatient,
+  eventPractice,
+  matchesQuery,
+  parseAuditQuery,
+  type AuditQuery,
+} from './audit-query.js';
 import {
   AUDIT_CHECKPOINT_KEY,
   AUDIT_HEAD_KEY,
@@ -17,6 +24,7 @@ import {
   parseCheckpoint,
   parseHead,
   patientIndexKey,
+  practiceIndexKey,
   storedEvents,
   type Head,
 } from './audit-keys.js';
@@ -163,11 +171,9 @@ export class AuditTrail {
   async search(query: AuditQuery): Promise<AuditSearchResult> {
     const parsed = parseAuditQuery(query);
     const candidates = await this.candidates(parsed);
+    const indexed = [parsed.patient, parsed.practice, parsed.organisation].filter((v) => v !== undefined);
     const indexCovers =
-      parsed.outcome === undefined &&
-      parsed.from === undefined &&
-      parsed.to === undefined &&
-      (parsed.patient === undefined || parsed.organisation === undefined);
+      parsed.outcome === undefined && parsed.from === undefined && parsed.to === undefined && indexed.length <= 1;
     if (indexCovers) {
       // The index (or the sequence itself) already matches exactly: read only the page.
       const page = await this.load(candidates.slice(parsed.offset, parsed.offset + parsed.count));
@@ -190,12 +196,15 @@ export class AuditTrail {
   /** Sequence numbers that may match, newest first (archived events are no longer in the store). */
   private async candidates(query: ReturnType<typeof parseAuditQuery>): Promise<number[]> {
     const archivedThrough = parseCheckpoint(await this.store.get(AUDIT_CHECKPOINT_KEY)).seq;
+    // The narrowest index the query names: a patient's events, a practice's, or a consumer organisation's.
     const indexKey =
       query.patient !== undefined
         ? patientIndexKey(query.patient)
-        : query.organisation !== undefined
-          ? organisationIndexKey(query.organisation)
-          : undefined;
+        : query.practice !== undefined
+          ? practiceIndexKey(query.practice)
+          : query.organisation !== undefined
+            ? organisationIndexKey(query.organisation)
+            : undefined;
     if (indexKey) {
       const seqs = (await this.store.range(indexKey, 0, -1)).map(Number).filter((seq) => seq > archivedThrough);
       return [...new Set(seqs)].sort((a, b) => b - a);
@@ -290,12 +299,14 @@ export class AuditTrail {
     if (link) await this.advanceHead(headRaw, { seq, hash: link.hash });
   }
 
-  /** The index entries for event `seq`: by patient and by requesting organisation. */
+  /** The index entries for event `seq`: by patient, by data-controller practice and by requesting organisation. */
   private indexEntries(event: AuditEvent, seq: number): { listKey: string; value: string }[] {
     const patient = eventPatient(event);
+    const practice = eventPractice(event);
     const organisation = eventOrganisation(event);
     return [
       ...(patient ? [{ listKey: patientIndexKey(patient), value: String(seq) }] : []),
+      ...(practice ? [{ listKey: practiceIndexKey(practice), value: String(seq) }] : []),
       ...(organisation ? [{ listKey: organisationIndexKey(organisation), value: String(seq) }] : []),
     ];
   }

@@ -12,11 +12,11 @@ export interface SearchAuditEventsCommand {
   selfUrl: string;
 }
 
-const PARAMETERS = ['patient', 'organisation', 'date', 'outcome', '_count', '_offset'] as const;
+const PARAMETERS = ['patient', 'practice', 'organisation', 'date', 'outcome', '_count', '_offset'] as const;
 const DEFAULT_COUNT = 50;
 
 /**
- * `GET /fhir/AuditEvent?patient=&organisation=&date=&outcome=&_count=&_offset=`: the audit trail, newest first, as
+ * `GET /fhir/AuditEvent?patient=&practice=&organisation=&date=&outcome=&_count=&_offset=`: the audit trail, newest first, as
  * a searchset Bundle with `total` and a `next` link. `_count` above `access.maxCount` is capped with a warning.
  */
 @Injectable()
@@ -42,6 +42,7 @@ export class SearchAuditEvents {
     const date = query['date'];
     const result = await this.audit.search({
       patient: single(query, 'patient'),
+      practice: single(query, 'practice'),
       organisation: single(query, 'organisation'),
       outcome: single(query, 'outcome'),
       ...(date !== undefined ? { date } : {}),
