@@ -1,5 +1,5 @@
 import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { createServer as createTcpServer, type AddressInfo } from 'node:net';
 import {
   DocumentTooLargeError,
   SupplierProtocolError,
@@ -120,6 +120,25 @@ describe('getFromSupplier', () => {
     ).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(SupplierUnavailableError);
     expect((err as Error).message).toContain('connection refused (ECONNREFUSED)');
+  });
+
+  it('calls an answer that is not HTTP at all unavailable (a wrong port, a broken proxy), not an adapter bug', async () => {
+    const junk = createTcpServer((socket) =>
+      socket.end('SSH-2.0-OpenSSH_9.2\r\nnot http at all\r\n\r\n', () => socket.destroy()),
+    );
+    await new Promise<void>((resolve) => junk.listen(0, '127.0.0.1', resolve));
+    try {
+      const port = (junk.address() as AddressInfo).port;
+      const err = await getFromSupplier(
+        { url: new URL(`http://127.0.0.1:${port}/`), label: 'x', accept: '*/*', maxBytes: 10 },
+        identity,
+        ctx(),
+      ).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(SupplierUnavailableError);
+      expect((err as Error).message).toMatch(/not HTTP/);
+    } finally {
+      junk.close();
+    }
   });
 
   it('calls an aborted call a timeout, before or during the request', async () => {

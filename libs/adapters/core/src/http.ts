@@ -48,6 +48,10 @@ export function toSupplierError(err: unknown, identity: SupplierIdentity, signal
   if (signal.aborted || (err instanceof Error && (err.name === 'AbortError' || err.name === 'TimeoutError'))) {
     return new SupplierTimeoutError({ ...identity, detail: 'the call was aborted', cause: err });
   }
+  // An answer that is not HTTP at all (another service on the port, a broken proxy): the system is not reachable.
+  if (err instanceof Error && err.name === 'HTTPParserError') {
+    return new SupplierUnavailableError({ ...identity, detail: 'the answer was not HTTP', cause: err });
+  }
   const code = errorCode(err);
   if (code !== undefined || (err instanceof TypeError && err.message === 'fetch failed')) {
     const detail = code ? `${NETWORK_CODES[code] ?? 'network error'} (${code})` : 'network error';
