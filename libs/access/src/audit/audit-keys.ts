@@ -30,18 +30,47 @@ export interface Checkpoint extends Head {
 
 export const NO_CHECKPOINT: Checkpoint = { seq: 0, hash: GENESIS_HASH, from: 1, pruned: true, archivedAt: '' };
 
+/**
+ * The chain's head or archive checkpoint in the store is not what Lloyd wrote there: it was altered (or the store
+ * damaged), so neither the chain's end nor its start can be trusted until it is restored.
+ */
+export class MalformedAuditKeyError extends Error {
+  constructor(
+    readonly key: string,
+    what: string,
+  ) {
+    super(
+      `the audit chain's ${what} (${key}) is not as Lloyd writes it: it was altered or damaged. ` +
+        `Restore ${key} from a backup of the store, then run audit:verify again.`,
+    );
+    this.name = 'MalformedAuditKeyError';
+  }
+}
+
+/** Parses a stored head or checkpoint as a JSON object, or says which key is malformed. */
+function parseKey<T>(raw: string, key: string, what: string): Partial<T> {
+  let value: unknown;
+  try {
+    value = JSON.parse(raw);
+  } catch {
+    throw new MalformedAuditKeyError(key, what);
+  }
+  if (typeof value !== 'object' || value === null) throw new MalformedAuditKeyError(key, what);
+  return value as Partial<T>;
+}
+
 export function parseHead(raw: string | null): Head {
   if (raw === null) return { seq: 0, hash: GENESIS_HASH };
-  const head = JSON.parse(raw) as Partial<Head>;
+  const head = parseKey<Head>(raw, AUDIT_HEAD_KEY, 'head');
   if (typeof head.seq !== 'number' || typeof head.hash !== 'string') {
-    throw new Error(`The audit chain's head (${AUDIT_HEAD_KEY}) is malformed`);
+    throw new MalformedAuditKeyError(AUDIT_HEAD_KEY, 'head');
   }
   return { seq: head.seq, hash: head.hash };
 }
 
 export function parseCheckpoint(raw: string | null): Checkpoint {
   if (raw === null) return NO_CHECKPOINT;
-  const cp = JSON.parse(raw) as Partial<Checkpoint>;
+  const cp = parseKey<Checkpoint>(raw, AUDIT_CHECKPOINT_KEY, 'archive checkpoint');
   if (
     typeof cp.seq !== 'number' ||
     typeof cp.hash !== 'string' ||
@@ -49,7 +78,7 @@ export function parseCheckpoint(raw: string | null): Checkpoint {
     typeof cp.pruned !== 'boolean' ||
     typeof cp.archivedAt !== 'string'
   ) {
-    throw new Error(`The audit chain's archive checkpoint (${AUDIT_CHECKPOINT_KEY}) is malformed`);
+    throw new MalformedAuditKeyError(AUDIT_CHECKPOINT_KEY, 'archive checkpoint');
   }
   return { seq: cp.seq, hash: cp.hash, from: cp.from, pruned: cp.pruned, archivedAt: cp.archivedAt };
 }

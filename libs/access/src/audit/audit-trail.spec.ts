@@ -244,6 +244,25 @@ describe('AuditTrail', () => {
       });
     });
 
+    it.each([
+      ['audit:head', 'notjson', /head \(audit:head\) is not as Lloyd writes it/],
+      ['audit:head', '{"seq":"3"}', /head \(audit:head\)/],
+      ['audit:checkpoint', 'notjson', /archive checkpoint \(audit:checkpoint\)/],
+      ['audit:checkpoint', 'null', /archive checkpoint \(audit:checkpoint\)/],
+    ])('reports an altered %s (%s) as a break that says what to restore, not a crash', async (key, value, reason) => {
+      await recordMany(2);
+      await kv.set(key, value);
+      const report = await f.audit.verify();
+      expect(report).toMatchObject({ ok: false, checked: 0, firstBreak: { seq: 0 } });
+      expect(report.firstBreak?.reason).toMatch(reason);
+      expect(report.firstBreak?.reason).toMatch(/Restore audit:\w+ from a backup/);
+      // Writing goes on failing closed, with the same explanation, rather than extend a chain it cannot place.
+      if (key === 'audit:head') {
+        const fresh = accessFixture(undefined, kv).audit;
+        await expect(fresh.record(read())).rejects.toMatchObject({ status: 500 });
+      }
+    });
+
     it('reads the head once, then continues where it left off, until another writer moves it', async () => {
       let headReads = 0;
       class CountingStore extends InMemoryKeyValueStore {

@@ -20,12 +20,14 @@ import {
   AUDIT_CHECKPOINT_KEY,
   AUDIT_HEAD_KEY,
   auditEventKey,
+  MalformedAuditKeyError,
   organisationIndexKey,
   parseCheckpoint,
   parseHead,
   patientIndexKey,
   practiceIndexKey,
   storedEvents,
+  type Checkpoint,
   type Head,
 } from './audit-keys.js';
 import { chainLink, checkStoredEvent, sealEvent, type SealedEvent } from './hash-chain.js';
@@ -132,10 +134,20 @@ export class AuditTrail {
    * event whose content, hash or link does not hold.
    */
   async verify(): Promise<ChainReport> {
-    const [head, checkpoint] = await Promise.all([
-      this.store.get(AUDIT_HEAD_KEY).then(parseHead),
-      this.store.get(AUDIT_CHECKPOINT_KEY).then(parseCheckpoint),
+    const [headRaw, checkpointRaw] = await Promise.all([
+      this.store.get(AUDIT_HEAD_KEY),
+      this.store.get(AUDIT_CHECKPOINT_KEY),
     ]);
+    let head: Head;
+    let checkpoint: Checkpoint;
+    try {
+      head = parseHead(headRaw);
+      checkpoint = parseCheckpoint(checkpointRaw);
+    } catch (err) {
+      // An altered head or checkpoint is a break like any other: where the chain ends or starts can no longer be told.
+      if (!(err instanceof MalformedAuditKeyError)) throw err;
+      return { ok: false, checked: 0, head: 0, archivedThrough: 0, firstBreak: { seq: 0, reason: err.message } };
+    }
     const archived =
       checkpoint.seq > 0 ? { archivedThrough: checkpoint.seq, archivedHash: checkpoint.hash } : undefined;
     let previousHash = checkpoint.hash;
