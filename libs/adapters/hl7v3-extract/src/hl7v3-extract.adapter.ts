@@ -153,7 +153,7 @@ export class Hl7v3ExtractAdapter extends SupplierAdapter {
     });
     try {
       const { status, kind, peeked } = await postEhrRequest(this.base, body, this.identity, ctx);
-      if (kind === 'acknowledgement') return await this.acknowledgement(peeked.body, messageId);
+      if (kind === 'acknowledgement') return await this.acknowledgement(peeked.body, messageId, status);
       if (kind !== 'ehr-extract' || status !== 200) {
         await peeked.cancel();
         throw this.protocolError(
@@ -175,11 +175,20 @@ export class Hl7v3ExtractAdapter extends SupplierAdapter {
     }
   }
 
-  /** A negative acknowledgement instead of the extract: reason 06 is "no such patient", others are errors. */
-  private async acknowledgement(body: AsyncIterable<Uint8Array>, messageId: string): Promise<null> {
+  /**
+   * A negative acknowledgement instead of the extract: reason 06 is "no such patient", others are errors. One that
+   * refers to another message is a protocol error, unless it came with a 5xx: a system that failed before it could
+   * read the request cannot name it, and its HTTP status already says it is unavailable.
+   */
+  private async acknowledgement(body: AsyncIterable<Uint8Array>, messageId: string, status: number): Promise<null> {
     const ack = await parseAcknowledgement(body, { maxBytes: this.maxSmallAnswerBytes });
     if (ack.acknowledgedMessageId && ack.acknowledgedMessageId !== messageId) {
-      throw this.protocolError('the acknowledgement refers to another message');
+      if (status < 500) throw this.protocolError('the acknowledgement refers to another message');
+      throw new SupplierUnavailableError({
+        ...this.identity,
+        status,
+        detail: `HTTP ${status} to the EHR request, with a negative acknowledgement (GP2GP reason ${ack.reason?.code ?? '99'}) of no message Lloyd sent`,
+      });
     }
     if (ack.typeCode === 'AA') throw this.protocolError('the EHR request was acknowledged but no extract was sent');
     const code = ack.reason?.code ?? '99';

@@ -23,6 +23,7 @@ import { recordSections } from '@lloyd/config';
 import { SyntheticDataset } from '../../../../apps/supplier-sim/src/generator/generate.js';
 // eslint-disable-next-line no-restricted-imports -- tests drive the real simulator over HTTP
 import { startSimulators, type RunningSimulators } from '../../../../apps/supplier-sim/src/server.js';
+import { renderNack } from '../../../../apps/supplier-sim/src/systems/hl7v3-gp2gp-messages.js';
 // eslint-disable-next-line no-restricted-imports -- tests drive the real simulator over HTTP
 import { createHl7v3Gp2gpSystem } from '../../../../apps/supplier-sim/src/systems/hl7v3-gp2gp.js';
 import { Hl7v3ExtractAdapter } from './hl7v3-extract.adapter.js';
@@ -410,6 +411,31 @@ describe('Hl7v3ExtractAdapter', () => {
     expect((err as Error).message).toContain('practice P30003 (hl7v3-extract)');
     await expect(adapter().findPatient('9990000034', ctx())).rejects.toBeInstanceOf(SupplierUnavailableError);
     await expect(adapter().health(ctx())).rejects.toBeInstanceOf(SupplierUnavailableError);
+  });
+
+  it('turns a 5xx whose negative acknowledgement refers to no message it sent into SupplierUnavailableError', async () => {
+    // A system failing before it has read the request cannot name it: the HTTP status says it is unavailable.
+    const failing = await serve((req, res) => {
+      if (req.method === 'POST') {
+        const nack = renderNack({ reason: '99', asid: '918999199084', createdAt: '2026-12-08T01:00:00' });
+        res.writeHead(500, { 'content-type': 'application/xml' }).end(nack);
+        return;
+      }
+      void fetch(`${sims.urls.P30003}${req.url}`).then(async (answer) => {
+        res.writeHead(answer.status, { 'content-type': answer.headers.get('content-type') ?? 'application/xml' });
+        res.end(Buffer.from(await answer.arrayBuffer()));
+      });
+    });
+    try {
+      const err = await adapter(failing.url)
+        .getRecord('9990000034', ALL, ctx())
+        .catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(SupplierUnavailableError);
+      expect((err as SupplierUnavailableError).status).toBe(500);
+      expect((err as Error).message).toMatch(/GP2GP reason 99/);
+    } finally {
+      await failing.close();
+    }
   });
 
   it('turns a dropped connection into SupplierUnavailableError', async () => {
