@@ -67,6 +67,17 @@ export async function createGatewayApp(
     void reply.header('x-request-id', request.id);
     done();
   });
+  // Answers sent once a shutdown has begun close their connection, so that a keep-alive client does not hold the
+  // shutdown open until the connection idles out (Fastify answers new requests then with 503 itself).
+  let closing = false;
+  fastify.addHook('preClose', (done) => {
+    closing = true;
+    done();
+  });
+  fastify.addHook('onSend', (_request, reply, payload, done) => {
+    if (closing) void reply.header('connection', 'close');
+    done(null, payload);
+  });
   fastify.addHook('onResponse', (request, reply, done) => {
     request.log.info(
       {

@@ -1,4 +1,4 @@
-import { Logger, type OnModuleDestroy } from '@nestjs/common';
+import { Logger, type OnApplicationShutdown } from '@nestjs/common';
 import { Queue, Worker, type Job as BullJob } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { JobQueue, type JobCounts, type JobHandler, type JobOptions } from './ports.js';
@@ -49,7 +49,7 @@ export interface BullMqJobQueueOptions {
  * its own Redis connections so a worker's blocking reads never stall producers. Several processes may add and
  * process the same names. Jobs are retried with exponential backoff and failed jobs are kept (`removeOnFail: false`).
  */
-export class BullMqJobQueue extends JobQueue implements OnModuleDestroy {
+export class BullMqJobQueue extends JobQueue implements OnApplicationShutdown {
   private readonly logger = new Logger('BullMqJobQueue');
   private readonly queues = new Map<string, Promise<Queue>>();
   private readonly workers = new Map<string, Promise<Worker>>();
@@ -149,7 +149,8 @@ export class BullMqJobQueue extends JobQueue implements OnModuleDestroy {
     return this.closing;
   }
 
-  onModuleDestroy(): Promise<void> {
+  /** After the HTTP server has closed (see StoreModule), so a request in flight can still add its job. */
+  onApplicationShutdown(): Promise<void> {
     return this.close();
   }
 

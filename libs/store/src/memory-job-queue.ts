@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { OnModuleDestroy } from '@nestjs/common';
+import type { OnApplicationShutdown } from '@nestjs/common';
 import { JobQueue, type Job, type JobCounts, type JobHandler, type JobOptions } from './ports.js';
 
 type JobState = 'waiting' | 'active' | 'delayed' | 'completed' | 'failed';
@@ -38,7 +38,7 @@ export function backoffDelay(backoffMs: number, attemptsMade: number): number {
  * restart; failed jobs are kept for inspection. Timers are unref'd so a pending delayed job never keeps the process
  * alive.
  */
-export class InMemoryJobQueue extends JobQueue implements OnModuleDestroy {
+export class InMemoryJobQueue extends JobQueue implements OnApplicationShutdown {
   private readonly jobs = new Map<string, JobRecord>();
   private readonly waiting = new Map<string, JobRecord[]>();
   private readonly registrations = new Map<string, Registration>();
@@ -102,7 +102,8 @@ export class InMemoryJobQueue extends JobQueue implements OnModuleDestroy {
     return this.closing;
   }
 
-  onModuleDestroy(): Promise<void> {
+  /** After the HTTP server has closed (see StoreModule), so a request in flight can still add its job. */
+  onApplicationShutdown(): Promise<void> {
     return this.close();
   }
 

@@ -1,15 +1,19 @@
-import { Global, Inject, Injectable, Module, type DynamicModule, type OnModuleDestroy } from '@nestjs/common';
+import { Global, Inject, Injectable, Module, type DynamicModule, type OnApplicationShutdown } from '@nestjs/common';
 import type { LloydConfig } from '@lloyd/config';
 import { createStores, type Stores } from './create-stores.js';
 import { BlobStore, JobQueue, KeyValueStore } from './ports.js';
 
 const STORES = Symbol('LLOYD_STORES');
 
+/**
+ * Closes the stores last: Nest closes the HTTP server after the modules' destroy hooks and before the shutdown hooks,
+ * so requests still in flight when a shutdown begins finish (and write their audit events) on open connections.
+ */
 @Injectable()
-class StoreLifecycle implements OnModuleDestroy {
+class StoreLifecycle implements OnApplicationShutdown {
   constructor(@Inject(STORES) private readonly stores: Stores) {}
 
-  onModuleDestroy(): Promise<void> {
+  onApplicationShutdown(): Promise<void> {
     return this.stores.close();
   }
 }
