@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { fromBullJobId, toBullJobId } from './bullmq-job-queue.js';
+import { ERROR_LOG_INTERVAL_MS, fromBullJobId, ThrottledErrors, toBullJobId } from './bullmq-job-queue.js';
 
 describe('BullMQ job id mapping', () => {
   it('produces ids BullMQ accepts (no ":", not an integer) and maps them back', () => {
@@ -29,5 +29,27 @@ describe('BullMQ job id mapping', () => {
 
   it('passes BullMQ-generated numeric ids through', () => {
     expect(fromBullJobId('17')).toBe('17');
+  });
+});
+
+describe('ThrottledErrors', () => {
+  it('logs a source once per interval during an outage, then says how many it left out', () => {
+    let clock = 0;
+    const logged: string[] = [];
+    const errors = new ThrottledErrors({ error: (message: string) => logged.push(message) }, () => clock);
+    for (let i = 0; i < 200; i++) {
+      errors.report('Worker for "gp2gp.request" failed', new Error('connect ECONNREFUSED 127.0.0.1:6399'));
+      errors.report('Queue "gp2gp.request" failed', new Error('connect ECONNREFUSED 127.0.0.1:6399'));
+      clock += 200;
+    }
+    expect(logged).toEqual([
+      'Worker for "gp2gp.request" failed: connect ECONNREFUSED 127.0.0.1:6399',
+      'Queue "gp2gp.request" failed: connect ECONNREFUSED 127.0.0.1:6399',
+    ]);
+    clock += ERROR_LOG_INTERVAL_MS;
+    errors.report('Worker for "gp2gp.request" failed', new Error('Connection is closed.'));
+    expect(logged.at(-1)).toBe(
+      'Worker for "gp2gp.request" failed: Connection is closed. (and 199 more since the last report)',
+    );
   });
 });

@@ -51,6 +51,8 @@ export interface BullMqJobQueueOptions {
  */
 export class BullMqJobQueue extends JobQueue implements OnApplicationShutdown {
   private readonly logger = new Logger('BullMqJobQueue');
+  /** BullMQ reports an error per reconnect attempt; the connection itself already logs each outage once. */
+  private readonly errors = new ThrottledErrors(this.logger);
   private readonly queues = new Map<string, Promise<Queue>>();
   private readonly workers = new Map<string, Promise<Worker>>();
   private readonly connections = new Set<Promise<Redis>>();
@@ -103,7 +105,7 @@ export class BullMqJobQueue extends JobQueue implements OnApplicationShutdown {
           }),
         },
       );
-      created.on('error', (error: Error) => this.logger.error(`Worker for "${name}" failed: ${error.message}`));
+      created.on('error', (error: Error) => this.errors.report(`Worker for "${name}" failed`, error));
       return created;
     })();
     worker.catch((error: unknown) =>
@@ -159,7 +161,7 @@ export class BullMqJobQueue extends JobQueue implements OnApplicationShutdown {
     if (!queue) {
       queue = this.connect(`queue:${name}`).then((connection) => {
         const created = new Queue(queueName(name), { connection, prefix: this.options.prefix });
-        created.on('error', (error: Error) => this.logger.error(`Queue "${name}" failed: ${error.message}`));
+        created.on('error', (error: Error) => this.errors.report(`Queue "${name}" failed`, error));
         return created;
       });
       this.queues.set(name, queue);
@@ -177,5 +179,33 @@ export class BullMqJobQueue extends JobQueue implements OnApplicationShutdown {
     });
     this.connections.add(connection);
     return connection;
+  }
+}
+
+/** How often one source's errors are logged at most; the repeats in between are counted and said with the next. */
+export const ERROR_LOG_INTERVAL_MS = 60_000;
+
+/**
+ * Logs a source's errors at most once per {@link ERROR_LOG_INTERVAL_MS}: during a Redis outage BullMQ emits an
+ * error for every reconnect attempt of every queue and worker, hundreds a minute, which would bury everything else.
+ */
+export class ThrottledErrors {
+  private readonly last = new Map<string, { at: number; suppressed: number }>();
+
+  constructor(
+    private readonly logger: Pick<Logger, 'error'>,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  report(source: string, error: Error): void {
+    const at = this.now();
+    const seen = this.last.get(source);
+    if (seen && at - seen.at < ERROR_LOG_INTERVAL_MS) {
+      seen.suppressed++;
+      return;
+    }
+    const repeats = seen?.suppressed ? ` (and ${seen.suppressed} more since the last report)` : '';
+    this.logger.error(`${source}: ${error.message}${repeats}`);
+    this.last.set(source, { at, suppressed: 0 });
   }
 }
