@@ -23,6 +23,7 @@ import { recordSections } from '@lloyd/config';
 import { SyntheticDataset } from '../../../../apps/supplier-sim/src/generator/generate.js';
 // eslint-disable-next-line no-restricted-imports -- tests drive the real simulator over HTTP
 import { startSimulators, type RunningSimulators } from '../../../../apps/supplier-sim/src/server.js';
+// eslint-disable-next-line no-restricted-imports -- the simulator's own negative acknowledgement, as a failing system sends it
 import { renderNack } from '../../../../apps/supplier-sim/src/systems/hl7v3-gp2gp-messages.js';
 // eslint-disable-next-line no-restricted-imports -- tests drive the real simulator over HTTP
 import { createHl7v3Gp2gpSystem } from '../../../../apps/supplier-sim/src/systems/hl7v3-gp2gp.js';
