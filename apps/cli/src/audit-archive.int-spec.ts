@@ -106,6 +106,18 @@ describeWithRedis('audit:archive CLI on Redis', (getUrl) => {
     await expect(verify([])).resolves.toMatchObject({ code: 0 });
   });
 
+  it('writes a relative --out in the directory npm was run in (INIT_CWD), not the project folder', async () => {
+    await recordDaily(3);
+    const result = await run(archiveMain, ['--before', '2026-01-03', '--out', 'relative.ndjson'], {
+      REDIS_URL: getUrl(),
+      INIT_CWD: dir,
+    });
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain(`to ${join(dir, 'relative.ndjson')}.`);
+    expect(result.stdout).toContain(`npm run -s audit:verify -- --archive ${join(dir, 'relative.ndjson')}`);
+    expect(readFileSync(join(dir, 'relative.ndjson'), 'utf8').trimEnd().split('\n')).toHaveLength(2);
+  });
+
   it('finds an archived event edited in its file', async () => {
     await recordDaily(3);
     await archive('2026-01-04', 'audit.ndjson');

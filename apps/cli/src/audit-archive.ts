@@ -14,7 +14,7 @@ import {
 } from '@lloyd/access';
 import { loadConfig, type LloydConfig } from '@lloyd/config';
 import { createStores, redactRedisUrl } from '@lloyd/store';
-import { exitQuietlyWhenStdoutCloses, parseCliOptions } from './cli-support.js';
+import { exitQuietlyWhenStdoutCloses, parseCliOptions, userPath } from './cli-support.js';
 
 const USAGE = `Usage: npm run -s audit:archive -- --before YYYY-MM-DD --out FILE
 
@@ -60,7 +60,7 @@ interface Options {
   out: string;
 }
 
-function parseOptions(argv: string[], now: Date): Options | 'help' {
+function parseOptions(argv: string[], now: Date, env?: NodeJS.ProcessEnv): Options | 'help' {
   const values = parseCliOptions(
     argv,
     { before: { type: 'string' }, out: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
@@ -79,7 +79,7 @@ function parseOptions(argv: string[], now: Date): Options | 'help' {
       `--before ${values.before} is in the future; events not yet recorded cannot be archived. Give today's date or earlier.`,
     );
   }
-  return { before, out: values.out };
+  return { before, out: userPath(values.out, env) };
 }
 
 /** Writes the archive as FILE.partial, and names it FILE only once it is on disk. */
@@ -137,6 +137,14 @@ class FileSink implements ArchiveSink {
   }
 }
 
+/** The store's advice to unset REDIS_URL fits the gateway, not audit:archive, which needs Redis. */
+function withoutInProcessAdvice(text: string): string {
+  return text.replace(
+    /,? correct REDIS_URL \(store\.redisUrl\),? or unset it to use the in-process store\.?/,
+    ' or correct REDIS_URL (store.redisUrl): audit:archive needs the Redis your gateways use.',
+  );
+}
+
 function message(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }
@@ -168,7 +176,7 @@ export async function main(argv: string[], io: AuditArchiveIo = processIo): Prom
   let sink: FileSink | undefined;
   let out: string | undefined;
   try {
-    const options = parseOptions(argv, (io.now ?? (() => new Date()))());
+    const options = parseOptions(argv, (io.now ?? (() => new Date()))(), io.env);
     if (options === 'help') {
       io.stdout(USAGE);
       return 0;
@@ -192,7 +200,7 @@ export async function main(argv: string[], io: AuditArchiveIo = processIo): Prom
     try {
       stores = await createStores(config);
     } catch (err) {
-      throw new CannotArchive(message(err));
+      throw new CannotArchive(withoutInProcessAdvice(message(err)));
     }
     try {
       sink = await FileSink.create(options.out);

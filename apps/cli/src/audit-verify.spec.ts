@@ -1,7 +1,12 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { createServer as createHttpServer, type Server } from 'node:http';
 import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { auditEventKey, AuditTrail } from '@lloyd/access';
 import { loadConfig } from '@lloyd/config';
+import { MetricsService } from '@lloyd/observability';
 import { InMemoryKeyValueStore } from '@lloyd/store';
 import { accessTestApp, bearer } from '../../gateway/src/admin/testing/access-test-app.js';
 import { main } from './audit-verify.js';
@@ -109,6 +114,111 @@ describe('audit:verify CLI', () => {
       expect(stdout).toMatch(/BROKEN at event 2: event 2 does not match its hash/);
       expect(stdout).toContain('The 1 event before it are intact; the head is at event 3.');
       await kv.set(auditEventKey(2), raw);
+    });
+  });
+
+  describe('given something that is not an audit trail', () => {
+    let server: Server;
+    let url: string;
+
+    beforeAll(async () => {
+      server = createHttpServer((_req, res) =>
+        res.writeHead(200, { 'content-type': 'application/json' }).end('{"hello":"world"}'),
+      );
+      await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+      url = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
+    });
+
+    afterAll(async () => {
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+    });
+
+    it('says the check could not be made (exit 2) when the server answers 200 with other JSON', async () => {
+      const { code, stdout, stderr } = await run(['--base-url', url, '--token', 'x']);
+      expect(code).toBe(2);
+      expect(stdout).not.toContain('BROKEN');
+      expect(stderr).toContain(
+        `the check could not be made: ${url}/admin/audit/$verify answered HTTP 200 with JSON that is not an audit ` +
+          'chain report (it starts with "{"hello":"world"}").',
+      );
+      expect(stderr).toContain('Check --base-url.');
+    });
+  });
+
+  describe('archive files', () => {
+    let dir: string;
+    let events: string[];
+
+    beforeAll(async () => {
+      dir = mkdtempSync(join(tmpdir(), 'lloyd-audit-verify-'));
+      const kv = new InMemoryKeyValueStore();
+      const trail = new AuditTrail(kv, new MetricsService({ defaultMetrics: false }));
+      events = [];
+      for (let i = 1; i <= 3; i++) {
+        await trail.record({
+          kind: 'patient-access',
+          interaction: 'read',
+          who: { clientId: 'hospital-epr', organisation: 'RX1' },
+          correlationId: `req-${i}`,
+          patient: '9990000018',
+        });
+        events.push((await kv.get(auditEventKey(i)))!);
+      }
+    });
+
+    const archive = (name: string, text: string) => {
+      writeFileSync(join(dir, name), text);
+      return join(dir, name);
+    };
+
+    it.each([
+      ['a PDF', 'x.pdf', '%PDF-1.4\n%âãÏÓ\n1 0 obj\n', '%PDF-1.4'],
+      ['a FHIR Bundle', 'bundle.json', '{\n  "resourceType": "Bundle",\n  "entry": []\n}\n', '{'],
+      [
+        'a FHIR Bundle on one line',
+        'bundle1.json',
+        '{"resourceType":"Bundle","entry":[]}\n',
+        '{"resourceType":"Bundle"',
+      ],
+    ])('says %s is not an audit archive, with exit 2', async (_what, name, text, start) => {
+      const file = archive(name, text);
+      const { code, stdout, stderr } = await run(['--archive', file]);
+      expect(code).toBe(2);
+      expect(stdout).not.toContain('BROKEN');
+      expect(stderr).toContain(`${file} is not an audit archive: its first line is not an audit event`);
+      expect(stderr).toContain(`(it starts with "${start}`);
+    });
+
+    it('ignores blank lines after the last event', async () => {
+      const file = archive('trailing.ndjson', `${events.join('\n')}\n\n\r\n`);
+      const { code, stdout } = await run(['--archive', file]);
+      expect(code).toBe(0);
+      expect(stdout).toContain('OK: 3 archived events intact in 1 file: events 1–3');
+    });
+
+    it('reports a blank line between events as a break, with exit 1', async () => {
+      const file = archive('gap.ndjson', `${events[0]}\n\n${events[1]}\n${events[2]}\n`);
+      const { code, stdout } = await run(['--archive', file]);
+      expect(code).toBe(1);
+      expect(stdout).toContain(`BROKEN at ${file} line 2: a blank line between events`);
+    });
+
+    it('still reports an altered first event as a break, not as another kind of file', async () => {
+      const file = archive('edited.ndjson', `${events[0]!.replace('"req-1"', '"req-x"')}\n${events[1]}\n`);
+      const { code, stdout } = await run(['--archive', file]);
+      expect(code).toBe(1);
+      expect(stdout).toContain(`BROKEN at ${file} line 1`);
+    });
+
+    it('takes a relative --archive from the directory npm was run in (INIT_CWD)', async () => {
+      archive('relative.ndjson', `${events.join('\n')}\n`);
+      const { code, stdout } = await run(['--archive', 'relative.ndjson'], { INIT_CWD: dir });
+      expect(code).toBe(0);
+      expect(stdout).toContain('OK: 3 archived events intact');
+      const missing = await run(['--archive', 'absent.ndjson'], { INIT_CWD: dir });
+      expect(missing.code).toBe(2);
+      expect(missing.stderr).toContain(`cannot read ${join(dir, 'absent.ndjson')}`);
     });
   });
 });

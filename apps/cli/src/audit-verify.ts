@@ -12,7 +12,7 @@ import { loadConfig, type LloydConfig } from '@lloyd/config';
 import { MetricsService } from '@lloyd/observability';
 import { createStores, redactRedisUrl } from '@lloyd/store';
 import { main as tokenMain } from './token.js';
-import { exitQuietlyWhenStdoutCloses, parseCliOptions } from './cli-support.js';
+import { exitQuietlyWhenStdoutCloses, httpBaseUrl, parseCliOptions, userPath } from './cli-support.js';
 
 const USAGE = `Usage: npm run -s audit:verify -- [--base-url URL] [--token ACCESS_TOKEN]
        npm run -s audit:verify -- --archive FILE [FILE...]
@@ -58,7 +58,7 @@ class CannotVerify extends Error {
   }
 }
 
-function parseOptions(argv: string[]): Options | 'help' {
+function parseOptions(argv: string[], env?: NodeJS.ProcessEnv): Options | 'help' {
   const values = parseCliOptions(
     argv,
     {
@@ -70,45 +70,90 @@ function parseOptions(argv: string[]): Options | 'help' {
     (message) => new CannotVerify(message, true),
   );
   if (values.help) return 'help';
-  const baseUrl = values['base-url'];
-  if (baseUrl !== undefined && !/^https?:\/\/[^/]/.test(baseUrl)) {
-    throw new CannotVerify(`--base-url must be an http:// or https:// URL, not "${baseUrl}".`, true);
+  const given = values['base-url'];
+  const baseUrl = given === undefined ? undefined : httpBaseUrl(given);
+  if (given !== undefined && baseUrl === undefined) {
+    throw new CannotVerify(`--base-url must be an http:// or https:// URL, not "${given}".`, true);
   }
   if (values.archive && (baseUrl !== undefined || values.token !== undefined)) {
     throw new CannotVerify('--archive checks files offline; it takes no --base-url or --token.', true);
   }
   return {
-    ...(baseUrl ? { baseUrl: baseUrl.replace(/\/+$/, '') } : {}),
+    ...(baseUrl ? { baseUrl } : {}),
     ...(values.token ? { token: values.token } : {}),
-    ...(values.archive ? { archives: values.archive } : {}),
+    ...(values.archive ? { archives: values.archive.map((file) => userPath(file, env)) } : {}),
   };
+}
+
+/** Whether an archive's first line could be an audit event at all (altered or not), rather than another file. */
+function looksLikeAuditEvent(line: string): boolean {
+  try {
+    return (JSON.parse(line) as { resourceType?: unknown } | null)?.resourceType === 'AuditEvent';
+  } catch {
+    return /"resourceType"\s*:\s*"AuditEvent"/.test(line);
+  }
+}
+
+function notAnArchive(file: string, firstLine: string): CannotVerify {
+  const start = firstLine.trim().slice(0, 40);
+  return new CannotVerify(
+    `${file} is not an audit archive: its first line is not an audit event (it starts with "${start}"). ` +
+      'An archive written by audit:archive holds one AuditEvent per line; check the file name.',
+  );
+}
+
+/** What one archive file held, or where it breaks. */
+type FileCheck = { events: number } | { brokenAt: number; problem: string };
+
+/**
+ * Checks one archive file's lines. Blank lines at the end (a final newline, an editor's extra one) are ignored; a
+ * blank line followed by more events is a break, like any other altered line.
+ */
+async function checkArchiveFile(file: string, verifier: ArchiveVerifier): Promise<FileCheck> {
+  const lines = createInterface({ input: createReadStream(file), crlfDelay: Infinity });
+  let lineNumber = 0;
+  let events = 0;
+  let firstBlank: number | undefined;
+  try {
+    for await (const line of lines) {
+      lineNumber++;
+      if (line.trim() === '') {
+        firstBlank ??= lineNumber;
+        continue;
+      }
+      if (firstBlank !== undefined)
+        return {
+          brokenAt: firstBlank,
+          problem: 'a blank line between events: the file was altered after it was archived',
+        };
+      if (events === 0 && !looksLikeAuditEvent(line)) throw notAnArchive(file, line);
+      const problem = verifier.check(line);
+      if (problem !== undefined) return { brokenAt: lineNumber, problem };
+      events++;
+    }
+  } catch (err) {
+    if (err instanceof CannotVerify) throw err;
+    throw new CannotVerify(`cannot read ${file}: ${(err as Error).message}`);
+  } finally {
+    lines.close();
+  }
+  return { events };
 }
 
 /** Checks archive files in the order given; resolves to the exit code. */
 async function verifyArchives(files: string[], io: AuditVerifyIo): Promise<number> {
   const verifier = new ArchiveVerifier();
   for (const file of files) {
-    const lines = createInterface({ input: createReadStream(file), crlfDelay: Infinity });
-    let lineNumber = 0;
-    try {
-      for await (const line of lines) {
-        lineNumber++;
-        const problem = verifier.check(line);
-        if (problem !== undefined) {
-          io.stdout(
-            `BROKEN at ${file} line ${lineNumber}: ${problem}\n` +
-              `The ${verifier.checked} events before it are intact${verifier.through ? ` (${verifier.from}–${verifier.through})` : ''}. ` +
-              'Keep the files as they are for investigation and report it to your information-governance lead.\n',
-          );
-          return 1;
-        }
-      }
-    } catch (err) {
-      throw new CannotVerify(`cannot read ${file}: ${(err as Error).message}`);
-    } finally {
-      lines.close();
+    const checked = await checkArchiveFile(file, verifier);
+    if ('brokenAt' in checked) {
+      io.stdout(
+        `BROKEN at ${file} line ${checked.brokenAt}: ${checked.problem}\n` +
+          `The ${verifier.checked} events before it are intact${verifier.through ? ` (${verifier.from}–${verifier.through})` : ''}. ` +
+          'Keep the files as they are for investigation and report it to your information-governance lead.\n',
+      );
+      return 1;
     }
-    if (lineNumber === 0) throw new CannotVerify(`${file} holds no events: is it an audit archive?`);
+    if (checked.events === 0) throw new CannotVerify(`${file} holds no events: is it an audit archive?`);
   }
   io.stdout(
     `OK: ${verifier.checked} archived event${verifier.checked === 1 ? '' : 's'} intact in ${files.length} ` +
@@ -173,7 +218,31 @@ async function verifyOverHttp(
     }
     throw new CannotVerify(`Lloyd refused the check (HTTP ${response.status}): ${detail}`);
   }
-  return JSON.parse(body) as ChainReport & { store?: string };
+  return chainReport(baseUrl, body);
+}
+
+/** The answer of $verify as a chain report, or the check could not be made: something other than Lloyd answered. */
+function chainReport(baseUrl: string, body: string): ChainReport & { store?: string } {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(body);
+  } catch {
+    parsed = undefined;
+  }
+  const report = parsed as Partial<ChainReport> | null | undefined;
+  const isReport =
+    typeof report === 'object' &&
+    report !== null &&
+    typeof report.ok === 'boolean' &&
+    typeof report.checked === 'number' &&
+    typeof report.head === 'number' &&
+    (report.ok || typeof report.firstBreak?.seq === 'number');
+  if (isReport) return { archivedThrough: 0, ...report } as ChainReport & { store?: string };
+  const received = parsed === undefined ? 'an answer that is not JSON' : 'JSON that is not an audit chain report';
+  throw new CannotVerify(
+    `the check could not be made: ${baseUrl}/admin/audit/$verify answered HTTP 200 with ${received} ` +
+      `(it starts with "${body.trim().slice(0, 60)}"). Is Lloyd really at ${baseUrl}? Check --base-url.`,
+  );
 }
 
 function report(result: ChainReport, where: string): string {
@@ -197,7 +266,7 @@ function report(result: ChainReport, where: string): string {
 /** Runs the check; resolves to the exit code (0 intact, 1 broken, 2 could not check). */
 export async function main(argv: string[], io: AuditVerifyIo = processIo): Promise<number> {
   try {
-    const options = parseOptions(argv);
+    const options = parseOptions(argv, io.env);
     if (options === 'help') {
       io.stdout(USAGE);
       return 0;

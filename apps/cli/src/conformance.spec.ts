@@ -21,7 +21,7 @@ describe('conformance CLI', () => {
   beforeAll(async () => {
     sims = await startSimulators({
       seed: 42,
-      ports: { P10001: 0 },
+      ports: { P10001: 0, P20002: 0 },
       largeRecord: { consultations: 5, attachments: 1, attachmentBytes: 1_000 },
     });
     // Answers 200 with something that is no supplier's format, to everything.
@@ -122,8 +122,8 @@ describe('conformance CLI', () => {
     }
   });
 
-  it('fails the record checks when the patient asked for has no record there', async () => {
-    const { code, stdout } = await run([
+  it('says once that the system does not hold --patient, instead of failing the checks for the adapter', async () => {
+    const { code, stdout, stderr } = await run([
       '--adapter',
       'xml-readv2',
       '--base-url',
@@ -134,19 +134,41 @@ describe('conformance CLI', () => {
       '9990000050',
     ]);
     expect(code).toBe(1);
-    expect(stdout).toContain('      getRecord(9990000026) answered null for a patient the system holds');
-    // The same reason is given in full once, then by reference.
-    expect(stdout.match(/getRecord\(9990000026\) answered null/g)).toHaveLength(1);
-    expect(stdout).toContain(
-      '      the same failure as "returns every requested section of a full record, none empty"',
+    expect(stderr).toContain(
+      `conformance: the system at ${sims.urls.P10001!} does not hold patient 9990000026: check --patient.`,
     );
+    expect(stderr).not.toMatch(/fix the adapter/i);
+    expect(lines(stdout, 'FAIL')).toEqual([]);
+    expect(lines(stdout, 'PASS')).toEqual(['PASS  names its format']);
+    expect(stdout).toContain('----  reads the record of a known patient, for the same Patient (not run)');
   });
+
+  it.each([
+    ['xml-readv2', 'P10001', '9990000018'],
+    ['json-ctv3', 'P20002', '9990000026'],
+  ] as const)(
+    'says once that --ods does not match the %s system, instead of failing the checks for the adapter',
+    async (adapter, ods, patient) => {
+      const url = sims.urls[ods]!;
+      const { code, stdout, stderr } = await run(['--adapter', adapter, '--base-url', url, '--ods', 'ABC12']);
+      expect(code).toBe(1);
+      expect(stderr).toContain(
+        `conformance: --ods ABC12 does not match the system at ${url}: the system names the practice of patient ` +
+          `${patient} as ${ods}. Give --ods ${ods}, or --base-url of the system that serves ABC12.`,
+      );
+      expect(stderr).not.toMatch(/fix the adapter/i);
+      expect(lines(stdout, 'FAIL')).toEqual([]);
+      expect(stdout).toMatch(/1 passed, 0 failed, \d+ not run/);
+    },
+  );
 
   it.each([
     [[], '--adapter is required'],
     [['--adapter', 'smoke-signals', '--base-url', 'http://x'], 'Unknown adapter "smoke-signals"'],
     [['--adapter', 'xml-readv2'], '--base-url is required'],
     [['--adapter', 'xml-readv2', '--base-url', 'ftp://x'], '--base-url must be an http:// or https:// URL'],
+    [['--adapter', 'xml-readv2', '--base-url', 'http://127.0.0.1:99999'], '--base-url must be an http:// or https://'],
+    [['--adapter', 'xml-readv2', '--base-url', 'http://[::1'], '--base-url must be an http:// or https:// URL'],
     [['--adapter', 'xml-readv2', '--base-url', 'http://x', '--patient', '9990000019'], '--patient must be a 10-digit'],
     [['--adapter', 'xml-readv2', '--base-url', 'http://x', '--ods', 'p1'], '--ods must be an ODS code'],
     [['--adapter', 'xml-readv2', '--base-url', 'http://x', '--timeout-ms', '0'], '--timeout-ms must be a positive'],

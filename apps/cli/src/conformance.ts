@@ -5,9 +5,10 @@
 import { pathToFileURL } from 'node:url';
 import { CODE_SYSTEMS, type SupplierAdapter } from '@lloyd/adapters-core';
 import {
+  CONFORMANCE_CHECKS,
+  preflightConformance,
   runConformanceChecks,
   type ConformanceFixture,
-  type ConformancePreflightProblem,
   type ConformanceResult,
 } from '@lloyd/adapters-core-testing';
 import { FhirStu3Adapter } from '@lloyd/adapter-fhir-stu3';
@@ -15,7 +16,8 @@ import { Hl7v3ExtractAdapter } from '@lloyd/adapter-hl7v3-extract';
 import { JsonCtv3Adapter } from '@lloyd/adapter-json-ctv3';
 import { XmlReadV2Adapter } from '@lloyd/adapter-xml-readv2';
 import { isValidNhsNumber } from '@lloyd/fhir';
-import { exitQuietlyWhenStdoutCloses, parseCliOptions } from './cli-support.js';
+import { fixtureProblem, type FixtureTarget } from './conformance-fixture-check.js';
+import { exitQuietlyWhenStdoutCloses, httpBaseUrl, parseCliOptions } from './cli-support.js';
 
 const ADAPTER_NAMES = ['xml-readv2', 'json-ctv3', 'hl7v3-extract', 'fhir-stu3'] as const;
 type AdapterName = (typeof ADAPTER_NAMES)[number];
@@ -99,6 +101,7 @@ interface Options {
   readonly adapter: AdapterName;
   readonly connection: AdapterConnection;
   readonly fixture: ConformanceFixture;
+  readonly target: FixtureTarget;
 }
 
 function nhsOption(name: string, value: string | undefined): string | undefined {
@@ -137,7 +140,7 @@ function parseOptions(argv: string[]): Options | 'help' {
   }
   const baseUrl = values['base-url'];
   if (!baseUrl) throw new UsageError('--base-url is required: the supplier system to check.');
-  if (!/^https?:\/\/[^/]/.test(baseUrl)) {
+  if (httpBaseUrl(baseUrl) === undefined) {
     throw new UsageError(`--base-url must be an http:// or https:// URL, not "${baseUrl}".`);
   }
   if (values.ods !== undefined && !/^[A-Z0-9]{3,10}$/.test(values.ods)) {
@@ -154,6 +157,12 @@ function parseOptions(argv: string[]): Options | 'help' {
   return {
     adapter,
     connection: { ods: values.ods ?? demo.ods, baseUrl },
+    target: {
+      baseUrl,
+      ods: values.ods ?? demo.ods,
+      odsGiven: values.ods !== undefined,
+      patientGiven: values.patient !== undefined,
+    },
     fixture: {
       knownPatient: patient,
       fullRecordPatient: patient,
@@ -197,6 +206,43 @@ function lineWriter(): (result: ConformanceResult) => string {
   };
 }
 
+/**
+ * Why the checks that call the system cannot be run, said once: the kit's pre-check (nothing answers, the system is
+ * failing or of another format, or too slow), then whether the system holds --patient and serves --ods.
+ */
+async function precheck(create: () => SupplierAdapter, options: Options): Promise<string | null> {
+  const { fixture, target } = options;
+  const found = await preflightConformance(create(), fixture, {
+    target: target.baseUrl,
+    fixTarget: 'fix --base-url',
+    fixAdapter: `give --adapter the format of the system there (${ADAPTER_NAMES.join(', ')})`,
+  });
+  return found?.message ?? (await fixtureProblem(create(), fixture, target));
+}
+
+/** Runs only the checks that need no system; the others are reported not run, as the kit does after its pre-check. */
+async function runWithoutSystem(
+  create: () => SupplierAdapter,
+  fixture: ConformanceFixture,
+  problem: string,
+  onResult: (result: ConformanceResult) => void,
+): Promise<ConformanceResult[]> {
+  const results: ConformanceResult[] = [];
+  for (const check of CONFORMANCE_CHECKS) {
+    if (check.needsSystem === false) {
+      results.push(...(await runConformanceChecks(create, fixture, onResult, { checks: [check] })));
+      continue;
+    }
+    const skipped = check.appliesTo !== undefined && !check.appliesTo(fixture);
+    const result: ConformanceResult = skipped
+      ? { name: check.name, status: 'skipped' }
+      : { name: check.name, status: 'not-run', reason: problem };
+    results.push(result);
+    onResult(result);
+  }
+  return results;
+}
+
 /** Runs the checks; resolves to the exit code (0 all passed, 1 a check failed or could not run, 2 bad usage). */
 export async function main(argv: string[], io: ConformanceCliIo = processIo): Promise<number> {
   let options: Options;
@@ -214,26 +260,16 @@ export async function main(argv: string[], io: ConformanceCliIo = processIo): Pr
   }
 
   const { adapter, connection, fixture } = options;
-  const create = FACTORIES[adapter]!;
   io.stdout(`Conformance of the ${adapter} adapter for practice ${connection.ods} at ${connection.baseUrl}\n`);
-  const preflight: { problem: ConformancePreflightProblem | null } = { problem: null };
+  const create = () => FACTORIES[adapter]!(connection);
+  const problem = await precheck(create, options);
+  if (problem !== null) io.stderr(`conformance: ${problem}\n`);
   const line = lineWriter();
-  const results = await runConformanceChecks(
-    () => create(connection),
-    fixture,
-    (result) => io.stdout(line(result)),
-    {
-      preflight: {
-        target: connection.baseUrl,
-        fixTarget: 'fix --base-url',
-        fixAdapter: `give --adapter the format of the system there (${ADAPTER_NAMES.join(', ')})`,
-      },
-      onPreflight: (found) => {
-        preflight.problem = found;
-        if (found) io.stderr(`conformance: ${found.message}\n`);
-      },
-    },
-  );
+  const onResult = (result: ConformanceResult) => io.stdout(line(result));
+  const results =
+    problem === null
+      ? await runConformanceChecks(create, fixture, onResult)
+      : await runWithoutSystem(create, fixture, problem, onResult);
   const count = (status: ConformanceResult['status']) => results.filter((r) => r.status === status).length;
   const [passed, failed, notRun, skipped] = [count('passed'), count('failed'), count('not-run'), count('skipped')];
   const parts = [
@@ -243,8 +279,8 @@ export async function main(argv: string[], io: ConformanceCliIo = processIo): Pr
     ...(skipped > 0 ? [`${skipped} skipped`] : []),
   ];
   io.stdout(`${parts.join(', ')}\n`);
-  // The preflight's message (on stderr) said why the checks that call the system were not run.
-  if (preflight.problem !== null) return 1;
+  // The pre-check's message (on stderr) said why the checks that call the system were not run.
+  if (problem !== null) return 1;
   if (failed > 0) {
     io.stderr(
       'conformance: some checks failed. Each FAIL line says what the adapter returned; fix the adapter (or the ' +

@@ -1,14 +1,16 @@
-import { createServer } from 'node:net';
+import { createServer as createHttpServer, type Server } from 'node:http';
+import { createServer, type Server as NetServer, type Socket } from 'node:net';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { TokenVerifier } from '@lloyd/auth';
 import { loadConfig } from '@lloyd/config';
 import { authTestApp } from '../../gateway/src/auth/testing/auth-test-app.js';
 import { main } from './token.js';
 
-async function run(argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+async function run(argv: string[], timeoutMs?: number): Promise<{ code: number; stdout: string; stderr: string }> {
   let stdout = '';
   let stderr = '';
-  const code = await main(argv, { stdout: (t) => (stdout += t), stderr: (t) => (stderr += t), env: {} });
+  const io = { stdout: (t: string) => (stdout += t), stderr: (t: string) => (stderr += t), env: {} };
+  const code = await main(argv, timeoutMs === undefined ? io : { ...io, timeoutMs });
   return { code, stdout, stderr };
 }
 
@@ -122,5 +124,49 @@ describe('token CLI', () => {
     const { code, stderr } = await run(['--client', 'hospital-epr', '--base-url', url]);
     expect(code).toBe(1);
     expect(stderr).toContain(`cannot reach Lloyd at ${url}: is it running? start it with npm start`);
+  });
+
+  it.each([['http://127.0.0.1:99999'], ['http://[::1']])(
+    'refuses --base-url %s as a usage error (exit 2)',
+    async (url) => {
+      const { code, stderr } = await run(['--client', 'auditor', '--base-url', url]);
+      expect(code).toBe(2);
+      expect(stderr).toContain(`--base-url must be an http:// or https:// URL, not "${url}".`);
+    },
+  );
+
+  it('gives up, saying the server did not answer in time, when it accepts connections and never answers', async () => {
+    const sockets: Socket[] = [];
+    const silent: NetServer = createServer((socket) => sockets.push(socket.on('error', () => undefined)));
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    const url = `http://127.0.0.1:${(silent.address() as { port: number }).port}`;
+    try {
+      const { code, stderr } = await run(['--client', 'auditor', '--base-url', url], 300);
+      expect(code).toBe(1);
+      expect(stderr).toContain(`token: the server at ${url} did not answer the token request within 0.3 s.`);
+      expect(stderr).not.toContain('cannot reach');
+    } finally {
+      for (const socket of sockets) socket.destroy();
+      await new Promise((resolve) => silent.close(resolve));
+    }
+  });
+
+  it("says a server that answers an error that is not Lloyd's does not look like Lloyd's token endpoint", async () => {
+    const simulator: Server = createHttpServer((_req, res) =>
+      res.writeHead(404, { 'content-type': 'application/xml' }).end('<error>no such path</error>'),
+    );
+    await new Promise<void>((resolve) => simulator.listen(0, '127.0.0.1', resolve));
+    const url = `http://127.0.0.1:${(simulator.address() as { port: number }).port}`;
+    try {
+      const { code, stderr } = await run(['--client', 'auditor', '--base-url', url]);
+      expect(code).toBe(1);
+      expect(stderr).toContain(`token: the server at ${url} does not look like Lloyd's token endpoint`);
+      expect(stderr).toContain('HTTP 404 with "<error>no such path</error>"');
+      expect(stderr).toContain('Check --base-url');
+      expect(stderr).not.toContain('Lloyd refused');
+    } finally {
+      simulator.closeAllConnections();
+      await new Promise((resolve) => simulator.close(resolve));
+    }
   });
 });

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { loadConfig, projectRoot, type LloydConfig } from '@lloyd/config';
 import { importJWK, SignJWT, type JWK } from 'jose';
-import { exitQuietlyWhenStdoutCloses, parseCliOptions } from './cli-support.js';
+import { exitQuietlyWhenStdoutCloses, httpBaseUrl, parseCliOptions } from './cli-support.js';
 
 const USAGE = `Usage: npm run -s token -- --client <id> [--practitioner <sds-user-id>] [--scope "<scopes>"]
                            [--reason directcare|emergency] [--reason-text "…"] [--base-url URL]
@@ -25,12 +25,16 @@ Gets an access token from a running Lloyd (start it with npm start) for one of t
 
 const ASSERTION_LIFETIME_SECONDS = 240;
 const JWT_BEARER = 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer';
+/** Lloyd answers a token request in milliseconds; a server that takes this long is not answering. */
+const ANSWER_TIMEOUT_MS = 10_000;
 
 export interface TokenCliIo {
   stdout: (text: string) => void;
   stderr: (text: string) => void;
   /** Environment for config loading (PORT, LLOYD_CONFIG); defaults to the process environment. */
   env?: NodeJS.ProcessEnv;
+  /** How long to wait for the token endpoint's answer (tests); default {@link ANSWER_TIMEOUT_MS}. */
+  timeoutMs?: number;
 }
 
 const processIo: TokenCliIo = {
@@ -71,7 +75,8 @@ function parseOptions(argv: string[]): Options | 'help' {
   if (values.reason === 'emergency' && !values['reason-text']?.trim()) {
     throw new UsageError('--reason emergency needs --reason-text explaining the emergency.');
   }
-  if (values['base-url'] !== undefined && !/^https?:\/\/[^/]/.test(values['base-url'])) {
+  const baseUrl = values['base-url'] === undefined ? undefined : httpBaseUrl(values['base-url']);
+  if (values['base-url'] !== undefined && baseUrl === undefined) {
     throw new UsageError(`--base-url must be an http:// or https:// URL, not "${values['base-url']}".`);
   }
   return {
@@ -80,7 +85,7 @@ function parseOptions(argv: string[]): Options | 'help' {
     scope: values.scope,
     reason: values.reason,
     reasonText: values['reason-text'],
-    baseUrl: values['base-url'],
+    baseUrl,
   };
 }
 
@@ -123,8 +128,11 @@ async function signAssertion(options: Options, jwk: JWK, tokenUrl: string): Prom
     .sign(key);
 }
 
-/** The diagnostics of an OperationOutcome error body, else a short description of what came back. */
-function describeFailure(status: number, body: string): string {
+/** The token request failed; the message says why and what to do. */
+class TokenFailure extends Error {}
+
+/** The texts of an OperationOutcome error body (every Lloyd error is one), else undefined. */
+function outcomeText(body: string): string | undefined {
   try {
     const parsed = JSON.parse(body) as {
       resourceType?: string;
@@ -134,9 +142,57 @@ function describeFailure(status: number, body: string): string {
       return parsed.issue.map((i) => [i.details?.text, i.diagnostics].filter(Boolean).join(': ')).join('\n');
     }
   } catch {
-    // Not JSON: fall through to the raw text.
+    // Not JSON: not Lloyd's answer.
   }
-  return `HTTP ${status}: ${body.slice(0, 500)}`;
+  return undefined;
+}
+
+/** Posts the token request; resolves to the answer's status and body, or throws a {@link TokenFailure}. */
+async function post(baseUrl: string, form: URLSearchParams, timeoutMs: number) {
+  const tokenUrl = `${baseUrl}/oauth2/token`;
+  try {
+    const response = await fetch(tokenUrl, {
+      method: 'POST',
+      body: form,
+      headers: { accept: 'application/json' },
+      signal: AbortSignal.timeout(timeoutMs),
+    });
+    return { status: response.status, ok: response.ok, body: await response.text() };
+  } catch (err) {
+    if ((err as Error).name === 'TimeoutError') {
+      throw new TokenFailure(
+        `the server at ${baseUrl} did not answer the token request within ${timeoutMs / 1000} s. Lloyd answers at ` +
+          'once: check --base-url, or whether Lloyd there is overloaded or stuck (its log says).',
+      );
+    }
+    throw new TokenFailure(`cannot reach Lloyd at ${baseUrl}: is it running? start it with npm start`);
+  }
+}
+
+/** The access token from the token endpoint's answer, or a {@link TokenFailure} saying what came back instead. */
+function accessTokenOf(baseUrl: string, answer: { status: number; ok: boolean; body: string }): string {
+  const tokenUrl = `${baseUrl}/oauth2/token`;
+  if (!answer.ok) {
+    const outcome = outcomeText(answer.body);
+    if (outcome !== undefined) {
+      throw new TokenFailure(`Lloyd refused the token request (HTTP ${answer.status}):\n${outcome}`);
+    }
+    throw new TokenFailure(
+      `the server at ${baseUrl} does not look like Lloyd's token endpoint: POST ${tokenUrl} answered HTTP ` +
+        `${answer.status} with "${answer.body.trim().slice(0, 200)}", not a FHIR OperationOutcome as Lloyd does. ` +
+        "Check --base-url: it must be Lloyd's base URL (default http://127.0.0.1:$PORT).",
+    );
+  }
+  let accessToken: unknown;
+  try {
+    accessToken = (JSON.parse(answer.body) as { access_token?: unknown }).access_token;
+  } catch {
+    accessToken = undefined;
+  }
+  if (typeof accessToken !== 'string' || accessToken === '') {
+    throw new TokenFailure(`${tokenUrl} answered without an access_token; is ${baseUrl} really Lloyd?`);
+  }
+  return accessToken;
 }
 
 /** Runs the token client; resolves to the process exit code (0 ok, 1 exchange failed, 2 bad usage). */
@@ -153,46 +209,27 @@ export async function main(argv: string[], io: TokenCliIo = processIo): Promise<
     options = parsed;
     const config = loadConfig(io.env ? { env: io.env } : {});
     jwk = clientKey(config, options.client);
-    baseUrl = (options.baseUrl ?? `http://127.0.0.1:${config.server.port}`).replace(/\/+$/, '');
+    baseUrl = options.baseUrl ?? `http://127.0.0.1:${config.server.port}`;
   } catch (err) {
     io.stderr(`token: ${(err as Error).message}\n\n${err instanceof UsageError ? USAGE : ''}`);
     return 2;
   }
 
-  const tokenUrl = `${baseUrl}/oauth2/token`;
   const form = new URLSearchParams({
     grant_type: 'client_credentials',
     client_assertion_type: JWT_BEARER,
-    client_assertion: await signAssertion(options, jwk, tokenUrl),
+    client_assertion: await signAssertion(options, jwk, `${baseUrl}/oauth2/token`),
   });
   if (options.scope) form.set('scope', options.scope);
-
-  let response: Response;
   try {
-    response = await fetch(tokenUrl, { method: 'POST', body: form, headers: { accept: 'application/json' } });
-  } catch {
-    io.stderr(`token: cannot reach Lloyd at ${baseUrl}: is it running? start it with npm start\n`);
+    const answer = await post(baseUrl, form, io.timeoutMs ?? ANSWER_TIMEOUT_MS);
+    io.stdout(`${accessTokenOf(baseUrl, answer)}\n`);
+    return 0;
+  } catch (err) {
+    if (!(err instanceof TokenFailure)) throw err;
+    io.stderr(`token: ${err.message}\n`);
     return 1;
   }
-  const body = await response.text();
-  if (!response.ok) {
-    io.stderr(
-      `token: Lloyd refused the token request (HTTP ${response.status}):\n${describeFailure(response.status, body)}\n`,
-    );
-    return 1;
-  }
-  let accessToken: unknown;
-  try {
-    accessToken = (JSON.parse(body) as { access_token?: unknown }).access_token;
-  } catch {
-    accessToken = undefined;
-  }
-  if (typeof accessToken !== 'string' || accessToken === '') {
-    io.stderr(`token: ${tokenUrl} answered without an access_token; is ${baseUrl} really Lloyd?\n`);
-    return 1;
-  }
-  io.stdout(`${accessToken}\n`);
-  return 0;
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {

@@ -149,7 +149,7 @@ describe('translate CLI: inputs that are not an EHR extract or a FHIR Bundle', (
     );
   });
 
-  it('gives malformed XML advice about the file, and keeps the raise-the-limit advice for the size limits', async () => {
+  it('gives malformed XML advice about the file, and says a size limit is what Lloyd accepts', async () => {
     const malformed = await translateText('m.xml', '<RCMR_IN030000UK06>\n  <id></RCMR_IN030000UK06>\n');
     expectFailure(malformed, 'is not well-formed XML at line 2', 'unexpected close tag', 'Correct the file');
     expect(malformed.stderr).not.toContain('raise the limit');
@@ -157,7 +157,10 @@ describe('translate CLI: inputs that are not an EHR extract or a FHIR Bundle', (
     expectFailure(cut, 'is not a whole XML document', 'bytes read', 'cut short');
     expect(cut.stderr).not.toContain('Ask the sender');
     const deep = `<RCMR_IN030000UK06>${'<a>'.repeat(300)}${'</a>'.repeat(300)}</RCMR_IN030000UK06>`;
-    expectFailure(await translateText('deep.xml', deep), 'nested deeper than 256', 'raise the limit');
+    const tooDeep = await translateText('deep.xml', deep);
+    expectFailure(tooDeep, 'nested deeper than 256', 'beyond the limits Lloyd applies to every GP2GP message');
+    // translate has no reader options to raise.
+    expect(tooDeep.stderr).not.toMatch(/raise the limit|reader options|Ask the sender/);
   });
 });
 
@@ -222,8 +225,67 @@ describeWithSharedData('translate CLI: NHS sample messages that are not EHR extr
     expectFailure(
       await run(sharedDataPath('gp2gp', 'large-messages', 'Scenario_1', 'uk06.json')),
       'is JSON, but a Spine message',
-      'Save its "payload"',
+      'Save its "payload" (an RCMR_IN030000UK06 EHR extract)',
     );
+  });
+
+  it('says a Spine message whose payload is a large-message fragment cannot be translated on its own', async () => {
+    const result = await run(sharedDataPath('gp2gp', 'large-messages', 'Scenario_4', 'copc0.json'));
+    expectFailure(
+      result,
+      'Its "payload" is a COPC_IN000001UK01 message, a fragment of a GP2GP large message, which cannot be translated ' +
+        'on its own: translate the file of the same message whose payload is the RCMR_IN030000UK06 EHR extract',
+    );
+    expect(result.stderr).not.toContain('Save its "payload"');
+  });
+
+  it('says what to add to a GP Connect record that names no registered practice', async () => {
+    expectFailure(
+      await run(sharedDataPath('gp2gp', 'pwtp', 'PWTP2-expected-stu3.json'), '--to', 'r4'),
+      'the record has no Organization for the registered practice',
+      'add that Organization entry and the reference to it, and translate again',
+    );
+  });
+});
+
+/** The Bundle without any meta.profile, as a system that strips profiles would send it. */
+function withoutProfiles(bundle: fhir4.Bundle): fhir4.Bundle {
+  const strip = <T extends { meta?: fhir4.Meta }>(r: T): T => {
+    const { meta, ...rest } = r;
+    const { profile: _profile, ...keptMeta } = meta ?? {};
+    return (Object.keys(keptMeta).length > 0 ? { ...rest, meta: keptMeta } : rest) as T;
+  };
+  return strip({
+    ...bundle,
+    entry: bundle.entry?.map((e) => (e.resource ? { ...e, resource: strip(e.resource) } : e)),
+  });
+}
+
+describeWithSharedData('translate CLI: GP Connect records without their profiles', () => {
+  const structured = readdirSync(sharedDataPath('gpconnect', 'structured')).filter((f) => f.endsWith('.json'));
+
+  it.each(structured)('still reads %s as STU3, by the elements only STU3 has', async (file) => {
+    // Without its diary entries and referrals (ProcedureRequest, ReferralRequest: resource types R4 does not have),
+    // as a record asked for without them is: only elements that R4 renamed or dropped still tell STU3.
+    const record = JSON.parse(readFileSync(sharedDataPath('gpconnect', 'structured', file), 'utf8')) as fhir4.Bundle;
+    const withoutRequests = {
+      ...record,
+      entry: record.entry?.filter(
+        (e) => !['ProcedureRequest', 'ReferralRequest'].includes(e.resource?.resourceType ?? ''),
+      ),
+    };
+    const stripped = withoutProfiles(withoutRequests);
+    expect(JSON.stringify(stripped)).not.toContain('"profile"');
+    const theirs = await translateText('profiled.json', JSON.stringify(withoutRequests));
+    const ours = await translateText('stripped.json', JSON.stringify(stripped));
+    expect(theirs.code).toBe(0);
+    expect(ours.code).toBe(0);
+    // The same extract but for the message's own ids and times.
+    const fixed = (xml: string) =>
+      xml
+        .replace(/[0-9A-F]{8}-[0-9A-F]{4}-[0-9A-F]{4}-[0-9A-F]{4}-[0-9A-F]{12}/g, 'UUID')
+        .replace(/value="20\d{12,}"/g, 'value="TIME"');
+    expect(fixed(ours.stdout)).toEqual(fixed(theirs.stdout));
   });
 });
 

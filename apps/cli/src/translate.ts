@@ -10,24 +10,34 @@
 import { randomUUID } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { open, readFile, stat } from 'node:fs/promises';
-import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { convertStructuredRecord, convertStu3BundleToR4Bundle } from '@lloyd/adapter-fhir-stu3';
-import type { CanonicalRecord } from '@lloyd/adapters-core';
 import {
+  DEFAULT_XML_LIMITS,
   XmlSafetyError,
   buildEhrExtract,
-  messageKind,
   parseEhrExtract,
   readRootElement,
   recordToBundle,
 } from '@lloyd/hl7v3';
-import { exitQuietlyWhenStdoutCloses } from './cli-support.js';
+import { exitQuietlyWhenStdoutCloses, userDirectory, userPath } from './cli-support.js';
+import {
+  ACCEPTED,
+  EXTRACT_ROOTS,
+  NO_PRACTICE_ADVICE,
+  asBundle,
+  isStu3,
+  notAnExtract,
+  recordFromR4Bundle,
+  requirePatient,
+} from './translate-bundle.js';
 
 export interface TranslateIo {
   stdout: (text: string) => void;
   stderr: (text: string) => void;
+  /** Environment (INIT_CWD: where relative paths are taken from); defaults to the process environment. */
+  env?: NodeJS.ProcessEnv;
 }
 
 const processIo: TranslateIo = {
@@ -43,65 +53,66 @@ const USAGE = `Usage: npm run -s translate -- FILE [--to r4|extract] [--to-ods O
 
 class UsageError extends Error {}
 
-/** The roots of the XML documents translate reads: a GP2GP EHR extract message, or its EhrExtract payload alone. */
-const EXTRACT_ROOTS = ['RCMR_IN030000UK06', 'RCMR_IN030000UK07', 'EhrExtract'];
+/** Lloyd's own limit on the XML it reads; a JSON file is read whole, so it gets one well inside V8's string limit. */
+const MAX_XML_BYTES = DEFAULT_XML_LIMITS.maxBytes;
+const MAX_JSON_BYTES = 256 * 1024 * 1024;
+const ODS_CODE = /^[A-Z0-9]{3,10}$/;
 
-const ACCEPTED =
-  'translate takes an HL7 V3 EHR extract in XML (root RCMR_IN030000UK06 or RCMR_IN030000UK07, or the bare ' +
-  'EhrExtract payload) or a FHIR Bundle in JSON (a GP Connect STU3 structured record, or an R4 record).';
+interface Options {
+  file: string;
+  /** What was given with --to, if anything. */
+  to?: 'extract' | 'r4';
+  toOds?: string;
+}
+
+function parseOptions(argv: string[], env: NodeJS.ProcessEnv | undefined): Options | 'help' {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: { to: { type: 'string' }, 'to-ods': { type: 'string' }, help: { type: 'boolean' } },
+  });
+  if (values.help) return 'help';
+  if (positionals.length !== 1) throw new UsageError('give exactly one FILE');
+  const { to, 'to-ods': toOds } = values;
+  if (to !== undefined && to !== 'extract' && to !== 'r4') {
+    throw new UsageError(`--to must be extract or r4, not "${to}"`);
+  }
+  if (toOds !== undefined && !ODS_CODE.test(toOds)) {
+    throw new UsageError(`--to-ods must be an ODS code (3-10 upper-case letters or digits), not "${toOds}"`);
+  }
+  if (toOds !== undefined && to === 'r4') {
+    throw new UsageError('--to-ods names the receiving practice of an EHR extract; --to r4 builds none: leave one out');
+  }
+  return { file: userPath(positionals[0]!, env), ...(to ? { to } : {}), ...(toOds ? { toOds } : {}) };
+}
 
 export async function main(argv: string[], io: TranslateIo = processIo): Promise<number> {
-  let file: string;
-  let to: string;
-  let toOds: string;
+  let options: Options;
   try {
-    const { values, positionals } = parseArgs({
-      args: argv,
-      allowPositionals: true,
-      options: { to: { type: 'string' }, 'to-ods': { type: 'string' }, help: { type: 'boolean' } },
-    });
-    if (values.help) {
+    const parsed = parseOptions(argv, io.env);
+    if (parsed === 'help') {
       io.stdout(USAGE);
       return 0;
     }
-    if (positionals.length !== 1) throw new UsageError('give exactly one FILE');
-    file = positionals[0]!;
-    to = values.to ?? 'extract';
-    if (to !== 'extract' && to !== 'r4') throw new UsageError(`--to must be extract or r4, not "${to}"`);
-    toOds = values['to-ods'] ?? 'X26';
+    options = parsed;
   } catch (err) {
     io.stderr(`translate: ${(err as Error).message}\n${USAGE}`);
     return 2;
   }
+  const { file } = options;
   try {
-    const input = await readInput(file);
+    const input = await readInput(file, io.env);
     if (input.kind === 'xml') {
-      const bundle = await extractToBundle(file);
-      io.stdout(`${JSON.stringify(bundle, null, 2)}\n`);
+      if (options.to === 'extract' || options.toOds !== undefined) {
+        throw new Error(
+          `is an HL7 V3 EHR extract already: translate turns it into FHIR R4, and --to extract and --to-ods apply ` +
+            'only to a FHIR Bundle. Leave them out.',
+        );
+      }
+      io.stdout(`${JSON.stringify(await extractToBundle(file), null, 2)}\n`);
       return 0;
     }
-    const bundle = asBundle(input.value);
-    const stu3 = isStu3(bundle);
-    if (to === 'r4') {
-      if (!stu3) throw new Error('it is already FHIR R4; --to r4 translates GP Connect STU3 records');
-      io.stdout(`${JSON.stringify(convertStu3BundleToR4Bundle(bundle), null, 2)}\n`);
-      return 0;
-    }
-    const record = stu3 ? convertStructuredRecord(bundle, {}) : recordFromR4Bundle(bundle);
-    const xml = buildEhrExtract(record, {
-      messageId: randomUUID().toUpperCase(),
-      conversationId: randomUUID().toUpperCase(),
-      fromAsid: '000000000000',
-      toAsid: '000000000000',
-      toOds,
-      onSkipped: (resource, reason) =>
-        io.stderr(`translate: ${resource.resourceType}/${resource.id ?? ''} not carried: ${String(reason)}\n`),
-      onPartNotCarried: (resource, part) =>
-        io.stderr(
-          `translate: ${resource.resourceType}/${resource.id ?? ''} carried without its ${part.kind} (${part.detail})\n`,
-        ),
-    });
-    io.stdout(xml.endsWith('\n') ? xml : `${xml}\n`);
+    io.stdout(translateBundle(asBundle(input.value), options, io));
     return 0;
   } catch (err) {
     io.stderr(`translate: ${file}: ${explain(err)}\n`);
@@ -109,34 +120,55 @@ export async function main(argv: string[], io: TranslateIo = processIo): Promise
   }
 }
 
+/** A FHIR Bundle as an EHR extract, or with --to r4 an STU3 record as R4; the text for stdout. */
+function translateBundle(bundle: fhir4.Bundle, options: Options, io: TranslateIo): string {
+  const stu3 = isStu3(bundle);
+  requirePatient(bundle);
+  if (options.to === 'r4') {
+    if (!stu3) throw new Error('it is already FHIR R4; --to r4 translates GP Connect STU3 records');
+    return `${JSON.stringify(convertStu3BundleToR4Bundle(bundle), null, 2)}\n`;
+  }
+  const record = stu3 ? convertStructuredRecord(bundle, {}) : recordFromR4Bundle(bundle);
+  const xml = buildEhrExtract(record, {
+    messageId: randomUUID().toUpperCase(),
+    conversationId: randomUUID().toUpperCase(),
+    fromAsid: '000000000000',
+    toAsid: '000000000000',
+    toOds: options.toOds ?? 'X26',
+    onSkipped: (resource, reason) =>
+      io.stderr(`translate: ${resource.resourceType}/${resource.id ?? ''} not carried: ${String(reason)}\n`),
+    onPartNotCarried: (resource, part) =>
+      io.stderr(
+        `translate: ${resource.resourceType}/${resource.id ?? ''} carried without its ${part.kind} (${part.detail})\n`,
+      ),
+  });
+  return xml.endsWith('\n') ? xml : `${xml}\n`;
+}
+
 type Input = { kind: 'xml' } | { kind: 'json'; value: unknown };
 
 /** Opens the file and tells XML from JSON by the first character; JSON is parsed here, XML is streamed later. */
-async function readInput(file: string): Promise<Input> {
+async function readInput(file: string, env: NodeJS.ProcessEnv | undefined): Promise<Input> {
   const info = await stat(file).catch((err: NodeJS.ErrnoException) => {
-    throw new Error(unreadable(file, err));
+    throw new Error(unreadable(file, err, env));
   });
   if (info.isDirectory()) {
     throw new Error(
       'is a directory, not a file: give the path of one file in it (an EHR extract .xml or a FHIR Bundle .json).',
     );
   }
-  const handle = await open(file, 'r').catch((err: NodeJS.ErrnoException) => {
-    throw new Error(unreadable(file, err));
-  });
-  let head: string;
-  try {
-    const { buffer, bytesRead } = await handle.read(Buffer.alloc(512), 0, 512, 0);
-    head = buffer
-      .subarray(0, bytesRead)
-      .toString('utf8')
-      .replace(/^\uFEFF/, '')
-      .trimStart();
-  } finally {
-    await handle.close();
+  if (!info.isFile()) {
+    throw new Error(
+      'is not a file on disk (a pipe, such as piped input, or a device): translate reads a file. Save the input ' +
+        'to a file and give its path.',
+    );
   }
+  const head = await readHead(file, env);
   if (head === '') throw new Error(`is empty. ${ACCEPTED}`);
-  if (head.startsWith('<')) return { kind: 'xml' };
+  const xml = head.startsWith('<');
+  const limit = xml ? MAX_XML_BYTES : MAX_JSON_BYTES;
+  if (info.size > limit) throw new Error(tooLarge(info.size, limit, xml ? 'an XML' : 'a JSON'));
+  if (xml) return { kind: 'xml' };
   const text = (await readFile(file, 'utf8')).replace(/^\uFEFF/, '');
   try {
     return { kind: 'json', value: JSON.parse(text) as unknown };
@@ -146,9 +178,35 @@ async function readInput(file: string): Promise<Input> {
   }
 }
 
-function unreadable(file: string, err: NodeJS.ErrnoException): string {
+/** The file's first characters, without a byte-order mark or leading white space. */
+async function readHead(file: string, env: NodeJS.ProcessEnv | undefined): Promise<string> {
+  const handle = await open(file, 'r').catch((err: NodeJS.ErrnoException) => {
+    throw new Error(unreadable(file, err, env));
+  });
+  try {
+    const { buffer, bytesRead } = await handle.read(Buffer.alloc(512), 0, 512, 0);
+    return buffer
+      .subarray(0, bytesRead)
+      .toString('utf8')
+      .replace(/^\uFEFF/, '')
+      .trimStart();
+  } finally {
+    await handle.close();
+  }
+}
+
+const megabytes = (bytes: number) => `${Math.round(bytes / (1024 * 1024))} MB`;
+
+function tooLarge(size: number, limit: number, kind: string): string {
+  return (
+    `is ${megabytes(size)}, larger than the ${megabytes(limit)} of ${kind} file Lloyd accepts, so translate does ` +
+    'not read it. No GP2GP record is this large: check that this is the file you meant.'
+  );
+}
+
+function unreadable(file: string, err: NodeJS.ErrnoException, env: NodeJS.ProcessEnv | undefined): string {
   if (err.code === 'ENOENT' || err.code === 'ENOTDIR') {
-    return `no such file (looked for ${resolve(file)}). Check the path; a relative path is taken from ${process.cwd()}.`;
+    return `no such file (looked for ${file}). Check the path; a relative path is taken from ${userDirectory(env)}.`;
   }
   if (err.code === 'EACCES' || err.code === 'EPERM') {
     return "cannot be read: permission denied. Check the file's permissions, or copy it somewhere readable.";
@@ -271,26 +329,6 @@ class JsonBreak extends Error {
   }
 }
 
-/** The parsed JSON as a FHIR Bundle, or an error saying what it is instead. */
-function asBundle(value: unknown): fhir4.Bundle {
-  const isObject = typeof value === 'object' && value !== null && !Array.isArray(value);
-  const resourceType = isObject ? (value as { resourceType?: unknown }).resourceType : undefined;
-  if (resourceType === 'Bundle') return value as fhir4.Bundle;
-  let found: string;
-  if (Array.isArray(value)) found = 'an array';
-  else if (!isObject) found = value === null ? 'null' : `a ${typeof value}`;
-  else if ('ebXML' in value && 'payload' in value) {
-    throw new Error(
-      'is JSON, but a Spine message (an ebXML envelope and its payload), not a FHIR Bundle. Save its "payload" ' +
-        '(an RCMR_IN030000UK06 EHR extract) as an .xml file and translate that.',
-    );
-  } else if (typeof resourceType === 'string') found = `a FHIR ${resourceType}`;
-  else found = 'an object without a resourceType';
-  throw new Error(
-    `is JSON, but ${found}, not a FHIR Bundle (a GP Connect STU3 structured record or an R4 record). ${ACCEPTED}`,
-  );
-}
-
 /**
  * An EHR extract as an R4 Bundle. The root element is read first (only as far as it), so another document is refused
  * by name before it is parsed; an extract that names no patient is refused after parsing, instead of becoming a
@@ -311,23 +349,16 @@ async function extractToBundle(file: string): Promise<fhir4.Bundle> {
   return recordToBundle(record);
 }
 
-function notAnExtract(root: string): string {
-  const what: Record<string, string> = {
-    'ehr-request': ', a GP2GP EHR request, which asks for a record and holds none',
-    acknowledgement: ', a GP2GP acknowledgement, which holds no record',
-    copc: ', a GP2GP COPC common-content message (a large-message fragment or a "continue"), which is not an extract',
-  };
-  const kind = messageKind(root);
-  const note =
-    root === 'ehrComposition'
-      ? ', one composition of an extract, which does not name the patient: translate the whole extract'
-      : (what[kind] ?? '');
-  return `is not an EHR extract: its root element is <${root}>${note}.`;
+/** The STU3 converter's refusals with what to do next. */
+function withAdvice(message: string): string {
+  return /no Organization for the registered practice/.test(message) && !message.includes(NO_PRACTICE_ADVICE)
+    ? `${message}. ${NO_PRACTICE_ADVICE}`
+    : message;
 }
 
 /** An error as one line for the user: the XML reader's refusals with advice that fits a file on disk. */
 function explain(err: unknown): string {
-  if (!(err instanceof XmlSafetyError)) return err instanceof Error ? err.message : String(err);
+  if (!(err instanceof XmlSafetyError)) return withAdvice(err instanceof Error ? err.message : String(err));
   // The reader's message is written for a message received; a file on disk gets advice of its own, from the facts.
   const { line, column, problem, bytesRead } = err.facts;
   const at = line !== undefined && column !== undefined ? `line ${line}, column ${column}` : undefined;
@@ -354,44 +385,12 @@ function explain(err: unknown): string {
     case 'text-length':
     case 'token-length':
     case 'total-bytes':
-      // A size limit: the reader's own advice (correct the message, or raise the limit) fits.
-      return err.message;
+      // A size limit: the reader's advice (raise the limit in the reader options) has no counterpart here.
+      return (
+        `${err.message.replace(/\s*Ask the sender.*$/s, '')} That is beyond the limits Lloyd applies to every ` +
+        'GP2GP message it reads, so translate cannot read the file: check that it is the extract you meant.'
+      );
   }
-}
-
-/** GP Connect STU3 records name STU3 profiles, or use resource types that R4 dropped. */
-function isStu3(bundle: fhir4.Bundle): boolean {
-  const text = JSON.stringify(bundle.meta ?? {});
-  if (text.includes('/STU3/')) return true;
-  return (bundle.entry ?? []).some((e) => {
-    const r = e.resource as { resourceType?: string; meta?: { profile?: string[] } } | undefined;
-    return (
-      ['ReferralRequest', 'ProcedureRequest'].includes(r?.resourceType ?? '') ||
-      (r?.meta?.profile ?? []).some((p) => p.includes('/STU3/'))
-    );
-  });
-}
-
-const ADMIN = new Set(['Patient', 'Organization', 'Practitioner', 'PractitionerRole', 'List', 'OperationOutcome']);
-
-/** An R4 record Bundle (for instance one Lloyd served) back into the canonical record the extract builder takes. */
-export function recordFromR4Bundle(bundle: fhir4.Bundle): CanonicalRecord {
-  const resources = (bundle.entry ?? []).map((e) => e.resource).filter((r): r is fhir4.Resource => Boolean(r));
-  const patient = resources.find((r): r is fhir4.Patient => r.resourceType === 'Patient');
-  if (!patient) throw new Error('the Bundle has no Patient');
-  const organisations = resources.filter((r): r is fhir4.Organization => r.resourceType === 'Organization');
-  const practiceRef =
-    patient.managingOrganization?.reference ??
-    patient.generalPractitioner?.find((g) => g.reference?.startsWith('Organization/'))?.reference;
-  const practice = organisations.find((o) => `Organization/${o.id ?? ''}` === practiceRef) ?? organisations[0];
-  if (!practice) throw new Error('the Bundle has no Organization for the registered practice');
-  return {
-    patient,
-    practice,
-    practitioners: resources.filter((r): r is fhir4.Practitioner => r.resourceType === 'Practitioner'),
-    practitionerRoles: resources.filter((r): r is fhir4.PractitionerRole => r.resourceType === 'PractitionerRole'),
-    resources: resources.filter((r) => !ADMIN.has(r.resourceType)),
-  };
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
