@@ -8,7 +8,9 @@ export { RedisBlobStore, type RedisBlobStoreOptions } from './redis-blob-store.j
 export { BullMqJobQueue, type BullMqJobQueueOptions } from './bullmq-job-queue.js';
 export {
   connectRedis,
+  isStoreFull,
   isStoreUnavailable,
+  STORE_FULL_ADVICE,
   quitRedis,
   redactRedisUrl,
   REDIS_COMMAND_TIMEOUT_MS,

@@ -32,6 +32,16 @@ export function isStoreUnavailable(err: unknown): boolean {
   return /^(Command timed out|Connection is closed|Stream isn't writeable)/.test(err.message);
 }
 
+/** True when Redis refused a write because it is at its `maxmemory` limit (with `noeviction`, as production runs). */
+export function isStoreFull(err: unknown): boolean {
+  return err instanceof Error && err.message.startsWith('OOM command not allowed');
+}
+
+/** What operators should do about a full store. */
+export const STORE_FULL_ADVICE =
+  "Lloyd's store (Redis) is full: it refuses writes at its maxmemory limit. Operators: raise maxmemory, archive the " +
+  'audit trail (audit:archive) and lower gp2gp.fileRetentionMs; nothing stored has been lost.';
+
 export interface RedisClientOptions {
   /** Shown in `CLIENT LIST` as `lloyd:<name>`. */
   name: string;

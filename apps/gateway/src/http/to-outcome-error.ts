@@ -1,6 +1,6 @@
 import { HttpException } from '@nestjs/common';
 import { OperationOutcomeError, outcomes, type SpineCode } from '@lloyd/fhir';
-import { isStoreUnavailable } from '@lloyd/store';
+import { isStoreFull, isStoreUnavailable, STORE_FULL_ADVICE } from '@lloyd/store';
 
 interface FastifyLikeError {
   statusCode?: number;
@@ -59,6 +59,15 @@ export function toOutcomeError(err: unknown, ctx: ErrorContext): { error: Operat
         { headers: { 'retry-after': '5' } },
       ),
       expected: true,
+    };
+  }
+  // A full store refuses writes until an operator acts: the same 503, saying so, and logged as Lloyd's own fault.
+  if (isStoreFull(err)) {
+    return {
+      error: OperationOutcomeError.of('SERVICE_UNAVAILABLE', `The request could not be served: ${STORE_FULL_ADVICE}`, {
+        headers: { 'retry-after': '60' },
+      }),
+      expected: false,
     };
   }
   if (err instanceof SyntaxError && /JSON/i.test(err.message)) {

@@ -1,6 +1,9 @@
 import { Injectable } from '@nestjs/common';
 import { SupplierCaller, SupplierDirectory, type BreakerState } from '@lloyd/federation';
-import { JobQueue, KeyValueStore, SystemJob } from '@lloyd/store';
+import { isStoreFull, JobQueue, KeyValueStore, STORE_FULL_ADVICE, SystemJob } from '@lloyd/store';
+
+/** A key each readiness probe writes (and lets expire), to show the store still takes writes. */
+const WRITE_PROBE_KEY = 'health:write-probe';
 
 /** How long the store or the queue may take to answer a readiness probe before it counts as not answering. */
 export const OWN_PROBE_DEADLINE_MS = 2000;
@@ -41,7 +44,7 @@ export class CheckReadiness {
 
   async execute(): Promise<ReadinessReport> {
     const own: [string, () => Promise<void>][] = [
-      ['store', () => withinDeadline(this.kv.ping(), OWN_PROBE_DEADLINE_MS)],
+      ['store', () => withinDeadline(this.storeTakesWrites(), OWN_PROBE_DEADLINE_MS)],
       ['queue', () => withinDeadline(this.queue.ping(), OWN_PROBE_DEADLINE_MS)],
     ];
     // Supplier probes have their own deadline: the supplier's configured timeout.
@@ -66,6 +69,20 @@ export class CheckReadiness {
       degraded: [...supplierResults, ...workerResults].some(([, r]) => !r.ok),
       checks,
     };
+  }
+
+  /**
+   * The store answers and still takes writes: a Redis at its `maxmemory` (with `noeviction`) answers PING but refuses
+   * every write, and so every request that audits, counts a rate limit or moves a transfer.
+   */
+  private async storeTakesWrites(): Promise<void> {
+    await this.kv.ping();
+    try {
+      await this.kv.set(WRITE_PROBE_KEY, new Date().toISOString(), { ttlSeconds: 60 });
+    } catch (err) {
+      if (isStoreFull(err)) throw new Error(STORE_FULL_ADVICE, { cause: err });
+      throw err;
+    }
   }
 
   /** Every worker handles the health ping, so its consumers are the workers running. */
