@@ -24,6 +24,7 @@ describe('CheckReadiness', () => {
   it('is ready when the store, the queue and every supplier answer', async () => {
     const report = await new CheckReadiness(kv, queue, directory, suppliers([])).execute();
     expect(report).toMatchObject({ ready: true, degraded: false });
+    expect(report.checks['workers']).toMatchObject({ ok: true, detail: '1 worker taking jobs' });
     expect(Object.keys(report.checks).sort()).toEqual([
       'queue',
       'store',

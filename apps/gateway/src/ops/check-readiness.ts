@@ -43,19 +43,16 @@ export class CheckReadiness {
   ) {}
 
   async execute(): Promise<ReadinessReport> {
-    const own: [string, () => Promise<void>][] = [
+    const own: [string, Probe][] = [
       ['store', () => withinDeadline(this.storeTakesWrites(), OWN_PROBE_DEADLINE_MS)],
       ['queue', () => withinDeadline(this.queue.ping(), OWN_PROBE_DEADLINE_MS)],
     ];
     // Supplier probes have their own deadline: the supplier's configured timeout.
     const suppliers = this.directory
       .all()
-      .map(({ config }): [string, () => Promise<void>] => [
-        `supplier:${config.ods}`,
-        () => this.suppliers.probe(config.ods),
-      ]);
+      .map(({ config }): [string, Probe] => [`supplier:${config.ods}`, () => this.suppliers.probe(config.ods)]);
     // Transfers need a worker taking jobs; without one they wait, but reads are unaffected: degraded, not unready.
-    const workers: [string, () => Promise<void>][] = [['workers', () => this.someoneConsumes()]];
+    const workers: [string, Probe][] = [['workers', () => this.someoneConsumes()]];
     const [ownResults, supplierResults, workerResults] = await Promise.all([run(own), run(suppliers), run(workers)]);
     const checks: ReadinessReport['checks'] = Object.fromEntries([...ownResults, ...workerResults, ...supplierResults]);
     // The probe bypasses the breaker (it shows the system's real state); reads go through it, so show it too: a
@@ -86,24 +83,28 @@ export class CheckReadiness {
   }
 
   /** Every worker handles the health ping, so its consumers are the workers running. */
-  private async someoneConsumes(): Promise<void> {
+  private async someoneConsumes(): Promise<string> {
     const count = await withinDeadline(this.queue.consumers(SystemJob.HealthPing), OWN_PROBE_DEADLINE_MS);
     if (count === 0) {
       throw new Error(
         'no transfer worker is taking jobs, so GP2GP transfers wait until one runs: start one (npm run start:worker, with the same REDIS_URL)',
       );
     }
+    return `${count} worker${count === 1 ? '' : 's'} taking jobs`;
   }
 }
 
-async function run(probes: readonly [string, () => Promise<void>][]): Promise<[string, ReadinessCheck][]> {
+/** A probe resolves when what it checks answers, with a detail worth showing (such as a count) or nothing. */
+type Probe = () => Promise<string | void>;
+
+async function run(probes: readonly [string, Probe][]): Promise<[string, ReadinessCheck][]> {
   return Promise.all(
     probes.map(async ([name, probe]): Promise<[string, ReadinessCheck]> => {
       const started = performance.now();
       const ms = () => Math.round(performance.now() - started);
       try {
-        await probe();
-        return [name, { ok: true, ms: ms() }];
+        const detail = await probe();
+        return [name, { ok: true, ms: ms(), ...(detail ? { detail } : {}) }];
       } catch (err) {
         return [name, { ok: false, detail: (err as Error).message, ms: ms() }];
       }
