@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable, Optional, type OnModuleInit } from '@nestjs/common';
 import { LLOYD_CONFIG, type LloydConfig } from '@lloyd/config';
-import { KeyValueStore } from '@lloyd/store';
 import {
   calculateJwkThumbprint,
   createLocalJWKSet,
@@ -15,6 +14,7 @@ import {
   type JWTVerifyGetKey,
 } from 'jose';
 import { AUTH_CLOCK, type Clock } from './clock.js';
+import { StoredSecrets, type KeptSecret } from './stored-secrets.js';
 import type { ReasonForRequest } from './verified-token.js';
 
 /** What the embedded issuer puts into an access token. */
@@ -48,20 +48,20 @@ const ALG = 'ES256';
 
 /**
  * Lloyd's own token issuer (dev clients and deployments without an external identity provider). Its ES256
- * signing key is created on first start and kept in the {@link KeyValueStore}, so every gateway replica signs and
- * verifies with the same key.
+ * signing key is created on first start and kept in the store ({@link StoredSecrets}), so every gateway replica signs
+ * and verifies with the same key, and adopts the store's key when another replica replaced it.
  */
 @Injectable()
 export class EmbeddedIssuer implements OnModuleInit {
   /** Store key of the signing key (a private JWK as JSON). */
   static readonly STORE_KEY = 'auth:embedded-issuer:signing-key';
 
-  private signing?: Promise<SigningKey>;
+  private signing?: Promise<KeptSecret<SigningKey>>;
   private readonly clock: Clock;
 
   constructor(
     @Inject(LLOYD_CONFIG) private readonly config: LloydConfig,
-    private readonly store: KeyValueStore,
+    private readonly secrets: StoredSecrets,
     @Optional() @Inject(AUTH_CLOCK) clock?: Clock,
   ) {
     this.clock = clock ?? Date.now;
@@ -86,18 +86,25 @@ export class EmbeddedIssuer implements OnModuleInit {
   /** Public keys for `/.well-known/jwks.json`; empty when the embedded issuer is switched off. */
   async jwks(): Promise<JSONWebKeySet> {
     if (!this.enabled) return { keys: [] };
-    return { keys: [{ ...(await this.signingKey()).publicJwk }] };
+    return { keys: [{ ...(await this.signingKey()).value.publicJwk }] };
   }
 
-  /** Key resolver for verifying this issuer's tokens. */
-  async keySet(): Promise<JWTVerifyGetKey> {
-    return (await this.signingKey()).keySet;
+  /**
+   * Key resolver for verifying this issuer's tokens. A `kid` this replica does not know makes it re-read the store's
+   * key first (at most once a second), as another replica may have replaced it.
+   */
+  keySet(): JWTVerifyGetKey {
+    return async (header, token) => {
+      const kept = await this.signingKey();
+      if (header.kid !== undefined && header.kid !== kept.value.kid) await kept.recheck();
+      return kept.value.keySet(header, token);
+    };
   }
 
   /** Signs an access token for an already authenticated client. Callers decide what may be granted. */
   async issueToken(grant: TokenGrant): Promise<IssuedToken> {
     if (!this.enabled) throw new Error('The embedded token issuer is switched off (auth.embeddedIssuer.enabled)');
-    const { privateKey, kid } = await this.signingKey();
+    const { privateKey, kid } = (await this.signingKey()).value;
     const lifetime = this.config.auth.embeddedIssuer.tokenLifetimeSeconds;
     const iat = Math.floor(this.clock() / 1000);
     const jti = randomUUID();
@@ -122,26 +129,27 @@ export class EmbeddedIssuer implements OnModuleInit {
     return { accessToken, expiresIn: lifetime, scope, jti };
   }
 
-  private signingKey(): Promise<SigningKey> {
-    this.signing ??= this.loadOrCreate().catch((err: unknown) => {
-      this.signing = undefined;
-      throw err;
-    });
-    return this.signing;
-  }
-
-  private async loadOrCreate(): Promise<SigningKey> {
-    const existing = await this.store.get(EmbeddedIssuer.STORE_KEY);
-    if (existing !== null) return this.importStored(existing);
-    const { privateKey } = await generateKeyPair(ALG, { extractable: true });
-    const jwk = await exportJWK(privateKey);
-    const kid = await calculateJwkThumbprint(jwk);
+  private signingKey(): Promise<KeptSecret<SigningKey>> {
     // Several replicas may start at once: the first write wins and everyone uses the stored key.
-    await this.store.setIfAbsent(EmbeddedIssuer.STORE_KEY, JSON.stringify({ ...jwk, kid, alg: ALG, use: 'sig' }));
-    const stored = await this.store.get(EmbeddedIssuer.STORE_KEY);
-    if (stored === null)
-      throw new Error(`The embedded issuer's signing key vanished from the store (${EmbeddedIssuer.STORE_KEY})`);
-    return this.importStored(stored);
+    this.signing ??= this.secrets
+      .keep({
+        key: EmbeddedIssuer.STORE_KEY,
+        label: 'signing-key',
+        description: "The embedded issuer's signing key",
+        consequence: 'tokens signed with the old key are no longer valid',
+        create: async () => {
+          const { privateKey } = await generateKeyPair(ALG, { extractable: true });
+          const jwk = await exportJWK(privateKey);
+          const kid = await calculateJwkThumbprint(jwk);
+          return JSON.stringify({ ...jwk, kid, alg: ALG, use: 'sig' });
+        },
+        parse: (text) => this.importStored(text),
+      })
+      .catch((err: unknown) => {
+        this.signing = undefined;
+        throw err;
+      });
+    return this.signing;
   }
 
   private async importStored(text: string): Promise<SigningKey> {

@@ -4,6 +4,7 @@ import { projectRoot, type LloydConfig } from '@lloyd/config';
 import { InMemoryKeyValueStore } from '@lloyd/store';
 import { importJWK, SignJWT, type CryptoKey, type JWK, type JWTPayload } from 'jose';
 import { EmbeddedIssuer } from './embedded-issuer.js';
+import { StoredSecrets } from './stored-secrets.js';
 import { ExchangeClientAssertion, JWT_BEARER_ASSERTION } from './exchange-client-assertion.js';
 import { oauthErrorCode } from './oauth-error.js';
 import { rejection, T0, testConfig } from './testing/fixtures.js';
@@ -65,7 +66,7 @@ describe('ExchangeClientAssertion', () => {
     now = (T0 + 10) * 1000;
     config = testConfig([]);
     const store = new InMemoryKeyValueStore(() => now);
-    const issuer = new EmbeddedIssuer(config, store, () => now);
+    const issuer = new EmbeddedIssuer(config, new StoredSecrets(store), () => now);
     await issuer.onModuleInit();
     exchange = new ExchangeClientAssertion(config, issuer, store, () => now);
     verifier = new TokenVerifier(config, issuer, () => now);
@@ -130,7 +131,7 @@ describe('ExchangeClientAssertion', () => {
     beforeEach(async () => {
       config = { ...config, server: { ...config.server, publicBaseUrl: undefined, host: '127.0.0.1', port: 8080 } };
       const store = new InMemoryKeyValueStore(() => now);
-      const issuer = new EmbeddedIssuer(config, store, () => now);
+      const issuer = new EmbeddedIssuer(config, new StoredSecrets(store), () => now);
       await issuer.onModuleInit();
       exchange = new ExchangeClientAssertion(config, issuer, store, () => now);
     });
@@ -324,7 +325,12 @@ describe('ExchangeClientAssertion', () => {
   it('refuses to issue when the embedded issuer is switched off', async () => {
     const off = testConfig([], false);
     const store = new InMemoryKeyValueStore();
-    const offExchange = new ExchangeClientAssertion(off, new EmbeddedIssuer(off, store), store, () => now);
+    const offExchange = new ExchangeClientAssertion(
+      off,
+      new EmbeddedIssuer(off, new StoredSecrets(store)),
+      store,
+      () => now,
+    );
     const error = await rejection(offExchange.execute(form(await assertion('hospital-epr'))));
     expect(error.status).toBe(501);
   });

@@ -48,6 +48,14 @@ export {
   type ScopeRequirement,
 } from './scopes.js';
 export { JWKS_PATH, smartConfiguration, type SmartConfiguration } from './smart-configuration.js';
+export {
+  STORED_SECRET_CHECK_DEFAULT_MS,
+  STORED_SECRET_CHECK_MS,
+  StoredSecrets,
+  type KeptSecret,
+  type StoredSecretSpec,
+  type StoredSecretsOptions,
+} from './stored-secrets.js';
 export { MAX_TOKEN_LENGTH, TokenVerifier } from './token-verifier.js';
 export type { SigningAlgorithm, TrustedIssuer } from './trusted-issuers.js';
 export { REASONS_FOR_REQUEST, type ReasonForRequest, type VerifiedToken } from './verified-token.js';

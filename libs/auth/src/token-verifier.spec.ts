@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { InMemoryKeyValueStore } from '@lloyd/store';
 import { base64url, exportSPKI, importJWK, SignJWT, type CryptoKey, type JWTPayload } from 'jose';
 import { EmbeddedIssuer } from './embedded-issuer.js';
+import { StoredSecrets } from './stored-secrets.js';
 import {
   goodClaims,
   issuerConfig,
@@ -27,7 +28,7 @@ describe('TokenVerifier', () => {
   let verifier: TokenVerifier;
 
   const build = async (config = testConfig([issuerConfig([es256.publicJwk, rs256.publicJwk])], false)) => {
-    const embedded = new EmbeddedIssuer(config, new InMemoryKeyValueStore(), () => now);
+    const embedded = new EmbeddedIssuer(config, new StoredSecrets(new InMemoryKeyValueStore()), () => now);
     await embedded.onModuleInit();
     return new TokenVerifier(config, embedded, () => now);
   };
@@ -195,8 +196,8 @@ describe('TokenVerifier', () => {
     it('verifies tokens signed by the embedded issuer of another replica sharing the store', async () => {
       const config = testConfig([], true);
       const store = new InMemoryKeyValueStore();
-      const replicaA = new EmbeddedIssuer(config, store, () => now);
-      const replicaB = new EmbeddedIssuer(config, store, () => now);
+      const replicaA = new EmbeddedIssuer(config, new StoredSecrets(store), () => now);
+      const replicaB = new EmbeddedIssuer(config, new StoredSecrets(store), () => now);
       await Promise.all([replicaA.onModuleInit(), replicaB.onModuleInit()]);
       const verifierB = new TokenVerifier(config, replicaB, () => now);
       const issued = await replicaA.issueToken({
@@ -217,9 +218,34 @@ describe('TokenVerifier', () => {
       expect(JSON.stringify(await replicaA.jwks())).not.toContain('"d"');
     });
 
+    it('adopts the key another replica put in an emptied store, when a token names a kid it does not know', async () => {
+      const config = testConfig([], true);
+      const store = new InMemoryKeyValueStore();
+      let secretsClock = 0;
+      const replica = (checkIntervalMs: number) =>
+        new EmbeddedIssuer(config, new StoredSecrets(store, { checkIntervalMs, clock: () => secretsClock }), () => now);
+      const replicaA = replica(60_000);
+      await replicaA.onModuleInit();
+      const verifierA = new TokenVerifier(config, replicaA, () => now);
+      const grant = { clientId: 'admin', organisation: 'X26', scopes: ['system/admin.write'] };
+      const before = await replicaA.issueToken(grant);
+      await store.delete(EmbeddedIssuer.STORE_KEY);
+      const restarted = replica(60_000);
+      await restarted.onModuleInit();
+      const issued = await restarted.issueToken(grant);
+      expect((await restarted.jwks()).keys[0]!.kid).not.toBe((await replicaA.jwks()).keys[0]!.kid);
+
+      secretsClock += 1_000;
+      await expect(verifierA.verify(issued.accessToken)).resolves.toMatchObject({ clientId: 'admin' });
+      expect((await replicaA.jwks()).keys).toEqual((await restarted.jwks()).keys);
+      const again = await replicaA.issueToken(grant);
+      await expect(new TokenVerifier(config, restarted, () => now).verify(again.accessToken)).resolves.toBeTruthy();
+      await expectRejected(before.accessToken, /signing key not found/, new TokenVerifier(config, replicaA, () => now));
+    });
+
     it('refuses embedded-issuer tokens when the embedded issuer is switched off', async () => {
       const onConfig = testConfig([], true);
-      const issuer = new EmbeddedIssuer(onConfig, new InMemoryKeyValueStore(), () => now);
+      const issuer = new EmbeddedIssuer(onConfig, new StoredSecrets(new InMemoryKeyValueStore()), () => now);
       const issued = await issuer.issueToken({
         clientId: 'admin',
         organisation: 'X26',

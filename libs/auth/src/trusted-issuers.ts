@@ -51,7 +51,7 @@ export function trustedIssuers(config: LloydConfig, embedded: EmbeddedIssuer): M
       issuer: embedded.issuer,
       audience: embedded.audience,
       algorithms: ['ES256'],
-      keys: async (header, token) => (await embedded.keySet())(header, token),
+      keys: embedded.keySet(),
     });
   }
   return table;

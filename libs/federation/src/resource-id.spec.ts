@@ -110,6 +110,19 @@ describe('resource ids', () => {
 
   it('needs a key of at least 32 bytes', () => {
     expect(() => new ResourceIdCodec(randomBytes(16))).toThrow(/32 bytes/);
+    expect(() => new ResourceIdCodec(randomBytes(32)).rekey(randomBytes(16))).toThrow(/32 bytes/);
+  });
+
+  it('makes and opens the ids of another key once rekeyed, and no longer those of the old one', () => {
+    const [oldKey, newKey] = [randomBytes(32), randomBytes(32)];
+    const codec = new ResourceIdCodec(oldKey);
+    const source = { ods: 'P10001', nhsNumber: '9990000018', sourceId: 'cond-1' };
+    const before = codec.encode(source);
+    codec.rekey(newKey);
+    const after = codec.encode(source);
+    expect(after).toBe(new ResourceIdCodec(newKey).encode(source));
+    expect(codec.decode(after)).toEqual(source);
+    expect(codec.decode(before)).toBeNull();
   });
 
   it.each(['', 'not-an-id!', 'AAAA', 'a'.repeat(65)])('rejects %p', (id) => {

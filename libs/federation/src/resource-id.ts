@@ -40,14 +40,19 @@ const MAX_PACKED = MAX_BYTES - 1 - TAG_BYTES;
  * read passes the access chain.
  */
 export class ResourceIdCodec {
-  private readonly encryptionKey: Buffer;
-  private readonly macKey: Buffer;
+  private keys: { encryption: Buffer; mac: Buffer };
 
   /** @param secret at least 32 bytes of key material; ids made under one secret do not open under another. */
   constructor(secret: Buffer) {
-    if (secret.length < 32) throw new Error('A resource id key needs at least 32 bytes');
-    this.encryptionKey = Buffer.from(hkdfSync('sha256', secret, Buffer.alloc(0), 'lloyd resource ids: encryption', 32));
-    this.macKey = Buffer.from(hkdfSync('sha256', secret, Buffer.alloc(0), 'lloyd resource ids: integrity', 32));
+    this.keys = derive(secret);
+  }
+
+  /**
+   * Seals ids with another secret from now on: ids made before no longer open. For a key kept in a shared store
+   * that another replica replaced (the store was emptied), so that every replica again makes the same ids.
+   */
+  rekey(secret: Buffer): void {
+    this.keys = derive(secret);
   }
 
   /** The public id of a source reference. */
@@ -74,7 +79,7 @@ export class ResourceIdCodec {
   }
 
   private tagOf(packed: Buffer): Buffer {
-    return createHmac('sha256', this.macKey)
+    return createHmac('sha256', this.keys.mac)
       .update(Buffer.from([FORMAT]))
       .update(packed)
       .digest()
@@ -83,8 +88,16 @@ export class ResourceIdCodec {
 
   /** AES-256-CTR from the tag (the counter block is the tag followed by a 32-bit counter from 0). */
   private cipher(tag: Buffer) {
-    return createCipheriv('aes-256-ctr', this.encryptionKey, Buffer.concat([tag, Buffer.alloc(16 - TAG_BYTES)]));
+    return createCipheriv('aes-256-ctr', this.keys.encryption, Buffer.concat([tag, Buffer.alloc(16 - TAG_BYTES)]));
   }
+}
+
+function derive(secret: Buffer): { encryption: Buffer; mac: Buffer } {
+  if (secret.length < 32) throw new Error('A resource id key needs at least 32 bytes');
+  return {
+    encryption: Buffer.from(hkdfSync('sha256', secret, Buffer.alloc(0), 'lloyd resource ids: encryption', 32)),
+    mac: Buffer.from(hkdfSync('sha256', secret, Buffer.alloc(0), 'lloyd resource ids: integrity', 32)),
+  };
 }
 
 /** The reference as bytes: ODS code, NHS number (40 bits), the kind of supplier id and the id itself. */

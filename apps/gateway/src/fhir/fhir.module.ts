@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { AccessModule } from '@lloyd/access';
+import { AuthModule } from '@lloyd/auth';
 import { TerminologyModule } from '@lloyd/terminology';
 import { ClinicalController } from './clinical.controller.js';
 import { MetadataController } from './metadata.controller.js';
@@ -16,7 +17,7 @@ import { SearchClinical } from './usecases/search-clinical.js';
 import { SearchPatients } from './usecases/search-patients.js';
 
 @Module({
-  imports: [AccessModule, TerminologyModule],
+  imports: [AccessModule, AuthModule, TerminologyModule],
   // PatientController first: its static /fhir/Patient routes must not be taken for the generic /fhir/:type ones.
   controllers: [MetadataController, PatientController, ClinicalController],
   providers: [

@@ -1,9 +1,10 @@
+import { StoredSecrets } from '@lloyd/auth';
 import { OperationOutcomeError } from '@lloyd/fhir';
 import { InMemoryKeyValueStore } from '@lloyd/store';
 import { PageTokens } from './page-tokens.js';
 
 async function tokens(kv = new InMemoryKeyValueStore()): Promise<PageTokens> {
-  const pages = new PageTokens(kv);
+  const pages = new PageTokens(new StoredSecrets(kv));
   await pages.onModuleInit();
   return pages;
 }

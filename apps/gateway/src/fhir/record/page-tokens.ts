@@ -1,7 +1,7 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { Injectable, type OnModuleInit } from '@nestjs/common';
+import { StoredSecrets } from '@lloyd/auth';
 import { outcomes } from '@lloyd/fhir';
-import { KeyValueStore } from '@lloyd/store';
 import { storedSecret } from './stored-secret.js';
 
 const KEY = 'fhir:paging-key';
@@ -15,10 +15,10 @@ const KEY = 'fhir:paging-key';
 export class PageTokens implements OnModuleInit {
   private key: Buffer = Buffer.alloc(0);
 
-  constructor(private readonly kv: KeyValueStore) {}
+  constructor(private readonly secrets: StoredSecrets) {}
 
   async onModuleInit(): Promise<void> {
-    this.key = await storedSecret(this.kv, KEY);
+    this.key = (await storedSecret(this.secrets, KEY, 'paging-key', (key) => (this.key = key))).value;
   }
 
   /** A token for `offset` within the query identified by `query` (a canonical string of the other parameters). */
