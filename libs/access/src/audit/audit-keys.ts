@@ -49,14 +49,14 @@ export class MalformedAuditKeyError extends Error {
 
 /** Parses a stored head or checkpoint as a JSON object, or says which key is malformed. */
 function parseKey<T>(raw: string, key: string, what: string): Partial<T> {
-  let value: unknown;
+  let value: Partial<T> | null;
   try {
-    value = JSON.parse(raw);
+    value = JSON.parse(raw) as Partial<T> | null;
   } catch {
     throw new MalformedAuditKeyError(key, what);
   }
   if (typeof value !== 'object' || value === null) throw new MalformedAuditKeyError(key, what);
-  return value as Partial<T>;
+  return value;
 }
 
 export function parseHead(raw: string | null): Head {

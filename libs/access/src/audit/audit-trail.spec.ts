@@ -256,11 +256,13 @@ describe('AuditTrail', () => {
       expect(report).toMatchObject({ ok: false, checked: 0, firstBreak: { seq: 0 } });
       expect(report.firstBreak?.reason).toMatch(reason);
       expect(report.firstBreak?.reason).toMatch(/Restore audit:\w+ from a backup/);
-      // Writing goes on failing closed, with the same explanation, rather than extend a chain it cannot place.
-      if (key === 'audit:head') {
-        const fresh = accessFixture(undefined, kv).audit;
-        await expect(fresh.record(read())).rejects.toMatchObject({ status: 500 });
-      }
+    });
+
+    it('fails closed rather than extend a chain it cannot place while the head is altered', async () => {
+      await recordMany(2);
+      await kv.set('audit:head', 'notjson');
+      const fresh = accessFixture(undefined, kv).audit;
+      await expect(fresh.record(read())).rejects.toMatchObject({ status: 500 });
     });
 
     it('reads the head once, then continues where it left off, until another writer moves it', async () => {
