@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { VerifiedToken } from '@lloyd/auth';
+import { consumerMatches } from '@lloyd/config';
 import { MetricsService } from '@lloyd/observability';
 import type { Counter } from 'prom-client';
 import {
@@ -19,7 +20,7 @@ import { PracticeEnablementChecker } from './checkers/practice-enablement.checke
 import { SectionScopeChecker } from './checkers/section-scope.checker.js';
 import { SharingAgreementChecker } from './checkers/sharing-agreement.checker.js';
 import { AccessPolicyStore } from './policy/access-policy-store.js';
-import { consumerMatches, isCurrentOn, londonDate } from './policy/validity.js';
+import { isCurrentOn, londonDate } from './policy/validity.js';
 
 /**
  * The access chain every read passes through, in two phases because dissent is held in the supplier system:

@@ -58,7 +58,7 @@ describe('loadConfig', () => {
     const message = (error as Error).message;
     expect(message).toMatch(/^ {2}- sever: not a setting Lloyd knows/m);
     expect(message).toMatch(/^ {2}- resilience\.breakerTreshold: not a setting Lloyd knows/m);
-    expect(message).toMatch(/^ {2}- access\.agreements\.0\.validUntil: not a setting Lloyd knows/m);
+    expect(message).toMatch(/^ {2}- access\.agreements\[0\]\.validUntil: not a setting Lloyd knows/m);
   });
 
   it("the compose deployment's layer configures a supplier system for every practice the defaults name", () => {
@@ -106,6 +106,6 @@ describe('loadConfig', () => {
   it('requires exactly one of jwks or jwksUri for a trusted issuer', () => {
     expect(() =>
       loadConfig({ env: {}, overrides: { auth: { issuers: [{ issuer: 'https://idp.example', audience: 'lloyd' }] } } }),
-    ).toThrow(/auth\.issuers\.0: give exactly one of jwks/);
+    ).toThrow(/auth\.issuers\[0\]: give exactly one of jwks/);
   });
 });

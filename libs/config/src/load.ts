@@ -31,6 +31,7 @@ type Json = Record<string, unknown>;
 const ENV_OVERRIDES: readonly { name: string; path: string[]; kind: 'string' | 'int' | 'number' | 'bool' }[] = [
   { name: 'HOST', path: ['server', 'host'], kind: 'string' },
   { name: 'PORT', path: ['server', 'port'], kind: 'int' },
+  { name: 'WORKER_METRICS_PORT', path: ['worker', 'metricsPort'], kind: 'int' },
   { name: 'PUBLIC_BASE_URL', path: ['server', 'publicBaseUrl'], kind: 'string' },
   { name: 'REDIS_URL', path: ['store', 'redisUrl'], kind: 'string' },
   { name: 'LLOYD_DATA_DIR', path: ['store', 'dataDir'], kind: 'string' },
@@ -123,7 +124,15 @@ function envLayer(env: NodeJS.ProcessEnv): Json {
 function describeIssues(error: z.ZodError): string {
   return error.issues
     .flatMap((issue) => {
-      const at = (path: readonly PropertyKey[]) => (path.length ? path.map(String).join('.') : '(root)');
+      // `access.agreements[1].validFrom`: list items by index, as the admin API names fields.
+      const at = (path: readonly PropertyKey[]) =>
+        path.length
+          ? path.reduce<string>(
+              (out, key, i) =>
+                typeof key === 'number' ? `${out}[${key}]` : i === 0 ? String(key) : `${out}.${String(key)}`,
+              '',
+            )
+          : '(root)';
       // A misspelt key would otherwise be ignored and its default used: name each one where it is.
       if (issue.code === 'unrecognized_keys') {
         return issue.keys.map(

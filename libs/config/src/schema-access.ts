@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { accessBlockProblems } from './access-block.js';
 
 /** The clinical areas of a GP record that sharing can be granted or withheld for (GP Connect's sections, plus documents). */
 export const recordSections = [
@@ -77,6 +78,10 @@ export const accessSchema = z
         z.array(z.string().regex(/^\d{6,18}$/, 'must be a SNOMED CT concept id')),
       )
       .default({}),
+  })
+  // The rules the admin API applies to each change hold for the whole block too, so start-up refuses what it would.
+  .superRefine((access, ctx) => {
+    for (const { path, message } of accessBlockProblems(access)) ctx.addIssue({ code: 'custom', path, message });
   })
   .prefault({});
 

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { accessPracticeProblems } from './access-block.js';
 import { accessSchema } from './schema-access.js';
 
 const odsCode = z.string().regex(/^[A-Z0-9]{3,10}$/, 'must be an ODS code (3-10 upper-case letters or digits)');
@@ -48,7 +49,7 @@ const supplier = z.strictObject({
     .default(16 * 1024 * 1024),
 });
 
-export const configSchema = z.strictObject({
+const configShape = z.strictObject({
   server: z
     .strictObject({
       host: z.string().min(1).default('127.0.0.1'),
@@ -127,6 +128,18 @@ export const configSchema = z.strictObject({
       concurrency: z.number().int().positive().optional(),
       resumeStalledAfterMs: z.number().int().positive().optional(),
       resumeIntervalMs: z.number().int().positive().optional(),
+      /** How long an ended transfer's files are kept before they are deleted (0: as soon as it is settled). */
+      fileRetentionMs: z.number().int().min(0).optional(),
+    })
+    .prefault({}),
+  /** The standalone transfer worker (`apps/transfer-worker`). */
+  worker: z
+    .strictObject({
+      /**
+       * Port of the worker's own HTTP listener (on `server.host`), serving `/metrics` and `/health/live`; unset:
+       * none. Each worker process is then a Prometheus scrape target of its own, as each gateway replica is.
+       */
+      metricsPort: z.number().int().min(1).max(65535).optional(),
     })
     .prefault({}),
   /** Protection of Lloyd and of supplier systems from each other; applied per supplier system. */
@@ -168,6 +181,14 @@ export const configSchema = z.strictObject({
       syntheticPatients: z.number().int().min(0).default(0),
     })
     .prefault({}),
+});
+
+/** The whole configuration; the policy rules that need `suppliers` as well as `access` are checked here. */
+export const configSchema = configShape.superRefine((config, ctx) => {
+  const suppliers = new Set(config.suppliers.map((s) => s.ods));
+  for (const { path, message } of accessPracticeProblems(config.access, suppliers)) {
+    ctx.addIssue({ code: 'custom', path, message });
+  }
 });
 
 export type LloydConfig = z.infer<typeof configSchema>;

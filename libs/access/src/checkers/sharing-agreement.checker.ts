@@ -1,6 +1,6 @@
-import type { SharingAgreement } from '@lloyd/config';
+import { consumerMatches, type SharingAgreement } from '@lloyd/config';
 import { AccessDeniedError } from '../access-denied.js';
-import { consumerMatches, isCurrentOn } from '../policy/validity.js';
+import { isCurrentOn } from '../policy/validity.js';
 import { allow, deny, type AccessChecker, type CheckResult } from './checker.js';
 import type { OrganisationContext } from './policy-snapshot.js';
 

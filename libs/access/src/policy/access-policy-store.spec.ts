@@ -46,6 +46,68 @@ describe('AccessPolicyStore', () => {
     expect((await replica.listAgreements()).map((a) => a.id)).toEqual(['demo-hospital-all', 'demo-social-care']);
   });
 
+  describe('when the configuration differs from the stored policy', () => {
+    const warnings = () => {
+      const calls: [unknown, string][] = [];
+      return { calls, logger: { warn: (obj: object, msg: string) => void calls.push([obj, msg]) } };
+    };
+
+    it('warns once at start, naming each practice and agreement that differs, and keeps what is stored', async () => {
+      await store.createAgreement(body(), BY);
+      const config = demoConfig();
+      const edited = withAccess(config, {
+        practices: config.access.practices.map((p) => (p.ods === 'P20002' ? { ...p, enabled: false } : p)),
+        agreements: [
+          ...config.access.agreements.filter((a) => a.id !== 'demo-social-care'),
+          { ...body({ id: 'new-in-config', consumer: { ods: 'RY8' } }), emergencyAccess: false, description: '' },
+        ] as SharingAgreement[],
+      });
+      const { calls, logger } = warnings();
+      const restarted = new AccessPolicyStore(edited, kv, clock.now, logger);
+      await restarted.onModuleInit();
+      expect(calls).toHaveLength(1);
+      const [fields, message] = calls[0]!;
+      expect(message).toMatch(/^The sharing policy in the store differs from the access block of the configuration \(/);
+      expect(message).toContain('practices set differently: P20002');
+      expect(message).toContain('agreements only in the configuration: new-in-config');
+      expect(message).toContain('agreements only in the store: demo-social-care, community-nursing');
+      expect(message).toMatch(/after the first start the store is the source of truth/);
+      expect(message).toMatch(/admin API \(PUT \/admin\/practices\/\{ods\}, POST \/admin\/agreements/);
+      expect(message).toMatch(/delete the store key access:policy/);
+      expect(fields).toEqual({
+        policyDrift: {
+          practices: { onlyInConfig: [], onlyInStore: [], changed: ['P20002'] },
+          agreements: {
+            onlyInConfig: ['new-in-config'],
+            onlyInStore: ['demo-social-care', 'community-nursing'],
+            changed: [],
+          },
+        },
+      });
+      expect((await restarted.listPractices()).find((p) => p.ods === 'P20002')?.enabled).toBe(true);
+      expect((await restarted.listAgreements()).map((a) => a.id)).toContain('community-nursing');
+    });
+
+    it('names the Redis key to delete when the store is Redis', async () => {
+      const config = demoConfig();
+      const onRedis = withAccess(
+        { ...config, store: { ...config.store, redisUrl: 'redis://127.0.0.1:6379', keyPrefix: 'site:' } },
+        { practices: [] },
+      );
+      const { calls, logger } = warnings();
+      await new AccessPolicyStore(onRedis, kv, clock.now, logger).onModuleInit();
+      expect(calls[0]?.[1]).toMatch(/practices only in the store: P10001, P20002, P30003, P40004\b/);
+      expect(calls[0]?.[1]).toMatch(/delete the store key site:kv:access:policy /);
+    });
+
+    it('says nothing on the first start, or when the configuration matches what is stored', async () => {
+      const { calls, logger } = warnings();
+      await new AccessPolicyStore(demoConfig(), new InMemoryKeyValueStore(), clock.now, logger).onModuleInit();
+      await new AccessPolicyStore(demoConfig(), kv, clock.now, logger).onModuleInit();
+      expect(calls).toEqual([]);
+    });
+  });
+
   it('reads one agreement, and answers NO_RECORD_FOUND for an unknown id', async () => {
     await expect(store.getAgreement('demo-social-care')).resolves.toMatchObject({ consumer: { ods: 'SC100' } });
     const error = await expectOutcomeError(store.getAgreement('nope'));

@@ -1,4 +1,4 @@
-import { Inject, Injectable, Optional, type OnModuleInit } from '@nestjs/common';
+import { Inject, Injectable, Logger, Optional, type OnModuleInit } from '@nestjs/common';
 import {
   LLOYD_CONFIG,
   practiceSettingsSchema,
@@ -8,10 +8,12 @@ import {
   type SharingAgreement,
 } from '@lloyd/config';
 import { OperationOutcomeError } from '@lloyd/fhir';
+import { LOGGER } from '@lloyd/observability';
 import { KeyValueStore } from '@lloyd/store';
 import { z } from 'zod';
 import type { PolicySnapshot } from '../checkers/policy-snapshot.js';
 import { ACCESS_CLOCK, type AccessClock } from '../clock.js';
+import { policyDrift, policyDriftWarning } from './config-drift.js';
 import { checkAgreementInPolicy, parseAgreement, parsePracticeSettings } from './validate-policy.js';
 import { londonDate } from './validity.js';
 
@@ -41,6 +43,11 @@ export interface PolicyResult<T> {
   previous?: T;
 }
 
+/** The part of the app's pino logger (`LOGGER`) this store uses. */
+interface WarningLogger {
+  warn(fields: object, message: string): void;
+}
+
 const POLICY_KEY = 'access:policy';
 const HISTORY_KEY = 'access:policy:history';
 /** Reads on the hot path may be this stale; admin changes made on this replica are visible at once. */
@@ -57,9 +64,10 @@ const storedPolicySchema = z.object({
 
 /**
  * Sharing agreements and practice settings at run time. Seeded from `config.access` on first start (set-if-absent,
- * so replicas starting together agree), then managed through the admin API. Every change is validated against the
- * whole policy and written with compare-and-set, so concurrent admins on different replicas cannot both create
- * overlapping agreements. Reads are cached for about a second.
+ * so replicas starting together agree), then managed through the admin API; a start whose `config.access` differs
+ * from what is stored keeps the stored policy and logs a warning naming the differences. Every change is validated
+ * against the whole policy and written with compare-and-set, so concurrent admins on different replicas cannot both
+ * create overlapping agreements. Reads are cached for about a second.
  */
 @Injectable()
 export class AccessPolicyStore implements OnModuleInit {
@@ -71,12 +79,25 @@ export class AccessPolicyStore implements OnModuleInit {
     @Inject(LLOYD_CONFIG) private readonly config: LloydConfig,
     private readonly store: KeyValueStore,
     @Optional() @Inject(ACCESS_CLOCK) clock?: AccessClock,
+    @Optional() @Inject(LOGGER) private readonly logger?: WarningLogger,
   ) {
     this.clock = clock ?? Date.now;
   }
 
   async onModuleInit(): Promise<void> {
-    await this.read();
+    const policy = await this.read();
+    this.warnOfConfigDrift(policy);
+  }
+
+  /** An operator who edits `access` in the config and restarts must learn that the store, not the file, applies. */
+  private warnOfConfigDrift(policy: StoredPolicy): void {
+    const drift = policyDrift(policy, this.config.access);
+    if (!drift) return;
+    // The Redis store prefixes its keys (libs/store createStores); the in-process one does not.
+    const key = this.config.store.redisUrl ? `${this.config.store.keyPrefix}kv:${POLICY_KEY}` : POLICY_KEY;
+    const message = policyDriftWarning(drift, key);
+    if (this.logger) this.logger.warn({ policyDrift: drift }, message);
+    else new Logger(AccessPolicyStore.name).warn(message);
   }
 
   /** The rules in force, for the access chain (cached briefly). */

@@ -1,13 +1,17 @@
 import {
+  describePeriod,
+  describeSharedConsumer,
+  isCalendarDate,
+  overlappingAgreements,
   practiceSettingsSchema,
   recordSections,
   sharingAgreementSchema,
+  unknownDataControllers,
   type PracticeSettings,
   type SharingAgreement,
 } from '@lloyd/config';
 import { OperationOutcomeError, operationOutcome, spineIssue, type OperationOutcomeIssue } from '@lloyd/fhir';
 import type { z } from 'zod';
-import { consumersOverlap, describeConsumer, isCalendarDate, periodsOverlap } from './validity.js';
 
 type Path = readonly PropertyKey[];
 
@@ -145,27 +149,21 @@ export function checkAgreementInPolicy(
   root = 'agreement',
 ): void {
   const issues: OperationOutcomeIssue[] = [];
-  agreement.dataControllers.forEach((ods, index) => {
-    if (!knownPractices.has(ods)) {
-      issues.push(
-        issue(
-          root,
-          ['dataControllers', index],
-          `${root}.dataControllers[${index}]: practice ${ods} is unknown to Lloyd (neither a configured supplier nor in the practice settings). ` +
-            "Correct the code, or add the practice's supplier system to the configuration (suppliers) and restart Lloyd first.",
-        ),
-      );
-    }
-  });
-  for (const other of others) {
-    if (other.id === agreement.id || !periodsOverlap(agreement, other)) continue;
-    if (!consumersOverlap(agreement, other, organisationTypes)) continue;
-    const shared = agreement.dataControllers.filter((ods) => other.dataControllers.includes(ods));
-    if (shared.length === 0) continue;
+  for (const { index, ods } of unknownDataControllers(agreement, knownPractices)) {
+    issues.push(
+      issue(
+        root,
+        ['dataControllers', index],
+        `${root}.dataControllers[${index}]: practice ${ods} is unknown to Lloyd (neither a configured supplier nor in the practice settings). ` +
+          "Correct the code, or add the practice's supplier system to the configuration (suppliers) and restart Lloyd first.",
+      ),
+    );
+  }
+  for (const { other, dataControllers: shared } of overlappingAgreements(agreement, others, organisationTypes)) {
     issues.push(
       spineIssue(
         'INVALID_RESOURCE',
-        `${root}.validFrom/validTo: ${period(agreement)} overlaps agreement ${other.id} (${period(other)}) for ${sharedConsumer(agreement, other)} ` +
+        `${root}.validFrom/validTo: ${describePeriod(agreement)} overlaps agreement ${other.id} (${describePeriod(other)}) for ${describeSharedConsumer(agreement, other)} ` +
           `and data controller${shared.length > 1 ? 's' : ''} ${shared.join(', ')}. ` +
           `End ${other.id} first (POST /admin/agreements/${other.id}/$end) or choose dates that do not overlap.`,
         { expression: [fieldExpression(root, ['validFrom']), fieldExpression(root, ['validTo'])] },
@@ -173,14 +171,4 @@ export function checkAgreementInPolicy(
     );
   }
   if (issues.length > 0) throw invalid(issues);
-}
-
-/** Who both agreements cover, in words: the same consumer, or an organisation one names and the other covers by type. */
-function sharedConsumer(a: SharingAgreement, b: SharingAgreement): string {
-  const [x, y] = [describeConsumer(a), describeConsumer(b)];
-  return x === y ? `the same consumer (${x})` : `consumers that overlap (${x}; ${y} in agreement ${b.id})`;
-}
-
-function period(a: SharingAgreement): string {
-  return `${a.validFrom} to ${a.validTo ?? 'open-ended'}`;
 }
