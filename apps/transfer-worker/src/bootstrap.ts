@@ -6,12 +6,17 @@ import type { LloydConfig } from '@lloyd/config';
 import { createLogger, PinoNestLogger } from '@lloyd/observability';
 import { CoreModule } from '@lloyd/platform';
 import { JobQueue, SystemJob, type HealthPingPayload } from '@lloyd/store';
+import { WorkerMetricsServer } from './worker-metrics.server.js';
 import { WorkerModule } from './worker.module.js';
 
-@Module({})
+/** What only the standalone worker has: its own metrics and liveness listener (npm start's gateway serves those). */
+@Module({ providers: [WorkerMetricsServer] })
 class WorkerRoot {}
 
-/** Builds the standalone transfer worker: no HTTP, only queue processors. */
+/**
+ * Builds the standalone transfer worker: queue processors, and no API; with `worker.metricsPort` set, a small HTTP
+ * listener for `/metrics` and `/health/live` ({@link WorkerMetricsServer}).
+ */
 export async function createWorkerApp(
   config: LloydConfig,
   options: { logger?: Logger } = {},

@@ -21,6 +21,7 @@ import { AcknowledgeTransferStep } from './steps/acknowledge-transfer.js';
 import { CheckTimeoutsStep } from './steps/check-timeouts.js';
 import { DeliverRecordStep } from './steps/deliver-record.js';
 import { ReceiveFragmentsStep } from './steps/receive-fragments.js';
+import { RemoveTransferFilesStep } from './steps/remove-transfer-files.js';
 import { RequestExtractStep } from './steps/request-extract.js';
 import { StepRunner, type StepResult, type TransferStep } from './steps/step-runner.js';
 import { TranslateExtractStep } from './steps/translate-extract.js';
@@ -105,7 +106,8 @@ export class Gp2gp {
     const clock = (this.clock = deps.clock ?? Date.now);
     this.repository = new TransferRepository(deps.kv);
     this.events = new TransferEvents((id) => this.repository.get(id), options.eventPollMs);
-    this.transfers = new Transfers(this.repository, this.events, new TransferMetrics(deps.metrics), clock);
+    const metrics = new TransferMetrics(deps.metrics);
+    this.transfers = new Transfers(this.repository, this.events, metrics, clock);
     this.scheduler = new TransferScheduler(deps.queue, options, clock);
     const leases = new StepLeases(deps.kv, options.leaseTtlMs);
     this.runner = new StepRunner(this.transfers, leases, this.scheduler, options.leaseTtlMs, options, deps.logger);
@@ -140,6 +142,7 @@ export class Gp2gp {
       new DeliverRecordStep(this.transfers, deps.blobs, this.fragments, deps.endpoints, deps.autoIntegration, options),
       new AcknowledgeTransferStep(this.transfers, deps.blobs, deps.kv, this.messages, this.registry, deps.markers),
       new CheckTimeoutsStep(this.transfers, this.scheduler),
+      new RemoveTransferFilesStep(this.transfers, deps.blobs, this.scheduler, metrics, options, deps.logger),
     ];
 
     this.startTransfer = new StartTransfer(
@@ -164,6 +167,7 @@ export class Gp2gp {
       deps.kv,
       this.scheduler,
       options.resumeStalledAfterMs,
+      options.fileRetentionMs,
     );
   }
 

@@ -49,6 +49,12 @@ export interface Gp2gpOptions {
   resumeStalledAfterMs: number;
   /** How often each worker looks for such transfers. */
   resumeIntervalMs: number;
+  /**
+   * How long a transfer's files (extracts, fragments, attachments, translated record, messages) are kept after the
+   * transfer has ended (completed or failed, and settled); then they are deleted. The transfer itself and its
+   * integration note are kept. 0 deletes them as soon as the transfer is settled.
+   */
+  fileRetentionMs: number;
 }
 
 export const DEFAULT_GP2GP_OPTIONS: Readonly<Gp2gpOptions> = Object.freeze({
@@ -67,6 +73,7 @@ export const DEFAULT_GP2GP_OPTIONS: Readonly<Gp2gpOptions> = Object.freeze({
   concurrency: 4,
   resumeStalledAfterMs: 10 * 60 * 1000,
   resumeIntervalMs: 60 * 1000,
+  fileRetentionMs: 7 * DAY,
 });
 
 export function resolveOptions(options: Partial<Gp2gpOptions> | undefined): Gp2gpOptions {

@@ -3,6 +3,7 @@ import type { Redis } from 'ioredis';
 import { describeWithRedis } from '@lloyd/test-support';
 import { BullMqJobQueue, connectRedis, quitRedis, RedisBlobStore, RedisKeyValueStore } from '@lloyd/store';
 import { Gp2gpJob } from './jobs/gp2gp-job.js';
+import { transferBlobs } from './store/transfer-keys.js';
 import {
   createGp2gpHarness,
   FakeClock,
@@ -101,6 +102,35 @@ describeWithRedis('GP2GP transfers on Redis and BullMQ, two workers', (getUrl) =
     expect(receiver.imports.get(transfer.id)!.attachments).toEqual([
       { id: 'D1', bytes: size, sha256: sha256Of(size, 'D1') },
     ]);
+  });
+
+  it("deletes an ended transfer's files from Redis after the retention period, keeping its integration note", async () => {
+    const retention = 24 * 3_600_000;
+    const [a, b] = await twoWorkers(
+      {
+        P10001: FakeTransferSystem.sendingCanonical(
+          (nhs) => sampleRecord(nhs, 'P10001', { documents: ['big.pdf'] }),
+          () => [generatedAttachment('D1', 'big.pdf', 1024 * 1024)],
+        ),
+        P20002: new FakeTransferSystem(),
+      },
+      { fragmentBytes: 256 * 1024, fileRetentionMs: retention },
+    );
+    const { transfer } = await a.gp2gp.startTransfer.execute(START, a.caller);
+    const done = await b.waitFor(transfer.id, ['completed', 'failed'], 60_000);
+    expect(done.state).toBe('completed');
+    const blobKeys = () => redis.keys(`it:blob:gp2gp/${transfer.id}/*`);
+    expect((await blobKeys()).length).toBeGreaterThan(20);
+    // The deletion waits in BullMQ, delayed by the retention period.
+    expect((await a.queue.counts()).delayed).toBeGreaterThanOrEqual(1);
+
+    a.clock.advance(retention);
+    expect(await a.gp2gp.runStep(Gp2gpJob.RemoveFiles, transfer.id)).toBe('advanced');
+    const left = await blobKeys();
+    const note = `it:blob:${transferBlobs.integrationNote(transfer.id)}:`;
+    expect(left.length).toBeGreaterThan(0);
+    expect(left.filter((key) => !key.startsWith(note))).toEqual([]);
+    expect((await b.gp2gp.transfers.get(transfer.id))?.filesRemovedAt).toBeDefined();
   });
 
   it('lets one of two workers racing on a step through Redis compare-and-set and leases; the other finds it done', async () => {

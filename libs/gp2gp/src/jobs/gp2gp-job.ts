@@ -14,6 +14,8 @@ export enum Gp2gpJob {
   Acknowledge = 'gp2gp.acknowledge',
   /** Enforces the large-message timeout and flags the 8-day paper fallback. */
   TimeoutCheck = 'gp2gp.timeout-check',
+  /** `completed` | `failed` (settled): deletes the transfer's files once the retention period has passed. */
+  RemoveFiles = 'gp2gp.remove-files',
 }
 
 /** The only payload of every GP2GP job: ids, never documents. */
@@ -22,7 +24,10 @@ export interface Gp2gpJobPayload {
   traceId?: string;
 }
 
-/** The job that moves a transfer on from its current state, if any (none while awaiting a person or when done). */
+/**
+ * The job that moves a transfer on from its current state, if any (none while awaiting a person or when done; the
+ * deletion of an ended transfer's files is scheduled apart, see `TransferScheduler.removeFiles`).
+ */
 export function jobFor(transfer: Transfer): Gp2gpJob | undefined {
   switch (transfer.state) {
     case 'requested':

@@ -1,5 +1,5 @@
 import { type JobQueue } from '@lloyd/store';
-import type { Transfer } from '../model/transfer.js';
+import { filesDueAt, type Transfer } from '../model/transfer.js';
 import { isTerminal } from '../model/transfer-state.js';
 import type { Gp2gpClock, Gp2gpOptions } from '../options.js';
 import { Gp2gpJob, jobFor, jobIdFor, type Gp2gpJobPayload } from './gp2gp-job.js';
@@ -14,18 +14,22 @@ const MAX_DELAY_MS = 20 * 24 * 3600 * 1000;
 export class TransferScheduler {
   constructor(
     private readonly queue: JobQueue,
-    private readonly options: Pick<Gp2gpOptions, 'stepAttempts' | 'stepBackoffMs'>,
+    private readonly options: Pick<Gp2gpOptions, 'stepAttempts' | 'stepBackoffMs' | 'fileRetentionMs'>,
     private readonly clock: Gp2gpClock,
   ) {}
 
   /**
    * Enqueues the job that moves the transfer on from its current state, and the checks of its deadlines; resolves
-   * the job, if there is one. Safe to call any number of times.
+   * the job, if there is one. For an ended transfer, schedules the deletion of its files instead (see
+   * {@link removeFiles}). Safe to call any number of times.
    */
   async continue(transfer: Transfer): Promise<Gp2gpJob | undefined> {
     await this.deadlines(transfer);
     const job = jobFor(transfer);
-    if (!job) return undefined;
+    if (!job) {
+      await this.removeFiles(transfer);
+      return undefined;
+    }
     await this.queue.add<Gp2gpJobPayload>(job, payload(transfer), {
       jobId: jobIdFor(transfer, job),
       attempts: this.options.stepAttempts,
@@ -59,6 +63,34 @@ export class TransferScheduler {
       attempts: this.options.stepAttempts,
       backoffMs: this.options.stepBackoffMs,
       delayMs: Math.min(MAX_DELAY_MS, Math.max(0, delayMs)),
+    });
+  }
+
+  /**
+   * Schedules the deletion of an ended, settled transfer's files for when its retention period is over (at once when
+   * it is). Keyed by that time, so scheduling twice is a no-op; a delay beyond what a queue can hold runs early and
+   * the moot step schedules again. `retryAfterMs`: a try that failed, again after this long; `resume`: the safety
+   * net's key (one job per stale period). Does nothing for an open transfer or one whose files are gone.
+   */
+  async removeFiles(transfer: Transfer, again: { retryAfterMs?: number; resume?: string } = {}): Promise<void> {
+    const due = filesDueAt(transfer, this.options.fileRetentionMs);
+    if (due === undefined || transfer.filesRemovedAt) return;
+    const now = this.clock();
+    let delayMs = Math.max(0, due - now);
+    let jobId = `${transfer.conversationId}:${Gp2gpJob.RemoveFiles}:${due}`;
+    if (again.retryAfterMs !== undefined) {
+      delayMs = Math.max(delayMs, again.retryAfterMs);
+      jobId += `:retry:${now}`;
+    } else if (again.resume !== undefined) {
+      jobId += `:resume:${again.resume}`;
+    } else if (delayMs > MAX_DELAY_MS) {
+      jobId += `:early:${Math.floor(now / 3_600_000)}`;
+    }
+    await this.queue.add<Gp2gpJobPayload>(Gp2gpJob.RemoveFiles, payload(transfer), {
+      jobId,
+      attempts: this.options.stepAttempts,
+      backoffMs: this.options.stepBackoffMs,
+      delayMs: Math.min(MAX_DELAY_MS, delayMs),
     });
   }
 

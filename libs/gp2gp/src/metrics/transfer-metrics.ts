@@ -9,6 +9,8 @@ const DURATION_BUCKETS = [1, 5, 15, 60, 300, 900, 3600, 4 * 3600, 86_400, 3 * 86
 export class TransferMetrics {
   private readonly transitions: Counter<'state'>;
   private readonly durations: Histogram<'outcome'>;
+  private readonly removals: Counter;
+  private readonly removedBytes: Counter;
 
   constructor(metrics: MetricsService) {
     this.transitions = metrics.counter('lloyd_gp2gp_transfers_total', 'GP2GP transfers reaching each state.', [
@@ -20,6 +22,20 @@ export class TransferMetrics {
       ['outcome'],
       DURATION_BUCKETS,
     );
+    this.removals = metrics.counter(
+      'lloyd_gp2gp_transfer_files_removed_total',
+      'Ended GP2GP transfers whose files were deleted after the retention period (gp2gp.fileRetentionMs).',
+    );
+    this.removedBytes = metrics.counter(
+      'lloyd_gp2gp_transfer_files_removed_bytes_total',
+      'Bytes of GP2GP transfer files deleted after the retention period.',
+    );
+  }
+
+  /** Counts one transfer's files deleted, and their bytes. */
+  filesRemoved(bytes: number): void {
+    this.removals.inc();
+    this.removedBytes.inc(bytes);
   }
 
   /** Counts a change of state; observes the duration when the transfer has just ended. */

@@ -138,6 +138,10 @@ export interface Transfer {
    * when integrated, the registry moved. Completed transfers are always settled; failed ones become settled.
    */
   settled: boolean;
+  /** When {@link settled} became true (ISO 8601); the file retention period runs from here. */
+  settledAt?: string;
+  /** When the transfer's files were deleted, the retention period after it ended (ISO 8601). */
+  filesRemovedAt?: string;
   requestedBy?: Requester;
   traceId?: string;
   createdAt: string;
@@ -186,6 +190,15 @@ export function newTransfer(input: NewTransfer): Transfer {
     createdAt: at,
     updatedAt: at,
   };
+}
+
+/**
+ * When the files of an ended, settled transfer fall due for deletion ({@link Transfer.settledAt} plus the retention;
+ * transfers settled before `settledAt` was recorded count from their last change); undefined while it is open.
+ */
+export function filesDueAt(transfer: Transfer, retentionMs: number): number | undefined {
+  if (!transfer.settled || (transfer.state !== 'completed' && transfer.state !== 'failed')) return undefined;
+  return Date.parse(transfer.settledAt ?? transfer.updatedAt) + retentionMs;
 }
 
 /** When the transfer first reached `state`, if it did. */

@@ -65,7 +65,9 @@ export class AcknowledgeTransferStep implements TransferStep {
     if (!current.rejection) await this.registry.recordMove(current.nhsNumber, current.toOds);
     await this.release(current);
     const written = await this.transfers.update(current.id, (latest, now) =>
-      latest.state === 'acknowledged' ? moveTo(latest, 'completed', now, { settled: true }) : null,
+      latest.state === 'acknowledged'
+        ? moveTo(latest, 'completed', now, { settled: true, settledAt: now.toISOString() })
+        : null,
     );
     return written?.transfer ?? current;
   }
@@ -103,11 +105,12 @@ export class AcknowledgeTransferStep implements TransferStep {
       finalAck = message.messageId;
     }
     await this.release(t);
-    const written = await this.transfers.update(t.id, (latest) =>
+    const written = await this.transfers.update(t.id, (latest, now) =>
       latest.state === 'failed' && !latest.settled
         ? {
             ...latest,
             settled: true,
+            settledAt: now.toISOString(),
             ...(finalAck ? { messageIds: { ...latest.messageIds, finalAck } } : {}),
           }
         : null,

@@ -1,7 +1,7 @@
 import { text } from 'node:stream/consumers';
 import { type AuditTrail } from '@lloyd/access';
 import type { IntegrationResult } from '@lloyd/adapters-core';
-import { OperationOutcomeError } from '@lloyd/fhir';
+import { OperationOutcomeError, operationOutcome, spineIssue } from '@lloyd/fhir';
 import { BlobNotFoundError, type BlobStore } from '@lloyd/store';
 import { transferBlobs } from '../store/transfer-keys.js';
 import type { Transfers } from '../store/transfers.js';
@@ -35,6 +35,7 @@ export class GetIntegrationNote {
           >;
         } catch (err) {
           if (!(err instanceof BlobNotFoundError)) throw err;
+          if (transfer.filesRemovedAt) throw filesRemoved(transfer.id, transfer.filesRemovedAt);
           throw OperationOutcomeError.of(
             'NO_RECORD_FOUND',
             `Transfer ${id} has no integration note yet: the receiving practice has not integrated or rejected the record (state ${transfer.state}).`,
@@ -44,4 +45,22 @@ export class GetIntegrationNote {
       () => ({ resources: [`Gp2gpTransfer/${id}`] }),
     );
   }
+}
+
+/**
+ * 410: the note is not there, and the transfer's files were deleted after the retention period (a note is kept with
+ * the transfer, so this is one removed by hand or never made); what remains is on the transfer itself.
+ */
+function filesRemoved(id: string, at: string): OperationOutcomeError {
+  return new OperationOutcomeError(
+    410,
+    operationOutcome(
+      spineIssue(
+        'NO_RECORD_FOUND',
+        `Transfer ${id} has no integration note: its files were removed at ${at}, after the retention period ` +
+          '(gp2gp.fileRetentionMs). Its outcome and integration summary are in GET /gp2gp/transfers/{id}.',
+        { issueType: 'not-found' },
+      ),
+    ),
+  );
 }

@@ -37,6 +37,11 @@ export interface TransferView {
     absent: boolean;
   }[];
   messageIds: Transfer['messageIds'];
+  /**
+   * When the transfer's files (extracts, fragments, attachments, translated record, messages) were deleted, the
+   * retention period after it ended; the transfer, its outcome and its integration note stay.
+   */
+  filesRemovedAt?: string;
   createdAt: string;
   updatedAt: string;
 }
@@ -79,6 +84,7 @@ export function toView(t: Transfer): TransferView {
       absent: a.absent ?? false,
     })),
     messageIds: t.messageIds,
+    ...(t.filesRemovedAt ? { filesRemovedAt: t.filesRemovedAt } : {}),
     createdAt: t.createdAt,
     updatedAt: t.updatedAt,
   };
