@@ -123,11 +123,10 @@ describe('the access block of the configuration', () => {
     );
   });
 
-  it('refuses practice settings for a practice with no configured supplier system', () => {
-    const message = problemsWith({ practices: [{ ods: 'P10001' }, { ods: 'P77777', enabled: true }] });
-    expect(message).toMatch(
-      /^ {2}- access\.practices\[1\]\.ods: practice P77777 is unknown to Lloyd: it is not a configured supplier/m,
-    );
+  it('accepts practice settings for a practice whose supplier is not configured (the defaults list all four)', () => {
+    expect(
+      loadWithAccess({ practices: [{ ods: 'P10001' }, { ods: 'P77777', enabled: true }] }).access.practices,
+    ).toHaveLength(2);
   });
 
   it('names every problem of the block at once', () => {

@@ -82,18 +82,12 @@ export function accessBlockProblems(access: AccessBlock): ConfigProblem[] {
 }
 
 /**
- * What the admin API would refuse about practices (paths from the configuration's root): practice settings for a
- * practice with no configured supplier system, and an agreement whose data controller is not a known practice.
+ * What the admin API would refuse about practices (paths from the configuration's root): an agreement whose data
+ * controller is not a known practice. Practice settings for a practice with no configured supplier are allowed: the
+ * defaults list every demo practice, and a configuration that serves fewer systems keeps that list, to no effect.
  */
 export function accessPracticeProblems(access: AccessBlock, supplierOds: ReadonlySet<string>): ConfigProblem[] {
   const problems: ConfigProblem[] = [];
-  access.practices.forEach(({ ods }, index) => {
-    if (supplierOds.has(ods)) return;
-    problems.push({
-      path: ['access', 'practices', index, 'ods'],
-      message: `practice ${ods} is unknown to Lloyd: it is not a configured supplier (suppliers). Add its supplier system to suppliers, or correct the ODS code`,
-    });
-  });
   const known = new Set([...supplierOds, ...access.practices.map((p) => p.ods)]);
   access.agreements.forEach((agreement, index) => {
     for (const { index: k, ods } of unknownDataControllers(agreement, known)) {
