@@ -5,26 +5,17 @@
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { loadConfig, projectRoot } from '@lloyd/config';
 import { describeWithRedis } from '../support/redis.js';
 import { fetchToken } from '../support/tokens.js';
+import { freePort } from '../support/ports.js';
 
 const root = projectRoot();
 const NHS = 'https://fhir.nhs.uk/Id/nhs-number';
 const PATIENT = '9990000107';
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const server = createServer().listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
-    });
-  });
-}
 
 function start(entry: string, env: Record<string, string>): ChildProcess {
   return spawn(process.execPath, [join(root, 'dist', entry)], { env: { ...process.env, ...env }, stdio: 'ignore' });

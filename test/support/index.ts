@@ -5,3 +5,4 @@ export { startLloyd, type RunningLloyd, type StartLloydOptions } from './lloyd.j
 export { describeWithSchemas, expectSchemaValid, type SchemaValidator } from './schema-suite.js';
 export { validateWithXmllint, xmllintAvailable, type SchemaResult } from './xmllint.js';
 export { expectOutcomeError } from './outcome-error.js';
+export { freePort } from './ports.js';

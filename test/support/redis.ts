@@ -1,5 +1,6 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { createConnection, createServer } from 'node:net';
+import { createConnection } from 'node:net';
+import { freePort } from './ports.js';
 
 /** A private `redis-server` started for one test suite. */
 export interface RedisServer {
@@ -18,20 +19,6 @@ let available: boolean | undefined;
 export function redisAvailable(): boolean {
   available ??= spawnSync('redis-server', ['--version'], { stdio: 'ignore' }).error === undefined;
   return available;
-}
-
-/** Asks the OS for a free loopback port by listening on port 0 and closing again. */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.unref();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => (port ? resolve(port) : reject(new Error('could not determine a free port'))));
-    });
-  });
 }
 
 /** One inline PING over a raw socket, so the helper depends on no Redis client. */

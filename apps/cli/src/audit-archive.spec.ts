@@ -1,18 +1,10 @@
-import { createServer } from 'node:net';
 import { main } from './audit-archive.js';
-
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
+import { freePort } from '@lloyd/test-support';
 
 describe('audit:archive CLI without a store', () => {
   it('does not advise unsetting REDIS_URL when Redis is down, since it needs Redis', async () => {
     let stderr = '';
-    const env = { REDIS_URL: `redis://127.0.0.1:${await closedPort()}` };
+    const env = { REDIS_URL: `redis://127.0.0.1:${await freePort()}` };
     const code = await main(['--before', '2026-01-01', '--out', 'x.ndjson'], {
       stdout: () => undefined,
       stderr: (t) => (stderr += t),

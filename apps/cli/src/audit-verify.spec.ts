@@ -1,6 +1,5 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { createServer as createHttpServer, type Server } from 'node:http';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
@@ -10,6 +9,7 @@ import { MetricsService } from '@lloyd/observability';
 import { InMemoryKeyValueStore } from '@lloyd/store';
 import { accessTestApp, bearer } from '../../gateway/src/admin/testing/access-test-app.js';
 import { main } from './audit-verify.js';
+import { freePort } from '@lloyd/test-support';
 
 async function run(
   argv: string[],
@@ -19,14 +19,6 @@ async function run(
   let stderr = '';
   const code = await main(argv, { stdout: (t) => (stdout += t), stderr: (t) => (stderr += t), env });
   return { code, stdout, stderr };
-}
-
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
 }
 
 describe('audit:verify CLI', () => {
@@ -48,12 +40,7 @@ describe('audit:verify CLI', () => {
   });
 
   it('says plainly when Lloyd is not reachable, with exit 2', async () => {
-    const { code, stdout, stderr } = await run([
-      '--base-url',
-      `http://127.0.0.1:${await closedPort()}`,
-      '--token',
-      'x',
-    ]);
+    const { code, stdout, stderr } = await run(['--base-url', `http://127.0.0.1:${await freePort()}`, '--token', 'x']);
     expect(code).toBe(2);
     expect(stdout).toMatch(/REDIS_URL is not set\. With the in-process store .* exists only inside the running/s);
     expect(stderr).toMatch(/cannot reach Lloyd at .*: is it running\? Start it with npm start/);

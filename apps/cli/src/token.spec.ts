@@ -5,6 +5,7 @@ import { TokenVerifier } from '@lloyd/auth';
 import { loadConfig } from '@lloyd/config';
 import { authTestApp } from '../../gateway/src/auth/testing/auth-test-app.js';
 import { main } from './token.js';
+import { freePort } from '@lloyd/test-support';
 
 async function run(argv: string[], timeoutMs?: number): Promise<{ code: number; stdout: string; stderr: string }> {
   let stdout = '';
@@ -15,13 +16,6 @@ async function run(argv: string[], timeoutMs?: number): Promise<{ code: number; 
 }
 
 /** A loopback port with nothing listening on it. */
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 describe('token CLI', () => {
   let app: NestFastifyApplication;
@@ -120,7 +114,7 @@ describe('token CLI', () => {
   });
 
   it('exits 1 with advice when Lloyd is not running', async () => {
-    const url = `http://127.0.0.1:${await closedPort()}`;
+    const url = `http://127.0.0.1:${await freePort()}`;
     const { code, stderr } = await run(['--client', 'hospital-epr', '--base-url', url]);
     expect(code).toBe(1);
     expect(stderr).toContain(`cannot reach Lloyd at ${url}: is it running? start it with npm start`);

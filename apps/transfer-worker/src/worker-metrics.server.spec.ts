@@ -1,21 +1,9 @@
-import { createServer } from 'node:net';
 import type { INestApplicationContext } from '@nestjs/common';
 import { loadConfig, type LloydConfig } from '@lloyd/config';
 import { MetricsService } from '@lloyd/observability';
 import { createWorkerApp } from './bootstrap.js';
 import { WorkerMetricsServer } from './worker-metrics.server.js';
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
-}
+import { freePort } from '@lloyd/test-support';
 
 function workerConfig(env: NodeJS.ProcessEnv): LloydConfig {
   const config = loadConfig({ env: { HOST: '127.0.0.1', LOG_LEVEL: 'silent', ...env } });

@@ -3,18 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { ConfigError, loadConfig } from './load.js';
+import { recordSections } from './schema-access.js';
 
-const ALL_SECTIONS = [
-  'allergies',
-  'medications',
-  'problems',
-  'consultations',
-  'immunisations',
-  'investigations',
-  'referrals',
-  'uncategorised',
-  'documents',
-];
+const ALL_SECTIONS = [...recordSections];
 
 /** An agreement as an operator would write it in the config file (P10001 for RX1, allergies, from 2026-01-01). */
 function agreement(id: string, overrides: Record<string, unknown> = {}): Record<string, unknown> {
