@@ -46,6 +46,26 @@ describe('audit:verify CLI', () => {
     expect(stderr).toMatch(/cannot reach Lloyd at .*: is it running\? Start it with npm start/);
   });
 
+  it('gives up with exit 2 when Lloyd accepts the check and never answers, saying what to do', async () => {
+    const silent: Server = createHttpServer(() => undefined);
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    try {
+      const url = `http://127.0.0.1:${(silent.address() as { port: number }).port}`;
+      let stderr = '';
+      const code = await main(['--base-url', url, '--token', 'x'], {
+        stdout: () => undefined,
+        stderr: (t) => (stderr += t),
+        env: {},
+        timeoutMs: 200,
+      });
+      expect(code).toBe(2);
+      expect(stderr).toMatch(/did not finish the check within 0\.2 s.*REDIS_URL/);
+    } finally {
+      silent.closeAllConnections();
+      await new Promise((resolve) => silent.close(resolve));
+    }
+  });
+
   it('stops with exit 2 on a configuration error', async () => {
     const { code, stderr } = await run([], { PORT: 'eighty' });
     expect(code).toBe(2);

@@ -35,7 +35,12 @@ export interface AuditVerifyIo {
   stderr: (text: string) => void;
   /** Environment for config loading (REDIS_URL, PORT, LLOYD_CONFIG); defaults to the process environment. */
   env?: NodeJS.ProcessEnv;
+  /** How long Lloyd may take to answer `$verify` (default {@link VERIFY_TIMEOUT_MS}). */
+  timeoutMs?: number;
 }
+
+/** How long Lloyd may take to answer `$verify`: it walks the whole stored chain. */
+export const VERIFY_TIMEOUT_MS = 120_000;
 
 const processIo: AuditVerifyIo = {
   stdout: (text) => process.stdout.write(text),
@@ -202,8 +207,14 @@ async function verifyOverHttp(
   try {
     response = await fetch(`${baseUrl}/admin/audit/$verify`, {
       headers: { authorization: `Bearer ${token}`, accept: 'application/json' },
+      signal: AbortSignal.timeout(io.timeoutMs ?? VERIFY_TIMEOUT_MS),
     });
-  } catch {
+  } catch (err) {
+    if ((err as { name?: unknown } | null)?.name === 'TimeoutError') {
+      throw new CannotVerify(
+        `Lloyd at ${baseUrl} did not finish the check within ${(io.timeoutMs ?? VERIFY_TIMEOUT_MS) / 1000} s. A long chain takes time: run audit:verify with REDIS_URL set to check the store directly, or check Lloyd's health.`,
+      );
+    }
     throw new CannotVerify(
       `cannot reach Lloyd at ${baseUrl}: is it running? Start it with npm start, or pass --base-url.`,
     );

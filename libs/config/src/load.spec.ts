@@ -94,6 +94,12 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ env: { PORT: 'eighty' } })).toThrow(/PORT="eighty" must be a whole number/);
   });
 
+  it('takes a relative LLOYD_CONFIG from the folder npm was run in (INIT_CWD), not the project folder', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'lloyd-config-'));
+    writeFileSync(join(dir, 'site.yaml'), 'server:\n  port: 9200\n');
+    expect(loadConfig({ env: { LLOYD_CONFIG: 'site.yaml', INIT_CWD: dir } }).server.port).toBe(9200);
+  });
+
   it('rejects an unreadable or malformed LLOYD_CONFIG file with its path', () => {
     expect(() => loadConfig({ env: { LLOYD_CONFIG: '/nonexistent/lloyd.yaml' } })).toThrow(
       /Cannot read config file \/nonexistent\/lloyd.yaml/,

@@ -154,7 +154,9 @@ export function loadConfig(options: LoadConfigOptions = {}): LloydConfig {
   const configDir = options.configDir ?? join(projectRoot(), 'config');
   let raw = readFile(join(configDir, 'default.yaml'));
   const extra = env['LLOYD_CONFIG'];
-  if (extra) raw = mergeConfig(raw, readFile(isAbsolute(extra) ? extra : resolve(process.cwd(), extra)));
+  // A relative path is the user's: npm runs scripts in the project folder and names the user's folder INIT_CWD.
+  if (extra)
+    raw = mergeConfig(raw, readFile(isAbsolute(extra) ? extra : resolve(env['INIT_CWD'] ?? process.cwd(), extra)));
   raw = mergeConfig(raw, envLayer(env));
   if (options.overrides) raw = mergeConfig(raw, options.overrides);
   const result = configSchema.safeParse(raw);
