@@ -29,7 +29,7 @@ export class HealthController {
     const failing = (name: string, c: ReadinessCheck) =>
       spineIssue(
         'SERVICE_UNAVAILABLE',
-        `${name} is not ready: ${(c.detail ?? 'no answer').replace(/\.$/, '')}. Check that it is running and reachable.`,
+        `${name} is not ready: ${(c.detail ?? 'no answer').replace(/\.$/, '')}. ${adviceFor(name)}`,
         { severity: own(name) ? 'error' : 'warning', expression: [name] },
       );
     const passing = (name: string, c: ReadinessCheck): OperationOutcomeIssue => ({
@@ -47,4 +47,11 @@ export class HealthController {
       ),
     );
   }
+}
+
+/** What to check when a readiness check fails, by what it checks. */
+function adviceFor(check: string): string {
+  if (check === 'store') return 'Check that Redis is running, reachable and below its maxmemory.';
+  if (check === 'queue') return 'Check that Redis is running and reachable.';
+  return 'Check that it is running and reachable.';
 }
