@@ -1,11 +1,6 @@
 import { Body, Controller, Get, Param, Post } from '@nestjs/common';
-import { APP_GUARD } from '@nestjs/core';
-import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
-import { Test } from '@nestjs/testing';
-import { ConfigModule, loadConfig } from '@lloyd/config';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { OperationOutcomeError } from '@lloyd/fhir';
-import { AuthGuard } from './auth.guard.js';
-import { AuthModule } from './auth.module.js';
 import {
   CurrentToken,
   PatientDataAccess,
@@ -15,8 +10,7 @@ import {
   RequireScopesFrom,
   type ScopedRequest,
 } from './decorators.js';
-import { EmbeddedIssuer, type TokenGrant } from './embedded-issuer.js';
-import { TestOutcomeFilter, TestStoreModule } from './testing/nest.js';
+import { guardedTestApp, TestOutcomeFilter, type GuardedTestApp } from './testing/nest.js';
 import type { VerifiedToken } from './verified-token.js';
 
 @Controller('test')
@@ -88,19 +82,8 @@ class PublicController {
 
 describe('AuthGuard (in a Nest app)', () => {
   let app: NestFastifyApplication;
-  let issuer: EmbeddedIssuer;
+  let token: GuardedTestApp['token'];
   const filter = new TestOutcomeFilter();
-
-  const token = async (grant: Partial<TokenGrant> = {}) =>
-    (
-      await issuer.issueToken({
-        clientId: 'hospital-epr',
-        organisation: 'RX1',
-        scopes: ['system/*.rs'],
-        practitioner: 'G1234567',
-        ...grant,
-      })
-    ).accessToken;
 
   const get = (url: string, bearer?: string) =>
     app.inject({ method: 'GET', url, headers: bearer ? { authorization: `Bearer ${bearer}` } : {} });
@@ -108,16 +91,7 @@ describe('AuthGuard (in a Nest app)', () => {
   const lastError = () => filter.seen[filter.seen.length - 1];
 
   beforeAll(async () => {
-    const moduleRef = await Test.createTestingModule({
-      imports: [ConfigModule.forRoot(loadConfig({ env: {} })), TestStoreModule, AuthModule],
-      controllers: [DummyController, RecordsController, PublicController],
-      providers: [{ provide: APP_GUARD, useExisting: AuthGuard }],
-    }).compile();
-    app = moduleRef.createNestApplication<NestFastifyApplication>(new FastifyAdapter(), { logger: false });
-    app.useGlobalFilters(filter);
-    await app.init();
-    await app.getHttpAdapter().getInstance().ready();
-    issuer = app.get(EmbeddedIssuer);
+    ({ app, token } = await guardedTestApp([DummyController, RecordsController, PublicController], filter));
   });
 
   afterAll(async () => {

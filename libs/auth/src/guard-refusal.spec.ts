@@ -1,15 +1,9 @@
 import { Catch, Controller, Get, Param, Req, type ArgumentsHost } from '@nestjs/common';
-import { APP_GUARD } from '@nestjs/core';
-import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
-import { Test } from '@nestjs/testing';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { FastifyRequest } from 'fastify';
-import { ConfigModule, loadConfig } from '@lloyd/config';
-import { AuthGuard } from './auth.guard.js';
-import { AuthModule } from './auth.module.js';
 import { PatientDataAccess, RequireScopeOnTypeParameter, RequireScopes, tokenOf } from './decorators.js';
-import { EmbeddedIssuer, type TokenGrant } from './embedded-issuer.js';
 import { guardRefusalOf, type GuardRefusal } from './guard-refusal.js';
-import { TestOutcomeFilter, TestStoreModule } from './testing/nest.js';
+import { guardedTestApp, TestOutcomeFilter, type GuardedTestApp } from './testing/nest.js';
 
 @Controller('records')
 @PatientDataAccess()
@@ -50,19 +44,9 @@ class RefusalFilter extends TestOutcomeFilter {
 
 describe('AuthGuard leaves its refusal on the request', () => {
   let app: NestFastifyApplication;
-  let issuer: EmbeddedIssuer;
+  let token: GuardedTestApp['token'];
   const filter = new RefusalFilter();
 
-  const token = async (grant: Partial<TokenGrant> = {}) =>
-    (
-      await issuer.issueToken({
-        clientId: 'hospital-epr',
-        organisation: 'RX1',
-        scopes: ['system/*.rs'],
-        practitioner: 'G1234567',
-        ...grant,
-      })
-    ).accessToken;
   const get = async (url: string, bearer?: string) => {
     const response = await app.inject({
       method: 'GET',
@@ -73,16 +57,7 @@ describe('AuthGuard leaves its refusal on the request', () => {
   };
 
   beforeAll(async () => {
-    const moduleRef = await Test.createTestingModule({
-      imports: [ConfigModule.forRoot(loadConfig({ env: {} })), TestStoreModule, AuthModule],
-      controllers: [RecordsController, OpsController],
-      providers: [{ provide: APP_GUARD, useExisting: AuthGuard }],
-    }).compile();
-    app = moduleRef.createNestApplication<NestFastifyApplication>(new FastifyAdapter(), { logger: false });
-    app.useGlobalFilters(filter);
-    await app.init();
-    await app.getHttpAdapter().getInstance().ready();
-    issuer = app.get(EmbeddedIssuer);
+    ({ app, token } = await guardedTestApp([RecordsController, OpsController], filter));
   });
 
   afterAll(async () => {
