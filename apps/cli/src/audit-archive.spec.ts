@@ -13,7 +13,9 @@ describe('audit:archive CLI without a store', () => {
     });
     expect(code).toBe(2);
     expect(stderr).toMatch(/Cannot connect to Redis at redis:\/\/127\.0\.0\.1:\d+/);
-    expect(stderr).toContain('Start Redis there or correct REDIS_URL (store.redisUrl): audit:archive needs the Redis');
+    expect(stderr).toContain(
+      'Start Redis there or correct REDIS_URL (store.redisUrl). audit:archive needs the Redis your gateways use.',
+    );
     expect(stderr).not.toContain('unset it');
   });
 });

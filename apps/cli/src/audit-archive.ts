@@ -137,14 +137,6 @@ class FileSink implements ArchiveSink {
   }
 }
 
-/** The store's advice to unset REDIS_URL fits the gateway, not audit:archive, which needs Redis. */
-function withoutInProcessAdvice(text: string): string {
-  return text.replace(
-    /,? correct REDIS_URL \(store\.redisUrl\),? or unset it to use the in-process store\.?/,
-    ' or correct REDIS_URL (store.redisUrl): audit:archive needs the Redis your gateways use.',
-  );
-}
-
 function message(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }
@@ -200,7 +192,7 @@ export async function main(argv: string[], io: AuditArchiveIo = processIo): Prom
     try {
       stores = await createStores(config);
     } catch (err) {
-      throw new CannotArchive(withoutInProcessAdvice(message(err)));
+      throw new CannotArchive(`${message(err)} audit:archive needs the Redis your gateways use.`);
     }
     try {
       sink = await FileSink.create(options.out);

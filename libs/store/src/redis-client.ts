@@ -80,7 +80,7 @@ export async function connectRedis(url: string, options: RedisClientOptions): Pr
     const reason = (lastError ?? (error instanceof Error ? error : new Error(String(error)))).message;
     throw new Error(
       `Cannot connect to Redis at ${redactRedisUrl(url)} (${reason}). ` +
-        'Start Redis there, correct REDIS_URL (store.redisUrl), or unset it to use the in-process store.',
+        'Start Redis there or correct REDIS_URL (store.redisUrl).',
       { cause: error },
     );
   } finally {

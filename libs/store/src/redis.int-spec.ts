@@ -218,7 +218,7 @@ describeWithRedis('Redis stores', (getUrl) => {
       await doomed.stop();
       const config = loadConfig({ env: {}, overrides: { store: { redisUrl: doomed.url } } });
       await expect(createStores(config)).rejects.toThrow(
-        /Cannot connect to Redis at redis:\/\/127\.0\.0\.1:\d+.*unset it/,
+        /Cannot connect to Redis at redis:\/\/127\.0\.0\.1:\d+ \(.+\)\. Start Redis there or correct REDIS_URL \(store\.redisUrl\)\./,
       );
     });
   });
