@@ -385,7 +385,7 @@ function explain(err: unknown): string {
     case 'text-length':
     case 'token-length':
     case 'total-bytes':
-      // A size limit: the reader's advice (raise the limit in the reader options) has no counterpart here.
+      // A size limit: the reader asks the sender to correct the message; a file on disk gets advice of its own.
       return (
         `${err.message.replace(/\s*Ask the sender.*$/s, '')} That is beyond the limits Lloyd applies to every ` +
         'GP2GP message it reads, so translate cannot read the file: check that it is the extract you meant.'

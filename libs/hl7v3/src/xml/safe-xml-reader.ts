@@ -25,8 +25,10 @@ class HandlerFailure extends Error {
   }
 }
 
-/** For a limit exceeded: the message may be legitimate, just large. */
-const ADVICE = 'Ask the sender to correct the message, or raise the limit in the reader options if it is legitimate.';
+/** For a limit exceeded: the limits are fixed, so the only remedy is a corrected message. */
+const ADVICE =
+  'Ask the sender to correct the message: Lloyd reads no GP2GP message beyond these limits, which protect it from ' +
+  'messages built to exhaust its memory.';
 /** For XML that is broken or forbidden: no limit to raise. */
 const CORRECT_IT = 'Ask the sender to correct the message.';
 
